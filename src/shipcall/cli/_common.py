@@ -1,0 +1,37 @@
+"""Helpers shared by the commands: open the workspace, print JSON, progress to stderr."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from shipcall.workspace import Workspace
+
+
+def workspace(ctx: click.Context) -> Workspace:
+    from shipcall.workspace import Workspace
+
+    return Workspace.open(ctx.find_root().obj.get("workspace") if ctx.find_root().obj else None)
+
+
+def emit_json(obj: Any) -> None:
+    """Exactly one JSON document on stdout."""
+    sys.stdout.write(json.dumps(obj, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def warn(message: str) -> None:
+    click.echo(f"warning: {message}", err=True)
+
+
+def json_option(f: Any) -> Any:
+    return click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")(f)
+
+
+def fmt(x: Any, digits: int = 3) -> str:
+    if isinstance(x, float):
+        return f"{x:.{digits}f}"
+    return "-" if x is None else str(x)

@@ -1,0 +1,64 @@
+"""`shipcall ask QUESTION`: answer with citations, or abstain with the nearest near-misses."""
+
+from __future__ import annotations
+
+import click
+
+from shipcall.cli._common import emit_json, json_option, workspace
+
+
+@click.command("ask")
+@click.argument("question")
+@click.option("--variant", "-v", default=None, help="Variant name (default: the first in shipcall.yaml).")
+@json_option
+@click.pass_context
+def cli(ctx: click.Context, question: str, variant: str | None, as_json: bool) -> None:
+    """Answer QUESTION from the workspace's documents.
+
+    Example: shipcall ask "How many days of paid leave do employees get?"
+    """
+    from shipcall.feature import Feature
+    from shipcall.generators.base import ABSTENTION
+
+    ws = workspace(ctx)
+    feature = Feature.open(ws, variant)
+    r = feature.answer(question)
+    a = r.answer
+    if as_json:
+        emit_json(response_json(feature.name, r))
+        return
+    if a.abstained:
+        click.echo(ABSTENTION)
+        if r.chunks:
+            click.echo("\nNearest near-misses:")
+            for sc in r.chunks[:3]:
+                head = " > ".join(sc.chunk.heading_path)
+                click.echo(f"  - {sc.chunk.doc_id}{' — ' + head if head else ''} (score {sc.score:.2f})")
+    else:
+        click.echo(a.text)
+        click.echo("\nSources:")
+        for i, c in enumerate(a.citations, start=1):
+            head = " > ".join(c.heading_path)
+            click.echo(f"  [{i}] {c.doc_id}{' — ' + head if head else ''}")
+    lat = r.latency_ms
+    click.echo(f"\n({feature.name}; support {a.support:.2f}; retrieve {lat['retrieve']:.1f} ms, "
+               f"generate {lat['generate']:.1f} ms, total {lat['total']:.1f} ms)", err=True)
+
+
+def response_json(variant: str, r: object) -> dict[str, object]:
+    """The ask response shape, shared with the server's /v1/ask."""
+    from shipcall.feature import Response
+
+    assert isinstance(r, Response)
+    a = r.answer
+    return {
+        "variant": variant,
+        "answer": a.text,
+        "citations": [{"doc_id": c.doc_id, "chunk_id": c.chunk_id, "heading_path": list(c.heading_path),
+                       "snippet": c.snippet} for c in a.citations],
+        "abstained": a.abstained,
+        "support": a.support,
+        "near_misses": [{"doc_id": sc.chunk.doc_id, "chunk_id": sc.chunk.id, "score": sc.score}
+                        for sc in r.chunks[:3]] if a.abstained else [],
+        "latency_ms": {k: round(v, 3) for k, v in r.latency_ms.items()},
+    }

@@ -1,0 +1,36 @@
+"""`shipcall ingest [PATH]`: read documents into the workspace and index them."""
+
+from __future__ import annotations
+
+import click
+
+from shipcall.cli._common import emit_json, json_option, workspace
+
+
+@click.command("ingest")
+@click.argument("path", required=False, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["folder", "beir"]), default=None,
+              help="folder: .md/.html/.txt/.pdf files (default); beir: a BEIR corpus.jsonl.")
+@json_option
+@click.pass_context
+def cli(ctx: click.Context, path: str | None, fmt: str | None, as_json: bool) -> None:
+    """Ingest PATH (a folder of documents, or with --format beir a BEIR folder) as the
+    workspace's corpus; with no PATH, re-read the recorded one. Only changed documents are
+    re-chunked; deleted files leave the corpus.
+
+    Example: shipcall ingest ~/company-handbook
+    """
+    from shipcall.ingest.corpus import ingest
+
+    ws = workspace(ctx)
+    report = ingest(ws, path, fmt, show_progress=not as_json)
+    if as_json:
+        emit_json(report.to_dict())
+        return
+    for f, w in report.warnings:
+        click.echo(f"warning: {f}: {w}", err=True)
+    for f, r in report.skipped:
+        click.echo(f"skipped {f}: {r}")
+    click.echo(f"ingested {report.ingested}, skipped {len(report.skipped)} "
+               f"({report.added} added, {report.changed} changed, {report.removed} removed, "
+               f"{report.unchanged} unchanged); corpus version {report.corpus_version}")

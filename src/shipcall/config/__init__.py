@@ -1,0 +1,1 @@
+"""Configuration: pydantic models (schema.py, pure) and YAML loading (load.py)."""

@@ -1,0 +1,78 @@
+"""Run and ItemResult: one variant executed over one dataset version on one corpus version."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Citation:
+    doc_id: str
+    chunk_id: str
+    heading_path: tuple[str, ...]
+    snippet: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a generator returns: the answer text (exactly what answer metrics score), its
+    citations, whether it abstained, and its support score in [0, 1]."""
+
+    text: str
+    citations: tuple[Citation, ...] = ()
+    abstained: bool = False
+    support: float = 0.0
+    sentences: tuple[str, ...] = ()  # the answer's sentences, for groundedness
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost: float = 0.0
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    """One retrieved chunk as stored per item."""
+
+    doc_id: str
+    chunk_id: str
+    score: float
+    rank: int
+
+
+@dataclass
+class ItemResult:
+    """Everything one item produced in a run, including its per-item metric values."""
+
+    item_id: str
+    retrieved: list[Retrieved] = field(default_factory=list)
+    retrieved_docs: list[Retrieved] = field(default_factory=list)  # chunk_id of the best chunk
+    answer: str = ""
+    citations: list[Citation] = field(default_factory=list)
+    abstained: bool = False
+    support: float = 0.0
+    latency_ms: dict[str, float] = field(default_factory=dict)  # retrieve, generate, total
+    error: str | None = None
+    metrics: dict[str, float] = field(default_factory=dict)
+    failure_modes: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Run:
+    """A run's identity and its aggregated metrics."""
+
+    id: str
+    variant: str
+    variant_hash: str
+    dataset: str
+    dataset_version: int
+    corpus_version: str
+    code_version: str
+    status: str = "running"  # running | finished
+    started_at: str = ""
+    finished_at: str | None = None
+    config: dict[str, Any] = field(default_factory=dict)
+    n_items: int = 0
+    errors: int = 0
+    metrics: dict[str, float] = field(default_factory=dict)
+    cohorts: dict[str, dict[str, Any]] = field(default_factory=dict)

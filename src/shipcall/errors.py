@@ -1,0 +1,63 @@
+"""The error hierarchy: every user error says where (file, line, field) and what to do."""
+
+from __future__ import annotations
+
+
+class ShipcallError(Exception):
+    """A user error: printed without a traceback, exit code 2."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        field: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.file = file
+        self.line = line
+        self.field = field
+        self.hint = hint
+
+    def __str__(self) -> str:
+        where = ""
+        if self.file:
+            where = f"{self.file}:{self.line}: " if self.line else f"{self.file}: "
+        elif self.line:
+            where = f"line {self.line}: "
+        field = f"{self.field}: " if self.field else ""
+        text = f"{where}{field}{self.message}"
+        if self.hint:
+            text += f"\n  hint: {self.hint}"
+        return text
+
+
+class ConfigError(ShipcallError):
+    """Bad shipcall.yaml, contract.yaml or command-line option."""
+
+
+class DatasetError(ShipcallError):
+    """Bad evaluation dataset file or reference."""
+
+
+class CorpusError(ShipcallError):
+    """Nothing could be ingested, or a corpus file is malformed."""
+
+
+class StoreError(ShipcallError):
+    """The store cannot be opened or is inconsistent."""
+
+
+class ProviderError(ShipcallError):
+    """An LLM provider failed in a way retries could not fix."""
+
+
+class NotFoundError(ShipcallError):
+    """A named run, dataset, variant or workspace does not exist."""
+
+
+class MissingExtraError(ShipcallError):
+    """An optional dependency is not installed; the hint names the install line."""

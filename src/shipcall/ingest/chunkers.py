@@ -1,0 +1,107 @@
+"""Split Documents into Chunks: fixed word windows, heading-aware, sentence-packed, or whole.
+
+Every chunk knows its document, its character offsets into the document's text and its
+heading path (the section it starts in), so citations point back into the source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from shipcall.config.schema import ChunkerConfig, DocumentChunker, FixedChunker, HeadingChunker, SentenceChunker
+from shipcall.core.documents import Chunk, Document, Section
+from shipcall.core.text import sentence_spans, word_spans
+
+MIN_SECTION_WORDS = 8  # a section shorter than this (a bare heading) joins the next one
+
+
+def chunk_document(doc: Document, cfg: ChunkerConfig) -> list[Chunk]:
+    spans = CHUNKERS[cfg.kind](doc, cfg)
+    chunks: list[Chunk] = []
+    for i, (start, end) in enumerate(spans):
+        chunks.append(Chunk(id=f"{doc.id}#{i}", doc_id=doc.id, text=doc.text[start:end], start=start, end=end,
+                            heading_path=_heading_at(doc.sections, start)))
+    return chunks
+
+
+def _heading_at(sections: tuple[Section, ...], offset: int) -> tuple[str, ...]:
+    path: tuple[str, ...] = ()
+    for s in sections:
+        if s.start <= offset < s.end:
+            path = s.heading_path
+        elif s.start > offset:
+            break
+    return path
+
+
+def _document(doc: Document, cfg: Any) -> list[tuple[int, int]]:
+    return [(0, len(doc.text))] if doc.text.strip() else []
+
+
+def _windows(text: str, start: int, end: int, size: int, overlap: int) -> list[tuple[int, int]]:
+    words = word_spans(text, start, end)
+    if not words:
+        return []
+    out: list[tuple[int, int]] = []
+    step = size - overlap
+    i = 0
+    while True:
+        group = words[i:i + size]
+        out.append((group[0][0], group[-1][1]))
+        if i + size >= len(words):
+            break
+        i += step
+    return out
+
+
+def _fixed(doc: Document, cfg: FixedChunker) -> list[tuple[int, int]]:
+    return _windows(doc.text, 0, len(doc.text), cfg.size, cfg.overlap)
+
+
+def _heading(doc: Document, cfg: HeadingChunker) -> list[tuple[int, int]]:
+    sections = list(doc.sections) or [Section((), 0, len(doc.text))]
+    merged: list[tuple[int, int]] = []
+    pending: int | None = None
+    for s in sections:
+        start = pending if pending is not None else s.start
+        if len(word_spans(doc.text, start, s.end)) < MIN_SECTION_WORDS and s is not sections[-1]:
+            pending = start
+            continue
+        pending = None
+        merged.append((start, s.end))
+    out: list[tuple[int, int]] = []
+    for a, b in merged:
+        out.extend(_windows(doc.text, a, b, cfg.size, cfg.overlap))
+    return out
+
+
+def _sentence(doc: Document, cfg: SentenceChunker) -> list[tuple[int, int]]:
+    sents = [(a, b, len(word_spans(doc.text, a, b))) for a, b in sentence_spans(doc.text)]
+    out: list[tuple[int, int]] = []
+    i = 0
+    while i < len(sents):
+        j, words = i, 0
+        while j < len(sents) and (words + sents[j][2] <= cfg.size or j == i):
+            words += sents[j][2]
+            j += 1
+        out.append((sents[i][0], sents[j - 1][1]))
+        if j >= len(sents):
+            break
+        # start the next chunk with the trailing sentences covering at least `overlap` words
+        back, covered = j, 0
+        while back > i + 1 and covered < cfg.overlap:
+            back -= 1
+            covered += sents[back][2]
+        i = back if covered >= cfg.overlap and cfg.overlap > 0 else j
+    return out
+
+
+CHUNKERS: dict[str, Callable[[Document, Any], list[tuple[int, int]]]] = {
+    "document": _document,
+    "fixed": _fixed,
+    "heading": _heading,
+    "sentence": _sentence,
+}
+
+_ = DocumentChunker  # the config model this module's "document" entry serves

@@ -1,0 +1,290 @@
+"""Read a folder of Markdown, HTML, plain text and PDF files, or a BEIR corpus, into Documents.
+
+Bad files are skipped with a reason, never fatal:
+- unknown extensions, hidden files and folders;
+- binary content (a NUL byte, or mostly non-text bytes, in the first 8 KiB) whatever the name;
+- files larger than `max_file_mb`;
+- symlinks that resolve outside the corpus root (not followed);
+- PDFs that pypdf cannot parse or that hold no extractable text;
+- files that vanish while ingestion runs.
+Text that is not valid UTF-8 is decoded as Windows-1252 (undecodable bytes become U+FFFD) and
+reported as a warning: such files are usually legacy Latin-1/Windows exports, and dropping them
+would lose real documents.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from shipcall.core.documents import Document, Section
+from shipcall.errors import CorpusError
+
+TEXT_TYPES = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
+              ".txt": "text", ".text": "text", ".rst": "text", ".pdf": "pdf"}
+
+
+@dataclass
+class LoadReport:
+    documents: list[Document] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+
+
+def load_folder(root: Path, *, max_file_mb: float = 20.0) -> LoadReport:
+    root = root.resolve()
+    if not root.is_dir():
+        raise CorpusError("not a folder", file=str(root), hint="pass a folder of .md/.html/.txt/.pdf files")
+    report = LoadReport()
+    for path in _walk(root, report):
+        rel = path.relative_to(root).as_posix()
+        try:
+            doc = _load_file(path, rel, root, max_file_mb, report)
+        except FileNotFoundError:
+            report.skipped.append((rel, "vanished during ingestion"))
+            continue
+        except OSError as e:
+            report.skipped.append((rel, f"unreadable: {e.strerror or e}"))
+            continue
+        if doc is not None:
+            report.documents.append(doc)
+    return report
+
+
+def _walk(root: Path, report: LoadReport) -> Iterator[Path]:
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        d = Path(dirpath)
+        keep = []
+        for name in sorted(dirnames):
+            if name.startswith("."):
+                continue
+            p = d / name
+            if p.is_symlink():
+                report.skipped.append((p.relative_to(root).as_posix(), "symlinked folder (not followed)"))
+                continue
+            keep.append(name)
+        dirnames[:] = keep
+        for name in sorted(filenames):
+            if not name.startswith("."):
+                yield d / name
+
+
+def _load_file(path: Path, rel: str, root: Path, max_file_mb: float, report: LoadReport) -> Document | None:
+    if path.is_symlink():
+        target = path.resolve()
+        if not target.is_relative_to(root):
+            report.skipped.append((rel, "symlink to a file outside the corpus root (not followed)"))
+            return None
+    kind = TEXT_TYPES.get(path.suffix.lower())
+    if kind is None:
+        report.skipped.append((rel, f"unsupported file type {path.suffix or '(none)'}"))
+        return None
+    size = path.stat().st_size
+    if size > max_file_mb * 1024 * 1024:
+        report.skipped.append((rel, f"too large ({size / 1024 / 1024:.0f} MB > corpus.max_file_mb "
+                                    f"{max_file_mb:g} MB)"))
+        return None
+    raw = path.read_bytes()
+    if kind == "pdf":
+        return _load_pdf(raw, rel, report)
+    if _looks_binary(raw):
+        report.skipped.append((rel, f"binary content in a {path.suffix} file"))
+        return None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        text = raw.decode("cp1252", errors="replace")
+        report.warnings.append((rel, f"not valid UTF-8 (byte {e.start}); decoded as Windows-1252"))
+    if not text.strip():
+        report.skipped.append((rel, "empty file"))
+        return None
+    if kind == "markdown":
+        return markdown_document(rel, text)
+    if kind == "html":
+        return html_document(rel, text)
+    return Document(id=rel, text=text, title=_first_line(text))
+
+
+def _looks_binary(raw: bytes) -> bool:
+    head = raw[:8192]
+    if b"\0" in head:
+        return True
+    if not head:
+        return False
+    control = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
+    return control / len(head) > 0.1
+
+
+def _first_line(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip().lstrip("#").strip()[:200]
+    return ""
+
+
+_ATX = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
+_FENCE = re.compile(r"^(```|~~~)")
+
+
+def markdown_document(doc_id: str, text: str) -> Document:
+    """The Markdown text as is, with sections from its ATX headings (outside code fences)."""
+    heads: list[tuple[int, int, str]] = []  # (offset, level, title)
+    offset = 0
+    in_fence = False
+    for line in text.splitlines(keepends=True):
+        if _FENCE.match(line.strip()):
+            in_fence = not in_fence
+        elif not in_fence:
+            m = _ATX.match(line.rstrip("\n"))
+            if m:
+                heads.append((offset, len(m.group(1)), m.group(2).strip()))
+        offset += len(line)
+    return Document(id=doc_id, text=text, title=heads[0][2] if heads else _first_line(text),
+                    sections=_sections(heads, len(text)))
+
+
+def _sections(heads: list[tuple[int, int, str]], end: int) -> tuple[Section, ...]:
+    sections: list[Section] = []
+    stack: list[tuple[int, str]] = []
+    if not heads or heads[0][0] > 0:
+        sections.append(Section((), 0, heads[0][0] if heads else end))
+    for i, (start, level, title) in enumerate(heads):
+        while stack and stack[-1][0] >= level:
+            stack.pop()
+        stack.append((level, title))
+        stop = heads[i + 1][0] if i + 1 < len(heads) else end
+        sections.append(Section(tuple(t for _, t in stack), start, stop))
+    return tuple(s for s in sections if s.end > s.start)
+
+
+_BLOCKS = {"p", "li", "pre", "blockquote", "dt", "dd", "caption", "figcaption", "td", "th"}
+_HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+
+
+def html_document(doc_id: str, html: str) -> Document:
+    """HTML → plain text (one block a line, table rows as `cell | cell`), sections from h1–h6."""
+    from selectolax.lexbor import LexborHTMLParser as HTMLParser
+
+    html = re.sub(r"<br\s*/?>", " ", html, flags=re.IGNORECASE)
+    tree = HTMLParser(html)
+    for tag in ("script", "style", "noscript", "template", "head"):
+        for node in tree.css(tag):
+            node.decompose()
+    title_node = HTMLParser(html).css_first("title")
+    body = tree.body or tree.root
+    lines: list[str] = []
+    heads: list[tuple[int, int, str]] = []
+    offset = 0
+
+    def emit(line: str, level: int = 0) -> None:
+        nonlocal offset
+        line = " ".join(line.split())
+        if not line:
+            return
+        if level:
+            heads.append((offset, level, line))
+        lines.append(line)
+        offset += len(line) + 1
+
+    def visit(node: object) -> None:
+        for child in node.iter(include_text=False):  # type: ignore[attr-defined]
+            tag = child.tag
+            if tag in _HEADINGS:
+                emit(child.text(separator=""), _HEADINGS[tag])
+            elif tag == "tr":
+                cells = [" ".join(c.text(separator="").split()) for c in child.iter(include_text=False)
+                         if c.tag in ("td", "th")]
+                emit(" | ".join(c for c in cells if c))
+            elif tag in _BLOCKS:
+                emit(child.text(separator=""))
+            elif tag == "br":
+                continue
+            else:
+                if any(True for _ in child.iter(include_text=False)):
+                    own = "".join(t.text_content or "" for t in child.iter(include_text=True)
+                                  if t.tag == "-text").strip()
+                    if own:
+                        emit(own)
+                    visit(child)
+                else:
+                    emit(child.text(separator=""))
+
+    if body is not None:
+        visit(body)
+    text = "\n".join(lines) + ("\n" if lines else "")
+    title = title_node.text().strip() if title_node else (heads[0][2] if heads else _first_line(text))
+    return Document(id=doc_id, text=text, title=title, sections=_sections(heads, len(text)))
+
+
+def _load_pdf(raw: bytes, rel: str, report: LoadReport) -> Document | None:
+    import io
+    import logging
+
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        reader = PdfReader(io.BytesIO(raw))
+        pages = [(p.extract_text() or "") for p in reader.pages]
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError, IndexError) as e:
+        report.skipped.append((rel, f"PDF could not be parsed ({type(e).__name__}: {str(e)[:80]})"))
+        return None
+    except Exception as e:  # pypdf raises many kinds on broken files; any of them means "skip"
+        report.skipped.append((rel, f"PDF could not be parsed ({type(e).__name__})"))
+        return None
+    parts: list[str] = []
+    heads: list[tuple[int, int, str]] = []
+    offset = 0
+    for i, page in enumerate(pages, start=1):
+        page = page.strip()
+        if not page:
+            continue
+        heads.append((offset, 1, f"page {i}"))
+        parts.append(page + "\n")
+        offset += len(page) + 1
+    text = "".join(parts)
+    if not text.strip():
+        report.skipped.append((rel, "PDF has no extractable text (scanned?)"))
+        return None
+    return Document(id=rel, text=text, title=_first_line(text), sections=_sections(heads, len(text)))
+
+
+def load_beir(folder: Path) -> LoadReport:
+    """A BEIR corpus: `corpus.jsonl` with `_id`, `title`, `text`; the text is `title + " " + text`."""
+    path = folder / "corpus.jsonl" if folder.is_dir() else folder
+    if not path.is_file():
+        raise CorpusError("no corpus.jsonl here", file=str(folder),
+                          hint="--format beir expects a folder with corpus.jsonl (BEIR layout)")
+    report = LoadReport()
+    seen: set[str] = set()
+    with path.open(encoding="utf-8", errors="replace") as f:
+        for n, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise CorpusError(f"malformed JSON: {e.msg} (column {e.colno})", file=str(path), line=n,
+                                  hint="each line must be one JSON object with _id, title, text") from None
+            if not isinstance(obj, dict) or "_id" not in obj:
+                raise CorpusError("missing `_id`", file=str(path), line=n, field="_id")
+            doc_id = str(obj["_id"])
+            title = obj.get("title") or ""
+            body = obj.get("text") or ""
+            if not isinstance(title, str) or not isinstance(body, str):
+                raise CorpusError("`title` and `text` must be strings", file=str(path), line=n)
+            if doc_id in seen:
+                report.skipped.append((doc_id, f"duplicate _id on line {n}"))
+                continue
+            seen.add(doc_id)
+            text = f"{title} {body}".strip() if title else body
+            if not text:
+                report.skipped.append((doc_id, f"empty document on line {n}"))
+                continue
+            report.documents.append(Document(id=doc_id, text=text, title=title))
+    return report

@@ -1,0 +1,1 @@
+"""Retrievers: given a question, the top-k chunks with scores."""

@@ -1,0 +1,52 @@
+"""Numbered, append-only migrations, recorded in shipcall_migrations, each in its own transaction.
+
+Never edit a released migration: add the next number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, Engine, Index, inspect, select
+
+from shipcall.store import schema
+
+
+def m001_initial(conn: Connection) -> None:
+    for table in (
+        schema.meta, schema.documents, schema.document_versions, schema.corpora, schema.datasets,
+        schema.dataset_items, schema.runs, schema.item_results, schema.decisions,
+    ):
+        table.create(conn, checkfirst=True)
+    Index("ix_item_results_run", schema.item_results.c.run_id).create(conn, checkfirst=True)
+
+
+MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
+    (1, "m001_initial", m001_initial),
+]
+
+
+def pending(engine: Engine) -> list[tuple[int, str]]:
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("shipcall_migrations"):
+            return [(n, name) for n, name, _ in MIGRATIONS]
+        done = {r[0] for r in conn.execute(select(schema.migrations.c.id))}
+    return [(n, name) for n, name, _ in MIGRATIONS if n not in done]
+
+
+def migrate(engine: Engine) -> list[str]:
+    """Apply every pending migration; return the names applied."""
+    with engine.begin() as conn:
+        schema.migrations.create(conn, checkfirst=True)
+    todo = {n for n, _ in pending(engine)}
+    applied: list[str] = []
+    for n, name, fn in MIGRATIONS:
+        if n not in todo:
+            continue
+        with engine.begin() as conn:
+            fn(conn)
+            conn.execute(schema.migrations.insert().values(
+                id=n, name=name, applied_at=datetime.now(UTC).isoformat(timespec="seconds")))
+        applied.append(name)
+    return applied

@@ -1,0 +1,127 @@
+"""Tables as SQLAlchemy Core objects (no ORM), shared by SQLite and Postgres."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Float,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+migrations = Table(
+    "shipcall_migrations", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("applied_at", String(40), nullable=False),
+)
+
+meta = Table(
+    "meta", metadata,
+    Column("key", String(200), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+documents = Table(
+    "documents", metadata,
+    Column("id", String(1000), primary_key=True),
+    Column("hash", String(64), nullable=False),
+    Column("title", Text, nullable=False, default=""),
+    Column("text", Text, nullable=False),
+    Column("sections", Text, nullable=False, default="[]"),  # JSON [[heading_path], start, end]
+    Column("ingested_at", String(40), nullable=False),
+)
+
+document_versions = Table(
+    "document_versions", metadata,
+    Column("doc_id", String(1000), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("first_seen", String(40), nullable=False),
+    PrimaryKeyConstraint("doc_id", "hash"),
+)
+
+corpora = Table(
+    "corpora", metadata,
+    Column("version", String(64), primary_key=True),
+    Column("n_documents", Integer, nullable=False),
+    Column("created_at", String(40), nullable=False),
+)
+
+datasets = Table(
+    "datasets", metadata,
+    Column("name", String(200), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("n_items", Integer, nullable=False),
+    Column("source", Text, nullable=False, default=""),
+    Column("warnings", Text, nullable=False, default="[]"),
+    Column("created_at", String(40), nullable=False),
+    PrimaryKeyConstraint("name", "version"),
+)
+
+dataset_items = Table(
+    "dataset_items", metadata,
+    Column("dataset", String(200), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("item_id", String(500), nullable=False),
+    Column("data", Text, nullable=False),
+    PrimaryKeyConstraint("dataset", "version", "item_id"),
+)
+
+runs = Table(
+    "runs", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("variant", String(200), nullable=False),
+    Column("variant_hash", String(64), nullable=False),
+    Column("config", Text, nullable=False),
+    Column("dataset", String(200), nullable=False),
+    Column("dataset_version", Integer, nullable=False),
+    Column("corpus_version", String(64), nullable=False),
+    Column("code_version", String(64), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("started_at", String(40), nullable=False),
+    Column("finished_at", String(40)),
+    Column("n_items", Integer, nullable=False, default=0),
+    Column("errors", Integer, nullable=False, default=0),
+    Column("metrics", Text, nullable=False, default="{}"),
+    Column("cohorts", Text, nullable=False, default="{}"),
+    Column("seq", Integer, nullable=False, default=0),
+)
+
+item_results = Table(
+    "item_results", metadata,
+    Column("run_id", String(64), nullable=False),
+    Column("item_id", String(500), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("data", Text, nullable=False),
+    Column("metrics", Text, nullable=False),
+    Column("error", Text),
+    UniqueConstraint("run_id", "item_id", name="uq_item_results_run_item"),
+)
+
+decisions = Table(
+    "decisions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("verdict", String(10), nullable=False),
+    Column("baseline_run", String(64)),
+    Column("candidate_run", String(64)),
+    Column("contract_hash", String(64)),
+    Column("author", String(200), nullable=False),
+    Column("note", Text, nullable=False, default=""),
+    Column("override", Boolean, nullable=False, default=False),
+    Column("reasons", Text, nullable=False, default="[]"),
+    Column("evidence", Text, nullable=False, default="{}"),
+    Column("created_at", String(40), nullable=False),
+)
+
+# Keep Float imported for later numeric columns (latency, cost) without re-touching imports.
+_ = Float

@@ -1,0 +1,28 @@
+"""The commented files `shipcall init` writes."""
+
+WORKSPACE_YAML = """\
+# shipcall workspace. Every command finds this file in the current folder or above it.
+# Docs: the README's "Configuration" section. Unknown keys are errors, not silent defaults.
+
+# Where datasets, runs and decisions are stored. SQLite under .shipcall/ by default; a team
+# can share a Postgres store (postgresql+psycopg://user:pass@host/db). SHIPCALL_STORE overrides.
+store: sqlite:///.shipcall/shipcall.db
+
+corpus:
+  # The documents to answer from. `shipcall ingest PATH` records PATH and uses it from then on;
+  # `shipcall ingest` with no PATH re-reads it. Relative paths are relative to this file.
+  path: {corpus_path}
+  format: folder        # folder (.md .html .txt .pdf) | beir (corpus.jsonl)
+  max_file_mb: 20       # larger files are skipped, with a reason
+
+evaluation:
+  k: [1, 3, 5, 10]      # cut-offs for recall@k, precision@k, hit@k, mrr@k, ndcg@k
+
+# A variant is one complete configuration of the feature. The first one is the default
+# wherever --variant is left out. `extends: OTHER` copies another variant and overrides keys.
+variants:
+  baseline:
+    chunker: {{kind: heading, size: 300, overlap: 50}}   # fixed | heading | sentence | document; words
+    retriever: {{kind: bm25, k: 5}}                      # also: stemmer, stopwords, k1, b
+    generator: {{kind: extractive, min_score: 0.5}}      # abstain when support < min_score (0-1)
+{extra_variants}"""
