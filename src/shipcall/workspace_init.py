@@ -11,7 +11,7 @@ from shipcall.workspace import CONFIG_NAME, CONTRACT_NAME, Workspace
 
 def init_workspace(directory: Path, *, force: bool = False, corpus_path: str | None = None,
                    extra_variants: str = "", contract_yaml: str | None = None) -> Path:
-    from shipcall.config.load_contract import DEFAULT_CONTRACT_YAML
+    from shipcall.config.contract import DEFAULT_CONTRACT_YAML
 
     root = directory.expanduser().resolve()
     if (root / CONFIG_NAME).exists() and not force:

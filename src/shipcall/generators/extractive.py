@@ -21,12 +21,95 @@ from shipcall.core.runs import Answer, Citation
 from shipcall.core.text import sentence_spans, strip_markup
 
 # Words that shape a question but carry no topic: never evidence of support.
-QUESTION_WORDS = frozenset("""
-a an and are as at be been being but by can could do does did for from had has have how i if in
-into is it its me many may might much must my no not of on or our shall should so than that the
-their them then there these they this those to under up us was we were what when where which
-who whom whose why will with would you your yours get gets got tell please need needs know
-""".split())
+QUESTION_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "been",
+        "being",
+        "but",
+        "by",
+        "can",
+        "could",
+        "do",
+        "does",
+        "did",
+        "for",
+        "from",
+        "had",
+        "has",
+        "have",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "me",
+        "many",
+        "may",
+        "might",
+        "much",
+        "must",
+        "my",
+        "no",
+        "not",
+        "of",
+        "on",
+        "or",
+        "our",
+        "shall",
+        "should",
+        "so",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "to",
+        "under",
+        "up",
+        "us",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "get",
+        "gets",
+        "got",
+        "tell",
+        "please",
+        "need",
+        "needs",
+        "know",
+    ]
+)
 _WORD = re.compile(r"(?u)\b\w\w+\b")
 
 
@@ -90,7 +173,13 @@ class ExtractiveGenerator:
         support = cover(covered)
         if support < self.config.min_score:
             return Answer(text="", abstained=True, support=round(support, 6))
-        citations = tuple(Citation(c.scored.chunk.doc_id, c.scored.chunk.id, c.scored.chunk.heading_path, c.text)
-                          for c in chosen)
-        return Answer(text=" ".join(c.text for c in chosen), citations=citations, abstained=False,
-                      support=round(support, 6), sentences=tuple(c.text for c in chosen))
+        citations = tuple(
+            Citation(c.scored.chunk.doc_id, c.scored.chunk.id, c.scored.chunk.heading_path, c.text) for c in chosen
+        )
+        return Answer(
+            text=" ".join(c.text for c in chosen),
+            citations=citations,
+            abstained=False,
+            support=round(support, 6),
+            sentences=tuple(c.text for c in chosen),
+        )

@@ -40,7 +40,12 @@ def load_folder(root: Path, *, max_file_mb: float = 20.0) -> LoadReport:
     if not root.is_dir():
         raise CorpusError("not a folder", file=str(root), hint="pass a folder of .md/.html/.txt/.pdf files")
     report = LoadReport()
-    for path in _walk(root, report):
+    return load_files(root, list(discover(root, report)), report, max_file_mb=max_file_mb)
+
+
+def load_files(root: Path, paths: list[Path], report: LoadReport, *, max_file_mb: float = 20.0) -> LoadReport:
+    """Read discovered files; a file that disappeared since discovery is skipped, not fatal."""
+    for path in paths:
         rel = path.relative_to(root).as_posix()
         try:
             doc = _load_file(path, rel, root, max_file_mb, report)
@@ -55,7 +60,8 @@ def load_folder(root: Path, *, max_file_mb: float = 20.0) -> LoadReport:
     return report
 
 
-def _walk(root: Path, report: LoadReport) -> Iterator[Path]:
+def discover(root: Path, report: LoadReport) -> Iterator[Path]:
+    """Files under root, sorted, skipping hidden files and symlinked folders."""
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         d = Path(dirpath)
         keep = []

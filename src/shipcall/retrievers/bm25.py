@@ -59,7 +59,8 @@ class BM25Index:
         tokenizer = make_tokenizer(cfg)
         tokens = tokenizer.tokenize([index_text(c) for c in chunks], update_vocab=True,
                                     show_progress=show_progress, return_as="tuple")
-        model = bm25s.BM25(k1=cfg.k1, b=cfg.b, method=cfg.method)
+        # The NumPy backend: numba's JIT would cost every fresh process a second on its first query.
+        model = bm25s.BM25(k1=cfg.k1, b=cfg.b, method=cfg.method, backend="numpy")
         model.index(tokens, show_progress=show_progress)
         sid_to_stem = {sid: stem for stem, sid in tokens.vocab.items()}
         counts: Counter[int] = Counter()
@@ -98,7 +99,7 @@ class BM25Index:
     def load(cls, path: Path, cfg: BM25Retriever) -> BM25Index:
         import bm25s
 
-        model = bm25s.BM25.load(str(path), show_progress=False, mmap=False)
+        model = bm25s.BM25.load(str(path), show_progress=False, mmap=False, backend="numpy")
         tokenizer = make_tokenizer(cfg)
         tokenizer.load_vocab(str(path))
         tokenizer.load_stopwords(str(path))

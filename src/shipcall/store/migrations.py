@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, Index, inspect, select
+from sqlalchemy import Connection, Engine, inspect, select
 
 from shipcall.store import schema
 
@@ -19,7 +19,6 @@ def m001_initial(conn: Connection) -> None:
         schema.dataset_items, schema.runs, schema.item_results, schema.decisions,
     ):
         table.create(conn, checkfirst=True)
-    Index("ix_item_results_run", schema.item_results.c.run_id).create(conn, checkfirst=True)
 
 
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [

@@ -6,6 +6,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Float,
+    Index,
     Integer,
     MetaData,
     PrimaryKeyConstraint,
@@ -107,6 +108,8 @@ item_results = Table(
     Column("error", Text),
     UniqueConstraint("run_id", "item_id", name="uq_item_results_run_item"),
 )
+
+Index("ix_item_results_run", item_results.c.run_id)
 
 decisions = Table(
     "decisions", metadata,

@@ -1,0 +1,3 @@
+from shipcall.cli.main import main
+
+main()

@@ -1,0 +1,146 @@
+"""`shipcall dataset …`: import, list, show, diff, export evaluation datasets."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import click
+
+from shipcall.cli._common import emit_json, json_option, workspace
+
+
+@click.group("dataset")
+def cli() -> None:
+    """Versioned evaluation datasets: a new version whenever the items change.
+
+    Example: shipcall dataset import questions.jsonl --name support
+    """
+
+
+@cli.command("import")
+@click.argument("source", type=click.Path())
+@click.option("--name", required=True, help="Dataset name.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "beir"]), default="jsonl",
+              help="jsonl: one item a line (default); beir: a BEIR folder (queries.jsonl + qrels/).")
+@click.option("--split", default="test", show_default=True, help="BEIR qrels split (qrels/<split>.tsv).")
+@json_option
+@click.pass_context
+def import_(ctx: click.Context, source: str, name: str, fmt: str, split: str, as_json: bool) -> None:
+    """Validate SOURCE and store it as a new version of dataset NAME (if its content changed).
+
+    Example: shipcall dataset import --format beir ~/scifact --split test --name scifact
+    """
+    from shipcall.ingest.datasets import import_dataset
+
+    rep = import_dataset(workspace(ctx), source, name, fmt=fmt, split=split)
+    if as_json:
+        emit_json(rep.to_dict())
+        return
+    for w in rep.warnings[:20]:
+        click.echo(f"warning: {w}", err=True)
+    if len(rep.warnings) > 20:
+        click.echo(f"warning: … and {len(rep.warnings) - 20} more (see `shipcall dataset show`)", err=True)
+    if rep.left_out:
+        click.echo(f"left out {rep.left_out} queries with no judgement above 0 in qrels/{split}.tsv")
+    verb = "stored" if rep.created else "unchanged: already stored as"
+    click.echo(f"{verb} {rep.name}@{rep.version} ({rep.n_items} items)")
+
+
+@cli.command("list")
+@json_option
+@click.pass_context
+def list_(ctx: click.Context, as_json: bool) -> None:
+    """List datasets and their versions.
+
+    Example: shipcall dataset list
+    """
+    rows = workspace(ctx).store.dataset_versions()
+    if as_json:
+        emit_json([{k: r[k] for k in ("name", "version", "hash", "n_items", "created_at", "source")} for r in rows])
+        return
+    if not rows:
+        click.echo("no datasets yet: shipcall dataset import FILE --name NAME")
+    for r in rows:
+        click.echo(f"{r['name']}@{r['version']}  {r['n_items']} items  {r['created_at'][:19]}  {r['source']}")
+
+
+@cli.command("show")
+@click.argument("ref")
+@click.option("--by", "by", multiple=True, help="Count items per value of this tag (repeatable).")
+@json_option
+@click.pass_context
+def show(ctx: click.Context, ref: str, by: tuple[str, ...], as_json: bool) -> None:
+    """Show a dataset version: item counts, answerable share, counts per cohort.
+
+    Example: shipcall dataset show sample --by topic
+    """
+    from shipcall.ingest.datasets import parse_ref
+
+    ws = workspace(ctx)
+    name, version = parse_ref(ref)
+    ds = ws.store.load_dataset(name, version)
+    keys = list(by) or sorted({k for it in ds.items for k in it.tags})
+    cohorts = {k: dict(sorted(Counter(it.tags.get(k, "(none)") for it in ds.items).items())) for k in keys}
+    meta = next(r for r in ws.store.dataset_versions(name) if r["version"] == ds.version)
+    out = {"name": name, "version": ds.version, "hash": ds.hash, "n_items": len(ds.items),
+           "answerable": sum(it.answerable for it in ds.items),
+           "with_evidence": sum(bool(it.evidence) for it in ds.items),
+           "with_answers": sum(bool(it.answers) for it in ds.items),
+           "cohorts": cohorts, "warnings": meta["warnings"]}
+    if as_json:
+        emit_json(out)
+        return
+    click.echo(f"{name}@{ds.version}: {len(ds.items)} items ({out['answerable']} answerable, "
+               f"{out['with_evidence']} with evidence, {out['with_answers']} with gold answers)")
+    for k, counts in cohorts.items():
+        click.echo(f"  {k}: " + ", ".join(f"{v}={n}" for v, n in counts.items()))
+    if meta["warnings"]:
+        click.echo(f"  {len(meta['warnings'])} warnings, e.g. {meta['warnings'][0]}")
+
+
+@cli.command("diff")
+@click.argument("old")
+@click.argument("new")
+@json_option
+@click.pass_context
+def diff(ctx: click.Context, old: str, new: str, as_json: bool) -> None:
+    """Added, removed and changed items between two versions.
+
+    Example: shipcall dataset diff sample@1 sample@2
+    """
+    from shipcall.core.datasets import diff_items
+    from shipcall.ingest.datasets import parse_ref
+
+    ws = workspace(ctx)
+    a, b = ws.store.load_dataset(*parse_ref(old)), ws.store.load_dataset(*parse_ref(new))
+    d = diff_items(a.items, b.items)
+    if as_json:
+        emit_json({"old": f"{a.name}@{a.version}", "new": f"{b.name}@{b.version}", **d})
+        return
+    click.echo(f"{a.name}@{a.version} → {b.name}@{b.version}: {len(d['added'])} added, "
+               f"{len(d['removed'])} removed, {len(d['changed'])} changed")
+    for kind, sign in (("added", "+"), ("removed", "-"), ("changed", "~")):
+        for i in d[kind]:
+            click.echo(f"  {sign} {i}")
+
+
+@cli.command("export")
+@click.argument("ref")
+@click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write here instead of stdout.")
+@click.pass_context
+def export(ctx: click.Context, ref: str, out: str | None) -> None:
+    """Write a dataset version as JSONL (one item a line).
+
+    Example: shipcall dataset export sample@2 --out sample-v2.jsonl
+    """
+    from shipcall.ingest.datasets import parse_ref
+
+    ds = workspace(ctx).store.load_dataset(*parse_ref(ref))
+    lines = "".join(json.dumps(it.to_dict(), ensure_ascii=False) + "\n" for it in ds.items)
+    if out:
+        with open(out, "w", encoding="utf-8") as f:
+            f.write(lines)
+        click.echo(f"wrote {len(ds.items)} items to {out}", err=True)
+    else:
+        click.echo(lines, nl=False)
