@@ -11,7 +11,7 @@ import hashlib
 import json
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
 
 class _Strict(BaseModel):
@@ -91,7 +91,16 @@ class PluginGenerator(BaseModel):
     kind: str
 
 
-GeneratorConfig = ExtractiveGenerator | PluginGenerator
+def _generator_tag(v: Any) -> str:
+    kind = v.get("kind") if isinstance(v, dict) else getattr(v, "kind", None)
+    return "extractive" if kind == "extractive" else "plugin"
+
+
+# Built-in kinds are validated strictly; any other kind goes to a plugin, which checks its own keys.
+GeneratorConfig = Annotated[
+    Annotated[ExtractiveGenerator, Tag("extractive")] | Annotated[PluginGenerator, Tag("plugin")],
+    Discriminator(_generator_tag),
+]
 
 
 class Variant(_Strict):
@@ -101,17 +110,6 @@ class Variant(_Strict):
     chunker: ChunkerConfig = Field(default_factory=lambda: HeadingChunker(kind="heading"))
     retriever: RetrieverConfig = Field(default_factory=lambda: BM25Retriever(kind="bm25"))
     generator: GeneratorConfig = Field(default_factory=lambda: ExtractiveGenerator(kind="extractive"))
-
-    @model_validator(mode="before")
-    @classmethod
-    def _generator_by_kind(cls, data: Any) -> Any:
-        # A plain union would let a typo in an extractive key fall through to the plugin model;
-        # dispatch on kind explicitly so built-in kinds are validated strictly.
-        if isinstance(data, dict) and isinstance(data.get("generator"), dict):
-            g = data["generator"]
-            if g.get("kind") == "extractive":
-                data = {**data, "generator": ExtractiveGenerator.model_validate(g)}
-        return data
 
     def resolved(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
