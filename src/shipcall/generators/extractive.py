@@ -148,7 +148,8 @@ class ExtractiveGenerator:
             headings = {h.strip().lower() for h in sc.chunk.heading_path}
             for pos, (a, b) in enumerate(sentence_spans(sc.chunk.text)):
                 raw = sc.chunk.text[a:b]
-                if raw.lstrip().startswith("#"):
+                line_start = sc.chunk.text.rfind("\n", 0, a) + 1
+                if sc.chunk.text[line_start:a].lstrip().startswith("#"):
                     continue  # a heading is context, not an answer
                 text = strip_markup(raw)
                 if not text or text.lower() in headings:

@@ -1,0 +1,88 @@
+"""Metrics: per-item scores (`score_item`), the registry (`METRICS`, `metrics_for`,
+`metric_info`) and aggregation per run and cohort (`aggregate`, `metric_matrix`)."""
+
+from shipcall.core.metrics.abstention import abstain_precision, is_abstention, prediction
+from shipcall.core.metrics.aggregate import aggregate, metric_matrix, metric_names
+from shipcall.core.metrics.answer import (
+    answer_recall,
+    answer_tokens,
+    contains_answer,
+    exact_match,
+    f1,
+    gold_answers,
+    normalize_answer,
+    token_f1,
+)
+from shipcall.core.metrics.assertions import ASSERTION_CHECKS, assertion_pass_rate, check_assertion
+from shipcall.core.metrics.groundedness import (
+    STOPWORDS,
+    citation_precision,
+    content_tokens,
+    groundedness,
+    is_supported,
+    sentence_spans,
+    split_sentences,
+    word_tokens,
+)
+from shipcall.core.metrics.registry import (
+    AT_K_FAMILIES,
+    DEFAULT_KS,
+    METRICS,
+    PLAIN_METRICS,
+    Metric,
+    metric_info,
+    metrics_for,
+    score_item,
+)
+from shipcall.core.metrics.retrieval import (
+    document_ids,
+    hit_at_k,
+    mrr_at_k,
+    ndcg_at_k,
+    precision_at_k,
+    recall_at_k,
+    retrieval_metrics,
+)
+
+__all__ = [
+    "ASSERTION_CHECKS",
+    "AT_K_FAMILIES",
+    "DEFAULT_KS",
+    "METRICS",
+    "PLAIN_METRICS",
+    "STOPWORDS",
+    "Metric",
+    "abstain_precision",
+    "aggregate",
+    "answer_recall",
+    "answer_tokens",
+    "assertion_pass_rate",
+    "check_assertion",
+    "citation_precision",
+    "contains_answer",
+    "content_tokens",
+    "document_ids",
+    "exact_match",
+    "f1",
+    "gold_answers",
+    "groundedness",
+    "hit_at_k",
+    "is_abstention",
+    "is_supported",
+    "metric_info",
+    "metric_matrix",
+    "metric_names",
+    "metrics_for",
+    "mrr_at_k",
+    "ndcg_at_k",
+    "normalize_answer",
+    "precision_at_k",
+    "prediction",
+    "recall_at_k",
+    "retrieval_metrics",
+    "score_item",
+    "sentence_spans",
+    "split_sentences",
+    "token_f1",
+    "word_tokens",
+]

@@ -1,0 +1,166 @@
+"""The metric registry: every metric shipcall writes, with its direction and kind, and
+`score_item`, which computes the per-item values of every metric that applies to an item.
+
+Metric ids are written as they appear in output (`recall@10`, `exact_match`). Metrics "at k"
+are families: `metrics_for(ks)` instantiates them for the run's k values and `metric_info`
+parses any `family@k` name. Lookups go through dictionaries, never if/elif chains.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from shipcall.core.datasets import Item
+from shipcall.core.metrics.abstention import score_abstention
+from shipcall.core.metrics.answer import score_answer
+from shipcall.core.metrics.assertions import score_assertions
+from shipcall.core.metrics.groundedness import score_citations, score_groundedness
+from shipcall.core.metrics.retrieval import score_retrieval
+from shipcall.core.runs import ItemResult
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One metric as reported.
+
+    `per_item`: the run value is the mean of per-item values (paired tests apply); False for
+    aggregate-only metrics (latency percentiles, abstain_precision). `binary`: per-item values
+    are 0/1, so McNemar's exact test applies.
+    """
+
+    name: str
+    higher_is_better: bool
+    per_item: bool
+    binary: bool
+    doc: str
+
+
+@dataclass(frozen=True)
+class _Family:
+    higher_is_better: bool
+    binary: bool
+    doc: str  # with "{k}" for the cut-off
+
+
+# Metrics defined for every k of the run (document-level ranking against item.evidence).
+AT_K_FAMILIES: dict[str, _Family] = {
+    "recall": _Family(True, False, "|relevant ∩ top-{k}| / |relevant| (trec_eval, ranx recall@{k})"),
+    "precision": _Family(True, False, "|relevant ∩ top-{k}| / {k}, dividing by {k} even if fewer retrieved "
+                         "(trec_eval, ranx precision@{k})"),
+    "hit": _Family(True, True, "1 if any relevant document is in the top {k}, else 0 (ranx hit_rate@{k})"),
+    "mrr": _Family(True, False, "1 / rank of the first relevant document within the top {k}, else 0 "
+                   "(ranx mrr@{k})"),
+    "ndcg": _Family(True, False, "Σ_{{i≤{k}}} rel_i / log2(i+1) ÷ the same for the judged grades sorted "
+                    "descending (Järvelin & Kekäläinen 2002; trec_eval, ranx ndcg@{k})"),
+}
+
+
+def _m(name: str, higher: bool, per_item: bool, binary: bool, doc: str) -> Metric:
+    return Metric(name, higher, per_item, binary, doc)
+
+
+# Metrics without a cut-off, in report order.
+PLAIN_METRICS: dict[str, Metric] = {
+    m.name: m
+    for m in (
+        _m("exact_match", True, True, True,
+           "max over gold answers of [normalise(prediction) == normalise(gold)] (SQuAD v2 evaluate-v2.0.py)"),
+        _m("f1", True, True, False,
+           "max over gold answers of the token F1 of normalised prediction and gold (SQuAD v2 script)"),
+        _m("contains_answer", True, True, True,
+           "1 if some normalised gold answer occurs in the normalised prediction as whole tokens"),
+        _m("answer_recall", True, True, False,
+           "max over gold answers of |gold tokens ∩ prediction tokens| (multiset) / |gold tokens|"),
+        _m("assertion_pass_rate", True, True, False,
+           "passing assertions / assertions of the item (contains, not-contains, regex, …)"),
+        _m("groundedness", True, True, False,
+           "answer sentences with ≥80% of their content tokens in one retrieved chunk / answer sentences"),
+        _m("citation_precision", True, True, False,
+           "distinct cited documents that are evidence / distinct cited documents"),
+        _m("abstain_recall", True, True, True,
+           "on unanswerable items: 1 if the system abstained, else 0"),
+        _m("abstain_precision", True, False, False,
+           "abstentions on unanswerable items / all abstentions (aggregate only)"),
+        _m("false_answer_rate", False, True, True,
+           "on unanswerable items: 1 if the system answered, else 0"),
+        _m("over_refusal_rate", False, True, True,
+           "on answerable items: 1 if the system abstained, else 0"),
+        _m("latency_ms_p50", False, False, False,
+           "median of total latency (ms) over items without error (numpy percentile, linear)"),
+        _m("latency_ms_p95", False, False, False,
+           "95th percentile of total latency (ms) over items without error (numpy percentile, linear)"),
+    )
+}
+
+DEFAULT_KS: tuple[int, ...] = (1, 3, 5, 10)
+
+
+def _at_k(family: str, k: int) -> Metric:
+    f = AT_K_FAMILIES[family]
+    return Metric(f"{family}@{k}", f.higher_is_better, True, f.binary, f.doc.format(k=k))
+
+
+def metrics_for(ks: Sequence[int]) -> dict[str, Metric]:
+    """The registry for these k values: `family@k` for every family and k, then the plain metrics."""
+    out: dict[str, Metric] = {}
+    for family in AT_K_FAMILIES:
+        for k in sorted(set(ks)):
+            out[f"{family}@{k}"] = _at_k(family, k)
+    out.update(PLAIN_METRICS)
+    return out
+
+
+METRICS: dict[str, Metric] = metrics_for(DEFAULT_KS)
+
+_AT_K_NAME = re.compile(r"([a-z_]+)@([1-9][0-9]*)")
+
+
+def metric_info(name: str) -> Metric | None:
+    """The Metric for any name, including `ndcg@7`; None if the name is unknown."""
+    if name in PLAIN_METRICS:
+        return PLAIN_METRICS[name]
+    m = _AT_K_NAME.fullmatch(name)
+    if m and m.group(1) in AT_K_FAMILIES:
+        return _at_k(m.group(1), int(m.group(2)))
+    return None
+
+
+_Scorer = Callable[[Item, ItemResult, Sequence[int], Sequence[str]], dict[str, float]]
+
+# Each family scorer returns only the metrics that apply to the item (empty dict otherwise).
+SCORERS: dict[str, _Scorer] = {
+    "retrieval": lambda item, result, ks, texts: score_retrieval(item, result, ks),
+    "answer": lambda item, result, ks, texts: score_answer(item, result),
+    "abstention": lambda item, result, ks, texts: score_abstention(item, result),
+    "assertions": lambda item, result, ks, texts: score_assertions(item, result),
+    "groundedness": lambda item, result, ks, texts: score_groundedness(item, result, texts),
+    "citations": lambda item, result, ks, texts: score_citations(item, result),
+}
+
+
+def score_item(
+    item: Item, result: ItemResult, ks: Sequence[int], retrieved_texts: Sequence[str] = ()
+) -> dict[str, float]:
+    """The per-item values of every metric that applies to the item (pure).
+
+    `retrieved_texts` are the texts of the retrieved chunks (`result.retrieved`, in rank order);
+    they are needed only for groundedness. An item whose result carries an error gets `{}`.
+    Which metrics apply:
+
+    - retrieval (`recall@k` … `ndcg@k` for each k): items with evidence;
+    - answer (`exact_match`, `f1`, `contains_answer`, `answer_recall`): items with gold answers or
+      unanswerable items;
+    - abstention: every item (`abstain_recall`, `false_answer_rate` on unanswerable items,
+      `over_refusal_rate` on answerable ones);
+    - `assertion_pass_rate`: items with assertions;
+    - `groundedness`: answered items, given retrieved_texts;
+    - `citation_precision`: answered items with evidence and citations.
+    """
+    if result.error is not None:
+        return {}
+    out: dict[str, float] = {}
+    for scorer in SCORERS.values():
+        out.update(scorer(item, result, ks, retrieved_texts))
+    return out
