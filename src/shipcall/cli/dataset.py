@@ -144,3 +144,33 @@ def export(ctx: click.Context, ref: str, out: str | None) -> None:
         click.echo(f"wrote {len(ds.items)} items to {out}", err=True)
     else:
         click.echo(lines, nl=False)
+
+
+@cli.command("health")
+@click.argument("ref")
+@click.option("--by", "by", multiple=True, help="Cohort tag keys to size-check (default: the contract's).")
+@click.option("--contract", "contract_path", type=click.Path(dir_okay=False), default=None)
+@json_option
+@click.pass_context
+def health(ctx: click.Context, ref: str, by: tuple[str, ...], contract_path: str | None, as_json: bool) -> None:
+    """Is it the system or the evaluation data? Gold answers missing from the corpus, evidence
+    changed since the item was written, duplicates, items every run fails the same way
+    (suspect gold), cohorts too small to trust, evidence naming unknown documents.
+
+    Example: shipcall dataset health sample --by topic
+    """
+    from shipcall.evidence import contract_for, dataset_health
+    from shipcall.ingest.datasets import parse_ref
+
+    ws = workspace(ctx)
+    name, version = parse_ref(ref)
+    rep = dataset_health(ws, name, version, contract_for(ws, contract_path), list(by) or None)
+    if as_json:
+        emit_json(rep.to_dict())
+        return
+    if not rep.findings:
+        click.echo(f"{ref}: {rep.n_items} items, no findings")
+        return
+    click.echo(f"{ref}: {rep.n_items} items; " + ", ".join(f"{k} {v}" for k, v in rep.counts().items()))
+    for f in rep.findings:
+        click.echo(f"  {f.check:<20}{', '.join(f.items[:4]):<24} {f.detail}")

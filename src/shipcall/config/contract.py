@@ -227,6 +227,9 @@ def _line_of(lines: dict[str, int] | None, dotted: str | None) -> int | None:
     return None
 
 
+_MAPPING_ERRORS = ("model_type", "model_attributes_type", "dict_type")
+
+
 def _from_validation_error(e: ValidationError) -> ConfigError:
     err = e.errors()[0]
     loc = [str(p) for p in err["loc"]]
@@ -243,7 +246,7 @@ def _from_validation_error(e: ValidationError) -> ConfigError:
     elif kind == "missing":
         msg = "missing (required)"
         hint = "a contract needs `primary:` (a per-item metric) and `metrics:` (thresholds)"
-    elif kind in ("model_type", "model_attributes_type", "dict_type") and len(loc) == 2 and loc[0] == "metrics":
+    elif kind in _MAPPING_ERRORS and loc[:1] == ["metrics"] and len(loc) == 2:
         msg = f"must be a mapping (got {given!r})"
         hint = f"write `{loc[1]}: {{min: 0.8}}` (higher is better) or `{{max: 0.05}}` (lower is better)"
     elif kind == "literal_error":
@@ -272,8 +275,14 @@ def parse_contract(data: Any, *, file: str | None = None, lines: dict[str, int] 
     raise err from None
 
 
-def default_contract() -> Contract:
-    """The contract used when a workspace has none: the commented example `shipcall init` writes."""
-    import yaml  # local: the core path never needs YAML
+def default_contract(primary: str = "contains_answer") -> Contract:
+    """The contract used when a workspace has none: every documented default, no thresholds,
+    nothing guarded (so a comparison runs with tolerance 0.02, alpha 0.05, Holm, no cohorts)."""
+    return Contract(primary=primary, metrics={})
 
-    return parse_contract(yaml.safe_load(DEFAULT_CONTRACT_YAML), file="<default contract>")
+
+def example_contract() -> Contract:
+    """The commented example that `shipcall init` writes (DEFAULT_CONTRACT_YAML), parsed."""
+    import yaml  # local: only this helper needs YAML
+
+    return parse_contract(yaml.safe_load(DEFAULT_CONTRACT_YAML), file="<example contract>")

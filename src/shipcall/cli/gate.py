@@ -1,0 +1,58 @@
+"""`shipcall gate`: SHIP (exit 0) or WAIT (exit 1) from the contract, with every reason."""
+
+from __future__ import annotations
+
+import click
+
+from shipcall.cli._common import emit_json, json_option, workspace
+
+
+@click.command("gate")
+@click.option("--baseline", required=True, help="Baseline run id.")
+@click.option("--candidate", required=True, help="Candidate run id (the same run: an A/A check).")
+@click.option("--contract", "contract_path", type=click.Path(dir_okay=False), default=None,
+              help="Contract file (default: the workspace's contract.yaml).")
+@click.option("--author", default=None, help="Who makes the call (default: $SHIPCALL_AUTHOR or $USER).")
+@click.option("--note", default="", help="Rationale recorded with the decision.")
+@click.option("--junit", "junit_path", type=click.Path(dir_okay=False), default=None, help="Also write JUnit XML.")
+@click.option("--markdown", "md_path", type=click.Path(dir_okay=False), default=None, help="Also write Markdown.")
+@json_option
+@click.pass_context
+def cli(ctx: click.Context, baseline: str, candidate: str, contract_path: str | None, author: str | None,
+        note: str, junit_path: str | None, md_path: str | None, as_json: bool) -> int:
+    """Apply the contract to CANDIDATE against BASELINE and record the decision. Exits 0 for
+    SHIP, 1 for WAIT, 2 for errors.
+
+    Example: shipcall gate --baseline r1 --candidate r2 --junit gate.xml
+    """
+    from shipcall.cli.compare import print_report
+    from shipcall.evidence import contract_for, gate
+    from shipcall.reports.gate_files import junit_xml, markdown
+
+    ws = workspace(ctx)
+    decision, report = gate(ws, baseline, candidate, contract_for(ws, contract_path), note=note, who=author)
+    if junit_path:
+        with open(junit_path, "w", encoding="utf-8") as f:
+            f.write(junit_xml(decision))
+    if md_path:
+        with open(md_path, "w", encoding="utf-8") as f:
+            f.write(markdown(decision, report))
+    if as_json:
+        emit_json(decision.to_dict() | {"comparison": report.comparison.to_dict()})
+    else:
+        print_report(report)
+        click.echo("")
+        print_decision(decision)
+    return 0 if decision.verdict == "SHIP" else 1
+
+
+def print_decision(decision: object) -> None:
+    from shipcall.core.gate import Decision
+
+    assert isinstance(decision, Decision)
+    click.echo(f"{decision.verdict}" + (" (human override)" if decision.override else ""))
+    for r in decision.reasons:
+        where = f" [{r.cohort}]" if r.cohort else ""
+        click.echo(f"  {r.severity.upper():<5} {r.kind}{where}: {r.detail}")
+    for c in decision.checks:
+        click.echo(f"  ok    {c}")

@@ -1,0 +1,137 @@
+"""Dataset health: signs that a problem lies in the evaluation data rather than the system.
+
+Pure: the caller passes the items, the corpus (document id → normalised text and current
+hash), when each document's current content was first seen and when each item entered the
+dataset, and the per-run failure modes seen so far.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+
+from shipcall.core.datasets import Item
+from shipcall.core.metrics.answer import normalize_answer
+
+NEAR_DUPLICATE_JACCARD = 0.8
+
+
+@dataclass(frozen=True)
+class Finding:
+    check: str   # gold_not_in_corpus | evidence_changed | duplicate | near_duplicate | suspect_gold |
+                 # small_cohort | unknown_evidence
+    items: tuple[str, ...]
+    detail: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"check": self.check, "items": list(self.items), "detail": self.detail}
+
+
+@dataclass
+class HealthReport:
+    n_items: int
+    findings: list[Finding] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return dict(Counter(f.check for f in self.findings))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"n_items": self.n_items, "counts": self.counts(), "findings": [f.to_dict() for f in self.findings]}
+
+
+def check_health(
+    items: Sequence[Item],
+    *,
+    doc_texts: Mapping[str, str],
+    doc_changed_at: Mapping[str, str],
+    item_added_at: Mapping[str, str],
+    run_failures: Sequence[Mapping[str, Sequence[str]]] = (),
+    cohort_keys: Sequence[str] = (),
+    min_cohort_size: int = 20,
+) -> HealthReport:
+    """Run every check.
+
+    doc_texts: document id → answer-normalised text (see `normalize_answer`).
+    doc_changed_at / item_added_at: ISO times; an evidence document whose current content
+    appeared after the item entered the dataset may no longer support the item's gold.
+    run_failures: one mapping per finished run on this dataset: item id → failure modes
+    ([] for a pass). An item that fails the same way in every run (at least two runs) points
+    at its gold rather than at any one system.
+    """
+    report = HealthReport(len(items))
+    f = report.findings
+    for it in items:
+        unknown = [d for d in it.evidence if d not in doc_texts]
+        if unknown and doc_texts:
+            f.append(Finding("unknown_evidence", (it.id,), f"evidence not in the corpus: {', '.join(unknown)}"))
+        known = [d for d in it.evidence if d in doc_texts]
+        if it.answers and doc_texts:
+            where = known or list(doc_texts)
+            golds = [g for g in (normalize_answer(a) for a in it.answers) if g]
+            if golds and not any(f" {g} " in f" {doc_texts[d]} " for g in golds for d in where):
+                scope = "its evidence documents" if known else "the corpus"
+                f.append(Finding("gold_not_in_corpus", (it.id,),
+                                 f"no gold answer ({'; '.join(it.answers[:3])}) occurs in {scope}"))
+        added = item_added_at.get(it.id)
+        changed = [d for d in known if added and doc_changed_at.get(d, "") > added]
+        if changed:
+            f.append(Finding("evidence_changed", (it.id,),
+                             f"evidence changed after the item was added: {', '.join(changed)}"))
+    f.extend(_duplicates(items))
+    f.extend(_suspect_gold(items, run_failures))
+    for key in cohort_keys:
+        counts = Counter(it.tags[key] for it in items if key in it.tags)
+        for value, n in sorted(counts.items()):
+            if n < min_cohort_size:
+                f.append(Finding("small_cohort", (), f"cohort {key}={value} has {n} items "
+                                                     f"(< min_cohort_size {min_cohort_size}): too few to trust"))
+    return report
+
+
+def _duplicates(items: Sequence[Item]) -> list[Finding]:
+    """Exact duplicates by normalised question; near-duplicates by token-set Jaccard ≥ 0.8,
+    computed for all pairs at once as a sparse matrix product."""
+    out: list[Finding] = []
+    norm = [normalize_answer(it.question) for it in items]
+    groups: dict[str, list[str]] = {}
+    for it, q in zip(items, norm, strict=True):
+        groups.setdefault(q, []).append(it.id)
+    exact = {q for q, ids in groups.items() if len(ids) > 1}
+    for q in sorted(exact):
+        out.append(Finding("duplicate", tuple(groups[q]), f"same question: {q!r}"))
+    vocab: dict[str, int] = {}
+    rows, cols = [], []
+    for i, q in enumerate(norm):
+        for tok in set(q.split()):
+            rows.append(i)
+            cols.append(vocab.setdefault(tok, len(vocab)))
+    if not rows:
+        return out
+    x = sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(items), len(vocab)))
+    sizes = np.asarray(x.sum(axis=1)).ravel()
+    inter = sparse.triu(x @ x.T, k=1).tocoo()
+    for i, j, n in zip(inter.row, inter.col, inter.data, strict=True):
+        if norm[i] == norm[j]:
+            continue
+        jac = n / (sizes[i] + sizes[j] - n)
+        if jac >= NEAR_DUPLICATE_JACCARD:
+            out.append(Finding("near_duplicate", (items[i].id, items[j].id),
+                               f"questions share {jac:.0%} of their words"))
+    return out
+
+
+def _suspect_gold(items: Sequence[Item], runs: Sequence[Mapping[str, Sequence[str]]]) -> list[Finding]:
+    if len(runs) < 2:
+        return []
+    out = []
+    for it in items:
+        modes = [tuple(r[it.id][:1]) for r in runs if it.id in r]
+        if len(modes) >= 2 and all(m and m == modes[0] for m in modes):
+            out.append(Finding("suspect_gold", (it.id,),
+                               f"every run ({len(modes)}) fails it the same way ({modes[0][0]}): check its gold"))
+    return out

@@ -1,0 +1,37 @@
+"""The gate's decision as JUnit XML (for CI dashboards) and Markdown (for pull requests)."""
+
+from __future__ import annotations
+
+from typing import Any
+from xml.sax.saxutils import escape, quoteattr
+
+from shipcall.core.gate import Decision
+
+
+def junit_xml(d: Decision) -> str:
+    cases = []
+    for r in d.reasons:
+        name = quoteattr(f"{r.kind} {r.metric or ''} {r.cohort or ''}".strip())
+        if r.severity == "block":
+            cases.append(f'  <testcase classname="shipcall.gate" name={name}>'
+                         f'<failure message={quoteattr(r.detail)}/></testcase>')
+        else:
+            cases.append(f'  <testcase classname="shipcall.gate" name={name}>'
+                         f'<system-out>{escape("warning: " + r.detail)}</system-out></testcase>')
+    for c in d.checks:
+        cases.append(f'  <testcase classname="shipcall.gate" name={quoteattr(c)}/>')
+    failures = sum(1 for r in d.reasons if r.severity == "block")
+    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<testsuite name="shipcall gate {d.verdict}" '
+            f'tests="{len(cases)}" failures="{failures}">\n' + "\n".join(cases) + "\n</testsuite>\n")
+
+
+def markdown(d: Decision, report: Any) -> str:
+    lines = [f"## shipcall gate: **{d.verdict}**", "",
+             f"Baseline `{d.baseline_run}` → candidate `{d.candidate_run}`; contract `{d.contract_hash}`.", ""]
+    if d.reasons:
+        lines += ["| severity | kind | cohort | detail |", "|---|---|---|---|"]
+        lines += [f"| {r.severity} | {r.kind} | {r.cohort or ''} | {r.detail} |" for r in d.reasons]
+        lines.append("")
+    for c in report.comparison.callouts:
+        lines.append(f"- {c}")
+    return "\n".join(lines) + "\n"
