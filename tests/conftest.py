@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -50,3 +52,18 @@ def ingested(ws, corpus_dir: Path):  # noqa: ANN001, ANN201
 
     ingest(ws, str(corpus_dir))
     return ws
+
+
+
+class Shipcall:
+    def __call__(self, *args: str, cwd: Path, check: int | None = 0) -> subprocess.CompletedProcess[str]:
+        p = subprocess.run([sys.executable, "-m", "shipcall", *args], cwd=cwd, capture_output=True, text=True,
+                           timeout=300)
+        if check is not None:
+            assert p.returncode == check, f"exit {p.returncode}\nstdout:\n{p.stdout}\nstderr:\n{p.stderr}"
+        return p
+
+
+@pytest.fixture
+def sc() -> Shipcall:
+    return Shipcall()

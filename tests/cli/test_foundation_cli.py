@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.cli.conftest import Shipcall
+from tests.conftest import Shipcall
 
 
 def test_init_ingest_ask(sc: Shipcall, tmp_path: Path, corpus_dir: Path) -> None:

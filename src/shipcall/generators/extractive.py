@@ -12,6 +12,7 @@ mention ("…in our Brazil office?") gets a low score and an abstention.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -135,12 +136,12 @@ class ExtractiveGenerator:
     def generate(self, question: str, chunks: list[ScoredChunk]) -> Answer:
         q = self.terms(question)
         weights = {t: self._weight(t) for t in q}
-        total = sum(weights.values())
+        total = math.fsum(weights.values())
         if not q or total <= 0:
             return Answer(text="", abstained=True, support=0.0)
 
         def cover(terms: frozenset[str]) -> float:
-            return sum(weights[t] for t in q & terms) / total
+            return math.fsum(weights[t] for t in q & terms) / total  # fsum: independent of set order
 
         candidates: list[_Candidate] = []
         for sc in chunks:

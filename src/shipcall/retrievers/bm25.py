@@ -57,6 +57,7 @@ class BM25Index:
         import bm25s
 
         tokenizer = make_tokenizer(cfg)
+        show_progress = show_progress and len(chunks) >= 20_000  # small corpora index in a blink
         tokens = tokenizer.tokenize([index_text(c) for c in chunks], update_vocab=True,
                                     show_progress=show_progress, return_as="tuple")
         # The NumPy backend: numba's JIT would cost every fresh process a second on its first query.
