@@ -25,9 +25,9 @@ def cli(ctx: click.Context, baseline: str, candidate: str, contract_path: str | 
 
     Example: shipcall gate --baseline r1 --candidate r2 --junit gate.xml
     """
-    from shipcall.cli.compare import print_report
     from shipcall.evidence import contract_for, gate
     from shipcall.reports.gate_files import junit_xml, markdown
+    from shipcall.reports.text import print_decision, print_report
 
     ws = workspace(ctx)
     decision, report = gate(ws, baseline, candidate, contract_for(ws, contract_path), note=note, who=author)
@@ -44,15 +44,3 @@ def cli(ctx: click.Context, baseline: str, candidate: str, contract_path: str | 
         click.echo("")
         print_decision(decision)
     return 0 if decision.verdict == "SHIP" else 1
-
-
-def print_decision(decision: object) -> None:
-    from shipcall.core.gate import Decision
-
-    assert isinstance(decision, Decision)
-    click.echo(f"{decision.verdict}" + (" (human override)" if decision.override else ""))
-    for r in decision.reasons:
-        where = f" [{r.cohort}]" if r.cohort else ""
-        click.echo(f"  {r.severity.upper():<5} {r.kind}{where}: {r.detail}")
-    for c in decision.checks:
-        click.echo(f"  ok    {c}")

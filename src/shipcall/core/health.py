@@ -19,6 +19,9 @@ from shipcall.core.datasets import Item
 from shipcall.core.metrics.answer import normalize_answer
 
 NEAR_DUPLICATE_JACCARD = 0.8
+# Two variants failing an item alike is common; three or more different systems failing it the
+# same way points at the item's gold.
+MIN_RUNS_FOR_SUSPECT = 3
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,7 @@ def check_health(
     doc_changed_at / item_added_at: ISO times; an evidence document whose current content
     appeared after the item entered the dataset may no longer support the item's gold.
     run_failures: one mapping per finished run on this dataset: item id → failure modes
-    ([] for a pass). An item that fails the same way in every run (at least two runs) points
+    ([] for a pass). An item that fails the same way in every run (at least three) points
     at its gold rather than at any one system.
     """
     report = HealthReport(len(items))
@@ -126,12 +129,12 @@ def _duplicates(items: Sequence[Item]) -> list[Finding]:
 
 
 def _suspect_gold(items: Sequence[Item], runs: Sequence[Mapping[str, Sequence[str]]]) -> list[Finding]:
-    if len(runs) < 2:
+    if len(runs) < MIN_RUNS_FOR_SUSPECT:
         return []
     out = []
     for it in items:
         modes = [tuple(r[it.id][:1]) for r in runs if it.id in r]
-        if len(modes) >= 2 and all(m and m == modes[0] for m in modes):
+        if len(modes) >= MIN_RUNS_FOR_SUSPECT and all(m and m == modes[0] for m in modes):
             out.append(Finding("suspect_gold", (it.id,),
                                f"every run ({len(modes)}) fails it the same way ({modes[0][0]}): check its gold"))
     return out

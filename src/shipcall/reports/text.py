@@ -1,0 +1,66 @@
+"""Plain-text renderings of comparisons and decisions, for the terminal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+MARK = {"improved": "+", "regressed": "!", "no_change": "=", "underpowered": "?"}
+
+
+def print_rows(rows: list[Any], *, with_cohort: bool, only_notable: bool = False) -> None:
+    head = f"  {'cohort':<26}" if with_cohort else "  "
+    click.echo(head + f"{'metric':<20}{'n':>5}{'base':>8}{'cand':>8}{'delta':>8}   {'95% CI':<17}"
+                      f"{'p_adj':>8}  verdict")
+    for r in rows:
+        if only_notable and r.verdict == "no_change":
+            continue
+        need = f" (needs ~{r.items_needed} items)" if r.items_needed else ""
+        cohort = f"  {r.cohort:<26}" if with_cohort else "  "
+        click.echo(cohort + f"{r.metric:<20}{r.n:>5}{r.baseline:>8.3f}{r.candidate:>8.3f}{r.delta:>+8.3f}   "
+                   f"[{r.ci_low:+.3f}, {r.ci_high:+.3f}] {r.p_adjusted:>8.4f}  {MARK[r.verdict]} {r.verdict}{need}")
+
+
+def print_report(rep: Any, *, cohorts_all: bool = False) -> None:
+    cmp = rep.comparison
+    b, c = rep.baseline.run, rep.candidate.run
+    click.echo(f"compare {b.id} ({b.variant}) → {c.id} ({c.variant}) on {cmp.shared_items} shared items; "
+               f"{cmp.correction} correction over {cmp.family_size} tests, alpha {cmp.alpha}, "
+               f"{cmp.n_resamples} paired bootstrap resamples")
+    tests = sorted({r.test for r in cmp.rows})
+    if tests:
+        click.echo(f"p-values: {', '.join(tests)}")
+    click.echo("\nOverall")
+    print_rows(cmp.overall, with_cohort=False)
+    if cmp.cohorts:
+        click.echo("\nCohorts" + ("" if cohorts_all else " (changes and underpowered only; --all for every row)"))
+        print_rows(cmp.cohorts, with_cohort=True, only_notable=not cohorts_all)
+    if cmp.callouts:
+        click.echo("")
+        for line in cmp.callouts:
+            click.echo(f"  >> {line}")
+    if cmp.dataset_split:
+        click.echo("\nDifferent dataset versions: change = system part (shared items) + dataset part")
+        for m, s in cmp.dataset_split.items():
+            click.echo(f"  {m:<20} " + ", ".join(f"{k} {v:+.3f}" if isinstance(v, float) else f"{k} {v}"
+                                               for k, v in s.items()))
+    if rep.failure_shift:
+        click.echo("\nFailure modes (primary), baseline → candidate")
+        for f in rep.failure_shift:
+            click.echo(f"  {f['mode']:<20}{f['baseline']:>5} → {f['candidate']:<5} ({f['delta']:+d})")
+    if rep.health and rep.health.findings:
+        counts = ", ".join(f"{k} {v}" for k, v in rep.health.counts().items())
+        click.echo(f"\nDataset health: {counts} (details: shipcall dataset health {c.dataset}@{c.dataset_version})")
+
+
+def print_decision(decision: object) -> None:
+    from shipcall.core.gate import Decision
+
+    assert isinstance(decision, Decision)
+    click.echo(f"{decision.verdict}" + (" (human override)" if decision.override else ""))
+    for r in decision.reasons:
+        where = f" [{r.cohort}]" if r.cohort else ""
+        click.echo(f"  {r.severity.upper():<5} {r.kind}{where}: {r.detail}")
+    for c in decision.checks:
+        click.echo(f"  ok    {c}")
