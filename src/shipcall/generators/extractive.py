@@ -111,6 +111,7 @@ QUESTION_WORDS = frozenset(
         "know",
     ]
 )
+_METADATA = re.compile(r"^(\*[^*\s][^*]*\*|_[^_\s][^_]*_)$")
 _WORD = re.compile(r"(?u)\b\w\w+\b")
 
 
@@ -152,6 +153,8 @@ class ExtractiveGenerator:
                 line_start = sc.chunk.text.rfind("\n", 0, a) + 1
                 if sc.chunk.text[line_start:a].lstrip().startswith("#"):
                     continue  # a heading is context, not an answer
+                if _METADATA.match(raw.strip()):
+                    continue  # an emphasised metadata line ("*Owner: … Effective …*") is no answer
                 text = strip_markup(raw)
                 if not text or text.lower() in headings:
                     continue

@@ -21,18 +21,22 @@ def chunk_document(doc: Document, cfg: ChunkerConfig) -> list[Chunk]:
     chunks: list[Chunk] = []
     for i, (start, end) in enumerate(spans):
         chunks.append(Chunk(id=f"{doc.id}#{i}", doc_id=doc.id, text=doc.text[start:end], start=start, end=end,
-                            heading_path=_heading_at(doc.sections, start)))
+                            heading_path=_heading_at(doc, start, end)))
     return chunks
 
 
-def _heading_at(sections: tuple[Section, ...], offset: int) -> tuple[str, ...]:
-    path: tuple[str, ...] = ()
-    for s in sections:
-        if s.start <= offset < s.end:
-            path = s.heading_path
-        elif s.start > offset:
-            break
-    return path
+def _heading_at(doc: Document, start: int, end: int) -> tuple[str, ...]:
+    """The heading path of the section a chunk starts in; when that section is a bare heading
+    (fewer than MIN_SECTION_WORDS words) and the chunk runs into the next one, the deeper path
+    of the section its content actually comes from."""
+    sections = doc.sections
+    idx = next((i for i, s in enumerate(sections) if s.start <= start < s.end), None)
+    if idx is None:
+        return ()
+    while (idx + 1 < len(sections) and sections[idx + 1].start < end
+           and len(word_spans(doc.text, sections[idx].start, sections[idx].end)) < MIN_SECTION_WORDS):
+        idx += 1
+    return sections[idx].heading_path
 
 
 def _document(doc: Document, cfg: Any) -> list[tuple[int, int]]:
