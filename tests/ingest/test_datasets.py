@@ -1,0 +1,76 @@
+"""Dataset files: every bad input names its line and field; BEIR import with CRLF qrels."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from shipcall.core.datasets import parse_jsonl
+from shipcall.errors import DatasetError
+from shipcall.ingest.datasets import import_dataset, read_beir
+
+GOOD = {"id": "q-1", "question": "How many days?", "answers": ["20 days"], "evidence": ["hr/time-off.md"]}
+
+
+def line(**over: object) -> str:
+    obj = {**GOOD, **over}
+    return json.dumps({k: v for k, v in obj.items() if v is not None})
+
+
+@pytest.mark.parametrize(("text", "lineno", "field", "needle"), [
+    (line() + "\n{not json\n", 2, None, "malformed JSON"),
+    (line(id=None) + "\n", 1, "id", "missing"),
+    (line(question=None) + "\n", 1, "question", "missing"),
+    (line() + "\n" + line() + "\n", 2, "id", "duplicate id"),
+    (line(answers=[], evidence=[]) + "\n", 1, "answers", "needs answers or evidence"),
+    (line(answers=5) + "\n", 1, "answers", "list of strings"),
+    (line(answerable="yes") + "\n", 1, "answerable", "true or false"),
+    (line(evidence={"d": "high"}) + "\n", 1, "evidence.d", "integer"),
+    (line(tags=["hr"]) + "\n", 1, "tags", "mapping"),
+    (line(extra=1) + "\n", 1, "extra", "unknown field"),
+    ('[1, 2]\n', 1, "item", "JSON object"),
+])
+def test_bad_items_name_line_and_field(text: str, lineno: int, field: str | None, needle: str) -> None:
+    with pytest.raises(DatasetError) as e:
+        parse_jsonl(text, file="items.jsonl")
+    assert e.value.line == lineno and e.value.field == field
+    assert needle in str(e.value) and f"items.jsonl:{lineno}:" in str(e.value)
+
+
+def test_unanswerable_and_graded_evidence() -> None:
+    items = parse_jsonl(line(answers=[], answerable=False, evidence=[]) + "\n"
+                        + line(id="q-2", evidence={"a": 2, "b": 0, "c": 1}) + "\n")
+    assert not items[0].answerable and items[0].answers == ()
+    assert items[1].evidence == {"a": 2, "c": 1}  # relevance 0 is not evidence
+
+
+def test_versions_are_content_addressed(ws, tmp_path: Path) -> None:  # noqa: ANN001
+    p = tmp_path / "d.jsonl"
+    p.write_text(line() + "\n")
+    a = import_dataset(ws, str(p), "d")
+    b = import_dataset(ws, str(p), "d")
+    assert (a.version, a.created, b.version, b.created) == (1, True, 1, False)
+    p.write_text(line() + "\n" + line(id="q-2") + "\n")
+    c = import_dataset(ws, str(p), "d")
+    assert (c.version, c.created) == (2, True)
+    assert [i.id for i in ws.store.load_dataset("d", 1).items] == ["q-1"]
+    assert any("not in the corpus" in w for w in c.warnings) or not ws.store.document_hashes()
+
+
+def test_beir_with_crlf_qrels_and_header(tmp_path: Path) -> None:
+    (tmp_path / "qrels").mkdir()
+    (tmp_path / "queries.jsonl").write_text(
+        '{"_id": "1", "text": "first"}\n{"_id": "2", "text": "second"}\n{"_id": "3", "text": "third"}\n')
+    (tmp_path / "qrels" / "test.tsv").write_bytes(
+        b"query-id\tcorpus-id\tscore\r\n1\tdA\t2\r\n1\tdB\t1\r\n2\tdC\t0\r\n")
+    items, left_out = read_beir(tmp_path, "test")
+    assert [(i.id, i.evidence) for i in items] == [("1", {"dA": 2, "dB": 1})]
+    assert left_out == 2  # query 2 only has a 0 judgement; query 3 none
+    assert items[0].answers == () and items[0].answerable
+
+
+def test_scifact_import(ws, shared_data: Path) -> None:  # noqa: ANN001
+    rep = import_dataset(ws, str(shared_data / "scifact-train"), "scifact", fmt="beir", split="train")
+    assert rep.n_items == 809 and rep.left_out == 0
