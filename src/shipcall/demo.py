@@ -103,6 +103,6 @@ def evaluate(ws: Workspace, echo: Callable[[str], None]) -> int:
         for mode, n in Counter(x.failure_modes[0] for x in cand).most_common():
             echo(f"  {mode:<20}{n:>5}  {n / len(cand):>6.1%}")
     echo("")
-    print_decision(decision)
+    print_decision(decision, brief=True)
     echo(f"\nNext: shipcall --workspace {ws.root} failures {runs['candidate'].id} --by topic")
     return 0

@@ -77,11 +77,21 @@ class ComparisonReport:
         }
 
 
+def decision_metrics(contract: Contract) -> list[str]:
+    """The gate's pre-registered family: the per-item metrics the contract names (thresholds,
+    guarded, primary). Declaring them before building is what keeps the family small enough
+    to detect a cohort regression; `compare` alone explores every metric."""
+    from shipcall.core.metrics.registry import metric_info
+
+    names = [contract.primary, *contract.guarded, *contract.metrics]
+    return [m for m in dict.fromkeys(names) if (info := metric_info(m)) is not None and info.per_item]
+
+
 def compare_runs(ws: Workspace, baseline: str, candidate: str, contract: Contract,
-                 by: list[str] | None = None, *, seed: int = 0) -> ComparisonReport:
+                 by: list[str] | None = None, *, seed: int = 0, metrics: list[str] | None = None) -> ComparisonReport:
     b, c = load_run(ws, baseline), load_run(ws, candidate)
     tags = {i: it.tags for i, it in b.items.items()} | {i: it.tags for i, it in c.items.items()}
-    cmp = compare(b.values, c.values, tags, contract, cohort_keys=by or None, seed=seed)
+    cmp = compare(b.values, c.values, tags, contract, cohort_keys=by or None, seed=seed, metrics=metrics)
     health = dataset_health(ws, c.run.dataset, c.run.dataset_version, contract, by)
     return ComparisonReport(b, c, cmp, failure_shift(b.results, c.results), health)
 
@@ -124,7 +134,7 @@ def dataset_health(ws: Workspace, name: str, version: int | None, contract: Cont
 
 def gate(ws: Workspace, baseline: str, candidate: str, contract: Contract, *, note: str = "",
          who: str | None = None) -> tuple[Decision, ComparisonReport]:
-    report = compare_runs(ws, baseline, candidate, contract)
+    report = compare_runs(ws, baseline, candidate, contract, metrics=decision_metrics(contract))
     c = report.candidate
     decision = decide(
         report.comparison, contract, candidate_metrics=c.run.metrics, candidate_items=c.values,

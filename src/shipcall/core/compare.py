@@ -217,7 +217,7 @@ def _select_metrics(
                                   field="metrics",
                                   hint="aggregate-only metrics are threshold checks at the gate")
             chosen.append(info)
-        return chosen, sorted(m.name for m in chosen if m.name not in present)
+        return [m for m in chosen if m.name in present], sorted(m.name for m in chosen if m.name not in present)
     order = [contract.primary, *contract.metrics, *sorted(present)]
     seen: set[str] = set()
     chosen, skipped = [], []
@@ -416,6 +416,14 @@ def callouts(overall: Sequence[CohortVerdict], cohorts: Sequence[CohortVerdict])
         else:
             head = f"{o.verdict.replace('_', ' ')} overall on {r.metric} ({o.delta:+.3f})"
         out.append(f"{head}, regressed in cohort {r.cohort} ({r.delta:+.3f}, n={r.n})")
+    # A trade-off across metrics: an overall improvement on one metric bought with a cohort
+    # regression on another (e.g. fewer false answers, more refusals of paraphrased questions).
+    improved = [o for o in overall if o.verdict == "improved"]
+    regressed = [r for r in cohorts if r.verdict == "regressed" and r.metric not in {o.metric for o in improved}]
+    if improved and regressed:
+        gains = ", ".join(f"{o.metric} ({o.delta:+.3f})" for o in improved)
+        losses = ", ".join(f"{r.cohort} on {r.metric} ({r.delta:+.3f}, n={r.n})" for r in regressed)
+        out.append(f"improved overall on {gains}, but regressed in cohort {losses}")
     return out
 
 

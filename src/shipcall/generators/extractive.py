@@ -111,6 +111,13 @@ QUESTION_WORDS = frozenset(
         "know",
     ]
 )
+# A further sentence joins the answer only when it covers this much more of the question.
+MIN_GAIN = 0.1
+NUMBER_BONUS = 0.15
+_NUMERIC_QUESTION = re.compile(
+    r"\b(how (many|much|long|often|soon|far|old|early|late)|when|until|deadline|duration|length|cost|price|"
+    r"amount|limit|cap|maximum|minimum|max|min|rate|percent|per cent|fee|budget|threshold|within)\b", re.I)
+_HAS_NUMBER = re.compile(r"\d")
 _METADATA = re.compile(r"^(\*[^*\s][^*]*\*|_[^_\s][^_]*_)$")
 _WORD = re.compile(r"(?u)\b\w\w+\b")
 
@@ -148,22 +155,32 @@ class ExtractiveGenerator:
         for sc in chunks:
             context = self.terms(" ".join(sc.chunk.heading_path))
             headings = {h.strip().lower() for h in sc.chunk.heading_path}
+            table_headers = _table_headers(sc.chunk.text)
             for pos, (a, b) in enumerate(sentence_spans(sc.chunk.text)):
                 raw = sc.chunk.text[a:b]
                 line_start = sc.chunk.text.rfind("\n", 0, a) + 1
                 if sc.chunk.text[line_start:a].lstrip().startswith("#"):
                     continue  # a heading is context, not an answer
+                header = table_headers.get(line_start)
+                if header == "":
+                    continue  # a table's header row names columns; it answers nothing
+                row_context = context | self.terms(header) if header else context
                 if _METADATA.match(raw.strip()):
                     continue  # an emphasised metadata line ("*Owner: … Effective …*") is no answer
                 text = strip_markup(raw)
                 if not text or text.lower() in headings:
                     continue
-                candidates.append(_Candidate(text, self.terms(text), context, sc, pos))
+                candidates.append(_Candidate(text, self.terms(text), row_context, sc, pos))
         if not candidates:
             return Answer(text="", abstained=True, support=0.0)
 
+        wants_number = bool(_NUMERIC_QUESTION.search(question))
+
         def key(c: _Candidate) -> tuple[float, float, int, int]:
-            return (cover(c.terms | c.context), cover(c.terms), -c.scored.rank, -c.position)
+            # Ranking only (never the support score): a question asking for an amount, a
+            # duration or a date prefers sentences that carry a number.
+            bonus = NUMBER_BONUS if wants_number and _HAS_NUMBER.search(c.text) else 0.0
+            return (cover(c.terms | c.context) + bonus, cover(c.terms), -c.scored.rank, -c.position)
 
         ranked = sorted(candidates, key=key, reverse=True)
         chosen = [ranked[0]]
@@ -172,7 +189,7 @@ class ExtractiveGenerator:
             if len(chosen) >= self.config.max_sentences:
                 break
             gain = cover(covered | c.terms | c.context) - cover(covered)
-            if gain > 0 and c.text not in {x.text for x in chosen}:
+            if gain >= MIN_GAIN and c.text not in {x.text for x in chosen}:
                 chosen.append(c)
                 covered |= c.terms | c.context
         support = cover(covered)
@@ -188,3 +205,27 @@ class ExtractiveGenerator:
             support=round(support, 6),
             sentences=tuple(c.text for c in chosen),
         )
+
+
+def _table_headers(text: str) -> dict[int, str]:
+    """Line start → the header row of the table the line belongs to ("" for the header row
+    itself and separator rows). Table rows are lines with `|` cells (Markdown tables, and the
+    `cell | cell` lines the HTML loader writes); the first row of a block is its header."""
+    out: dict[int, str] = {}
+    header: str | None = None
+    pos = 0
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if "|" in stripped and (stripped.startswith("|") or " | " in stripped):
+            cells = [c.strip() for c in stripped.strip("|").split("|")]
+            if all(set(c) <= set("-: ") for c in cells):
+                out[pos] = ""
+            elif header is None:
+                header = " ".join(cells)
+                out[pos] = ""
+            else:
+                out[pos] = header
+        elif stripped:
+            header = None
+        pos += len(line) + 1
+    return out

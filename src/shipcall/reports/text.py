@@ -54,13 +54,17 @@ def print_report(rep: Any, *, cohorts_all: bool = False) -> None:
         click.echo(f"\nDataset health: {counts} (details: shipcall dataset health {c.dataset}@{c.dataset_version})")
 
 
-def print_decision(decision: object) -> None:
+def print_decision(decision: object, *, brief: bool = False) -> None:
     from shipcall.core.gate import Decision
 
     assert isinstance(decision, Decision)
     click.echo(f"{decision.verdict}" + (" (human override)" if decision.override else ""))
-    for r in decision.reasons:
+    shown = [r for r in decision.reasons if not brief or r.severity == "block"]
+    for r in shown:
         where = f" [{r.cohort}]" if r.cohort else ""
         click.echo(f"  {r.severity.upper():<5} {r.kind}{where}: {r.detail}")
+    if len(shown) < len(decision.reasons):
+        n = len(decision.reasons) - len(shown)
+        click.echo(f"  ({n} warnings, mostly underpowered cohorts: `shipcall gate` lists them with the items needed)")
     for c in decision.checks:
         click.echo(f"  ok    {c}")
