@@ -67,3 +67,17 @@ class Shipcall:
 @pytest.fixture
 def sc() -> Shipcall:
     return Shipcall()
+
+
+@pytest.fixture
+def squad_ws(tmp_path: Path, shared_data: Path, sc: Shipcall) -> Path:
+    script = Path(__file__).resolve().parents[2] / "shared" / "acceptance" / "lib" / "squad_slice.py"
+    if not script.is_file():
+        pytest.skip("acceptance helpers not found")
+    subprocess.run([sys.executable, str(script), str(shared_data / "squad2-train5" / "train-v2.0-articles0-4.json"),
+                    str(tmp_path), "5"], check=True)
+    ws = tmp_path / "ws"
+    sc("init", str(ws), cwd=tmp_path)
+    sc("ingest", str(tmp_path / "corpus"), cwd=ws)
+    sc("dataset", "import", str(tmp_path / "items.jsonl"), "--name", "squad", cwd=ws)
+    return ws

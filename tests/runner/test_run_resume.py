@@ -10,23 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from tests.conftest import Shipcall
-
-
-@pytest.fixture
-def squad_ws(tmp_path: Path, shared_data: Path, sc: Shipcall) -> Path:
-    script = Path(__file__).resolve().parents[3] / "shared" / "acceptance" / "lib" / "squad_slice.py"
-    if not script.is_file():
-        pytest.skip("acceptance helpers not found")
-    subprocess.run([sys.executable, str(script), str(shared_data / "squad2-train5" / "train-v2.0-articles0-4.json"),
-                    str(tmp_path), "5"], check=True)
-    ws = tmp_path / "ws"
-    sc("init", str(ws), cwd=tmp_path)
-    sc("ingest", str(tmp_path / "corpus"), cwd=ws)
-    sc("dataset", "import", str(tmp_path / "items.jsonl"), "--name", "squad", cwd=ws)
-    return ws
 
 
 def _count(db: Path, run_id: str | None = None) -> int:
