@@ -15,9 +15,10 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from shipcall.config.schema import ExtractiveGenerator as ExtractiveConfig
-from shipcall.core.documents import ScoredChunk
+from shipcall.core.documents import Chunk, ScoredChunk
 from shipcall.core.runs import Answer, Citation
 from shipcall.core.text import sentence_spans, strip_markup
 
@@ -113,6 +114,7 @@ QUESTION_WORDS = frozenset(
 )
 # A further sentence joins the answer only when it covers this much more of the question.
 MIN_GAIN = 0.1
+CACHE_CHUNKS = 200_000  # chunks whose sentences stay analysed in memory
 NUMBER_BONUS = 0.15
 _NUMERIC_QUESTION = re.compile(
     r"\b(how (many|much|long|often|soon|far|old|early|late)|when|until|deadline|duration|length|cost|price|"
@@ -136,10 +138,40 @@ class ExtractiveGenerator:
         self.config = config
         self.retriever = retriever
         self._weight = getattr(retriever, "term_weight", lambda _t: 1.0)
-        self._stem = getattr(retriever, "stem", lambda w: w)
+        self._stem = lru_cache(maxsize=100_000)(getattr(retriever, "stem", lambda w: w))
+        self._cache: dict[str, list[tuple[int, str, frozenset[str], frozenset[str]]]] = {}
 
     def terms(self, text: str) -> frozenset[str]:
         return frozenset(self._stem(w) for w in _WORD.findall(text.lower()) if w not in QUESTION_WORDS)
+
+    def _sentences(self, chunk: Chunk) -> list[tuple[int, str, frozenset[str], frozenset[str]]]:
+        """A chunk's answer candidates (position, text, terms, context terms), computed once
+        per chunk: stemming every sentence again for every question was most of the cost."""
+        cached = self._cache.get(chunk.id)
+        if cached is not None:
+            return cached
+        out: list[tuple[int, str, frozenset[str], frozenset[str]]] = []
+        context = self.terms(" ".join(chunk.heading_path))
+        headings = {h.strip().lower() for h in chunk.heading_path}
+        table_headers = _table_headers(chunk.text)
+        for pos, (a, b) in enumerate(sentence_spans(chunk.text)):
+            raw = chunk.text[a:b]
+            line_start = chunk.text.rfind("\n", 0, a) + 1
+            if chunk.text[line_start:a].lstrip().startswith("#"):
+                continue  # a heading is context, not an answer
+            header = table_headers.get(line_start)
+            if header == "":
+                continue  # a table's header row names columns; it answers nothing
+            if _METADATA.match(raw.strip()):
+                continue  # an emphasised metadata line ("*Owner: … Effective …*") is no answer
+            text = strip_markup(raw)
+            if not text or text.lower() in headings:
+                continue
+            out.append((pos, text, self.terms(text), context | self.terms(header) if header else context))
+        if len(self._cache) >= CACHE_CHUNKS:
+            self._cache.clear()
+        self._cache[chunk.id] = out
+        return out
 
     def generate(self, question: str, chunks: list[ScoredChunk]) -> Answer:
         q = self.terms(question)
@@ -151,26 +183,8 @@ class ExtractiveGenerator:
         def cover(terms: frozenset[str]) -> float:
             return math.fsum(weights[t] for t in q & terms) / total  # fsum: independent of set order
 
-        candidates: list[_Candidate] = []
-        for sc in chunks:
-            context = self.terms(" ".join(sc.chunk.heading_path))
-            headings = {h.strip().lower() for h in sc.chunk.heading_path}
-            table_headers = _table_headers(sc.chunk.text)
-            for pos, (a, b) in enumerate(sentence_spans(sc.chunk.text)):
-                raw = sc.chunk.text[a:b]
-                line_start = sc.chunk.text.rfind("\n", 0, a) + 1
-                if sc.chunk.text[line_start:a].lstrip().startswith("#"):
-                    continue  # a heading is context, not an answer
-                header = table_headers.get(line_start)
-                if header == "":
-                    continue  # a table's header row names columns; it answers nothing
-                row_context = context | self.terms(header) if header else context
-                if _METADATA.match(raw.strip()):
-                    continue  # an emphasised metadata line ("*Owner: … Effective …*") is no answer
-                text = strip_markup(raw)
-                if not text or text.lower() in headings:
-                    continue
-                candidates.append(_Candidate(text, self.terms(text), row_context, sc, pos))
+        candidates = [_Candidate(text, terms, context, sc, pos)
+                      for sc in chunks for pos, text, terms, context in self._sentences(sc.chunk)]
         if not candidates:
             return Answer(text="", abstained=True, support=0.0)
 

@@ -13,6 +13,7 @@ import math
 import os
 import shutil
 import tempfile
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,7 @@ class BM25Index:
               extra: dict[str, Any] | None = None) -> BM25Index:
         import bm25s
 
+        t_start = time.perf_counter()
         tokenizer = make_tokenizer(cfg)
         show_progress = show_progress and len(chunks) >= 20_000  # small corpora index in a blink
         tokens = tokenizer.tokenize([index_text(c) for c in chunks], update_vocab=True,
@@ -74,15 +76,13 @@ class BM25Index:
             model.save(str(tmp), show_progress=False)
             tokenizer.save_vocab(str(tmp))
             tokenizer.save_stopwords(str(tmp))
-            with (tmp / "chunks.jsonl").open("w", encoding="utf-8") as f:
-                for c in chunks:
-                    f.write(json.dumps([c.id, c.doc_id, c.start, c.end, list(c.heading_path), c.text],
-                                       ensure_ascii=False) + "\n")
+            save_chunks(tmp, chunks)
             (tmp / "df.json").write_text(json.dumps(df), encoding="utf-8")
             for name, obj in (extra or {}).items():
                 (tmp / name).write_text(json.dumps(obj), encoding="utf-8")
-            (tmp / "shipcall.json").write_text(json.dumps({"format": FORMAT, "n_chunks": len(chunks),
-                                                           "config": cfg.model_dump()}), encoding="utf-8")
+            (tmp / "shipcall.json").write_text(json.dumps({
+                "format": FORMAT, "kind": "bm25", "n_chunks": len(chunks), "config": cfg.model_dump(),
+                "build_seconds": round(time.perf_counter() - t_start, 3)}), encoding="utf-8")
             if dest.exists():
                 old = dest.with_name(dest.name + ".old")
                 shutil.rmtree(old, ignore_errors=True)
@@ -119,16 +119,21 @@ class BM25Index:
             return False
 
     def retrieve(self, query: str, k: int) -> list[ScoredChunk]:
-        ids = self.tokenizer.tokenize([query], update_vocab=False, show_progress=False, return_as="ids")
-        if not ids or not ids[0]:
+        # bm25s's own scoring, without its per-call progress bars and batching: this is the
+        # hot path of every question and every evaluated item.
+        ids = next(iter(self.tokenizer.streaming_tokenize([query], update_vocab=False)), [])
+        if not ids:
             return []
-        k = min(k, len(self.chunks))
-        docs, scores = self.model.retrieve(ids, k=k, show_progress=False, n_threads=1)
+        scores = self.model.get_scores_from_ids(ids)
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+        top = top[np.lexsort((top, -scores[top]))]  # score descending; ties by index, deterministic
         out: list[ScoredChunk] = []
-        for idx, score in zip(docs[0], scores[0], strict=True):
+        for idx in top:
+            score = float(scores[idx])
             if score <= 0:
                 break
-            out.append(ScoredChunk(self.chunks[int(idx)], float(score), len(out) + 1))
+            out.append(ScoredChunk(self.chunks[int(idx)], score, len(out) + 1))
         return out
 
     def retrieve_many(self, queries: list[str], k: int) -> list[list[ScoredChunk]]:
@@ -143,6 +148,13 @@ class BM25Index:
         return self._stem_of(word) if self._stem_of else word
 
 
+def save_chunks(path: Path, chunks: list[Chunk]) -> None:
+    with (path / "chunks.jsonl").open("w", encoding="utf-8") as f:
+        for c in chunks:
+            f.write(json.dumps([c.id, c.doc_id, c.start, c.end, list(c.heading_path), c.text],
+                               ensure_ascii=False) + "\n")
+
+
 def load_chunks(path: Path) -> list[Chunk]:
     chunks: list[Chunk] = []
     with (path / "chunks.jsonl").open(encoding="utf-8") as f:
@@ -152,4 +164,3 @@ def load_chunks(path: Path) -> list[Chunk]:
     return chunks
 
 
-_ = np  # numpy arrays come back from bm25s

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
 
 from shipcall.core.datasets import Item
 from shipcall.core.metrics.abstention import is_abstention
@@ -63,7 +64,13 @@ def content_tokens(sentence: str) -> set[str]:
     return (words - STOPWORDS) or words
 
 
-def is_supported(tokens: set[str], chunk_token_sets: Iterable[set[str]]) -> bool:
+@lru_cache(maxsize=16_384)
+def _token_set(text: str) -> frozenset[str]:
+    """A retrieved chunk's word tokens; cached because the same chunks come back for many items."""
+    return frozenset(word_tokens(text))
+
+
+def is_supported(tokens: set[str], chunk_token_sets: Iterable[set[str] | frozenset[str]]) -> bool:
     """At least 80% of `tokens` (and at least one) occur in one single chunk's tokens."""
     need = len(tokens)
     if need == 0:
@@ -80,7 +87,7 @@ def groundedness(answer: str, retrieved_texts: Sequence[str]) -> float | None:
     sentences = [t for t in (content_tokens(s) for s in split_sentences(answer)) if t]
     if not sentences:
         return None
-    chunks = [set(word_tokens(t)) for t in retrieved_texts]
+    chunks = [_token_set(t) for t in retrieved_texts]
     return sum(is_supported(t, chunks) for t in sentences) / len(sentences)
 
 
