@@ -202,6 +202,8 @@ class ExtractiveGenerator:
         for c in ranked[1:]:
             if len(chosen) >= self.config.max_sentences:
                 break
+            if not (q & (c.terms | c.context)) - covered:
+                continue  # adds no question term: no gain, skip the arithmetic
             gain = cover(covered | c.terms | c.context) - cover(covered)
             if gain >= MIN_GAIN and c.text not in {x.text for x in chosen}:
                 chosen.append(c)
