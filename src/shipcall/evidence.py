@@ -6,7 +6,7 @@ from __future__ import annotations
 import getpass
 import os
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from shipcall.core.compare import Comparison, compare
 from shipcall.core.datasets import Item
 from shipcall.core.gate import Decision, decide
 from shipcall.core.health import HealthReport, check_health
+from shipcall.core.judge import noise_callouts
 from shipcall.core.metrics.answer import normalize_answer
 from shipcall.core.runs import ItemResult, Run
 from shipcall.errors import NotFoundError
@@ -67,6 +68,7 @@ class ComparisonReport:
     comparison: Comparison
     failure_shift: list[dict[str, Any]]
     health: HealthReport | None
+    production: Any = None  # core.weights.ProductionWeights with --weights production
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -74,6 +76,7 @@ class ComparisonReport:
             **self.comparison.to_dict(),
             "failure_modes": self.failure_shift,
             "dataset_health": self.health.to_dict() if self.health else None,
+            **({"production_weights": self.production.to_dict()} if self.production is not None else {}),
         }
 
 
@@ -88,12 +91,22 @@ def decision_metrics(contract: Contract) -> list[str]:
 
 
 def compare_runs(ws: Workspace, baseline: str, candidate: str, contract: Contract,
-                 by: list[str] | None = None, *, seed: int = 0, metrics: list[str] | None = None) -> ComparisonReport:
+                 by: list[str] | None = None, *, seed: int = 0, metrics: list[str] | None = None,
+                 weights: str = "eval") -> ComparisonReport:
+    """`weights="production"` adds the cohort results re-weighted to the production log's mix."""
     b, c = load_run(ws, baseline), load_run(ws, candidate)
     tags = {i: it.tags for i, it in b.items.items()} | {i: it.tags for i, it in c.items.items()}
     cmp = compare(b.values, c.values, tags, contract, cohort_keys=by or None, seed=seed, metrics=metrics)
+    if noisy := noise_callouts(cmp.overall, b.run.metrics, c.run.metrics):  # LLM-judge deltas within its noise
+        cmp = replace(cmp, callouts=[*cmp.callouts, *noisy])
     health = dataset_health(ws, c.run.dataset, c.run.dataset_version, contract, by)
-    return ComparisonReport(b, c, cmp, failure_shift(b.results, c.results), health)
+    production = None
+    if weights == "production":
+        from shipcall.monitoring import weights_for
+
+        production = weights_for(ws, b.values, c.values, b.items | c.items, contract,
+                                 [r.metric for r in cmp.overall], by, seed=seed)
+    return ComparisonReport(b, c, cmp, failure_shift(b.results, c.results), health, production)
 
 
 def failure_shift(base: list[ItemResult], cand: list[ItemResult]) -> list[dict[str, Any]]:
@@ -133,13 +146,25 @@ def dataset_health(ws: Workspace, name: str, version: int | None, contract: Cont
 
 
 def gate(ws: Workspace, baseline: str, candidate: str, contract: Contract, *, note: str = "",
-         who: str | None = None) -> tuple[Decision, ComparisonReport]:
-    report = compare_runs(ws, baseline, candidate, contract, metrics=decision_metrics(contract))
+         who: str | None = None, weights: str = "eval") -> tuple[Decision, ComparisonReport]:
+    report = compare_runs(ws, baseline, candidate, contract, metrics=decision_metrics(contract), weights=weights)
     c = report.candidate
     decision = decide(
         report.comparison, contract, candidate_metrics=c.run.metrics, candidate_items=c.values,
         candidate_errors=c.run.errors, candidate_n=c.run.n_items, baseline_run=report.baseline.run.id,
         candidate_run=c.run.id, author=who or author(), note=note, created_at=now())
+    if report.production is not None:  # --weights production: a guarded metric regressed at production's mix
+        from shipcall.core.gate import _KIND_ORDER
+        from shipcall.core.weights import weighted_reasons
+
+        reasons = sorted([*decision.reasons, *weighted_reasons(report.production, contract)],
+                         key=lambda r: (r.severity != "block", _KIND_ORDER[r.kind]))
+        checks = list(decision.checks)
+        if not any(r.kind == "production_weighted" for r in reasons):
+            checks.append(f"production_weighted: no guarded metric regressed at the production cohort mix "
+                          f"({report.production.n_queries} logged queries)")
+        decision = replace(decision, reasons=reasons, checks=checks,
+                           verdict="WAIT" if any(r.severity == "block" for r in reasons) else "SHIP")
     record(ws, decision, report)
     return decision, report
 
@@ -161,4 +186,6 @@ def record(ws: Workspace, decision: Decision, report: ComparisonReport | None) -
             "dataset": f"{report.candidate.run.dataset}@{report.candidate.run.dataset_version}",
             "health": report.health.counts() if report.health else {},
         }
+        if report.production is not None:
+            evidence["production_weights"] = report.production.to_dict()
     return ws.store.add_decision(decision.to_dict() | {"evidence": evidence, "checks": decision.checks})

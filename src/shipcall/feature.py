@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from shipcall.config.schema import Variant
+from shipcall.config.schema import BM25Retriever, DenseRetriever, Variant
 from shipcall.core.documents import Chunk, Document, ScoredChunk
 from shipcall.core.runs import Answer
 from shipcall.errors import CorpusError
 from shipcall.generators.registry import generator_class
 from shipcall.ingest.chunkers import chunk_document
+from shipcall.retrievers.base import Retriever
 from shipcall.retrievers.bm25 import BM25Index, load_chunks
 from shipcall.workspace import Workspace
 
@@ -47,13 +50,14 @@ class Response:
 
 
 class Feature:
-    def __init__(self, name: str, variant: Variant, retriever: BM25Index, corpus_version: str) -> None:
+    def __init__(self, name: str, variant: Variant, retriever: Retriever, corpus_version: str) -> None:
         self.name = name
         self.variant = variant
         self.retriever = retriever
         self.corpus_version = corpus_version
         cls = generator_class(variant.generator.kind)
         self.generator = cls(variant.generator, retriever)
+        self._retrieve_lock = threading.Lock()  # runs answer items on threads; retrievers need not be thread-safe
 
     @classmethod
     def open(cls, ws: Workspace, name: str | None = None, *, show_progress: bool = False) -> Feature:
@@ -62,20 +66,103 @@ class Feature:
         if version is None:
             raise CorpusError("the workspace has no corpus yet",
                               hint="run `shipcall ingest PATH` (a folder of documents) first")
-        return cls(name, variant, ensure_index(ws, variant, version, show_progress=show_progress), version)
+        feature = cls(name, variant, ensure_index(ws, variant, version, show_progress=show_progress), version)
+        bind = getattr(feature.generator, "bind", None)
+        if callable(bind):  # LLM generators: the store's response cache, prompt paths relative to the workspace
+            bind(store=ws.store, root=ws.root)
+        return feature
 
-    def answer(self, question: str) -> Response:
+    def identity(self) -> dict[str, Any]:
+        """What determines the answers beyond the variant's config (an LLM prompt template's hash)."""
+        fn = getattr(self.generator, "identity", None)
+        return dict(fn()) if callable(fn) else {}
+
+    @property
+    def variant_hash(self) -> str:
+        """The variant's hash, including its prompt template's content when it has one."""
+        ident = self.identity()
+        return _hash({"variant": self.variant.hash, **ident}) if ident else self.variant.hash
+
+    @property
+    def concurrency(self) -> int:
+        """Items a run may answer at once (LLM generators: their `concurrency`; others 1)."""
+        return max(1, int(getattr(self.generator, "concurrency", 1) or 1))
+
+    @property
+    def streams(self) -> bool:
+        return bool(getattr(self.generator, "streams", False))
+
+    def answer(self, question: str, on_text: Callable[[str], None] | None = None) -> Response:
+        """Retrieve and generate. `on_text` receives the answer as it streams, when the generator
+        streams (`stream: true`). `latency_ms` has retrieve, generate and total, and `ttft` (time
+        to the first token, from the question) when the generator measures it. A generator that
+        times its own call (LLM generators: from the first attempt, retries included) reports that
+        as `generate`, so a reply from the response cache keeps its original call's timing."""
         t0 = time.perf_counter()
-        chunks = self.retriever.retrieve(question, self.variant.retriever.k)
+        with self._retrieve_lock:
+            chunks = self.retriever.retrieve(question, self.variant.retriever.k)
         t1 = time.perf_counter()
-        answer = self.generator.generate(question, chunks)
+        if on_text is not None and self.streams:
+            answer = self.generator.generate(question, chunks, on_text=on_text)
+        else:
+            answer = self.generator.generate(question, chunks)
         t2 = time.perf_counter()
-        return Response(chunks, answer, {"retrieve": (t1 - t0) * 1000, "generate": (t2 - t1) * 1000,
-                                         "total": (t2 - t0) * 1000})
+        retrieve, generate = (t1 - t0) * 1000, (t2 - t1) * 1000
+        if answer.generate_ms is not None:  # the generator's own timing of its call (for a cached reply: the original)
+            generate = answer.generate_ms
+        latency = {"retrieve": retrieve, "generate": generate, "total": retrieve + generate}
+        if answer.ttft_ms is not None:
+            latency["ttft"] = retrieve + min(answer.ttft_ms, generate)
+        return Response(chunks, answer, latency)
 
 
-def ensure_index(ws: Workspace, variant: Variant, corpus_version: str, *, show_progress: bool = False) -> BM25Index:
+def index_parts(variant: Variant) -> list[Variant]:
+    """The variants whose indexes a variant's retriever reads: itself, or for a hybrid retriever
+    its BM25 and its dense side (so a hybrid variant shares the indexes of plain ones)."""
+    r = variant.retriever
+    if r.kind != "hybrid":
+        return [variant]
+    return [variant.model_copy(update={"retriever": BM25Retriever(kind="bm25", k=r.k, **r.bm25.model_dump())}),
+            variant.model_copy(update={"retriever": DenseRetriever(kind="dense", k=r.k, **r.dense.model_dump())})]
+
+
+def index_paths(ws: Workspace, variant: Variant, corpus_version: str) -> list[Path]:
+    return [ws.index_dir / index_key(p, corpus_version) for p in index_parts(variant)]
+
+
+def index_is_complete(ws: Workspace, variant: Variant, corpus_version: str) -> bool:
+    return all(_index_class(p.retriever.kind).is_complete(path)
+               for p, path in zip(index_parts(variant), index_paths(ws, variant, corpus_version), strict=True))
+
+
+def _index_class(kind: str) -> Any:
+    if kind == "dense":
+        from shipcall.retrievers.dense import DenseIndex
+
+        return DenseIndex
+    return BM25Index
+
+
+def ensure_index(ws: Workspace, variant: Variant, corpus_version: str, *, show_progress: bool = False) -> Retriever:
+    """Load the variant's index, or build it (kind bm25 or dense; hybrid = one of each, fused)."""
+    kind = variant.retriever.kind
+    if kind == "hybrid":
+        from shipcall.retrievers.hybrid import HybridIndex
+
+        bm25, dense = (ensure_index(ws, p, corpus_version, show_progress=show_progress) for p in index_parts(variant))
+        return HybridIndex(variant.retriever, bm25, dense)  # type: ignore[arg-type]
     path = ws.index_dir / index_key(variant, corpus_version)
+    if kind == "dense":
+        from shipcall.retrievers.dense import DenseIndex, require_extra
+
+        require_extra()
+        if DenseIndex.is_complete(path):
+            return DenseIndex.load(path, variant.retriever)  # type: ignore[arg-type]
+        chunks = chunk_corpus(ws, variant)
+        if not chunks:
+            raise CorpusError("the corpus has no text to index", hint="ingest a folder with documents in it")
+        return DenseIndex.build(chunks, variant.retriever, path, cache_dir=ws.state_dir / "embeddings",  # type: ignore[arg-type]
+                                show_progress=show_progress, extra={"doc_hashes.json": ws.store.document_hashes()})
     if BM25Index.is_complete(path):
         return BM25Index.load(path, variant.retriever)
     chunks = chunk_corpus(ws, variant)

@@ -18,6 +18,15 @@ corpus:
 evaluation:
   k: [1, 3, 5, 10]      # cut-offs for recall@k, precision@k, hit@k, mrr@k, ndcg@k
 
+# How logged queries (`shipcall serve`) get cohorts, for review sampling, `shipcall drift`,
+# `--weights production` and `shipcall monitor`: keyword rules per tag key, else the tags of the
+# nearest dataset item. Uncomment to add rules:
+# production:
+#   cohorts:
+#     topic: {{keywords: {{it: [laptop, vpn, password], travel: [flight, hotel]}}}}
+#   similarity: 0.3         # below: a query is unlike any dataset item
+#   drift_threshold: 0.15   # cohort-mix distance above which the dataset no longer represents production
+
 # A variant is one complete configuration of the feature. The first one is the default
 # wherever --variant is left out. `extends: OTHER` copies another variant and overrides keys.
 variants:

@@ -22,10 +22,38 @@ def cli(ctx: click.Context, question: str, variant: str | None, as_json: bool) -
 
     ws = workspace(ctx)
     feature = Feature.open(ws, variant)
-    r = feature.answer(question)
+    streamed = feature.streams and not as_json  # `stream: true`: print the answer as it arrives
+
+    def echo(text: str) -> None:
+        click.echo(text, nl=False)
+
+    r = feature.answer(question, on_text=echo if streamed else None)
     a = r.answer
     if as_json:
         emit_json(response_json(feature.name, r))
+        return
+    if a.raw:  # an LLM's reply: its [n] markers number the retrieved chunks
+        if not streamed:
+            click.echo(a.raw)
+        else:
+            click.echo("")
+        numbers = {sc.chunk.id: i for i, sc in enumerate(r.chunks, start=1)}
+        shown = a.citations if not a.abstained else ()
+        if shown:
+            click.echo("\nSources:")
+            for c in shown:
+                head = " > ".join(c.heading_path)
+                click.echo(f"  [{numbers.get(c.chunk_id, '?')}] {c.doc_id}{' — ' + head if head else ''}")
+        if a.abstained and r.chunks:
+            click.echo("\nNearest near-misses:")
+            for sc in r.chunks[:3]:
+                head = " > ".join(sc.chunk.heading_path)
+                click.echo(f"  - {sc.chunk.doc_id}{' — ' + head if head else ''} (score {sc.score:.2f})")
+        lat = r.latency_ms
+        ttft = f"first token {lat['ttft']:.0f} ms, " if "ttft" in lat else ""
+        paid = "from the response cache" if a.cached else f"${a.cost:.5f}"
+        click.echo(f"\n({feature.name}; {a.meta.get('model', '')}; {ttft}total {lat['total']:.0f} ms; "
+                   f"{a.tokens_in}+{a.tokens_out} tokens, {paid})", err=True)
         return
     if a.abstained:
         click.echo(ABSTENTION)
@@ -61,4 +89,6 @@ def response_json(variant: str, r: object) -> dict[str, object]:
         "near_misses": [{"doc_id": sc.chunk.doc_id, "chunk_id": sc.chunk.id, "score": sc.score}
                         for sc in r.chunks[:3]] if a.abstained else [],
         "latency_ms": {k: round(v, 3) for k, v in r.latency_ms.items()},
+        **({"usage": {"tokens_in": a.tokens_in, "tokens_out": a.tokens_out, "cost": a.cost, "cached": a.cached,
+                      "model": a.meta.get("model")}} if a.meta else {}),
     }

@@ -16,10 +16,12 @@ from shipcall.reports.text import print_report
               help="Contract file (default: the workspace's contract.yaml, else documented defaults).")
 @click.option("--all", "show_all", is_flag=True, help="Print every cohort row, not only the notable ones.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Bootstrap seed.")
+@click.option("--weights", type=click.Choice(["eval", "production"]), default="eval", show_default=True,
+              help="production: also re-weight cohort results to the cohort mix of the production log.")
 @json_option
 @click.pass_context
 def cli(ctx: click.Context, baseline: str, candidate: str, by: tuple[str, ...], contract_path: str | None,
-        show_all: bool, seed: int, as_json: bool) -> None:
+        show_all: bool, seed: int, weights: str, as_json: bool) -> None:
     """Compare CANDIDATE with BASELINE on the items both runs share: per metric and cohort, the
     delta, a 95% paired bootstrap interval, a p-value corrected for every test, and a verdict
     (improved, regressed, no_change, underpowered with the items needed).
@@ -29,8 +31,14 @@ def cli(ctx: click.Context, baseline: str, candidate: str, by: tuple[str, ...], 
     from shipcall.evidence import compare_runs, contract_for
 
     ws = workspace(ctx)
-    rep = compare_runs(ws, baseline, candidate, contract_for(ws, contract_path), list(by) or None, seed=seed)
+    rep = compare_runs(ws, baseline, candidate, contract_for(ws, contract_path), list(by) or None, seed=seed,
+                       weights=weights)
     if as_json:
         emit_json(rep.to_dict())
         return
     print_report(rep, cohorts_all=show_all)
+    if rep.production is not None:
+        from shipcall.evidence import decision_metrics
+        from shipcall.reports.production import print_weights
+
+        print_weights(rep.production, None if show_all else decision_metrics(contract_for(ws, contract_path)))

@@ -115,14 +115,21 @@ def diff(ctx: click.Context, old: str, new: str, as_json: bool) -> None:
     ws = workspace(ctx)
     a, b = ws.store.load_dataset(*parse_ref(old)), ws.store.load_dataset(*parse_ref(new))
     d = diff_items(a.items, b.items)
+    new_items = {it.id: it for it in b.items}
+    sources = {i: new_items[i].source for i in d["added"] if new_items[i].source}  # e.g. promoted reviews
     if as_json:
-        emit_json({"old": f"{a.name}@{a.version}", "new": f"{b.name}@{b.version}", **d})
+        emit_json({"old": f"{a.name}@{a.version}", "new": f"{b.name}@{b.version}", **d, "sources": sources})
         return
     click.echo(f"{a.name}@{a.version} → {b.name}@{b.version}: {len(d['added'])} added, "
                f"{len(d['removed'])} removed, {len(d['changed'])} changed")
     for kind, sign in (("added", "+"), ("removed", "-"), ("changed", "~")):
         for i in d[kind]:
-            click.echo(f"  {sign} {i}")
+            src = sources.get(i) if kind == "added" else None
+            origin = ""
+            if src and src.get("kind") == "production":
+                origin = (f"  (production {str(src.get('request_id', ''))[:12]}, {src.get('verdict')} by "
+                          f"{src.get('reviewer')} at {str(src.get('reviewed_at', ''))[:19]})")
+            click.echo(f"  {sign} {i}{origin}")
 
 
 @cli.command("export")

@@ -17,7 +17,9 @@ from shipcall.cli._common import workspace
 @click.pass_context
 def cli(ctx: click.Context, run_ref: str, out: str, fmt: str) -> None:
     """Export RUN's per-item results. JSONL: one line per item with id, answer (exactly the
-    text the answer metrics scored), abstained, citations, retrieved, retrieved_docs, metrics.
+    text the answer metrics scored), abstained, citations, retrieved, retrieved_docs, metrics;
+    for LLM generators also usage (tokens, cost, cached) and the raw reply, and the judge's
+    verdicts with their reasoning when the run was judged.
     TREC: the document ranking (our ranks; scores strictly decreasing) for trec_eval or ranx.
 
     Example: shipcall export r3 --format trec --out run.trec
@@ -36,6 +38,13 @@ def cli(ctx: click.Context, run_ref: str, out: str, fmt: str) -> None:
                     prev = score
                     f.write(f"{res.item_id} Q0 {d.doc_id} {d.rank} {score!r} shipcall-{r.id}\n")
         else:
+            from shipcall.store.llm import judgements
+
+            verdicts: dict[str, list[dict[str, object]]] = {}  # the LLM judge's, with its reasoning
+            for j in judgements(ws.store, r.id):
+                verdicts.setdefault(j["item_id"], []).append(
+                    {k: j[k] for k in ("metric", "repeat", "label", "value", "reasoning", "judge_model",
+                                       "prompt_hash", "error")})
             for res in results:
                 f.write(json.dumps({
                     "id": res.item_id, "answer": res.answer, "abstained": res.abstained,
@@ -47,5 +56,7 @@ def cli(ctx: click.Context, run_ref: str, out: str, fmt: str) -> None:
                     "retrieved_docs": [vars(x) for x in res.retrieved_docs],
                     "latency_ms": res.latency_ms, "error": res.error, "metrics": res.metrics,
                     "failure_modes": res.failure_modes,
+                    **{k: res.extra[k] for k in ("usage", "reply") if k in res.extra},  # LLM: tokens, cost, reply
+                    **({"judge": verdicts[res.item_id]} if res.item_id in verdicts else {}),
                 }, ensure_ascii=False) + "\n")
     click.echo(f"wrote {len(results)} items of {r.id} to {out}", err=True)

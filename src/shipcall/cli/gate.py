@@ -16,10 +16,13 @@ from shipcall.cli._common import emit_json, json_option, workspace
 @click.option("--note", default="", help="Rationale recorded with the decision.")
 @click.option("--junit", "junit_path", type=click.Path(dir_okay=False), default=None, help="Also write JUnit XML.")
 @click.option("--markdown", "md_path", type=click.Path(dir_okay=False), default=None, help="Also write Markdown.")
+@click.option("--weights", type=click.Choice(["eval", "production"]), default="eval", show_default=True,
+              help="production: also re-weight cohort results to the production log's mix; a guarded metric "
+                   "that regresses there blocks.")
 @json_option
 @click.pass_context
 def cli(ctx: click.Context, baseline: str, candidate: str, contract_path: str | None, author: str | None,
-        note: str, junit_path: str | None, md_path: str | None, as_json: bool) -> int:
+        note: str, junit_path: str | None, md_path: str | None, weights: str, as_json: bool) -> int:
     """Apply the contract to CANDIDATE against BASELINE and record the decision. Exits 0 for
     SHIP, 1 for WAIT, 2 for errors.
 
@@ -30,7 +33,8 @@ def cli(ctx: click.Context, baseline: str, candidate: str, contract_path: str | 
     from shipcall.reports.text import print_decision, print_report
 
     ws = workspace(ctx)
-    decision, report = gate(ws, baseline, candidate, contract_for(ws, contract_path), note=note, who=author)
+    decision, report = gate(ws, baseline, candidate, contract_for(ws, contract_path), note=note, who=author,
+                            weights=weights)
     if junit_path:
         with open(junit_path, "w", encoding="utf-8") as f:
             f.write(junit_xml(decision))
@@ -38,9 +42,14 @@ def cli(ctx: click.Context, baseline: str, candidate: str, contract_path: str | 
         with open(md_path, "w", encoding="utf-8") as f:
             f.write(markdown(decision, report))
     if as_json:
-        emit_json(decision.to_dict() | {"comparison": report.comparison.to_dict()})
+        emit_json(decision.to_dict() | {"comparison": report.comparison.to_dict()}
+                  | ({"production_weights": report.production.to_dict()} if report.production is not None else {}))
     else:
         print_report(report)
+        if report.production is not None:
+            from shipcall.reports.production import print_weights
+
+            print_weights(report.production)
         click.echo("")
         print_decision(decision)
     return 0 if decision.verdict == "SHIP" else 1

@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("demo", "Build the bundled sample workspace and run the whole loop, offline."),
     "dataset": ("dataset", "Import, list, show, diff, export and check evaluation datasets."),
     "run": ("run", "Run a variant over a dataset version (resumable)."),
+    "sweep": ("sweep", "Run every combination of chunking and retrieval choices; rank them."),
     "runs": ("runs", "List runs."),
     "show": ("show", "Show a run's metrics overall and per cohort."),
     "export": ("export", "Export a run's per-item results (JSONL or TREC)."),
@@ -32,6 +33,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "decisions": ("decisions", "List the recorded ship/wait decisions."),
     "contract": ("contract", "Validate the evaluation contract."),
     "casestudy": ("casestudy", "Write a case study from the decision history."),
+    "serve": ("serve", "Serve the feature over HTTP (canary, production log, redaction, token)."),
+    "logs": ("logs", "Read the production log of `shipcall serve` (redacted)."),
+    "review": ("review", "Review queue: sample logged queries, review them, promote them into a dataset."),
+    "drift": ("drift", "How far the production query mix has moved from a dataset."),
+    "monitor": ("monitor", "Canary: always-valid comparison of baseline and candidate, per cohort."),
 }
 
 

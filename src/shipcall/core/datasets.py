@@ -23,7 +23,9 @@ class Item:
     """One evaluation case.
 
     `evidence` maps document id → graded relevance (> 0); a list in the file means grade 1.
-    `answers` is any-of. `answerable=False` items expect an abstention.
+    `answers` is any-of. `answerable=False` items expect an abstention. `human_labels` are a
+    person's verdicts on judge metrics (`"human_label": {"correctness": 4}`; a single value,
+    stored under "*", applies to every judge metric), for the judge's agreement (Cohen's kappa).
     """
 
     id: str
@@ -35,6 +37,7 @@ class Item:
     assertions: tuple[Assertion, ...] = ()
     notes: str = ""
     source: dict[str, Any] = field(default_factory=dict)
+    human_labels: dict[str, str] = field(default_factory=dict)
 
     def cohorts(self, keys: list[str] | None = None) -> list[str]:
         """The item's cohorts as `tag=value` strings, for the given tag keys (all if None)."""
@@ -56,6 +59,9 @@ class Item:
             d["notes"] = self.notes
         if self.source:
             d["source"] = dict(self.source)
+        if self.human_labels:
+            d["human_label"] = (self.human_labels["*"] if set(self.human_labels) == {"*"}
+                                else dict(self.human_labels))
         return d
 
 
@@ -94,7 +100,8 @@ def parse_item(obj: Any, *, file: str | None = None, line: int | None = None) ->
 
     if not isinstance(obj, dict):
         raise fail("item", f"must be a JSON object (got {_type_name(obj)})")
-    known = {"id", "question", "answers", "answerable", "evidence", "tags", "assert", "notes", "source"}
+    known = {"id", "question", "answers", "answerable", "evidence", "tags", "assert", "notes", "source",
+             "human_label"}
     unknown = sorted(set(obj) - known)
     if unknown:
         raise fail(unknown[0], "unknown field", hint=f"allowed fields: {', '.join(sorted(known))}")
@@ -160,6 +167,18 @@ def parse_item(obj: Any, *, file: str | None = None, line: int | None = None) ->
     source = obj.get("source", {})
     if not isinstance(source, dict):
         raise fail("source", f"must be a mapping (got {_type_name(source)})")
+    human_raw = obj.get("human_label", {})
+    human: dict[str, str] = {}
+    if isinstance(human_raw, dict):
+        for k, v in human_raw.items():
+            if isinstance(v, (dict, list)) or v is None:
+                raise fail(f"human_label.{k}", f"must be a string, number or boolean (got {_type_name(v)})")
+            human[str(k)] = _label(v)
+    elif isinstance(human_raw, (list,)) or human_raw is None:
+        raise fail("human_label", f"must be a verdict or a mapping judge metric → verdict "
+                   f"(got {_type_name(human_raw)})")
+    else:
+        human["*"] = _label(human_raw)
     return Item(
         id=item_id,
         question=question,
@@ -170,7 +189,17 @@ def parse_item(obj: Any, *, file: str | None = None, line: int | None = None) ->
         assertions=tuple(assertions),
         notes=notes,
         source=source,
+        human_labels=human,
     )
+
+
+def _label(v: Any) -> str:
+    """A human verdict as text: true/false → yes/no, 4.0 → 4 (as judge scales spell them)."""
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip()
 
 
 def parse_jsonl(text: str, *, file: str | None = None) -> list[Item]:

@@ -15,6 +15,8 @@ SHIP if and only if no reason blocks. Reasons, each `{kind, severity, metric, co
 - `underpowered` (warn): a guarded metric's row is `underpowered` (the detail says how many
   items would detect a drop of the tolerance), or a cohort has fewer paired items than
   `min_cohort_size`. Too little evidence is reported, never silently passed or blocked.
+- `production_weighted` (block; only with `gate --weights production`): a guarded metric
+  regressed once cohort results are re-weighted to the production log's mix (core/weights.py).
 
 Passed checks are listed in `Decision.checks` so a reader sees what was verified, not only
 what failed. The core takes the time and author as values (no clock, no environment).
@@ -34,11 +36,13 @@ from shipcall.errors import ConfigError
 if TYPE_CHECKING:  # duck-typed: the core reads the contract's fields, never imports config at run time
     from shipcall.config.contract import Contract
 
-ReasonKind = Literal["threshold", "cohort_regressed", "must_pass", "error_rate", "underpowered"]
+ReasonKind = Literal["threshold", "cohort_regressed", "must_pass", "error_rate", "underpowered",
+                     "production_weighted"]
 Severity = Literal["block", "warn"]
 GateVerdict = Literal["SHIP", "WAIT"]
 _KIND_ORDER: dict[str, int] = {
     "threshold": 0, "error_rate": 1, "must_pass": 2, "cohort_regressed": 3, "underpowered": 4,
+    "production_weighted": 3,  # core/weights.py: with `gate --weights production`
 }
 _PERFECT_SLACK = 1e-9
 

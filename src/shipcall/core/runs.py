@@ -17,7 +17,13 @@ class Citation:
 @dataclass(frozen=True)
 class Answer:
     """What a generator returns: the answer text (exactly what answer metrics score), its
-    citations, whether it abstained, and its support score in [0, 1]."""
+    citations, whether it abstained, and its support score in [0, 1].
+
+    LLM generators also report tokens and cost (US dollars, at the configured prices), the time
+    to the first token and the generation time of the call (for a reply served from the response
+    cache: the original call's, with `cached` set and nothing paid), the reply as the model gave
+    it (`raw`, with its `[n]` markers) and provider details (`meta`: model, finish reason,
+    attempts, refusal)."""
 
     text: str
     citations: tuple[Citation, ...] = ()
@@ -27,6 +33,11 @@ class Answer:
     tokens_in: int = 0
     tokens_out: int = 0
     cost: float = 0.0
+    ttft_ms: float | None = None
+    generate_ms: float | None = None
+    cached: bool = False
+    raw: str = ""
+    meta: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
 
 @dataclass(frozen=True)

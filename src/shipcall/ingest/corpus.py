@@ -72,23 +72,30 @@ def ingest(ws: Workspace, path: str | None, fmt: str | None = None, *, show_prog
         store.apply_corpus_changes(upserts, removed, report.corpus_version)
     store.set_meta("corpus_path", str(root))
     store.set_meta("corpus_format", fmt)
-    report.indexes_built = build_indexes(ws, report.corpus_version, show_progress=show_progress)
+    report.indexes_built = build_indexes(ws, report.corpus_version, show_progress=show_progress,
+                                         warnings=report.warnings)
     return report
 
 
-def build_indexes(ws: Workspace, version: str, *, show_progress: bool = False) -> int:
+def build_indexes(ws: Workspace, version: str, *, show_progress: bool = False,
+                  warnings: list[tuple[str, str]] | None = None) -> int:
     """Build (or find) the index of every variant, once per distinct index."""
-    from shipcall.feature import ensure_index, index_key
-    from shipcall.retrievers.bm25 import BM25Index
+    from shipcall.errors import MissingExtraError
+    from shipcall.feature import ensure_index, index_is_complete, index_key
 
     built = 0
     seen: set[str] = set()
-    for variant in ws.config.variants.values():
+    for name, variant in ws.config.variants.items():
         key = index_key(variant, version)
         if key in seen:
             continue
         seen.add(key)
-        if not BM25Index.is_complete(ws.index_dir / key):
-            ensure_index(ws, variant, version, show_progress=show_progress)
+        if not index_is_complete(ws, variant, version):
+            try:
+                ensure_index(ws, variant, version, show_progress=show_progress)
+            except MissingExtraError as e:  # the documents are in; that variant fails clearly when used
+                if warnings is not None:
+                    warnings.append((f"variant {name}", f"index not built: {e.message}; {e.hint}"))
+                continue
             built += 1
     return built

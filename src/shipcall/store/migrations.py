@@ -21,8 +21,28 @@ def m001_initial(conn: Connection) -> None:
         table.create(conn, checkfirst=True)
 
 
+def m002_response_cache(conn: Connection) -> None:
+    """The LLM response cache (a re-run or resumed run never pays twice) and the judge's verdicts."""
+    for table in (schema.response_cache, schema.judgements):
+        table.create(conn, checkfirst=True)
+
+
+def m003_production_log(conn: Connection) -> None:
+    for table in (schema.production_log, schema.production_feedback):
+        table.create(conn, checkfirst=True)
+
+
+def m004_reviews(conn: Connection) -> None:
+    """The review queue, people's reviews of logged queries, and their promotions into datasets."""
+    for table in (schema.review_queue, schema.reviews, schema.review_promotions):
+        table.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "m001_initial", m001_initial),
+    (2, "m002_response_cache", m002_response_cache),
+    (3, "m003_production_log", m003_production_log),
+    (4, "m004_reviews", m004_reviews),
 ]
 
 

@@ -128,3 +128,114 @@ decisions = Table(
 
 # Keep Float imported for later numeric columns (latency, cost) without re-touching imports.
 _ = Float
+
+# -- production log (m003): one row per answered query of `shipcall serve`, already redacted ----
+production_log = Table(
+    "production_log", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("request_id", String(64), nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("variant", String(200), nullable=False),
+    Column("variant_hash", String(64), nullable=False, default=""),
+    Column("arm", String(20), nullable=False, default="baseline"),  # baseline | candidate
+    Column("user_hash", String(64)),
+    Column("question", Text, nullable=False),
+    Column("answer", Text, nullable=False, default=""),
+    Column("abstained", Boolean, nullable=False, default=False),
+    Column("support", Float, nullable=False, default=0.0),
+    Column("retrieved", Text, nullable=False, default="[]"),   # JSON [{doc_id, chunk_id, score, rank}]
+    Column("citations", Text, nullable=False, default="[]"),   # JSON [{doc_id, chunk_id}]
+    Column("latency_ms", Text, nullable=False, default="{}"),  # JSON {retrieve, generate, total, redact}
+    Column("redactions", Text, nullable=False, default="{}"),  # JSON {EMAIL: 1, ...}
+    Column("corpus_version", String(64), nullable=False, default=""),
+    UniqueConstraint("request_id", name="uq_production_log_request"),
+)
+Index("ix_production_log_created", production_log.c.created_at)
+Index("ix_production_log_variant", production_log.c.variant)
+
+production_feedback = Table(
+    "production_feedback", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("request_id", String(64), nullable=False),
+    Column("rating", String(10), nullable=False),  # up | down
+    Column("comment", Text, nullable=False, default=""),
+    Column("redactions", Text, nullable=False, default="{}"),
+    Column("created_at", String(40), nullable=False),
+)
+Index("ix_production_feedback_request", production_feedback.c.request_id)
+
+# -- LLM providers (m002): the response cache and the judge's verdicts ---------------------------
+response_cache = Table(
+    "response_cache", metadata,
+    Column("key", String(64), primary_key=True),        # sha256 of provider, endpoint, model, params, prompt
+    Column("provider", String(50), nullable=False),
+    Column("model", String(200), nullable=False),
+    Column("response", Text, nullable=False),           # JSON: text, tokens, finish_reason, latency, ttft
+    Column("tokens_in", Integer, nullable=False, default=0),
+    Column("tokens_out", Integer, nullable=False, default=0),
+    Column("created_at", String(40), nullable=False),
+)
+
+judgements = Table(
+    "judgements", metadata,
+    Column("run_id", String(64), nullable=False),
+    Column("item_id", String(500), nullable=False),
+    Column("metric", String(200), nullable=False),      # the judge metric's name (correctness)
+    Column("repeat", Integer, nullable=False),          # 0 .. repeats-1
+    Column("label", Text),                              # the verdict on the rubric's scale; NULL on error
+    Column("value", Float),                             # the verdict normalised to 0–1
+    Column("reasoning", Text, nullable=False, default=""),
+    Column("judge_model", String(200), nullable=False),
+    Column("prompt_hash", String(64), nullable=False),
+    Column("error", Text),
+    Column("tokens_in", Integer, nullable=False, default=0),
+    Column("tokens_out", Integer, nullable=False, default=0),
+    Column("cost", Float, nullable=False, default=0.0),
+    Column("cached", Boolean, nullable=False, default=False),
+    Column("created_at", String(40), nullable=False),
+    PrimaryKeyConstraint("run_id", "item_id", "metric", "repeat"),
+)
+
+# -- review queue and reviews (m004): logged queries judged by people, promoted into datasets -----
+review_queue = Table(
+    "review_queue", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),  # queue order
+    Column("request_id", String(64), nullable=False),
+    Column("batch", String(40), nullable=False),                  # one `review sample` call
+    Column("strategy", String(20), nullable=False),               # stratified | random
+    Column("reasons", Text, nullable=False, default="[]"),        # JSON: negative_feedback, abstained, ...
+    Column("stratum", String(400), nullable=False, default=""),   # variant · cohort
+    Column("cohorts", Text, nullable=False, default="{}"),        # JSON tags assigned at sampling
+    Column("nearest_item", String(500)),
+    Column("similarity", Float),
+    Column("queued_at", String(40), nullable=False),
+    UniqueConstraint("request_id", name="uq_review_queue_request"),
+)
+
+reviews = Table(
+    "reviews", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("request_id", String(64), nullable=False),
+    Column("reviewer", String(200), nullable=False),
+    Column("rank", Integer, nullable=False),                      # 1: first reviewer of the query, 2: second
+    Column("verdict", String(20), nullable=False),                # correct | incorrect | should_abstain
+    Column("failure_mode", String(40)),
+    Column("gold_answer", Text, nullable=False, default=""),      # redacted
+    Column("evidence", Text, nullable=False, default="[]"),       # JSON doc ids
+    Column("tags", Text, nullable=False, default="{}"),           # JSON, redacted
+    Column("note", Text, nullable=False, default=""),             # redacted
+    Column("created_at", String(40), nullable=False),
+    Column("updated_at", String(40), nullable=False),
+    UniqueConstraint("request_id", "reviewer", name="uq_reviews_request_reviewer"),
+)
+Index("ix_reviews_request", reviews.c.request_id)
+
+review_promotions = Table(
+    "review_promotions", metadata,
+    Column("request_id", String(64), nullable=False),
+    Column("dataset", String(200), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("item_id", String(500), nullable=False),
+    Column("promoted_at", String(40), nullable=False),
+    PrimaryKeyConstraint("request_id", "dataset"),
+)

@@ -4,6 +4,11 @@
   (an item without the metric — not applicable, or an error — is left out, not counted as 0).
 - `latency_ms_p50`, `latency_ms_p95`: `numpy.percentile` (linear interpolation, type 7 of
   Hyndman and Fan 1996) of `latency_ms["total"]` over the items without error.
+- `ttft_ms_p50`, `ttft_ms_p95`: the same of `latency_ms["ttft"]`, over the items that have it
+  (generators that measure the time to the first token: the LLM generators).
+- `tokens_in`, `tokens_out`, `cost`, `cost_paid`: sums of the items' `extra["usage"]` over the
+  items without error that have one; `cost_per_item` = cost / those items. Absent when no item
+  has usage (the extractive generator).
 - `abstain_precision`: abstentions on unanswerable items / all abstentions, counted from the
   per-item `abstain_recall` (an unanswerable item, 1 = abstained) and `over_refusal_rate` (an
   answerable item, 1 = abstained); present only when something was abstained.
@@ -52,7 +57,11 @@ def metric_names(results: Sequence[ItemResult], ks: Sequence[int] = DEFAULT_KS) 
     return sorted(keep, key=lambda name: (order.get(name, len(order)), name))
 
 
-def _summarise(x: np.ndarray, latency: np.ndarray, names: Sequence[str], col: dict[str, int],
+# Operational columns per item: total latency, time to first token, then usage.
+_OPS = ("total", "ttft", "tokens_in", "tokens_out", "cost", "cost_paid")
+
+
+def _summarise(x: np.ndarray, ops: np.ndarray, names: Sequence[str], col: dict[str, int],
                rank: dict[str, int]) -> dict[str, float]:
     """Means of the columns of x (ignoring NaN) plus the aggregate-only metrics."""
     present = ~np.isnan(x)
@@ -62,11 +71,17 @@ def _summarise(x: np.ndarray, latency: np.ndarray, names: Sequence[str], col: di
     for j, name in enumerate(names):
         if counts[j]:
             out[name] = float(sums[j] / counts[j])
-    lat = latency[~np.isnan(latency)]
-    if lat.size:
-        p50, p95 = np.percentile(lat, [50, 95])
-        out["latency_ms_p50"] = float(p50)
-        out["latency_ms_p95"] = float(p95)
+    for j, prefix in ((0, "latency_ms"), (1, "ttft_ms")):
+        lat = ops[:, j][~np.isnan(ops[:, j])]
+        if lat.size:
+            p50, p95 = np.percentile(lat, [50, 95])
+            out[f"{prefix}_p50"] = float(p50)
+            out[f"{prefix}_p95"] = float(p95)
+    priced = ~np.isnan(ops[:, 4])
+    if priced.any():
+        for j, name in ((2, "tokens_in"), (3, "tokens_out"), (4, "cost"), (5, "cost_paid")):
+            out[name] = float(np.nansum(ops[:, j]))
+        out["cost_per_item"] = out["cost"] / int(priced.sum())
     if "abstain_recall" in col or "over_refusal_rate" in col:
         right = int(np.sum(x[:, col["abstain_recall"]] == 1.0)) if "abstain_recall" in col else 0
         wrong = int(np.sum(x[:, col["over_refusal_rate"]] == 1.0)) if "over_refusal_rate" in col else 0
@@ -76,11 +91,19 @@ def _summarise(x: np.ndarray, latency: np.ndarray, names: Sequence[str], col: di
     return dict(sorted(out.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0])))
 
 
-def _latencies(results: Sequence[ItemResult]) -> np.ndarray:
-    return np.fromiter(
-        (r.latency_ms.get("total", _NAN) if r.error is None else _NAN for r in results),
-        dtype=np.float64, count=len(results),
-    )
+def _operations(results: Sequence[ItemResult]) -> np.ndarray:
+    """[len(results) × len(_OPS)]: latency, ttft and usage per item, NaN where absent or errored."""
+    out = np.full((len(results), len(_OPS)), _NAN)
+    for i, r in enumerate(results):
+        if r.error is not None:
+            continue
+        out[i, 0] = r.latency_ms.get("total", _NAN)
+        out[i, 1] = r.latency_ms.get("ttft", _NAN)
+        usage = r.extra.get("usage") if r.extra else None
+        if usage:
+            for j, key in enumerate(_OPS[2:], start=2):
+                out[i, j] = float(usage.get(key, 0.0) or 0.0)
+    return out
 
 
 def aggregate(
@@ -100,9 +123,9 @@ def aggregate(
     names = metric_names(results, ks)
     col = {name: j for j, name in enumerate(names)}
     x = metric_matrix(results, names)
-    latency = _latencies(results)
+    ops = _operations(results)
     rank = _rank(names, ks)
-    overall = _summarise(x, latency, names, col, rank)
+    overall = _summarise(x, ops, names, col, rank)
 
     tags_by_id = {it.id: it.tags for it in items}
     keys = sorted({k for it in items for k in it.tags}) if cohort_keys is None else list(cohort_keys)
@@ -122,6 +145,6 @@ def aggregate(
             rows = order[bounds[c]:bounds[c + 1]]
             cohorts[f"{key}={value}"] = {
                 "n": int(rows.size),
-                "metrics": _summarise(x[rows], latency[rows], names, col, rank),
+                "metrics": _summarise(x[rows], ops[rows], names, col, rank),
             }
     return overall, cohorts

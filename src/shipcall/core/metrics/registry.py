@@ -91,8 +91,48 @@ PLAIN_METRICS: dict[str, Metric] = {
            "median of total latency (ms) over items without error (numpy percentile, linear)"),
         _m("latency_ms_p95", False, False, False,
            "95th percentile of total latency (ms) over items without error (numpy percentile, linear)"),
+        _m("ttft_ms_p50", False, False, False,
+           "median time to first token (ms, from the question: retrieval + the generator's first token) over "
+           "items without error whose generator measures it (LLM generators; numpy percentile, linear)"),
+        _m("ttft_ms_p95", False, False, False,
+           "95th percentile of the time to first token (ms), as ttft_ms_p50"),
+        _m("tokens_in", False, False, False, "prompt tokens of the run's answers, summed (as the provider reports)"),
+        _m("tokens_out", False, False, False, "completion tokens of the run's answers, summed"),
+        _m("cost", False, False, False,
+           "US dollars the run's answers cost at the configured prices, summed (replies from the response cache "
+           "count at their original cost)"),
+        _m("cost_per_item", False, False, False, "cost / items with an answer from a priced generator"),
+        _m("cost_paid", False, False, False,
+           "US dollars this run paid: cost minus replies served from the response cache (0 for a cached re-run)"),
     )
 }
+
+# LLM-as-judge metrics are named after the contract's judge metrics: `judge_<name>` is the per-item
+# verdict normalised to 0–1 (mean over repeats); the suffixed names are aggregate-only.
+JUDGE_PREFIX = "judge_"
+JUDGE_SUFFIXES: dict[str, tuple[bool, str]] = {
+    "_self_agreement": (True, "share of agreeing pairs among an item's repeated verdicts, mean over items "
+                              "judged at least twice (--judge-repeats N)"),
+    "_flip_rate": (False, "share of items judged at least twice whose verdict differs between repeats"),
+    "_noise": (False, "judge noise of the run's mean verdict: 1.96 · sqrt(mean over items of the within-item "
+                      "variance of repeated verdicts / repeats) / sqrt(items)"),
+    "_kappa": (True, "Cohen's kappa (1960) between the judge's verdict (modal over repeats) and human labels, "
+                     "on items that have both"),
+}
+_JUDGE_NAME = re.compile(r"judge_([a-z][a-z0-9_]*)")
+
+
+def judge_metric_info(name: str) -> Metric | None:
+    """The Metric for `judge_<name>` and its aggregate-only companions; None otherwise."""
+    m = _JUDGE_NAME.fullmatch(name)
+    if not m:
+        return None
+    for suffix, (higher, doc) in JUDGE_SUFFIXES.items():
+        if name.endswith(suffix) and len(name) > len(JUDGE_PREFIX + suffix):
+            return Metric(name, higher, False, False, doc)
+    return Metric(name, True, True, True,
+                  "the LLM judge's verdict on the contract's rubric, normalised to 0–1 (scale [lo, hi]: "
+                  "(v − lo) / (hi − lo); labels worst→best: index / (labels − 1)), mean over repeats")
 
 DEFAULT_KS: tuple[int, ...] = (1, 3, 5, 10)
 
@@ -121,6 +161,8 @@ def metric_info(name: str) -> Metric | None:
     """The Metric for any name, including `ndcg@7`; None if the name is unknown."""
     if name in PLAIN_METRICS:
         return PLAIN_METRICS[name]
+    if name.startswith(JUDGE_PREFIX):
+        return judge_metric_info(name)
     m = _AT_K_NAME.fullmatch(name)
     if m and m.group(1) in AT_K_FAMILIES:
         return _at_k(m.group(1), int(m.group(2)))

@@ -1,0 +1,61 @@
+"""`shipcall logs`: read the production log that `shipcall serve` writes, newest first."""
+
+from __future__ import annotations
+
+import click
+
+from shipcall.cli._common import emit_json, json_option, workspace
+
+
+@click.command("logs")
+@click.option("--since", default=None, help="Only entries since: 30m, 2h, 7d, 1w, a date or an ISO time (UTC).")
+@click.option("--variant", "-v", default=None, help="Only entries answered by this variant.")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
+@click.option("--id", "request_id", default=None, help="Show one entry, with its feedback.")
+@json_option
+@click.pass_context
+def cli(ctx: click.Context, since: str | None, variant: str | None, limit: int, request_id: str | None,
+        as_json: bool) -> None:
+    """Show logged queries (already redacted): time, variant, answer or abstention, feedback.
+
+    Example: shipcall logs --since 1h --variant candidate --json
+    """
+    from shipcall.store.production_log import ProductionLog, parse_since
+
+    log = ProductionLog(workspace(ctx).store)
+    if request_id:
+        entry = log.get(request_id)
+        if as_json:
+            emit_json(entry.to_dict())
+            return
+        _show(entry.to_dict())
+        return
+    cutoff = parse_since(since, field="--since")
+    entries = log.entries(limit=limit, since=cutoff, variant=variant)
+    if as_json:
+        emit_json({"items": [e.to_dict() for e in entries], "count": len(entries), "since": cutoff,
+                   "variant": variant})
+        return
+    if not entries:
+        click.echo("no logged queries" + (" in that window" if cutoff or variant else
+                                          " yet: start `shipcall serve` and POST /v1/ask"))
+        return
+    total = log.count(since=cutoff, variant=variant)
+    for e in entries:
+        fb = "".join("+" if f.rating == "up" else "-" for f in e.feedback) or " "
+        outcome = "ABSTAINED" if e.abstained else _short(e.answer, 50)
+        click.echo(f"{e.created_at[:19].replace('T', ' ')}  {e.variant:<12} {fb:<3} "
+                   f"{e.latency_ms.get('total', 0):7.1f} ms  {_short(e.question, 60):<60}  {outcome}")
+    click.echo(f"\n{len(entries)} of {total} entries{' since ' + cutoff if cutoff else ''}; "
+               f"`shipcall logs --id REQUEST_ID` shows one", err=True)
+
+
+def _short(text: str, n: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _show(d: dict[str, object]) -> None:
+    for key in ("request_id", "created_at", "variant", "arm", "question", "answer", "abstained", "support",
+                "retrieved", "latency_ms", "redactions", "feedback"):
+        click.echo(f"{key:<12} {d.get(key)}")

@@ -1,0 +1,126 @@
+"""`shipcall serve`: the HTTP API over the workspace's documents, with an optional canary."""
+
+from __future__ import annotations
+
+import socket
+import sys
+
+import click
+
+from shipcall.cli._common import emit_json, json_option, workspace
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+@click.command("serve")
+@click.option("--variant", "-v", default=None, help="Variant that answers (default: the first in shipcall.yaml).")
+@click.option("--candidate", default=None, help="Canary: a second variant that answers a share of the traffic.")
+@click.option("--share", type=float, default=None,
+              help="Share of traffic for --candidate, 0-1 (default 0.1); sticky per `user`.")
+@click.option("--host", default=None, help="Address to bind (default 127.0.0.1: this machine only).")
+@click.option("--port", type=int, default=None, help="Port (default 8000; 0 picks a free one).")
+@click.option("--threads", type=int, default=None, help="Request worker threads (default: server.threads, 64).")
+@click.option("--access-log/--no-access-log", default=False, show_default=True,
+              help="Print one line per HTTP request on stderr.")
+@json_option
+@click.pass_context
+def cli(ctx: click.Context, variant: str | None, candidate: str | None, share: float | None, host: str | None,
+        port: int | None, threads: int | None, access_log: bool, as_json: bool) -> None:
+    """Serve the feature over HTTP: POST /v1/ask, POST /v1/feedback, GET /v1/health,
+    GET /v1/logs (token), /openapi.json.
+
+    Every answered question is logged in the store (personal data redacted) before the answer
+    is sent. Reading the log needs the token: SHIPCALL_TOKEN, or the one generated on the
+    first start, stored in .shipcall/token (owner-only) and printed once. With --json, one JSON
+    document with the address and settings goes to stdout; everything else to stderr.
+
+    Example: shipcall serve --candidate small --share 0.2 --port 8000
+    """
+    from shipcall.errors import ConfigError, MissingExtraError
+
+    try:
+        import fastapi  # noqa: F401
+        import uvicorn
+    except ImportError:
+        raise MissingExtraError("shipcall serve needs the `server` extra (FastAPI, uvicorn)",
+                                hint='pip install -e ".[server]"   (or: pip install "shipcall[server]")') from None
+    from shipcall.server.app import create_app
+    from shipcall.server.auth import load_or_create_token
+
+    ws = workspace(ctx)
+    settings = ws.config.server
+    if threads is not None:
+        if threads < 1:
+            raise ConfigError(f"must be at least 1 (got {threads})", field="--threads")
+        settings = settings.model_copy(update={"threads": threads})
+    host = host or settings.host
+    port = settings.port if port is None else port
+    if not 0 <= port <= 65535:
+        raise ConfigError(f"not a port: {port}", field="--port", hint="use 1-65535, or 0 for a free port")
+    token = load_or_create_token(ws)
+    app = create_app(ws, variant=variant, candidate=candidate, share=share, token=token.token, settings=settings)
+    sock = _bind(host, port)
+    bound_port = sock.getsockname()[1]
+    url_host = f"[{host}]" if ":" in host else host
+    url = f"http://{url_host}:{bound_port}"
+    server = app.state.server
+    info = {
+        "url": url, "host": host, "port": bound_port, "local_only": host in LOCAL_HOSTS,
+        "variant": server.baseline.name, "candidate": server.candidate.name if server.candidate else None,
+        "share": server.share, "public": sorted(settings.public), "token_source": token.origin,
+        "token_file": str(token.path) if token.path else None,
+        "token": token.token if token.origin == "created" else None,
+    }
+    out = sys.stderr if as_json else sys.stdout
+    if as_json:
+        emit_json(info)
+        sys.stdout.flush()
+    canary = (f"; canary: {server.candidate.name} answers {server.share:.0%} of traffic, sticky per user"
+              if server.candidate else "")
+    _say(out, f"shipcall serve: {server.baseline.name}{canary}")
+    _say(out, f"listening on {url} (docs at {url}/openapi.json)")
+    _say(out, f"pages: {url}/ui/ask, {url}/ui/runs, {url}/ui/review (the review pages ask for the token)")
+    if host in LOCAL_HOSTS:
+        _say(out, f"bound to {host} only: other machines cannot connect (use --host 0.0.0.0 to allow them)")
+    else:
+        _say(out, f"bound to {host}: other machines can connect; asking is "
+                  f"{'open' if settings.public else 'token-only'}, the log always needs the token")
+    if token.origin == "created":
+        _say(out, f"token (shown this once; stored owner-only in {token.path}): {token.token}")
+    elif token.origin == "env":
+        _say(out, "token: from SHIPCALL_TOKEN")
+    else:
+        _say(out, f"token: in {token.path} (owner-only)")
+    opened = ", ".join(f"/v1/{p}" for p in sorted(settings.public)) or "nothing"
+    _say(out, f"without the token: /v1/health, {opened}; Ctrl-C stops")
+    config = uvicorn.Config(app, log_level="info" if access_log else "warning", access_log=access_log,
+                            timeout_graceful_shutdown=10, server_header=False)
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+def _say(out: object, line: str) -> None:
+    click.echo(line, file=out)  # type: ignore[arg-type]
+    out.flush()  # type: ignore[attr-defined]
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    from shipcall.errors import ConfigError
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as e:
+        raise ConfigError(f"cannot resolve {host!r}: {e.strerror}", field="--host") from None
+    family, _, _, _, addr = infos[0]
+    # proto must say TCP: asyncio turns Nagle off (TCP_NODELAY) only on sockets that do, and with
+    # Nagle on, every keep-alive response waits ~40 ms for the client's delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(addr)
+    except OSError as e:
+        sock.close()
+        raise ConfigError(f"cannot listen on {host}:{port}: {e.strerror}", field="--port",
+                          hint="another program uses that port: pick another with --port (0 picks a free one)"
+                          ) from None
+    sock.set_inheritable(True)
+    return sock

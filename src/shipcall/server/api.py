@@ -1,0 +1,113 @@
+"""The JSON API under /v1/: ask, feedback, health, and the production log (token required).
+
+Routes are plain `def` functions: uvicorn runs them on its thread pool, so a slow answer or a
+log write never blocks the event loop.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from shipcall.server.auth import require_token, require_token_unless_public
+
+router = APIRouter(prefix="/v1")
+ASK_ACCESS = Depends(require_token_unless_public("ask"))
+FEEDBACK_ACCESS = Depends(require_token_unless_public("feedback"))
+
+
+class AskRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    question: str = Field(min_length=1, description="the question; personal data in it is redacted before logging")
+    user: str | None = Field(None, max_length=200,
+                             description="any stable id of the asker: keeps a canary sticky; logged as a hash")
+
+    @field_validator("question")
+    @classmethod
+    def _not_blank(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("must not be blank")
+        return v
+
+
+class CitationOut(BaseModel):
+    doc_id: str
+    chunk_id: str
+    heading_path: list[str]
+    snippet: str
+
+
+class AskResponse(BaseModel):
+    request_id: str
+    variant: str
+    answer: str
+    citations: list[CitationOut]
+    abstained: bool
+    support: float
+    near_misses: list[dict[str, Any]]
+    latency_ms: dict[str, float]
+    usage: dict[str, Any] | None = Field(None, description="LLM variants: tokens, cost, cache hit, model")
+
+
+class FeedbackRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    request_id: str = Field(min_length=1, max_length=64)
+    rating: Literal["up", "down"]
+    comment: str | None = Field(None, max_length=4000, description="redacted before it is stored")
+
+
+class FeedbackResponse(BaseModel):
+    request_id: str
+    rating: str
+    comment: str
+    created_at: str
+    redactions: dict[str, int]
+
+
+@router.post("/ask", response_model=AskResponse, response_model_exclude_unset=True,
+             summary="Answer a question (logged, redacted)")
+def ask(body: AskRequest, request: Request, _: Any = ASK_ACCESS) -> dict[str, Any]:
+    from shipcall.cli.ask import response_json
+
+    served = request.app.state.server.ask(body.question, body.user)
+    return {"request_id": served.request_id, **response_json(served.feature.name, served.response)}
+
+
+@router.post("/feedback", response_model=FeedbackResponse, summary="Rate an answer: up or down, with a comment")
+def feedback(body: FeedbackRequest, request: Request,
+             _: Any = FEEDBACK_ACCESS) -> dict[str, Any]:
+    return request.app.state.server.feedback(body.request_id, body.rating, body.comment)  # type: ignore[no-any-return]
+
+
+@router.get("/health", summary="Liveness, the variants served and the canary share")
+def health(request: Request) -> dict[str, Any]:
+    s = request.app.state.server
+    return {
+        "status": "ok",
+        "variant": s.baseline.name,
+        "candidate": s.candidate.name if s.candidate else None,
+        "share": s.share,
+        "corpus_version": s.baseline.corpus_version,
+        "started_at": s.started_at,
+    }
+
+
+@router.get("/logs", summary="The production log, newest first (token required)")
+def logs(request: Request, _: str = Depends(require_token),
+         limit: int = Query(100, ge=1, le=10_000),
+         since: str | None = Query(None, description="30m, 2h, 7d, a date or an ISO date and time (UTC)"),
+         variant: str | None = Query(None)) -> dict[str, Any]:
+    from shipcall.store.production_log import parse_since
+
+    s = request.app.state.server
+    cutoff = parse_since(since)
+    items = s.log.entries(limit=limit, since=cutoff, variant=variant)
+    return {"items": [e.to_dict() for e in items], "count": len(items), "limit": limit, "since": cutoff,
+            "variant": variant}
+
+
+@router.get("/logs/{request_id}", summary="One logged query with its feedback (token required)")
+def log_entry(request_id: str, request: Request, _: str = Depends(require_token)) -> dict[str, Any]:
+    return request.app.state.server.log.get(request_id).to_dict()  # type: ignore[no-any-return]
