@@ -83,14 +83,7 @@ class BM25Index:
             (tmp / "shipcall.json").write_text(json.dumps({
                 "format": FORMAT, "kind": "bm25", "n_chunks": len(chunks), "config": cfg.model_dump(),
                 "build_seconds": round(time.perf_counter() - t_start, 3)}), encoding="utf-8")
-            if dest.exists():
-                old = dest.with_name(dest.name + ".old")
-                shutil.rmtree(old, ignore_errors=True)
-                os.replace(dest, old)
-                os.replace(tmp, dest)
-                shutil.rmtree(old, ignore_errors=True)
-            else:
-                os.replace(tmp, dest)
+            replace_dir(tmp, dest)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
@@ -146,6 +139,19 @@ class BM25Index:
 
     def stem(self, word: str) -> str:
         return self._stem_of(word) if self._stem_of else word
+
+
+def replace_dir(tmp: Path, dest: Path) -> None:
+    """Swap a fully built index directory into place: readers see the old one or the new one,
+    never a half-written one."""
+    if dest.exists():
+        old = dest.with_name(dest.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(dest, old)
+        os.replace(tmp, dest)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp, dest)
 
 
 def save_chunks(path: Path, chunks: list[Chunk]) -> None:

@@ -40,7 +40,7 @@ import numpy as np
 from shipcall.config.schema import BM25Retriever, DenseRetriever
 from shipcall.core.documents import Chunk, ScoredChunk, content_hash
 from shipcall.errors import ConfigError, MissingExtraError
-from shipcall.retrievers.bm25 import FORMAT, index_text, load_chunks, make_tokenizer, save_chunks
+from shipcall.retrievers.bm25 import FORMAT, index_text, load_chunks, make_tokenizer, replace_dir, save_chunks
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 PACKAGED_NAMES = {DEFAULT_MODEL, "sentence-transformers/all-MiniLM-L6-v2"}
@@ -317,7 +317,7 @@ class DenseIndex:
                 (tmp / name).write_text(json.dumps(obj), encoding="utf-8")
             meta["build_seconds"] = round(time.perf_counter() - t_start, 3)
             (tmp / "shipcall.json").write_text(json.dumps(meta), encoding="utf-8")
-            _replace_dir(tmp, dest)
+            replace_dir(tmp, dest)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
@@ -414,14 +414,3 @@ def _one_thread(fn: Any) -> Any:
         return fn()
     finally:
         torch.set_num_threads(n)
-
-
-def _replace_dir(tmp: Path, dest: Path) -> None:
-    if dest.exists():
-        old = dest.with_name(dest.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(dest, old)
-        os.replace(tmp, dest)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(tmp, dest)
