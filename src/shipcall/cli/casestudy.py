@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from shipcall.cli._common import emit_json, json_option, workspace
+from shipcall.cli._common import emit_json, json_option, workspace, write_output
 
 
 @click.command("casestudy")
@@ -21,8 +21,7 @@ def cli(ctx: click.Context, out: str | None, as_json: bool) -> None:
 
     text = case_study(workspace(ctx).store.decisions())
     if out:
-        with open(out, "w", encoding="utf-8") as f:
-            f.write(text)
+        write_output(out, text, field="--out")
     if as_json:
         emit_json({"markdown": text, "out": out})
     elif not out:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from shipcall.cli._common import emit_json, json_option, workspace
+from shipcall.cli._common import check_output_path, emit_json, json_option, workspace, write_output
 
 
 @click.command("gate")
@@ -32,15 +32,16 @@ def cli(ctx: click.Context, baseline: str, candidate: str, contract_path: str | 
     from shipcall.reports.gate_files import junit_xml, markdown
     from shipcall.reports.text import print_decision, print_report
 
+    for path, field in ((junit_path, "--junit"), (md_path, "--markdown")):
+        if path is not None:
+            check_output_path(path, field=field)  # before the decision is recorded
     ws = workspace(ctx)
     decision, report = gate(ws, baseline, candidate, contract_for(ws, contract_path), note=note, who=author,
                             weights=weights)
-    if junit_path:
-        with open(junit_path, "w", encoding="utf-8") as f:
-            f.write(junit_xml(decision))
-    if md_path:
-        with open(md_path, "w", encoding="utf-8") as f:
-            f.write(markdown(decision, report))
+    if junit_path is not None:
+        write_output(junit_path, junit_xml(decision), field="--junit")
+    if md_path is not None:
+        write_output(md_path, markdown(decision, report), field="--markdown")
     if as_json:
         emit_json(decision.to_dict() | {"comparison": report.comparison.to_dict()}
                   | ({"production_weights": report.production.to_dict()} if report.production is not None else {}))

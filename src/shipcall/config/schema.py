@@ -360,6 +360,11 @@ class WorkspaceConfig(_Strict):
     def _has_variants(self) -> WorkspaceConfig:
         if not self.variants:
             raise ValueError("at least one variant is required")
+        from shipcall.core.names import NAME_HINT, is_valid_name
+
+        for name in self.variants:
+            if not is_valid_name(name):
+                raise ValueError(f"not a valid variant name: {name!r} ({NAME_HINT})")
         return self
 
     @property

@@ -41,19 +41,22 @@ def parse_since(text: str | None, *, field: str = "since") -> str | None:
     if text is None or not str(text).strip():
         return None
     text = str(text).strip()
+    hint = "use a duration (30m, 2h, 7d, 1w), a date (2026-11-25) or an ISO date and time"
     m = _RELATIVE.match(text)
-    if m:
-        cut = datetime.now(UTC) - timedelta(**{_UNITS[m.group(2).lower()]: float(m.group(1))})
-    else:
-        try:
-            cut = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            raise ConfigError(f"not a time: {text!r}", field=field,
-                              hint="use a duration (30m, 2h, 7d, 1w), a date (2026-11-25) or an ISO date and time"
-                              ) from None
-        if cut.tzinfo is None:
-            cut = cut.replace(tzinfo=UTC)
-    return cut.astimezone(UTC).isoformat(timespec="milliseconds")
+    try:
+        if m:
+            cut = datetime.now(UTC) - timedelta(**{_UNITS[m.group(2).lower()]: float(m.group(1))})
+        else:
+            try:
+                cut = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            except ValueError:
+                raise ConfigError(f"not a time: {text!r}", field=field, hint=hint) from None
+            if cut.tzinfo is None:
+                cut = cut.replace(tzinfo=UTC)
+        return cut.astimezone(UTC).isoformat(timespec="milliseconds")
+    except (OverflowError, ValueError):  # 9999999999d, or a date whose UTC time leaves years 1-9999
+        raise ConfigError(f"out of range: {text!r} reaches before year 1 or after year 9999", field=field,
+                          hint=hint + " within the years 1-9999") from None
 
 
 class ProductionLog:

@@ -118,6 +118,9 @@ class Store:
         """Store a new version unless the latest has the same content hash.
 
         Returns (version, created)."""
+        from shipcall.core.names import check_name
+
+        check_name(name, what="dataset", field="name")
         t = schema.datasets
         with self.engine.begin() as c:
             latest = c.execute(select(t.c.version, t.c.hash).where(t.c.name == name)
