@@ -74,6 +74,9 @@ def ingest(ws: Workspace, path: str | None, fmt: str | None = None, *, show_prog
     store.set_meta("corpus_format", fmt)
     report.indexes_built = build_indexes(ws, report.corpus_version, show_progress=show_progress,
                                          warnings=report.warnings)
+    from shipcall.retrievers.bm25 import prune_indexes
+
+    prune_indexes(ws.index_dir, report.corpus_version)  # obsolete versions and what killed builds left
     return report
 
 

@@ -210,7 +210,10 @@ def error_body(error: str, field: str | None = None, hint: str | None = None, **
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ShipcallError)
     async def _shipcall(_: Request, e: ShipcallError) -> JSONResponse:
-        status = e.status if isinstance(e, ApiError) else 404 if isinstance(e, NotFoundError) else 400
+        from shipcall.errors import StoreError
+
+        status = (e.status if isinstance(e, ApiError) else 404 if isinstance(e, NotFoundError)
+                  else 503 if isinstance(e, StoreError) else 400)  # 503: the store failed, not the request
         return JSONResponse(error_body(e.message, e.field, e.hint), status_code=status)
 
     @app.exception_handler(RequestValidationError)

@@ -10,13 +10,15 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, delete, event, func, insert, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DatabaseError, IntegrityError
 
 from shipcall.core.datasets import Dataset, Item, parse_item
 from shipcall.core.documents import Document, Section
 from shipcall.core.runs import Citation, ItemResult, Retrieved, Run
 from shipcall.errors import NotFoundError, StoreError
 from shipcall.store import schema
+from shipcall.store.errors import install as install_error_translation
+from shipcall.store.errors import translate
 from shipcall.store.migrations import migrate
 
 
@@ -30,13 +32,15 @@ class Store:
 
     @classmethod
     def open(cls, url: str) -> Store:
-        if url.startswith("sqlite:///"):
-            Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        path = sqlite_path(url)
+        if path is not None:
+            prepare_sqlite_file(path)
         try:
             engine = create_engine(url, future=True)
         except Exception as e:  # bad URL or missing driver
             raise StoreError(f"cannot open store {url!r}: {e}",
                              hint="use sqlite:///path.db or postgresql+psycopg://user@host/db") from None
+        install_error_translation(engine, str(path) if path is not None else url)
         if engine.dialect.name == "sqlite":
             @event.listens_for(engine, "connect")
             def _pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -47,8 +51,9 @@ class Store:
                 cur.close()
         try:
             migrate(engine)
-        except OperationalError as e:
-            raise StoreError(f"cannot open store {url!r}: {e.orig}") from None
+        except DatabaseError as e:
+            raise translate(e, str(path) if path is not None else url) or StoreError(
+                f"cannot open store {url!r}: {e.orig}") from None
         return cls(engine)
 
     # -- meta -------------------------------------------------------------------------------
@@ -262,6 +267,58 @@ class Store:
             rows = c.execute(select(t).order_by(t.c.id)).all()
         return [dict(r._mapping) | {"reasons": json.loads(r.reasons), "evidence": json.loads(r.evidence)}
                 for r in rows]
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The database file of a SQLite URL (None for other databases and in-memory SQLite)."""
+    if not url.startswith("sqlite:///"):
+        return None
+    rest = url[len("sqlite:///"):].split("?", 1)[0].removeprefix("file:")  # also SQLite's URI form
+    return None if rest in ("", ":memory:") or "mode=memory" in url else Path(rest)
+
+
+def prepare_sqlite_file(path: Path) -> None:
+    """Before SQLite opens `path`: its folder exists (owner-only when we create it), an empty file
+    is refused (a truncated store must not pass for a new one), and the file and its -wal/-shm
+    siblings are owner-only (0600, like the token: they hold the documents and the production log;
+    SQLite gives -wal and -shm the mode of the database file)."""
+    import os
+
+    folder = path.parent
+    if not folder.exists():
+        try:
+            folder.mkdir(parents=True, mode=0o700)
+        except OSError as e:
+            raise StoreError(f"cannot create the store's folder: {e.strerror}", file=str(folder),
+                             hint="check that the workspace is writable") from None
+    elif folder.name == ".shipcall":  # the workspace's own state folder (token, store, indexes): owner-only
+        try:
+            if folder.stat().st_mode & 0o077:
+                os.chmod(folder, 0o700)
+        except OSError:
+            pass
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        size = None
+    if size == 0:
+        raise StoreError("the store file is empty (0 bytes): it was truncated or never written", file=str(path),
+                         hint="restore it from a backup; or delete it and run `shipcall init --force` "
+                              "to start an empty store")
+    if size is None:
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            pass
+        except OSError as e:
+            raise StoreError(f"cannot create the store file: {e.strerror}", file=str(path),
+                             hint="check that the workspace is writable") from None
+    for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            if p.stat().st_mode & 0o077:
+                os.chmod(p, 0o600)
+        except OSError:
+            pass  # missing, or not ours to change: SQLite reports what matters when it opens the file
 
 
 def _document(row: Any) -> Document:
