@@ -252,6 +252,9 @@ class CorpusConfig(_Strict):
     path: str | None = None
     format: Literal["folder", "beir"] = "folder"
     max_file_mb: float = Field(20, gt=0, description="larger files are skipped")
+    max_chars: int = Field(10_000_000, ge=1000, description="files whose extracted text is longer are skipped")
+    max_seconds: float = Field(30, gt=0, description="PDFs that take longer to extract are skipped")
+    max_pdf_pages: int = Field(5000, ge=1, description="PDFs with more pages are skipped")
 
 
 class EvaluationConfig(_Strict):

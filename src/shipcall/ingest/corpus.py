@@ -8,7 +8,7 @@ from pathlib import Path
 
 from shipcall.core.documents import corpus_version
 from shipcall.errors import CorpusError
-from shipcall.ingest.loaders import LoadReport, load_beir, load_folder
+from shipcall.ingest.loaders import Limits, LoadReport, load_beir, load_folder
 from shipcall.workspace import Workspace
 
 
@@ -50,8 +50,10 @@ def ingest(ws: Workspace, path: str | None, fmt: str | None = None, *, show_prog
         fmt = fmt or "folder"
     if not root.exists():
         raise CorpusError("no such file or folder", file=str(root))
-    loaded: LoadReport = load_beir(root) if fmt == "beir" else load_folder(root,
-                                                                           max_file_mb=ws.config.corpus.max_file_mb)
+    c = ws.config.corpus
+    limits = Limits(max_file_mb=c.max_file_mb, max_chars=c.max_chars, max_seconds=c.max_seconds,
+                    max_pdf_pages=c.max_pdf_pages)
+    loaded: LoadReport = load_beir(root) if fmt == "beir" else load_folder(root, limits=limits)
     report = IngestReport(path=str(root), format=fmt, skipped=loaded.skipped, warnings=loaded.warnings)
     if not loaded.documents:
         what = f"; skipped {len(loaded.skipped)}" if loaded.skipped else ""
