@@ -26,6 +26,7 @@ from shipcall.core.metrics import aggregate, score_item
 from shipcall.core.runs import ItemResult, Retrieved, Run
 from shipcall.feature import Feature, Response
 from shipcall.pool import Budget, answer_items
+from shipcall.store.locks import run_key, run_lock
 from shipcall.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -81,7 +82,10 @@ def item_result(item: Item, r: Response, ks: list[int]) -> ItemResult:
 
 def run(ws: Workspace, dataset: Dataset, variant_name: str | None, *, limit: int | None = None,
         progress: Callable[[int, int], object] | None = None, judge: JudgeOptions | None = None,
-        judge_progress: Callable[[int, int], object] | None = None) -> RunOutcome:
+        judge_progress: Callable[[int, int], object] | None = None, wait: bool = False,
+        on_wait: Callable[[str], object] | None = None) -> RunOutcome:
+    """Run (or resume) the variant over the dataset. An identical run already executing in another
+    process stops this one with RunInProgress, or with `wait` this one waits for it (store/locks.py)."""
     feature = Feature.open(ws, variant_name)
     items = list(dataset.items[:limit] if limit else dataset.items)
     ks = ws.config.evaluation.k
@@ -94,6 +98,15 @@ def run(ws: Workspace, dataset: Dataset, variant_name: str | None, *, limit: int
 
         judge_ = Judge(ws, judge, feature)  # checks its key and prompt before anything is paid
         config["judge"] = judge_.identity()
+    key = run_key(feature.variant_hash, dataset.name, dataset.version, feature.corpus_version, config)
+    with run_lock(ws.state_dir / "locks", key, wait=wait, on_wait=on_wait) as claim:
+        return _run(ws, dataset, feature, items, ks, config, judge_, claim, progress, judge_progress)
+
+
+def _run(ws: Workspace, dataset: Dataset, feature: Feature, items: list[Item], ks: list[int],
+         config: dict[str, Any], judge_: Any, claim: Callable[[str], None],
+         progress: Callable[[int, int], object] | None,
+         judge_progress: Callable[[int, int], object] | None) -> RunOutcome:
     store = ws.store
     variant_hash = feature.variant_hash
     existing = store.unfinished_run(variant_hash, dataset.name, dataset.version, feature.corpus_version)
@@ -105,6 +118,7 @@ def run(ws: Workspace, dataset: Dataset, variant_name: str | None, *, limit: int
             dataset_version=dataset.version, corpus_version=feature.corpus_version, code_version=__version__,
             started_at=now(), config=config, n_items=len(items)))
         resumed = False
+    claim(current.id)
     done = store.finished_item_ids(current.id)
     todo = [(i, it) for i, it in enumerate(items) if it.id not in done]
     budget_config = getattr(feature.variant.generator, "budget", None)

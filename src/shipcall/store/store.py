@@ -215,7 +215,9 @@ class Store:
                 t.c.run_id == run_id, t.c.item_id.in_([r["item_id"] for r in rows])))}
             rows = [r for r in rows if r["item_id"] not in have]
             if rows:
-                c.execute(insert(t), rows)
+                # another process resuming the same run may insert the same items between our check
+                # and our insert: the (run, item) constraint keeps one row, and that is no error
+                c.execute(_insert_ignoring_duplicates(t, c.dialect.name, ["run_id", "item_id"]), rows)
 
     def item_results(self, run_id: str) -> list[ItemResult]:
         t = schema.item_results
@@ -267,6 +269,16 @@ class Store:
             rows = c.execute(select(t).order_by(t.c.id)).all()
         return [dict(r._mapping) | {"reasons": json.loads(r.reasons), "evidence": json.loads(r.evidence)}
                 for r in rows]
+
+
+def _insert_ignoring_duplicates(table: Any, dialect: str, keys: list[str]) -> Any:
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    elif dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        return insert(table)
+    return dialect_insert(table).on_conflict_do_nothing(index_elements=keys)
 
 
 def sqlite_path(url: str) -> Path | None:
