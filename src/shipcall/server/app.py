@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 import uuid
 from contextlib import asynccontextmanager
@@ -36,7 +37,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from shipcall.core.production import ProductionLogEntry, assign_arm, user_hash
+from shipcall.core.production import ProductionLogEntry, assign_arm, client_hash, user_hash
 from shipcall.errors import ConfigError, NotFoundError, ShipcallError
 from shipcall.server.auth import Auth
 from shipcall.server.redact import Redactor
@@ -50,6 +51,8 @@ if TYPE_CHECKING:
     from shipcall.feature import Feature
 
 log = logging.getLogger("shipcall.server")
+PROBE_SECONDS = 2.0
+FAILED_WRITE_SECONDS = 30.0
 
 
 class ApiError(ShipcallError):
@@ -79,18 +82,21 @@ class Server:
     baseline: Feature
     candidate: Feature | None = None
     share: float = 0.0
+    secret: bytes = b""  # keys the user pseudonyms (store/secret.py)
     started_at: str = field(default_factory=now)
+    _last_write_error: tuple[float, str] | None = None  # (when, why) the latest log write failed
+    _probe: tuple[float, str | None] = (-1e9, None)    # (when, error) of the latest write probe
+    _probe_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def features(self) -> list[Feature]:
         return [self.baseline] + ([self.candidate] if self.candidate else [])
 
-    def ask(self, question: str, user: str | None = None) -> Served:
-        """Answer, redact, log (committed), and only then return."""
+    def ask(self, question: str, user: str | None = None, client: str | None = None) -> Served:
+        """Answer, redact, log (committed), and only then return. `client`: the asker's network
+        address, logged as a pseudonym when there is no `user` (per-user caps)."""
         t0 = time.perf_counter()
         question = question.strip()
-        if len(question) > self.settings.max_question_chars:
-            raise ApiError(422, f"question is too long ({len(question)} characters)", field="question",
-                           hint=f"at most {self.settings.max_question_chars} characters (server.max_question_chars)")
+        self.check_length(question, "question", self.settings.max_question_chars)
         arm = "baseline"
         if self.candidate is not None:
             arm = assign_arm(user, self.share, salt=self.candidate.name, draw=random.random())
@@ -108,7 +114,7 @@ class Server:
             request_id=request_id, created_at=now(), variant=feature.name, question=q.text, answer=a.text,
             abstained=r.answer.abstained, support=float(r.answer.support), arm=arm,  # type: ignore[arg-type]
             variant_hash=getattr(feature, "variant_hash", feature.variant.hash),  # with its prompt's hash
-            user_hash=user_hash(user),
+            user_hash=user_hash(user, self.secret) if user else client_hash(client, self.secret),
             retrieved=[{"doc_id": sc.chunk.doc_id, "chunk_id": sc.chunk.id, "score": round(sc.score, 6),
                         "rank": sc.rank} for sc in r.chunks],
             citations=[{"doc_id": c.doc_id, "chunk_id": c.chunk_id} for c in r.answer.citations],
@@ -117,10 +123,39 @@ class Server:
                         "server": round((t2 - t0) * 1000, 3)},
             redactions=counts, corpus_version=feature.corpus_version,
         )
-        self.log.add(entry)  # committed before the caller sees a request id
+        try:
+            self.log.add(entry)  # committed before the caller sees a request id
+        except Exception as e:
+            self._last_write_error = (time.monotonic(), getattr(e, "message", None) or str(e))
+            raise
+        self._last_write_error = None
         return Served(request_id, feature, r, entry)
 
+    def health(self) -> str | None:
+        """Why the store cannot take the log's writes right now, or None: a write probe (at most
+        one every PROBE_SECONDS) and the latest real log write, if it failed in the last
+        FAILED_WRITE_SECONDS (so a load balancer stops sending traffic, and sends it again once
+        the probe passes, without a restart)."""
+        t = time.monotonic()
+        with self._probe_lock:
+            if t - self._probe[0] >= PROBE_SECONDS:
+                self._probe = (t, self.ws.store.write_probe())
+            error = self._probe[1]
+        failed = self._last_write_error
+        if error is None and failed is not None and t - failed[0] < FAILED_WRITE_SECONDS:
+            error = f"the last production log write failed: {failed[1]}"
+        return error
+
+    def check_length(self, text: str, field: str, limit: int | None = None) -> None:
+        """Size limits come before any work (redaction, answering, storing)."""
+        limit = limit or self.settings.max_comment_chars
+        if len(text) > limit:
+            key = "max_question_chars" if field == "question" else "max_comment_chars"
+            raise ApiError(422, f"{field} is too long ({len(text)} characters)", field=field,
+                           hint=f"at most {limit} characters (server.{key})")
+
     def feedback(self, request_id: str, rating: str, comment: str | None) -> dict[str, Any]:
+        self.check_length(comment or "", "comment")
         red = self.redactor.redact(comment or "")
         fb = self.log.add_feedback(request_id, rating, red.text, red.counts)
         return {"request_id": fb.request_id, "rating": fb.rating, "comment": fb.comment,
@@ -135,7 +170,7 @@ def create_app(workspace: Workspace | str | Path | None = None, *, variant: str 
     `token`: the bearer token (default: SHIPCALL_TOKEN or the workspace's token file, created
     on first use); `settings`: override `server:` from shipcall.yaml."""
     from shipcall.feature import Feature
-    from shipcall.server.auth import load_or_create_token
+    from shipcall.server.auth import check_token, load_or_create_token
 
     ws = workspace if isinstance(workspace, Workspace) else Workspace.open(workspace)
     settings = settings or ws.config.server
@@ -154,16 +189,32 @@ def create_app(workspace: Workspace | str | Path | None = None, *, variant: str 
     redactor.redact("warm-up: +44 20 7946 0000, 020 7946 0000, a@example.com")  # loads phone metadata now
     baseline = Feature.open(ws, variant)
     cand = Feature.open(ws, candidate) if candidate else None
+    from shipcall.store.secret import load_or_create_secret
+
     server = Server(ws=ws, settings=settings, log=ProductionLog(ws.store), redactor=redactor,
-                    baseline=baseline, candidate=cand, share=float(share or 0.0))
-    auth = Auth(token or load_or_create_token(ws).token, public=frozenset(settings.public))
+                    baseline=baseline, candidate=cand, share=float(share or 0.0),
+                    secret=load_or_create_secret(ws.state_dir))
+    from shipcall.core.ratelimit import parse_rate
+
+    auth = Auth(check_token(token, "token") if token else load_or_create_token(ws).token,
+                public=frozenset(settings.public),
+                login_rate=parse_rate(settings.login_rate_limit, field="server.login_rate_limit"))
+    retention = Retention(ws, settings.retain) if settings.retain else None
+    if retention is not None:
+        retention.record()  # the legal narrative reads the retention in force from the store
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         import anyio.to_thread
 
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
-        yield
+        if retention is not None:
+            retention.start()
+        try:
+            yield
+        finally:
+            if retention is not None:
+                retention.stop()
 
     import shipcall
 
@@ -173,6 +224,11 @@ def create_app(workspace: Workspace | str | Path | None = None, *, variant: str 
     app.state.server = server
     app.state.auth = auth
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    from shipcall.server.limits import RateLimit
+
+    # added last, so it runs first: a refused client costs no body read, parse or answer
+    app.add_middleware(RateLimit, rate=parse_rate(settings.rate_limit, field="server.rate_limit")
+                       if settings.rate_limit else None)
     _install_error_handlers(app)
 
     from shipcall.server.api import router
@@ -187,10 +243,12 @@ def _add_pages(app: FastAPI, auth: Auth) -> None:
     credential (so a signed-in browser may also read /v1/logs)."""
     from starlette.staticfiles import StaticFiles
 
+    from shipcall.server.cache import PageCache
     from shipcall.server.pages import router as pages
     from shipcall.server.session import Sessions
 
-    sessions = Sessions(auth.token)
+    sessions = Sessions(auth.token, store=app.state.server.ws.store)
+    app.state.page_cache = PageCache()  # expensive pages (comparisons), computed once per key
     app.state.sessions = sessions
 
     def from_session(request: Request) -> str | None:
@@ -200,6 +258,55 @@ def _add_pages(app: FastAPI, auth: Auth) -> None:
     auth.sources.append(from_session)
     app.include_router(pages)
     app.mount("/ui/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="ui-static")
+
+
+# -- retention ----------------------------------------------------------------------------------
+class Retention:
+    """`serve --retain 30d`: delete log entries older than that, at start and then every hour
+    (or a tenth of the retention, if shorter; at least a minute apart), in a background thread."""
+
+    def __init__(self, ws: Workspace, keep: str) -> None:
+        from shipcall.core.retention import parse_duration
+
+        self.ws = ws
+        self.text = keep
+        self.keep = parse_duration(keep, field="--retain")
+        self.every = max(60.0, min(3600.0, self.keep.total_seconds() / 10))
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def record(self) -> None:
+        from shipcall.store.production_log import RETENTION_KEY
+
+        self.ws.store.set_meta(RETENTION_KEY, self.text)
+
+    def prune_once(self) -> dict[str, Any]:
+        from datetime import UTC, datetime
+
+        from shipcall.core.retention import cutoff
+        from shipcall.store.production_log import prune
+
+        before = cutoff(datetime.now(UTC), self.keep).isoformat(timespec="milliseconds")
+        return prune(self.ws.store, before)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                done = self.prune_once()
+                if done["deleted"]["entries"]:
+                    log.info("retention: deleted %s log entries before %s", done["deleted"]["entries"], done["before"])
+            except Exception:  # a failed pass (a full disk) is retried at the next one; serving goes on
+                log.exception("retention: pruning the production log failed")
+            self._stop.wait(self.every)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="shipcall-retention", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
 
 
 # -- errors -----------------------------------------------------------------------------------

@@ -85,7 +85,8 @@ def pareto_rows(results: list[Any], items: dict[str, Any], examples: int = 3) ->
             ex.append({"id": r.item_id, "question": it.question if it else "", "answer": r.answer,
                        "abstained": r.abstained, "gold": "; ".join(it.answers) if it else "",
                        "evidence": ", ".join(it.evidence) if it else "",
-                       "retrieved": ", ".join(d.doc_id for d in r.retrieved_docs[:5])})
+                       "retrieved": ", ".join(d.doc_id for d in r.retrieved_docs[:5]),
+                       "production": bool(it and it.source.get("kind") == "production")})
         rows.append({"mode": mode, "count": k, "share": f"{k / len(results):.1%}" if results else "–",
                      "cum": f"{cum / len(failed):.0%}", "bar": round(200 * k / top, 1),
                      "description": FAILURE_MODES.get(mode, ""), "examples": ex})
@@ -149,3 +150,17 @@ def sources(ws: Workspace, entry: Any, chunks: dict[tuple[str, str, str], Any]) 
         out.append({"doc_id": c["doc_id"], "chunk_id": c.get("chunk_id"), "where": where, "pieces": shown,
                     "cited": cited, "score": c.get("score")})
     return out
+
+
+def redact_production_examples(rows: list[dict[str, Any]], redact: Any) -> int:
+    """Production questions promoted into a dataset, and what was answered to them, as a visitor
+    without a session may see them: through today's redactor (the log was redacted when the query
+    was asked, by the recognizers of that day). Returns how many examples were redacted."""
+    n = 0
+    for row in rows:
+        for e in row["examples"]:
+            if e.get("production"):
+                for k in ("question", "answer", "gold"):
+                    e[k] = redact(e[k]) if e[k] else e[k]
+                n += 1
+    return n

@@ -167,3 +167,46 @@ def _entry(r: Any) -> ProductionLogEntry:
         citations=json.loads(r.citations), latency_ms=json.loads(r.latency_ms),
         redactions=json.loads(r.redactions), corpus_version=r.corpus_version,
     )
+
+
+# -- retention -----------------------------------------------------------------------------------
+RETENTION_KEY = "log_retention"          # the `serve --retain` in force, e.g. "30d"
+PRUNED_AT_KEY = "log_pruned_at"          # when entries were last deleted for their age
+PRUNED_BEFORE_KEY = "log_pruned_before"  # the cut-off of that deletion
+
+
+def prune(store: Store, before: str, *, dry_run: bool = False) -> dict[str, Any]:
+    """Delete the production log's entries created before `before` (stored-format time) with
+    everything attached to them: feedback, their place in the review queue and their reviews
+    (promotions into datasets stay: a dataset version is its own record). Returns the counts."""
+    from sqlalchemy import delete
+
+    t = schema.production_log
+    old_ids = select(t.c.request_id).where(t.c.created_at < before)
+    attached = [("feedback", schema.production_feedback), ("queued", schema.review_queue),
+                ("reviews", schema.reviews)]
+    counts: dict[str, Any] = {}
+    with store.engine.begin() as c:
+        counts["entries"] = int(c.execute(select(func.count()).select_from(t).where(t.c.created_at < before))
+                                .scalar() or 0)
+        for name, table in attached:
+            q = select(func.count()).select_from(table).where(table.c.request_id.in_(old_ids))
+            counts[name] = int(c.execute(q).scalar() or 0)
+        if not dry_run and counts["entries"]:
+            for _, table in attached:
+                c.execute(delete(table).where(table.c.request_id.in_(old_ids)))
+            c.execute(delete(t).where(t.c.created_at < before))
+    if not dry_run:
+        store.set_meta(PRUNED_AT_KEY, now())
+        store.set_meta(PRUNED_BEFORE_KEY, before)
+    return {"before": before, "dry_run": dry_run, "deleted": counts}
+
+
+def retention(store: Store) -> dict[str, Any]:
+    """What the legal narrative says about retention: the setting, the last deletion, the oldest
+    entry still kept, and how many entries there are."""
+    t = schema.production_log
+    with store.engine.connect() as c:
+        oldest, n = c.execute(select(func.min(t.c.created_at), func.count()).select_from(t)).one()
+    return {"retain": store.get_meta(RETENTION_KEY), "last_pruned_at": store.get_meta(PRUNED_AT_KEY),
+            "pruned_before": store.get_meta(PRUNED_BEFORE_KEY), "oldest_entry": oldest, "entries": int(n or 0)}

@@ -66,6 +66,63 @@ class Store:
             c.execute(delete(schema.meta).where(schema.meta.c.key == key))
             c.execute(insert(schema.meta).values(key=key, value=value))
 
+    def delete_meta(self, keys: Iterable[str]) -> None:
+        keys = list(keys)
+        with self.engine.begin() as c:
+            for i in range(0, len(keys), 500):
+                c.execute(delete(schema.meta).where(schema.meta.c.key.in_(keys[i:i + 500])))
+
+    def meta_with_prefix(self, prefix: str) -> dict[str, str]:
+        t = schema.meta
+        with self.engine.connect() as c:
+            return dict(c.execute(select(t.c.key, t.c.value).where(t.c.key.startswith(prefix, autoescape=True))).all())
+
+    # -- operations -------------------------------------------------------------------------
+    @property
+    def kind(self) -> str:
+        return self.engine.dialect.name
+
+    def size_bytes(self) -> int | None:
+        """The store's size on disk: SQLite's file and its write-ahead log; Postgres's database."""
+        if self.kind == "sqlite":
+            path = sqlite_path(self.engine.url.render_as_string(hide_password=False))
+            if path is None:
+                return None
+            files = (path, path.with_name(path.name + "-wal"))
+            return sum(p.stat().st_size for p in files if p.exists())
+        if self.kind == "postgresql":
+            from sqlalchemy import text
+
+            with self.engine.connect() as c:
+                return int(c.execute(text("select pg_database_size(current_database())")).scalar() or 0)
+        return None
+
+    def info(self) -> dict[str, Any]:
+        """`shipcall store info`: {url (password hidden), kind, migration (highest applied), size_bytes}."""
+        with self.engine.connect() as c:
+            level = c.execute(select(func.max(schema.migrations.c.id))).scalar()
+        return {"url": self.engine.url.render_as_string(hide_password=True), "kind": self.kind,
+                "migration": int(level) if level is not None else None, "size_bytes": self.size_bytes()}
+
+    def write_probe(self) -> str | None:
+        """Whether the store can be written right now: a tiny committed write (a full disk or a
+        read-only file fails it) and an insert into the production log that is rolled back (a
+        damaged log table fails it). The error's text, or None when both went through."""
+        import secrets
+
+        try:
+            self.set_meta("health_probe", now())
+            with self.engine.connect() as c:
+                tx = c.begin()
+                try:
+                    c.execute(insert(schema.production_log).values(
+                        request_id="probe-" + secrets.token_hex(8), created_at=now(), variant="-", question="-"))
+                finally:
+                    tx.rollback()
+        except Exception as e:  # whatever the database says: the reason health reports
+            return getattr(e, "message", None) or str(getattr(e, "orig", e))
+        return None
+
     # -- documents --------------------------------------------------------------------------
     def document_hashes(self) -> dict[str, str]:
         with self.engine.connect() as c:
