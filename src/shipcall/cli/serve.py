@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import socket
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from shipcall.cli._common import emit_json, json_option, workspace
+
+if TYPE_CHECKING:
+    from shipcall.core.ratelimit import Rate
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 DEFAULT_RATE_LIMIT = "120/min"  # per client address, when serve binds an address other machines reach
@@ -66,11 +70,9 @@ def cli(ctx: click.Context, variant: str | None, candidate: str | None, share: f
     port = settings.port if port is None else port
     if not 0 <= port <= 65535:
         raise ConfigError(f"not a port: {port}", field="--port", hint="use 1-65535, or 0 for a free port")
-    from shipcall.core.ratelimit import parse_rate
     from shipcall.core.retention import parse_duration
 
-    rate_text = rate_limit or settings.rate_limit or (DEFAULT_RATE_LIMIT if host not in LOCAL_HOSTS else "off")
-    rate = parse_rate(rate_text, field="--rate-limit")
+    rate = resolve_rate_limit(rate_limit, settings.rate_limit, host)
     keep = retain or settings.retain
     if keep is not None:
         parse_duration(keep, field="--retain")
@@ -123,6 +125,15 @@ def cli(ctx: click.Context, variant: str | None, candidate: str | None, share: f
     config = uvicorn.Config(app, log_level="info" if access_log else "warning", access_log=access_log,
                             timeout_graceful_shutdown=10, server_header=False)
     uvicorn.Server(config).run(sockets=[sock])
+
+
+def resolve_rate_limit(flag: str | None, configured: str | None, host: str) -> Rate | None:
+    """--rate-limit, else server.rate_limit, else 120/min on an address other machines reach and
+    off on a loopback one (local load tests send hundreds of questions from one address)."""
+    from shipcall.core.ratelimit import parse_rate
+
+    text = flag or configured or (DEFAULT_RATE_LIMIT if host not in LOCAL_HOSTS else "off")
+    return parse_rate(text, field="--rate-limit" if flag else "server.rate_limit")
 
 
 def _say(out: object, line: str) -> None:

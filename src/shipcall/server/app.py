@@ -321,6 +321,8 @@ def _install_error_handlers(app: FastAPI) -> None:
 
         status = (e.status if isinstance(e, ApiError) else 404 if isinstance(e, NotFoundError)
                   else 503 if isinstance(e, StoreError) else 400)  # 503: the store failed, not the request
+        if isinstance(e, StoreError):
+            log.error("%s", e)  # the operator's copy names the file; the caller's does not
         return JSONResponse(error_body(e.message, e.field, e.hint), status_code=status)
 
     @app.exception_handler(RequestValidationError)
