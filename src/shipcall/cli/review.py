@@ -24,7 +24,7 @@ def redactor(ws: Any) -> Any:
     from shipcall.errors import MissingExtraError
 
     try:
-        from shipcall.server.redact import Redactor
+        from shipcall.core.redaction import Redactor
     except ImportError:
         raise MissingExtraError("recording reviews redacts personal data, which needs the `server` extra",
                                 hint='pip install -e ".[server]"') from None

@@ -292,8 +292,8 @@ class RedactionConfig(_Strict):
     regexes whose matches are never redacted (e.g. your public support address)."""
 
     enabled: bool = True
-    kinds: list[Literal["email", "phone", "card", "iban", "ip", "ssn"]] = Field(
-        default_factory=lambda: ["email", "phone", "card", "iban", "ip", "ssn"])
+    kinds: list[Literal["email", "phone", "card", "iban", "ip", "ssn", "nino", "dob", "address", "name"]] = Field(
+        default_factory=lambda: ["email", "phone", "card", "iban", "ip", "ssn", "nino", "dob", "address", "name"])
     phone_regions: list[str] = Field(
         default_factory=lambda: ["US", "GB", "DE", "FR", "NL", "ES", "IT", "IE", "IN", "AU"])
     patterns: list[RedactionPattern] = Field(default_factory=list)

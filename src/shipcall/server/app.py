@@ -38,9 +38,9 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shipcall.core.production import ProductionLogEntry, assign_arm, client_hash, user_hash
+from shipcall.core.redaction import Redactor
 from shipcall.errors import ConfigError, NotFoundError, ShipcallError
 from shipcall.server.auth import Auth
-from shipcall.server.redact import Redactor
 from shipcall.store.production_log import ProductionLog, now
 from shipcall.workspace import Workspace
 
@@ -186,7 +186,7 @@ def create_app(workspace: Workspace | str | Path | None = None, *, variant: str 
     elif share:
         raise ConfigError("--share needs --candidate", field="--share", hint="name the candidate variant too")
     redactor = Redactor(ws.config.redaction)
-    redactor.redact("warm-up: +44 20 7946 0000, 020 7946 0000, a@example.com")  # loads phone metadata now
+    redactor.warm_up()  # compiles the phone metadata now, not on the first request
     baseline = Feature.open(ws, variant)
     cand = Feature.open(ws, candidate) if candidate else None
     from shipcall.store.secret import load_or_create_secret
