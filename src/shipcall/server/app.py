@@ -271,7 +271,7 @@ class Retention:
         self.ws = ws
         self.text = keep
         self.keep = parse_duration(keep, field="--retain")
-        self.every = max(60.0, min(3600.0, self.keep.total_seconds() / 10))
+        self.every = max(60.0, min(3600.0, self.keep / 10))
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -281,12 +281,11 @@ class Retention:
         self.ws.store.set_meta(RETENTION_KEY, self.text)
 
     def prune_once(self) -> dict[str, Any]:
-        from datetime import UTC, datetime
+        from datetime import UTC, datetime, timedelta
 
-        from shipcall.core.retention import cutoff
         from shipcall.store.production_log import prune
 
-        before = cutoff(datetime.now(UTC), self.keep).isoformat(timespec="milliseconds")
+        before = (datetime.now(UTC) - timedelta(seconds=self.keep)).isoformat(timespec="milliseconds")
         return prune(self.ws.store, before)
 
     def _loop(self) -> None:
