@@ -10,7 +10,7 @@ import sys
 import threading
 from pathlib import Path
 
-from shipcall.ingest.loaders import Limits, LoadReport, discover, load_files, load_folder
+from shipcall.adapters.ingest.loaders import Limits, LoadReport, discover, load_files, load_folder
 from tests.ingest.hostile import deep_html, pdf_bomb
 
 

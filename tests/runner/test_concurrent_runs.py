@@ -69,9 +69,9 @@ def test_an_identical_run_in_progress_stops_the_second_or_makes_it_wait(tmp_path
 def test_a_racing_resume_that_inserts_the_same_items_is_no_error(ingested) -> None:  # noqa: ANN001
     """Across machines (a shared store) no file lock helps: two resumes can both find an item
     missing and both insert it. The insert keeps one row and raises nothing."""
+    from shipcall.adapters.store import schema
+    from shipcall.adapters.store.store import _insert_ignoring_duplicates
     from shipcall.core.runs import Run
-    from shipcall.store import schema
-    from shipcall.store.store import _insert_ignoring_duplicates
 
     store = ingested.store
     run = store.create_run(Run(id="", variant="baseline", variant_hash="h", dataset="d", dataset_version=1,

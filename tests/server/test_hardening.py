@@ -62,8 +62,8 @@ def test_user_pseudonyms_are_an_hmac_under_the_workspace_secret(ingested) -> Non
 
 
 def test_another_workspace_gives_another_pseudonym(tmp_path: Path) -> None:
+    from shipcall.adapters.store.secret import load_or_create_secret
     from shipcall.core.production import user_hash
-    from shipcall.store.secret import load_or_create_secret
 
     a, b = load_or_create_secret(tmp_path / "a"), load_or_create_secret(tmp_path / "b")
     assert a != b and user_hash("alice", a) != user_hash("alice", b)
@@ -75,7 +75,7 @@ def test_a_full_disk_leaves_no_empty_token_file(ingested) -> None:  # noqa: ANN0
     code = ("import resource, signal, sys\n"
             "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
             "resource.setrlimit(resource.RLIMIT_FSIZE, (10, 10))\n"
-            "from shipcall.workspace import Workspace\n"
+            "from shipcall.app.workspace import Workspace\n"
             "from shipcall.server.auth import load_or_create_token\n"
             "try:\n    load_or_create_token(Workspace.open(sys.argv[1]))\n"
             "except OSError as e:\n    print('failed', e.errno)\n")
@@ -197,8 +197,8 @@ def test_serve_warns_at_start_when_the_store_cannot_be_written(ingested) -> None
 
 
 def test_health_is_degraded_and_asks_fail_clearly_on_a_read_only_store(ingested, tmp_path: Path) -> None:  # noqa: ANN001
+    from shipcall.app.workspace import Workspace
     from shipcall.server.app import create_app
-    from shipcall.workspace import Workspace
 
     db = ingested.state_dir / "shipcall.db"
     os.environ["SHIPCALL_STORE"] = f"sqlite:///file:{db}?mode=ro&uri=true"
@@ -220,15 +220,15 @@ def test_health_is_degraded_and_asks_fail_clearly_on_a_read_only_store(ingested,
 # -- D7: retention --------------------------------------------------------------------------------
 
 def _old_entry(ws, rid: str, created_at: str) -> None:  # noqa: ANN001
+    from shipcall.adapters.store.production_log import ProductionLog
     from shipcall.core.production import ProductionLogEntry
-    from shipcall.store.production_log import ProductionLog
 
     ProductionLog(ws.store).add(ProductionLogEntry(request_id=rid, created_at=created_at, variant="baseline",
                                                    question="old question", answer="old answer", abstained=False))
 
 
 def test_serve_retain_deletes_old_entries_and_records_the_retention(ingested) -> None:  # noqa: ANN001
-    from shipcall.store.production_log import ProductionLog, retention
+    from shipcall.adapters.store.production_log import ProductionLog, retention
 
     _old_entry(ingested, "old-1", "2020-01-01T00:00:00.000+00:00")
     ProductionLog(ingested.store).add_feedback("old-1", "down", "meh")
@@ -244,7 +244,7 @@ def test_serve_retain_deletes_old_entries_and_records_the_retention(ingested) ->
 
 
 def test_logs_prune_deletes_entries_and_what_hangs_on_them(ingested, sc: Shipcall) -> None:  # noqa: ANN001
-    from shipcall.store.production_log import ProductionLog
+    from shipcall.adapters.store.production_log import ProductionLog
 
     _old_entry(ingested, "old-1", "2020-01-01T00:00:00.000+00:00")
     _old_entry(ingested, "old-2", "2021-01-01T00:00:00.000+00:00")
@@ -290,8 +290,8 @@ def test_signing_out_revokes_the_session_on_the_server(ingested) -> None:  # noq
 
 @pytest.fixture
 def two_runs(ingested):  # noqa: ANN001, ANN201
-    from shipcall.ingest.datasets import import_dataset
-    from shipcall.runner import run
+    from shipcall.app.datasets import import_dataset
+    from shipcall.app.run import run
 
     import_dataset(ingested, str(FIXTURES / "dataset.jsonl"), "t")
     ds = ingested.store.load_dataset("t")
@@ -318,12 +318,12 @@ def test_promoted_production_text_is_redacted_for_visitors(ingested) -> None:  #
     """A question logged before today's redactor knew a kind (here an e-mail written into the log
     directly, as an older version would have stored it) is promoted into a dataset and fails: the
     failures page shows it redacted without a session, as logged with one."""
-    from shipcall.review import promote, record, sample
-    from shipcall.runner import run
+    from shipcall.app.review import promote, record, sample
+    from shipcall.app.run import run
 
     leaked = "Where do I send the laptop? mail me at dana.lee@corp.example"
     _old_entry(ingested, "r" * 32, "2026-11-30T00:00:00.000+00:00")
-    from shipcall.store import schema
+    from shipcall.adapters.store import schema
 
     with ingested.store.engine.begin() as conn:
         conn.execute(schema.production_log.update().values(question=leaked, answer=""))
@@ -344,8 +344,8 @@ def test_promoted_production_text_is_redacted_for_visitors(ingested) -> None:  #
 # -- D7: per-user caps ------------------------------------------------------------------------------
 
 def test_a_flood_from_one_address_counts_at_most_the_cap(ingested, tmp_path: Path) -> None:  # noqa: ANN001
+    from shipcall.app.production import production_mix
     from shipcall.core.production import ProductionLogEntry, cap_per_user
-    from shipcall.monitoring import production_mix
 
     entries = [ProductionLogEntry(f"f{i}", f"2026-12-01T00:00:{i % 60:02d}.{i:03d}+00:00", "b", "q", "a", False,
                                   user_hash="client-aaaaaaaaaaaa") for i in range(200)]
@@ -355,7 +355,7 @@ def test_a_flood_from_one_address_counts_at_most_the_cap(ingested, tmp_path: Pat
     kept = cap_per_user(entries, 5)
     assert len(kept) == 5 + 10 + 1 and cap_per_user(entries, None) == entries
     # end to end: the cap in shipcall.yaml applies to what production weighting counts
-    from shipcall.ingest.datasets import import_dataset
+    from shipcall.app.datasets import import_dataset
 
     import_dataset(ingested, str(FIXTURES / "dataset.jsonl"), "t")
     with live(app_for(ingested)) as url:
@@ -365,7 +365,7 @@ def test_a_flood_from_one_address_counts_at_most_the_cap(ingested, tmp_path: Pat
     _, n_all = production_mix(ingested, items, ["topic"])
     cfg = ingested.config_path
     cfg.write_text(cfg.read_text() + "\nproduction:\n  max_queries_per_user: 3\n")
-    from shipcall.workspace import Workspace
+    from shipcall.app.workspace import Workspace
 
     _, n_capped = production_mix(Workspace.open(ingested.root), items, ["topic"])
     assert (n_all, n_capped) == (12, 3)

@@ -23,7 +23,7 @@ def cli(ctx: click.Context, since: str | None, variant: str | None, limit: int, 
     """
     if ctx.invoked_subcommand is not None:
         return
-    from shipcall.store.production_log import ProductionLog, parse_since
+    from shipcall.adapters.store.production_log import ProductionLog, parse_since
 
     log = ProductionLog(workspace(ctx).store)
     if request_id:
@@ -77,7 +77,7 @@ def prune_cmd(ctx: click.Context, before: str, dry_run: bool, as_json: bool) -> 
 
     Example: shipcall logs prune --before 30d --dry-run
     """
-    from shipcall.store.production_log import parse_since, prune
+    from shipcall.adapters.store.production_log import parse_since, prune
 
     cutoff = parse_since(before, field="--before")
     if cutoff is None:

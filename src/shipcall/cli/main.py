@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> None:
         from shipcall.errors import ShipcallError
 
         if isinstance(e, OSError):  # a full disk, a read-only file system: operational, not a bug
-            from shipcall.store.errors import translate_os_error
+            from shipcall.adapters.store.errors import translate_os_error
 
             e = translate_os_error(e) or e
         if isinstance(e, ShipcallError):

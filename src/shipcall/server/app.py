@@ -23,12 +23,7 @@ oversize bodies → 413; every other HTTP error keeps its status with the same b
 from __future__ import annotations
 
 import logging
-import random
-import threading
-import time
-import uuid
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,129 +32,19 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from shipcall.core.production import ProductionLogEntry, assign_arm, client_hash, user_hash
-from shipcall.core.redaction import Redactor
-from shipcall.errors import ConfigError, NotFoundError, ShipcallError
+from shipcall.adapters.store.production_log import ProductionLog
+from shipcall.app.redact import Redactor
+from shipcall.app.serving import Server
+from shipcall.app.workspace import Workspace
+from shipcall.errors import ApiError, ConfigError, NotFoundError, ShipcallError
 from shipcall.server.auth import Auth
-from shipcall.store.production_log import ProductionLog, now
-from shipcall.workspace import Workspace
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
     from shipcall.config.schema import ServerConfig
-    from shipcall.feature import Feature
 
 log = logging.getLogger("shipcall.server")
-PROBE_SECONDS = 2.0
-FAILED_WRITE_SECONDS = 30.0
-
-
-class ApiError(ShipcallError):
-    """A request error with an explicit HTTP status."""
-
-    def __init__(self, status: int, message: str, *, field: str | None = None, hint: str | None = None) -> None:
-        super().__init__(message, field=field, hint=hint)
-        self.status = status
-
-
-@dataclass
-class Served:
-    """One answered question: what /v1/ask returns and what was logged."""
-
-    request_id: str
-    feature: Feature
-    response: Any  # shipcall.feature.Response
-    entry: ProductionLogEntry
-
-
-@dataclass
-class Server:
-    ws: Workspace
-    settings: ServerConfig
-    log: ProductionLog
-    redactor: Redactor
-    baseline: Feature
-    candidate: Feature | None = None
-    share: float = 0.0
-    secret: bytes = b""  # keys the user pseudonyms (store/secret.py)
-    started_at: str = field(default_factory=now)
-    _last_write_error: tuple[float, str] | None = None  # (when, why) the latest log write failed
-    _probe: tuple[float, str | None] = (-1e9, None)    # (when, error) of the latest write probe
-    _probe_lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def features(self) -> list[Feature]:
-        return [self.baseline] + ([self.candidate] if self.candidate else [])
-
-    def ask(self, question: str, user: str | None = None, client: str | None = None) -> Served:
-        """Answer, redact, log (committed), and only then return. `client`: the asker's network
-        address, logged as a pseudonym when there is no `user` (per-user caps)."""
-        t0 = time.perf_counter()
-        question = question.strip()
-        self.check_length(question, "question", self.settings.max_question_chars)
-        arm = "baseline"
-        if self.candidate is not None:
-            arm = assign_arm(user, self.share, salt=self.candidate.name, draw=random.random())
-        feature = self.candidate if arm == "candidate" and self.candidate is not None else self.baseline
-        r = feature.answer(question)
-        t1 = time.perf_counter()
-        q = self.redactor.redact(question)
-        a = self.redactor.redact(r.answer.text)
-        t2 = time.perf_counter()
-        counts = dict(q.counts)
-        for k, v in a.counts.items():
-            counts[k] = counts.get(k, 0) + v
-        request_id = uuid.uuid4().hex
-        entry = ProductionLogEntry(
-            request_id=request_id, created_at=now(), variant=feature.name, question=q.text, answer=a.text,
-            abstained=r.answer.abstained, support=float(r.answer.support), arm=arm,  # type: ignore[arg-type]
-            variant_hash=getattr(feature, "variant_hash", feature.variant.hash),  # with its prompt's hash
-            user_hash=user_hash(user, self.secret) if user else client_hash(client, self.secret),
-            retrieved=[{"doc_id": sc.chunk.doc_id, "chunk_id": sc.chunk.id, "score": round(sc.score, 6),
-                        "rank": sc.rank} for sc in r.chunks],
-            citations=[{"doc_id": c.doc_id, "chunk_id": c.chunk_id} for c in r.answer.citations],
-            latency_ms={**{k: round(v, 3) for k, v in r.latency_ms.items()},
-                        "redact": round((t2 - t1) * 1000, 3),
-                        "server": round((t2 - t0) * 1000, 3)},
-            redactions=counts, corpus_version=feature.corpus_version,
-        )
-        try:
-            self.log.add(entry)  # committed before the caller sees a request id
-        except Exception as e:
-            self._last_write_error = (time.monotonic(), getattr(e, "message", None) or str(e))
-            raise
-        self._last_write_error = None
-        return Served(request_id, feature, r, entry)
-
-    def health(self) -> str | None:
-        """Why the store cannot take the log's writes right now, or None: a write probe (at most
-        one every PROBE_SECONDS) and the latest real log write, if it failed in the last
-        FAILED_WRITE_SECONDS (so a load balancer stops sending traffic, and sends it again once
-        the probe passes, without a restart)."""
-        t = time.monotonic()
-        with self._probe_lock:
-            if t - self._probe[0] >= PROBE_SECONDS:
-                self._probe = (t, self.ws.store.write_probe())
-            error = self._probe[1]
-        failed = self._last_write_error
-        if error is None and failed is not None and t - failed[0] < FAILED_WRITE_SECONDS:
-            error = f"the last production log write failed: {failed[1]}"
-        return error
-
-    def check_length(self, text: str, field: str, limit: int | None = None) -> None:
-        """Size limits come before any work (redaction, answering, storing)."""
-        limit = limit or self.settings.max_comment_chars
-        if len(text) > limit:
-            key = "max_question_chars" if field == "question" else "max_comment_chars"
-            raise ApiError(422, f"{field} is too long ({len(text)} characters)", field=field,
-                           hint=f"at most {limit} characters (server.{key})")
-
-    def feedback(self, request_id: str, rating: str, comment: str | None) -> dict[str, Any]:
-        self.check_length(comment or "", "comment")
-        red = self.redactor.redact(comment or "")
-        fb = self.log.add_feedback(request_id, rating, red.text, red.counts)
-        return {"request_id": fb.request_id, "rating": fb.rating, "comment": fb.comment,
-                "created_at": fb.created_at, "redactions": fb.redactions}
 
 
 def create_app(workspace: Workspace | str | Path | None = None, *, variant: str | None = None,
@@ -169,7 +54,7 @@ def create_app(workspace: Workspace | str | Path | None = None, *, variant: str 
 
     `token`: the bearer token (default: SHIPCALL_TOKEN or the workspace's token file, created
     on first use); `settings`: override `server:` from shipcall.yaml."""
-    from shipcall.feature import Feature
+    from shipcall.app.feature import Feature
     from shipcall.server.auth import check_token, load_or_create_token
 
     ws = workspace if isinstance(workspace, Workspace) else Workspace.open(workspace)
@@ -189,17 +74,17 @@ def create_app(workspace: Workspace | str | Path | None = None, *, variant: str 
     redactor.warm_up()  # compiles the phone metadata now, not on the first request
     baseline = Feature.open(ws, variant)
     cand = Feature.open(ws, candidate) if candidate else None
-    from shipcall.store.secret import load_or_create_secret
+    from shipcall.adapters.store.secret import load_or_create_secret
+    from shipcall.app.retention import Retention
+    from shipcall.core.ratelimit import parse_rate
 
     server = Server(ws=ws, settings=settings, log=ProductionLog(ws.store), redactor=redactor,
                     baseline=baseline, candidate=cand, share=float(share or 0.0),
                     secret=load_or_create_secret(ws.state_dir))
-    from shipcall.core.ratelimit import parse_rate
-
     auth = Auth(check_token(token, "token") if token else load_or_create_token(ws).token,
                 public=frozenset(settings.public),
                 login_rate=parse_rate(settings.login_rate_limit, field="server.login_rate_limit"))
-    retention = Retention(ws, settings.retain) if settings.retain else None
+    retention = Retention(ws.store, settings.retain) if settings.retain else None
     if retention is not None:
         retention.record()  # the legal narrative reads the retention in force from the store
 
@@ -216,9 +101,9 @@ def create_app(workspace: Workspace | str | Path | None = None, *, variant: str 
             if retention is not None:
                 retention.stop()
 
-    import shipcall
+    from shipcall._version import __version__
 
-    app = FastAPI(title="shipcall", version=getattr(shipcall, "__version__", "0"), lifespan=lifespan,
+    app = FastAPI(title="shipcall", version=__version__, lifespan=lifespan,
                   docs_url=None, redoc_url=None,  # their pages load scripts from a CDN; /openapi.json stays
                   description="Ask questions over the workspace's documents; the production log; feedback.")
     app.state.server = server
@@ -258,54 +143,6 @@ def _add_pages(app: FastAPI, auth: Auth) -> None:
     auth.sources.append(from_session)
     app.include_router(pages)
     app.mount("/ui/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="ui-static")
-
-
-# -- retention ----------------------------------------------------------------------------------
-class Retention:
-    """`serve --retain 30d`: delete log entries older than that, at start and then every hour
-    (or a tenth of the retention, if shorter; at least a minute apart), in a background thread."""
-
-    def __init__(self, ws: Workspace, keep: str) -> None:
-        from shipcall.core.retention import parse_duration
-
-        self.ws = ws
-        self.text = keep
-        self.keep = parse_duration(keep, field="--retain")
-        self.every = max(60.0, min(3600.0, self.keep / 10))
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def record(self) -> None:
-        from shipcall.store.production_log import RETENTION_KEY
-
-        self.ws.store.set_meta(RETENTION_KEY, self.text)
-
-    def prune_once(self) -> dict[str, Any]:
-        from datetime import UTC, datetime, timedelta
-
-        from shipcall.store.production_log import prune
-
-        before = (datetime.now(UTC) - timedelta(seconds=self.keep)).isoformat(timespec="milliseconds")
-        return prune(self.ws.store, before)
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                done = self.prune_once()
-                if done["deleted"]["entries"]:
-                    log.info("retention: deleted %s log entries before %s", done["deleted"]["entries"], done["before"])
-            except Exception:  # a failed pass (a full disk) is retried at the next one; serving goes on
-                log.exception("retention: pruning the production log failed")
-            self._stop.wait(self.every)
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="shipcall-retention", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
 
 
 # -- errors -----------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from shipcall.core.ratelimit import Limiter, Rate, retry_after
 from shipcall.errors import ConfigError
 
 if TYPE_CHECKING:
-    from shipcall.workspace import Workspace
+    from shipcall.app.workspace import Workspace
 
 TOKEN_ENV = "SHIPCALL_TOKEN"
 TOKEN_FILE = "token"
@@ -87,7 +87,7 @@ def check_token(token: str, where: str, *, file: str | None = None) -> str:
 def load_or_create_token(ws: Workspace) -> TokenSource:
     """The token from SHIPCALL_TOKEN, else the workspace's token file, else a new one (0600).
     A weak token (short, or little entropy) is refused with the reason."""
-    from shipcall.store.secret import create_private_file, read_private_file
+    from shipcall.adapters.store.secret import create_private_file, read_private_file
 
     env = os.environ.get(TOKEN_ENV, "").strip()
     if env:

@@ -261,7 +261,7 @@ def run_page(request: Request, run_id: str) -> Response:
 
 @router.get("/runs/{run_id}/failures")
 def failures_page(request: Request, run_id: str) -> Response:
-    from shipcall.evidence import load_run
+    from shipcall.app.decisions import load_run
 
     try:
         ev = load_run(request.app.state.server.ws, run_id)
@@ -278,8 +278,8 @@ def failures_page(request: Request, run_id: str) -> Response:
 
 @router.get("/compare/{baseline}/{candidate}")
 def compare_page(request: Request, baseline: str, candidate: str, weights: str = "eval") -> Response:
+    from shipcall.app.decisions import compare_runs
     from shipcall.errors import NotFoundError
-    from shipcall.evidence import compare_runs, contract_for
 
     ws = request.app.state.server.ws
     weights = "production" if weights == "production" else "eval"
@@ -293,7 +293,7 @@ def compare_page(request: Request, baseline: str, candidate: str, weights: str =
             return compare_runs(ws, baseline, candidate, contract), f"{e.message} ({e.hint})"
 
     try:
-        contract = contract_for(ws, None)
+        contract = ws.contract()
         b, c = ws.store.get_run(baseline), ws.store.get_run(candidate)
         if b.status == "finished" and c.status == "finished":  # finished runs never change: cache the page
             log_size = request.app.state.server.log.count() if weights == "production" else None
@@ -323,9 +323,9 @@ def decisions_page(request: Request) -> Response:
 # -- review -------------------------------------------------------------------------------------
 @router.get("/review")
 def review_queue(request: Request, done: int = 0) -> Response:
+    from shipcall.adapters.store.reviews import ReviewStore
+    from shipcall.app.review import queue, reason_text
     from shipcall.core.review import agreement
-    from shipcall.review import queue, reason_text
-    from shipcall.store.reviews import ReviewStore
 
     who = _reviewer(request)
     if who is None:
@@ -350,9 +350,9 @@ def _neighbours(entries: list[Any], request_id: str, who: str) -> tuple[Any, Any
 
 @router.get("/review/{request_id}")
 def review_item(request: Request, request_id: str) -> Response:
+    from shipcall.app.review import queue, reason_text
     from shipcall.core.failures import FAILURE_MODES
     from shipcall.core.review import VERDICTS
-    from shipcall.review import queue, reason_text
 
     who = _reviewer(request)
     if who is None:
@@ -382,8 +382,8 @@ def review_item(request: Request, request_id: str) -> Response:
 
 @router.post("/review/{request_id}")
 async def record_review(request: Request, request_id: str) -> Response:
+    from shipcall.app.review import queue, record
     from shipcall.core.review import parse_tags
-    from shipcall.review import queue, record
 
     who = _reviewer(request)
     if who is None:
@@ -420,8 +420,8 @@ async def record_review(request: Request, request_id: str) -> Response:
 
 @router.post("/review-promote")
 async def promote(request: Request) -> Response:
+    from shipcall.app.review import promote as do_promote
     from shipcall.core.datasets import diff_items
-    from shipcall.review import promote as do_promote
 
     if _reviewer(request) is None:
         return _to_login(request)

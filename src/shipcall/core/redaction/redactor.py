@@ -32,8 +32,10 @@ from shipcall.core.redaction.spans import SpanIndex, choose
 from shipcall.errors import ConfigError
 
 if TYPE_CHECKING:
-    from shipcall.config.schema import RedactionConfig
+    from collections.abc import Iterable
 
+KINDS = ("email", "phone", "card", "iban", "ip", "ssn", "nino", "dob", "address", "name")
+PHONE_REGIONS = ("US", "GB", "DE", "FR", "NL", "ES", "IT", "IE", "IN", "AU")
 # When two findings overlap, the longer wins; on a tie, the earlier kind in this list.
 PRIORITY = ["EMAIL", "IBAN", "CARD", "SSN", "NINO", "PHONE", "IP", "DOB", "ADDRESS", "NAME"]
 NUMBER_KINDS = frozenset({"CARD", "SSN", "PHONE", "IP", "DOB"})
@@ -58,12 +60,13 @@ class Redaction:
 class Redactor:
     """Find and replace personal data. Thread-safe: it holds only compiled patterns and caches."""
 
-    def __init__(self, config: RedactionConfig | None = None) -> None:
-        from shipcall.config.schema import RedactionConfig
-
-        self.config = config or RedactionConfig()
-        self.kinds = {k.upper() for k in self.config.kinds} if self.config.enabled else set()
-        self.regions = [r.upper() for r in self.config.phone_regions]
+    def __init__(self, *, kinds: Iterable[str] = KINDS, phone_regions: Iterable[str] = PHONE_REGIONS,
+                 patterns: Iterable[tuple[str, str]] = (), allow: Iterable[str] = (), enabled: bool = True) -> None:
+        """`kinds`: built-in recognizers to apply; `phone_regions`: countries whose national formats
+        count without a phone word; `patterns`: extra (name, regex) recognizers; `allow`: regexes
+        whose matches are kept."""
+        self.kinds = {k.upper() for k in kinds} if enabled else set()
+        self.regions = [r.upper() for r in phone_regions]
         if "PHONE" in self.kinds:
             import phonenumbers
 
@@ -72,8 +75,8 @@ class Redactor:
                 raise ConfigError(f"unknown phone region(s): {', '.join(unknown)}", field="redaction.phone_regions",
                                   hint="use ISO 3166 two-letter country codes, e.g. US, GB, DE")
         self.phones = numbers.PhoneFinder(self.regions)
-        self.patterns = [(p.name, re.compile(p.pattern)) for p in self.config.patterns] if self.config.enabled else []
-        self.allow = [re.compile(a) for a in self.config.allow]
+        self.patterns = [(name, re.compile(rx)) for name, rx in patterns] if enabled else []
+        self.allow = [re.compile(a) for a in allow]
 
     def warm_up(self) -> None:
         """Compile the phone metadata of every region now (half a second), not on a request."""
