@@ -1,6 +1,6 @@
 """The words around a match that decide what it is, in the languages of the evaluation corpus
 (English, German, French, Dutch, Portuguese, Spanish, Italian, Polish, Swedish, Turkish, Russian,
-Japanese). Each is looked for in a short window before the match (`WINDOW` characters), and the
+Japanese, Chinese, Korean). Each is looked for in a short window before the match (`WINDOW` characters), and the
 nearest cue wins: "phone: … order 4155552671" is an order number, "order … call me on 4155552671"
 a phone number.
 
@@ -25,7 +25,7 @@ PHONE_WORDS = (
     r"lig\w*|contacto|celular|cellulare|chiam\w*|llam\w*|m[oó]vil|"
     r"tlf|telf|zadzwo\w*|kom[oó]rk\w*|ara|cep|"
     r"телефон\w*|тел|звон\w*|номер|моб\w*|"
-    r"電話|携帯|連絡先"
+    r"電話|携帯|連絡先|电话|手机|手機|联系|전화|휴대폰|핸드폰|연락처"
 )
 ID_WORDS = (
     r"order|invoice|ticket|ref|reference|refer[eê]ncia|id|account|acct|case|tracking|po|sku|serial|build|batch|"

@@ -52,6 +52,7 @@ _TOKEN = r"[^\W\d_][\w'’.-]*"
 INTRO = (
     r"my\s+name\s+is|my\s+name['’]s|i['’]m|i\s+am|this\s+is|signed(?:\s+by)?\s*[:,]?|"
     r"(?:kind\s+|best\s+|warm\s+)?regards\s*,|sincerely\s*,|yours\s+(?:truly|sincerely)\s*,|cheers\s*,|best\s*,|thanks\s*,|"
+    r"(?:best|warm|all\s+the\s+best|with\s+best)\s+wishes\s*,|all\s+the\s+best\s*,|many\s+thanks\s*,|"
     r"account\s+holder\s*:|je\s+m['’]appelle|je\s+suis|mon\s+nom\s+est|cordialement\s*,?|bien\s+à\s+vous\s*,?|"
     r"ich\s+hei(?:ß|ss)e|ich\s+bin|mein\s+name\s+ist|mit\s+freundlichen\s+gr(?:ü|ue)(?:ß|ss)en\s*,?|viele\s+gr(?:ü|ue)(?:ß|ss)e\s*,?|"
     r"me\s+llamo|mi\s+nombre\s+es|soy|saludos\s*,?|atentamente\s*,?|"
