@@ -218,12 +218,20 @@ class ExtractiveGenerator(GeneratorBase):
             Citation(c.scored.chunk.doc_id, c.scored.chunk.id, c.scored.chunk.heading_path, c.text) for c in chosen
         )
         return Answer(
-            text=" ".join(c.text for c in chosen),
+            text=" ".join(_as_source_text(c.text, c.scored.chunk.doc_id) for c in chosen),
             citations=citations,
             abstained=False,
             support=round(support, 6),
             sentences=tuple(c.text for c in chosen),
         )
+
+
+def _as_source_text(sentence: str, doc_id: str) -> str:
+    """A sentence that instructs (a planted "send your password to …") is quoted as its document's
+    text, never said in the system's voice (core/injection.py; security review D23)."""
+    from shipcall.core.injection import instruction_like, quote
+
+    return quote(sentence, doc_id) if instruction_like(sentence) else sentence
 
 
 def _table_headers(text: str) -> dict[int, str]:
