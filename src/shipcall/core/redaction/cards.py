@@ -100,7 +100,13 @@ def is_card(number: str) -> bool:
 
 # -- IBAN ------------------------------------------------------------------------------------
 _IBAN_START = re.compile(r"(?<![\w-])([A-Za-z]{2})(\d{2})(?=[ .\-/]?[A-Za-z0-9])")
-_IBAN_GROUP = re.compile(r"[ .\-/]?([A-Za-z0-9]{1,4})")
+_SEPARATORS = re.compile(r"[ .\-/]")
+
+
+@cache
+def _iban_body(n: int) -> re.Pattern[str]:
+    """Exactly `n` letters or digits, each after at most one separator, and no more after them."""
+    return re.compile(rf"(?:[ .\-/]?[A-Za-z0-9]){{{n}}}(?![A-Za-z0-9])")
 
 
 @cache
@@ -129,19 +135,11 @@ def find_ibans(text: str) -> list[tuple[int, int]]:
         want = iban_length(m.group(1))
         if want is None:
             continue
-        compact = [m.group(1).upper(), m.group(2)]
-        have, end = 4, m.end()
-        while have < want:
-            g = _IBAN_GROUP.match(text, end)
-            if g is None:
-                break
-            take = g.group(1)[: want - have]
-            compact.append(take.upper())
-            have += len(take)
-            end = g.start(1) + len(take)
-        if have != want or (end < len(text) and text[end].isalnum()):
+        body = _iban_body(want - 4).match(text, m.end())
+        if body is None:
             continue
-        if iban.is_valid("".join(compact), check_country=False):
-            out.append((m.start(), end))
-            pos = end
+        compact = (m.group(1) + m.group(2) + _SEPARATORS.sub("", body.group())).upper()
+        if iban.is_valid(compact, check_country=False):
+            out.append((m.start(), body.end()))
+            pos = body.end()
     return out

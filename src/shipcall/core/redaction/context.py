@@ -24,9 +24,10 @@ PHONE_WORDS = (
     r"anruf\w*|ruf|erreich\w*|festnetz|mobil\w*|appel\w*|joign\w*|portable|bel|gsm|"
     r"lig\w*|contacto|celular|cellulare|chiam\w*|llam\w*|m[oó]vil|"
     r"tlf|telf|zadzwo\w*|kom[oó]rk\w*|ara|cep|"
-    r"телефон\w*|тел|звон\w*|номер|моб\w*|"
-    r"電話|携帯|連絡先|电话|手机|手機|联系|전화|휴대폰|핸드폰|연락처"
+    r"телефон\w*|тел|звон\w*|номер|моб\w*"
 )
+# Chinese, Japanese and Korean words sit inside longer runs of letters: no word boundaries there
+PHONE_CJK = r"電話|携帯|連絡先|电话|手机|手機|联系|전화|휴대폰|핸드폰|연락처"
 ID_WORDS = (
     r"order|invoice|ticket|ref|reference|refer[eê]ncia|id|account|acct|case|tracking|po|sku|serial|build|batch|"
     r"lot|isbn|issn|ean|upc|gtin|part|item|confirmation|booking|shipment|parcel|transaction|txn|receipt|"
@@ -43,11 +44,12 @@ VERSION_WORDS = (
 )
 
 
-def _cue(words: str) -> re.Pattern[str]:
-    return re.compile(rf"(?<![^\W\d_])(?:{words})(?![^\W\d_])", re.IGNORECASE)
+def _cue(words: str, cjk: str = "") -> re.Pattern[str]:
+    bounded = rf"(?<![^\W\d_])(?:{words})(?![^\W\d_])"
+    return re.compile(f"{bounded}|{cjk}" if cjk else bounded, re.IGNORECASE)
 
 
-PHONE = _cue(PHONE_WORDS)
+PHONE = _cue(PHONE_WORDS, PHONE_CJK)
 ID = _cue(ID_WORDS)
 SSN = _cue(SSN_WORDS)
 NINO = _cue(NINO_WORDS)

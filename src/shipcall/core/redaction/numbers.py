@@ -31,6 +31,7 @@ from shipcall.core.redaction.spans import SpanIndex
 RUN = re.compile(r"\+?\(?\d(?:[ .\-/()]{0,3}+\d)*+")
 _GROUP = re.compile(r"\d+")
 _DATE = re.compile(r"(?:\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./](?:\d{4}|\d{2}))")
+_IPV4_SHAPE = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}")
 _GLUE_BEFORE = set("-_/#\\@")
 _GLUE_AFTER = set("-_/\\@")
 ANY_REGION_BUDGET = 8  # any-region scans per text; beyond it, a number with a phone word is taken as one
@@ -211,6 +212,8 @@ class PhoneFinder:
         raw = text[start:end]
         if not 7 <= len(digits) <= 17 or _glued(text, start, end) or _DATE.fullmatch(raw.strip("()")):
             return False
+        if _IPV4_SHAPE.fullmatch(raw):
+            return False  # 172.016.254.001 is an address of another kind
         if _code_beside(text, start, end) or cues.last(ctx.VERSION, start, 16) >= 0:
             return False  # "UPS 1Z 999 AA1 01 2345 6784", "Chrome 120.0.6099.109"
         singles = sum(1 for g in groups if len(g.digits) == 1 and text[g.start - 1:g.end + 1] != "(0)")  # +44 (0)20
