@@ -53,7 +53,8 @@ def log(ws: Any, variant: str, arm: str, question: str, *, rating: str | None = 
     f = Feature.open(ws, variant)
     canary = arm == "candidate"
     server = Server(ws=ws, settings=ws.config.server, log=ProductionLog(ws.store),
-                    redactor=Redactor(ws.config.redaction), baseline=Feature.open(ws, None) if canary else f, candidate=f if canary else None,
+                    redactor=Redactor(ws.config.redaction), baseline=Feature.open(ws, None) if canary else f,
+                    candidate=f if canary else None,
                     share=1.0 if canary else 0.0)
     served = server.ask(question)
     assert served.entry.arm == arm and served.entry.variant == variant
