@@ -105,7 +105,7 @@ def test_serve_refuses_a_weak_token_from_the_environment(ingested) -> None:  # n
 
 
 def test_failed_sign_ins_are_throttled(ingested) -> None:  # noqa: ANN001
-    with live(app_for(ingested, login_rate_limit="5/min")) as url, httpx.Client(base_url=url) as c:
+    with live(app_for(ingested, login_rate_limit="5/min")) as url, httpx.Client(base_url=url, timeout=60) as c:
         login = c.get("/ui/login")
         csrf = re.search(r'name="csrf" value="([^"]+)"', login.text).group(1)
         codes = [c.post("/ui/login", data={"token": f"guess-{i}", "csrf": csrf}).status_code for i in range(7)]
@@ -272,12 +272,12 @@ def test_store_info(ingested, sc: Shipcall) -> None:  # noqa: ANN001
 # -- D20: sign-out ---------------------------------------------------------------------------------
 
 def test_signing_out_revokes_the_session_on_the_server(ingested) -> None:  # noqa: ANN001
-    with live(app_for(ingested)) as url, httpx.Client(base_url=url) as c:
+    with live(app_for(ingested)) as url, httpx.Client(base_url=url, timeout=60) as c:
         csrf = signed_in(c)
         cookie = c.cookies.get("shipcall_session")
         assert cookie and c.get("/v1/logs").status_code == 200
         assert c.post("/ui/logout", data={"csrf": csrf}).status_code == 303
-        thief = httpx.Client(base_url=url, cookies={"shipcall_session": cookie})
+        thief = httpx.Client(base_url=url, cookies={"shipcall_session": cookie}, timeout=60)
         assert thief.get("/v1/logs").status_code == 401
         assert thief.get("/ui/review").status_code == 303  # to the sign-in page
         thief.close()
@@ -333,8 +333,8 @@ def test_promoted_production_text_is_redacted_for_visitors(ingested) -> None:  #
     promote(ingested, "prod")
     rid = run(ingested, ingested.store.load_dataset("prod"), "baseline").run.id
     with live(app_for(ingested)) as url:
-        visitor = httpx.get(f"{url}/ui/runs/{rid}/failures").text
-        with httpx.Client(base_url=url) as c:
+        visitor = httpx.get(f"{url}/ui/runs/{rid}/failures", timeout=120).text
+        with httpx.Client(base_url=url, timeout=60) as c:
             signed_in(c)
             staff = c.get(f"/ui/runs/{rid}/failures").text
     assert "dana.lee@corp.example" not in visitor and "[EMAIL]" in visitor and "came from production" in visitor

@@ -51,7 +51,7 @@ class LazyGroup(click.Group):
         if name not in COMMANDS:
             return None
         module = import_module(f"shipcall.cli.{COMMANDS[name][0]}")
-        return module.cli  # type: ignore[no-any-return]
+        return module.cli
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         with formatter.section("Commands"):

@@ -322,6 +322,12 @@ class EvaluationConfig(_Strict):
         return self
 
 
+RedactionKind = Literal["email", "phone", "card", "iban", "ip", "ssn", "nino", "dob", "address", "name"]
+_REDACTION_KINDS: tuple[RedactionKind, ...] = (
+    "email", "phone", "card", "iban", "ip", "ssn", "nino", "dob", "address", "name")  # = core.redaction.KINDS
+_PUBLIC: tuple[Literal["ask", "feedback"], ...] = ("ask", "feedback")
+
+
 class RedactionPattern(_Strict):
     """An extra recognizer: matches of `pattern` (a Python regex) become `[NAME]`."""
 
@@ -347,8 +353,7 @@ class RedactionConfig(_Strict):
     regexes whose matches are never redacted (e.g. your public support address)."""
 
     enabled: bool = True
-    kinds: list[Literal["email", "phone", "card", "iban", "ip", "ssn", "nino", "dob", "address", "name"]] = Field(
-        default_factory=lambda: ["email", "phone", "card", "iban", "ip", "ssn", "nino", "dob", "address", "name"])
+    kinds: list[RedactionKind] = Field(default_factory=lambda: list(_REDACTION_KINDS))
     phone_regions: list[str] = Field(
         default_factory=lambda: ["US", "GB", "DE", "FR", "NL", "ES", "IT", "IE", "IN", "AU"])  # = core.redaction
     patterns: list[RedactionPattern] = Field(default_factory=list)
@@ -373,7 +378,7 @@ class ServerConfig(_Strict):
 
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)
-    public: list[Literal["ask", "feedback"]] = Field(default_factory=lambda: ["ask", "feedback"])
+    public: list[Literal["ask", "feedback"]] = Field(default_factory=lambda: list(_PUBLIC))
     max_body_bytes: int = Field(64 * 1024, ge=1024, le=16 * 1024 * 1024)
     max_question_chars: int = Field(4000, ge=10)
     max_comment_chars: int = Field(4000, ge=10, description="feedback comments and review notes")
