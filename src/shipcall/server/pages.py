@@ -160,10 +160,10 @@ async def login(request: Request) -> Response:
     if wait > 0:  # too many wrong tokens from this address: not even checked (server/limits.py)
         from shipcall.core.ratelimit import retry_after
 
-        resp = render(request, "login.html", status=429, title="Sign in", next=target,
-                      error=f"Too many failed sign-ins from this address: try again in {retry_after(wait)} s.")
-        resp.headers["Retry-After"] = retry_after(wait)
-        return resp
+        refused = render(request, "login.html", status=429, title="Sign in", next=target,
+                         error=f"Too many failed sign-ins from this address: try again in {retry_after(wait)} s.")
+        refused.headers["Retry-After"] = retry_after(wait)
+        return refused
     if not auth.check_token(token):
         auth.failed(request)
         return render(request, "login.html", status=401, title="Sign in", next=target,

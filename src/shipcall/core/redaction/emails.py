@@ -53,7 +53,8 @@ def _tld_ok(tld: str, *, spelled: bool) -> bool:
 def _scan(pattern: re.Pattern[str], text: str, accept: object) -> list[tuple[int, int]]:
     """Matches that `accept(match)` takes; after a refused one the search resumes one character
     later (a refused "me at john dot smith" must not hide "john dot smith at acme dot com")."""
-    out, pos = [], 0
+    out: list[tuple[int, int]] = []
+    pos = 0
     while True:
         m = pattern.search(text, pos)
         if m is None:

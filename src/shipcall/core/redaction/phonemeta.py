@@ -85,7 +85,7 @@ def rules(region: str) -> RegionRules | None:
     npfp = md.national_prefix_for_parsing
     transform = md.national_prefix_transform_rule
     return RegionRules(
-        region=region, country_code=md.country_code, national_prefix=md.national_prefix or None,
+        region=region, country_code=md.country_code or 0, national_prefix=md.national_prefix or None,
         prefix_for_parsing=re.compile(npfp) if npfp else None,
         transform=transform.replace("$", "\\") if transform else None,
         lengths=frozenset(x for x in md.general_desc.possible_length if x > 0), general=_compile(
