@@ -369,3 +369,28 @@ def test_a_flood_from_one_address_counts_at_most_the_cap(ingested, tmp_path: Pat
 
     _, n_capped = production_mix(Workspace.open(ingested.root), items, ["topic"])
     assert (n_all, n_capped) == (12, 3)
+
+
+def test_a_log_that_refuses_rows_makes_health_degraded_until_it_takes_them_again(ingested) -> None:  # noqa: ANN001
+    """D13/D14 in the running server: when the log cannot take a row (here SQLite itself refuses
+    it, through a trigger), questions get 503 and health says degraded; once rows go in again,
+    health is ok again without a restart."""
+    from sqlalchemy import text
+
+    app = app_for(ingested)
+    server = app.state.server
+    server.probe_seconds = 0.0  # probe on every health request (the default is at most every 2 s)
+    engine = ingested.store.engine
+    with live(app) as url:
+        assert httpx.get(f"{url}/v1/health", timeout=60).status_code == 200
+        with engine.begin() as c:
+            c.execute(text("CREATE TRIGGER refuse BEFORE INSERT ON production_log "
+                           "BEGIN SELECT RAISE(ABORT, 'database disk image is malformed'); END"))
+        r = httpx.post(f"{url}/v1/ask", json={"question": QUESTION}, timeout=60)
+        assert r.status_code == 503 and "corrupt" in r.json()["error"]
+        h = httpx.get(f"{url}/v1/health", timeout=60)
+        assert h.status_code == 503 and h.json()["status"] == "degraded"
+        with engine.begin() as c:
+            c.execute(text("DROP TRIGGER refuse"))
+        assert httpx.get(f"{url}/v1/health", timeout=60).status_code == 200
+        assert httpx.post(f"{url}/v1/ask", json={"question": QUESTION}, timeout=60).status_code == 200

@@ -49,6 +49,7 @@ class Server:
     share: float = 0.0
     secret: bytes = b""  # keys the user pseudonyms (adapters/store/secret.py)
     started_at: str = field(default_factory=now)
+    probe_seconds: float = PROBE_SECONDS  # at most one write probe per this many seconds
     _last_write_error: tuple[float, str] | None = None  # (when, why) the latest log write failed
     _probe: tuple[float, str | None] = (-1e9, None)    # (when, error) of the latest write probe
     _probe_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -98,16 +99,17 @@ class Server:
 
     def health(self) -> str | None:
         """Why the store cannot take the log's writes right now, or None: a write probe (at most
-        one every PROBE_SECONDS) and the latest real log write, if it failed in the last
-        FAILED_WRITE_SECONDS (so a load balancer stops sending traffic, and sends it again once
-        the probe passes, without a restart)."""
+        one every `probe_seconds`; a committed tiny write and a rolled-back log insert) and the
+        latest real log write, if it failed in the last FAILED_WRITE_SECONDS and no probe has
+        passed since (so a load balancer stops sending traffic, and sends it again once writes
+        work, without a restart)."""
         t = time.monotonic()
         with self._probe_lock:
-            if t - self._probe[0] >= PROBE_SECONDS:
+            if t - self._probe[0] >= self.probe_seconds:
                 self._probe = (t, self.ws.store.write_probe())
-            error = self._probe[1]
+            probed_at, error = self._probe
         failed = self._last_write_error
-        if error is None and failed is not None and t - failed[0] < FAILED_WRITE_SECONDS:
+        if error is None and failed is not None and failed[0] > probed_at and t - failed[0] < FAILED_WRITE_SECONDS:
             error = f"the last production log write failed: {failed[1]}"
         return error
 
