@@ -18,6 +18,7 @@ import click
 COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("init", "Create a workspace: shipcall.yaml, contract.yaml and the store."),
     "ingest": ("ingest", "Read a folder of documents (or a BEIR corpus) into the workspace."),
+    "docs": ("docs", "List the corpus's documents and the ids evidence uses; show one."),
     "ask": ("ask", "Answer a question with a variant, with citations."),
     "demo": ("demo", "Build the bundled sample workspace and run the whole loop, offline."),
     "dataset": ("dataset", "Import, list, show, diff, export and check evaluation datasets."),
