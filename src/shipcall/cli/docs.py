@@ -10,7 +10,10 @@ from shipcall.cli._common import emit_json, json_option, workspace
 @click.group("docs")
 def cli() -> None:
     """The documents of the corpus, with the ids a dataset's `evidence` names (a document's
-    path relative to the ingested folder, e.g. hr/time-off.md; or a BEIR `_id`)."""
+    path relative to the ingested folder, e.g. hr/time-off.md; or a BEIR `_id`).
+
+    Example: shipcall docs list --under hr
+    """
 
 
 @cli.command("list")
