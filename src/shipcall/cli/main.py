@@ -78,11 +78,16 @@ def main(argv: list[str] | None = None) -> None:
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
         rv: Any = cli.main(args=argv, prog_name="shipcall", standalone_mode=False)
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+    except KeyboardInterrupt as e:
+        from shipcall.errors import Interrupted
+
+        print(f"interrupted: {e.message}" if isinstance(e, Interrupted) else "interrupted", file=sys.stderr)
         sys.exit(130)
-    except click.exceptions.Abort:
-        print("interrupted", file=sys.stderr)
+    except click.exceptions.Abort as e:  # click turns Ctrl-C into Abort, keeping the KeyboardInterrupt as cause
+        from shipcall.errors import Interrupted
+
+        cause = e.__cause__
+        print(f"interrupted: {cause.message}" if isinstance(cause, Interrupted) else "interrupted", file=sys.stderr)
         sys.exit(130)
     except click.ClickException as e:
         e.show()
