@@ -56,7 +56,7 @@ variants:
 @pytest.mark.parametrize(("text", "field", "line", "message"), [
     ("variants:\n  a:\n    chunker: {kind: heading, sise: 3}\n", "variants.a.chunker.sise", 3, "unknown key"),
     ("variants:\n  a:\n    chunker: {kind: document, size: 300}\n", "variants.a.chunker.size", 3, "unknown key"),
-    ("variants:\n  a:\n    chunker: {kind: paragraph}\n", "variants.a.chunker", 3, "paragraph"),
+    ("variants:\n  a:\n    chunker: {kind: paragraph}\n", "variants.a.chunker.kind", 3, "paragraph"),
     ("variants:\n  a:\n    retriever: {kind: bm25, k: 0}\n", "variants.a.retriever.k", 3, "greater than"),
     ("variants:\n  a:\n    generator: {kind: extractive, min_score: 2}\n", "variants.a.generator.min_score", 3,
      "less than"),

@@ -35,6 +35,7 @@ from pydantic import ValidationError
 
 from shipcall.app.workspace import Workspace
 from shipcall.config.contract import Contract
+from shipcall.config.errors import config_error, kinds_of
 from shipcall.config.schema import Variant, deep_merge
 from shipcall.core.compare import compare
 from shipcall.core.datasets import Dataset
@@ -120,17 +121,12 @@ def parse_grid(specs: list[str]) -> list[tuple[str, list[Any]]]:
 
 
 def _model_fields(section: str, kind: str) -> set[str] | None:
-    """The keys a section of that kind accepts (None: unknown kind, left to validation)."""
-    from shipcall.config import schema
-
-    models = {"chunker": ["FixedChunker", "HeadingChunker", "SentenceChunker", "DocumentChunker"],
-              "retriever": ["BM25Retriever", "DenseRetriever", "HybridRetriever"],
-              "generator": ["ExtractiveGenerator"]}
-    for name in models.get(section, []):
-        model = getattr(schema, name, None)
-        if model is not None and model.model_fields["kind"].annotation.__args__[0] == kind:
-            return set(model.model_fields)
-    return None
+    """The keys a section of that kind accepts (None: unknown kind, or a plugin generator whose
+    keys are its own: left to validation)."""
+    model = kinds_of(Variant, section).get(kind)
+    if model is None or model.model_config.get("extra") != "forbid":
+        return None
+    return set(model.model_fields)
 
 
 def _switch_kind(section: str, old: dict[str, Any], kind: str) -> dict[str, Any]:
@@ -182,9 +178,8 @@ def combinations(base: Variant, base_name: str, axes: list[tuple[str, list[Any]]
         try:
             variant = Variant.model_validate(resolved)
         except ValidationError as e:
-            err = e.errors()[0]
-            where = ".".join(str(x) for x in err["loc"] if str(x) not in _KINDS)
-            skipped.append({"variant": name, "reason": f"{where}: {err['msg']}"})
+            err = config_error(e, Variant)
+            skipped.append({"variant": name, "reason": f"{err.field}: {err.message}"})
             continue
         if variant.hash in seen:
             if seen[variant.hash] != name:
@@ -193,9 +188,6 @@ def combinations(base: Variant, base_name: str, axes: list[tuple[str, list[Any]]
         seen[variant.hash] = name
         out.append(Combination(name, settings, variant))
     return out, skipped
-
-
-_KINDS = {"fixed", "heading", "sentence", "document", "bm25", "dense", "hybrid", "extractive", "plugin"}
 
 
 def _fit_overlap(chunker: dict[str, Any], base: dict[str, Any], settings: dict[str, Any]) -> None:

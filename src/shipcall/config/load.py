@@ -8,8 +8,11 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from shipcall.config.schema import WorkspaceConfig, deep_merge
+from shipcall.config.errors import config_error, line_of
+from shipcall.config.schema import Variant, WorkspaceConfig, deep_merge
 from shipcall.errors import ConfigError
+
+__all__ = ["line_of", "load_workspace_config", "read_yaml", "resolve_variants", "validate"]
 
 
 def read_yaml(path: Path) -> tuple[Any, dict[str, int]]:
@@ -24,18 +27,44 @@ def read_yaml(path: Path) -> tuple[Any, dict[str, int]]:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        problem = getattr(e, "problem", None) or str(e)
-        raise ConfigError(
-            f"malformed YAML: {problem}",
-            file=str(path),
-            line=mark.line + 1 if mark else None,
-            hint="check indentation and that every `key: value` pair has a colon",
-        ) from None
+        raise _yaml_error(e, text, str(path)) from None
     lines: dict[str, int] = {}
     if node is not None:
         _walk(node, "", lines)
     return data, lines
+
+
+# What PyYAML's `context` says when a bracket or quote was opened and never closed; the error's
+# own mark is where the parser gave up (often the next line, or the end of the file), so the
+# line to show is the context's: where the unclosed `{`, `[` or quote is.
+_UNCLOSED = {
+    "while parsing a flow mapping": ("{", "`}`"),
+    "while parsing a flow sequence": ("[", "`]`"),
+    "while scanning a quoted scalar": ("\"", "the same quote"),
+}
+
+
+def _yaml_error(e: yaml.YAMLError, text: str, file: str) -> ConfigError:
+    problem_mark = getattr(e, "problem_mark", None)
+    context_mark = getattr(e, "context_mark", None)
+    problem = getattr(e, "problem", None) or str(e)
+    context = getattr(e, "context", None)
+    if context in _UNCLOSED and context_mark is not None:
+        opener, closer = _UNCLOSED[context]
+        if 0 <= context_mark.index < len(text) and text[context_mark.index] in "{[\"'":
+            opener = text[context_mark.index]
+        line, col = context_mark.line + 1, context_mark.column + 1
+        where = f" on line {problem_mark.line + 1}" if problem_mark is not None else ""
+        return ConfigError(
+            f"malformed YAML: `{opener}` at column {col} is never closed ({problem}{where})",
+            file=file, line=line, hint=f"close it with {closer}, or quote the value if `{opener}` is part of it",
+        )
+    return ConfigError(
+        f"malformed YAML: {problem}",
+        file=file,
+        line=problem_mark.line + 1 if problem_mark is not None else None,
+        hint="check indentation and that every `key: value` pair has a colon",
+    )
 
 
 def _walk(node: yaml.Node, prefix: str, lines: dict[str, int]) -> None:
@@ -49,47 +78,6 @@ def _walk(node: yaml.Node, prefix: str, lines: dict[str, int]) -> None:
             key = f"{prefix}.{i}"
             lines[key] = child.start_mark.line + 1
             _walk(child, key, lines)
-
-
-def line_of(lines: dict[str, int], dotted: str) -> int | None:
-    """The line of a dotted field, or of its nearest parent that has one."""
-    parts = dotted.split(".")
-    while parts:
-        key = ".".join(parts)
-        if key in lines:
-            return lines[key]
-        parts.pop()
-    return None
-
-
-def validation_error(
-    e: ValidationError, *, file: str, lines: dict[str, int], prefix: str = "", src_prefix: str | None = None
-) -> ConfigError:
-    """The first pydantic error as a ConfigError with file, line, dotted field and allowed values."""
-    err = e.errors()[0]
-    loc = [str(p) for p in err["loc"] if not _is_union_tag(p)]
-    field = ".".join([prefix, *loc] if prefix else loc) if loc else (prefix or None)
-    src_field = ".".join([src_prefix, *loc]) if src_prefix else field
-    msg = err["msg"]
-    given = err.get("input")
-    hint = None
-    if err["type"] == "extra_forbidden":
-        msg = "unknown key"
-        hint = "check the spelling; see the comments in the file `shipcall init` writes"
-    elif err["type"] in ("literal_error", "union_tag_invalid"):
-        expected = (err.get("ctx") or {}).get("expected") or (err.get("ctx") or {}).get("expected_tags")
-        hint = f"allowed values: {expected}" if expected else None
-        msg = f"{msg} (got {given!r})"
-    elif given is not None and not isinstance(given, dict):
-        msg = f"{msg} (got {given!r})"
-    return ConfigError(msg, file=file, line=line_of(lines, src_field or ""), field=field, hint=hint)
-
-
-def _is_union_tag(part: Any) -> bool:
-    return isinstance(part, str) and part in {
-        "fixed", "heading", "sentence", "document", "bm25", "extractive", "plugin", "openai", "anthropic",
-        "ExtractiveGenerator", "PluginGenerator", "function-after[_overlap_below_size(), FixedChunker]",
-    } or (isinstance(part, str) and part.startswith("function-"))
 
 
 def resolve_variants(raw: dict[str, Any], *, file: str, lines: dict[str, int]) -> dict[str, dict[str, Any]]:
@@ -116,13 +104,30 @@ def resolve_variants(raw: dict[str, Any], *, file: str, lines: dict[str, int]) -
                 raise ConfigError(f"circular extends: {' -> '.join((*stack, parent))}", file=file,
                                   line=line_of(lines, f"variants.{name}.extends"),
                                   field=f"variants.{name}.extends")
-            body = deep_merge(resolve(parent, (*stack, parent)), body)
+            base = resolve(parent, (*stack, parent))
+            _inherit_lines(lines, base, body, f"variants.{parent}", f"variants.{name}")
+            body = deep_merge(base, body)
         out[name] = body
         return body
 
     for name in raw:
         resolve(name, (name,))
     return {name: out[name] for name in raw}
+
+
+def _inherit_lines(lines: dict[str, int], base: dict[str, Any], override: dict[str, Any], src: str, dst: str) -> None:
+    """Give the keys a variant inherits through `extends` the lines where the parent wrote them,
+    following deep_merge's rules (a changed `kind` replaces the whole mapping), so an error in
+    an inherited key points at the line that holds it."""
+    for key, value in base.items():
+        if key not in override:
+            head = f"{src}.{key}"
+            for dotted, line in list(lines.items()):
+                if dotted == head or dotted.startswith(head + "."):
+                    lines.setdefault(dst + dotted[len(src):], line)
+        elif isinstance(value, dict) and isinstance(override[key], dict) and (
+                "kind" not in override[key] or override[key]["kind"] == value.get("kind")):
+            _inherit_lines(lines, value, override[key], f"{src}.{key}", f"{dst}.{key}")
 
 
 def load_workspace_config(path: Path) -> WorkspaceConfig:
@@ -138,8 +143,13 @@ def load_workspace_config(path: Path) -> WorkspaceConfig:
     return validate(WorkspaceConfig, data, file=file, lines=lines)
 
 
-def validate(model: type[BaseModel], data: Any, *, file: str, lines: dict[str, int], prefix: str = "") -> Any:
+def validate(model: type[BaseModel], data: Any, *, file: str, lines: dict[str, int]) -> Any:
+    """Validate `data` as `model`; the first error is a ConfigError with the file and line."""
     try:
         return model.model_validate(data)
     except ValidationError as e:
-        raise validation_error(e, file=file, lines=lines, prefix=prefix) from None
+        raise config_error(e, model, file=file, lines=lines, extra_keys=_EXTRA_KEYS) from None
+
+
+# Keys read before validation (resolve_variants removes them), offered in "did you mean …?".
+_EXTRA_KEYS: dict[type[BaseModel], tuple[str, ...]] = {Variant: ("extends",)}
