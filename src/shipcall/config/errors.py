@@ -115,7 +115,7 @@ def config_error(
     `extra_keys`: keys a model accepts before validation (e.g. a variant's `extends`), offered
     in the hints. `hint_for` lets a caller give a file-specific hint for an error type."""
     errors = e.errors()
-    err = errors[0]
+    err = _first(errors)
     place = place_of(model, err["loc"])
     path = place.path
     kind = err["type"]
@@ -165,6 +165,18 @@ def config_error(
         hint = hint_for(kind, path) or hint
     field = ".".join(path) or None
     return ConfigError(msg, file=file, line=line_of(lines, field), field=field, hint=hint)
+
+
+def _first(errors: list[Any]) -> Any:
+    """The error to report: the first, except that a misspelt key beats the required key it
+    was meant to be (`modle:` also makes `model` missing; the typo is the cause)."""
+    err = errors[0]
+    if err["type"] == "missing":
+        parent = tuple(err["loc"][:-1])
+        for other in errors[1:]:
+            if other["type"] == "extra_forbidden" and tuple(other["loc"][:-1]) == parent:
+                return other
+    return err
 
 
 def _did_you_mean(word: str, choices: Sequence[str]) -> str:
