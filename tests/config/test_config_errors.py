@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from shipcall.adapters.registry import CHUNKERS
 from shipcall.app.sweep import combinations, parse_grid
+from shipcall.app.workspace import Workspace
 from shipcall.config.contract import Contract, parse_contract
 from shipcall.config.errors import config_error, kinds_of, place_of
 from shipcall.config.load import load_workspace_config
@@ -28,10 +30,11 @@ def section(name: str, kind: str, body: str) -> str:
 
 
 def error_for(tmp_path: Path, text: str) -> ConfigError:
+    """The error opening a workspace with this shipcall.yaml (as every command does)."""
     path = tmp_path / "shipcall.yaml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError) as info:
-        load_workspace_config(path)
+        _ = Workspace(tmp_path).config
     assert info.value.file == str(path)
     return info.value
 
@@ -104,11 +107,11 @@ def test_the_message_names_the_bad_value_and_the_allowed_ones(tmp_path: Path) ->
     assert e.message == "not one of the allowed values (got 'okapi')"
     assert e.hint == "allowed values: 'lucene', 'robertson', 'atire', 'bm25l', 'bm25+'"
     e = error_for(tmp_path, section("chunker", "paragraph", ""))
-    assert e.message == "unknown kind 'paragraph'"
-    assert e.hint == "allowed values: 'fixed', 'heading', 'sentence', 'document'"
+    assert (e.field, e.line, e.message) == (P + "chunker.kind", 6, "unknown chunker kind 'paragraph'")
+    assert e.hint == "registered chunkers: document, fixed, heading, sentence"
     e = error_for(tmp_path, HEAD + "    retriever:\n      k: 5\n")
     assert (e.field, e.line, e.message) == (P + "retriever.kind", 5, "missing (required)")
-    assert "'bm25', 'dense', 'hybrid'" in (e.hint or "")
+    assert e.hint == "allowed values: 'bm25', 'dense', 'hybrid', or a registered plugin's"
     e = error_for(tmp_path, HEAD + "    chunker: heading\n")
     assert (e.field, e.line, e.message) == (P + "chunker", 5, "must be a mapping (got 'heading')")
     e = error_for(tmp_path, HEAD + "    extend: other\n")
@@ -218,7 +221,7 @@ def test_union_steps_come_from_the_model_not_from_a_list_of_names() -> None:
         "variants", "a", "retriever", "bm25", "k1")
     assert place_of(Contract, ("judge", "metrics", "a", "scale", 0, "int")).path == (
         "judge", "metrics", "a", "scale", "0")
-    assert set(kinds_of(Variant, "retriever")) == {"bm25", "dense", "hybrid"}
+    assert set(kinds_of(Variant, "retriever")) == {"bm25", "dense", "hybrid", "plugin"}
     assert kinds_of(Variant, "description") == {}
 
 
@@ -228,6 +231,28 @@ def test_a_sweep_reports_skipped_combinations_at_the_users_path() -> None:
     assert len(combos) == 1
     assert skipped == [{"variant": "b[generator.temperature=5]",
                         "reason": "generator.temperature: Input should be less than or equal to 2 (got 5)"}]
+
+
+def test_a_registered_plugin_kind_is_accepted_and_checked_only_when_used(tmp_path: Path) -> None:
+    text = section("chunker", "paragraphs", "")
+    with pytest.raises(ConfigError, match="unknown chunker kind 'paragraphs'"):
+        load_workspace_config(_write(tmp_path, text), registered=lambda s: CHUNKERS.names())
+    unregister = CHUNKERS.register("paragraphs", lambda doc, cfg: [])
+    try:
+        config = load_workspace_config(_write(tmp_path, text), registered=lambda s: CHUNKERS.names())
+        assert config.variants["base"].chunker.kind == "paragraphs"
+    finally:
+        unregister()
+    asked: list[str] = []
+    load_workspace_config(_write(tmp_path, section("chunker", "fixed", "")),
+                          registered=lambda s: asked.append(s) or [])
+    assert asked == []  # built-in kinds never scan the entry points
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "shipcall.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 def test_config_error_without_a_file() -> None:

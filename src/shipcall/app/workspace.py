@@ -65,7 +65,7 @@ class Workspace:
 
     @cached_property
     def config(self) -> WorkspaceConfig:
-        return load_workspace_config(self.config_path)
+        return load_workspace_config(self.config_path, registered=_registered_kinds)
 
     def variant(self, name: str | None) -> tuple[str, Variant]:
         """The named variant, or the first one in the file when `name` is None."""
@@ -107,3 +107,10 @@ class Workspace:
             return None
         path = Path(p)
         return path if path.is_absolute() else (self.root / path)
+
+
+def _registered_kinds(section: str) -> list[str]:
+    """The kinds registered for a variant section (built-ins and plugins), for the config check."""
+    from shipcall.adapters.registry import CHUNKERS, GENERATORS, RETRIEVERS
+
+    return {"chunker": CHUNKERS, "retriever": RETRIEVERS, "generator": GENERATORS}[section].names()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import difflib
 import types
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
@@ -51,13 +51,15 @@ class Place:
     path (None when unknown); `union`: set when the path ends at a discriminated union, as
     (discriminator key or None for a callable one, the tags); `plain_union`: the loc went
     through a member of a plain (not discriminated) union, which pydantic reports once per
-    member."""
+    member; `rivals`: when `owner` was chosen by a discriminated union's tag, that union's
+    members (the values a missing `kind` could take)."""
 
     path: tuple[str, ...]
     owner: type[BaseModel] | None
     annotation: Any
     union: tuple[str | None, tuple[str, ...]] | None = None
     plain_union: bool = False
+    rivals: tuple[Any, ...] = ()
 
 
 def place_of(model: type[BaseModel], loc: Sequence[int | str]) -> Place:
@@ -68,15 +70,19 @@ def place_of(model: type[BaseModel], loc: Sequence[int | str]) -> Place:
     tp: Any = model
     disc: Any = None
     plain_union = False
+    rivals: tuple[Any, ...] = ()
+    pending: tuple[Any, ...] = ()
     for part in loc:
         tp, disc = _unwrap(tp, disc)
         if _is_union(tp):
             plain_union = plain_union or disc is None
+            pending = tuple(m for _, m in _tagged_members(tp, disc)) if disc is not None else ()
             tp, disc = _member(tp, disc, part), None
             continue  # the tag / member name is not a key the user wrote
         if part == "[key]":
             continue  # pydantic's marker for an error in a mapping's key, not its value
         path.append(str(part))
+        rivals, pending = pending, ()
         if isinstance(tp, type) and issubclass(tp, BaseModel):
             owner = tp
             field = tp.model_fields.get(str(part))
@@ -97,7 +103,7 @@ def place_of(model: type[BaseModel], loc: Sequence[int | str]) -> Place:
     if _is_union(tp) and disc is not None:
         key = disc if isinstance(disc, str) else None
         union = (key, tuple(tag for tag, _ in _tagged_members(tp, disc)))
-    return Place(tuple(path), owner, tp, union, plain_union)
+    return Place(tuple(path), owner, tp, union, plain_union, rivals)
 
 
 def config_error(
@@ -127,7 +133,7 @@ def config_error(
         msg = "unknown key"
         allowed = [*place.owner.model_fields, *(extra_keys or {}).get(place.owner, ())] if place.owner else []
         if allowed:
-            hint = _did_you_mean(path[-1] if path else "", allowed) + f"allowed keys: {', '.join(allowed)}"
+            hint = did_you_mean(path[-1] if path else "", allowed) + f"allowed keys: {', '.join(allowed)}"
     elif kind in ("union_tag_invalid", "union_tag_not_found"):
         key, tags = place.union or (None, ())
         if key is not None:
@@ -136,19 +142,20 @@ def config_error(
         if kind == "union_tag_invalid":
             tag = str(ctx.get("tag", ""))
             msg = f"unknown {key or 'kind'} {tag!r}"
-            hint = _did_you_mean(tag, tags) + f"allowed values: {shown}"
+            hint = did_you_mean(tag, tags) + f"allowed values: {shown}"
         else:
             msg = "missing (required)"
             hint = f"allowed values: {shown}" if shown else None
     elif kind == "missing":
         msg = "missing (required)"
+        hint = _choices_hint(place.rivals, path[-1]) if path else None
     elif kind in _MAPPING_ERRORS:
         msg = f"must be a mapping (got {given!r})"
     elif kind == "literal_error":
         msg = f"not one of the allowed values (got {given!r})"
         choices = [str(c) for c in get_args(place.annotation)] if get_origin(place.annotation) is Literal else []
         expected = ", ".join(repr(c) for c in choices) or ctx.get("expected")
-        suggestion = _did_you_mean(given, choices) if isinstance(given, str) else ""
+        suggestion = did_you_mean(given, choices) if isinstance(given, str) else ""
         hint = f"{suggestion}allowed values: {expected}" if expected else None
     elif kind in ("value_error", "assertion_error") and "error" in ctx:
         msg = str(ctx["error"])
@@ -167,6 +174,26 @@ def config_error(
     return ConfigError(msg, file=file, line=line_of(lines, field), field=field, hint=hint)
 
 
+def _choices_hint(members: Sequence[Any], key: str) -> str | None:
+    """The values a missing tag key (`kind`) could take: the Literal values the union's members
+    declare for it, and whether a member takes any other (a plugin's)."""
+    values: list[str] = []
+    open_ended = False
+    for member in members:
+        field = member.model_fields.get(key) if isinstance(member, type) and issubclass(member, BaseModel) else None
+        if field is None:
+            continue
+        annotation = _unwrap(field.annotation, None)[0]
+        if get_origin(annotation) is Literal:
+            values.extend(str(v) for v in get_args(annotation))
+        else:
+            open_ended = True
+    if not values:
+        return None
+    shown = ", ".join(repr(v) for v in values)
+    return f"allowed values: {shown}" + (", or a registered plugin's" if open_ended else "")
+
+
 def _first(errors: list[Any]) -> Any:
     """The error to report: the first, except that a misspelt key beats the required key it
     was meant to be (`modle:` also makes `model` missing; the typo is the cause)."""
@@ -179,7 +206,8 @@ def _first(errors: list[Any]) -> Any:
     return err
 
 
-def _did_you_mean(word: str, choices: Sequence[str]) -> str:
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """"did you mean X? " for the closest of `choices` (difflib), or "" when none is close."""
     close = difflib.get_close_matches(word, [str(c) for c in choices], n=1)
     return f"did you mean {close[0]}? " if close else ""
 

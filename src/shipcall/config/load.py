@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from shipcall.config.errors import config_error, line_of
-from shipcall.config.schema import Variant, WorkspaceConfig, deep_merge
+from shipcall.config.errors import config_error, did_you_mean, line_of
+from shipcall.config.schema import Variant, WorkspaceConfig, builtin_models, deep_merge
 from shipcall.errors import ConfigError
 
-__all__ = ["line_of", "load_workspace_config", "read_yaml", "resolve_variants", "validate"]
+__all__ = ["check_kinds", "line_of", "load_workspace_config", "read_yaml", "resolve_variants", "validate"]
 
 
 def read_yaml(path: Path) -> tuple[Any, dict[str, int]]:
@@ -130,7 +131,16 @@ def _inherit_lines(lines: dict[str, int], base: dict[str, Any], override: dict[s
             _inherit_lines(lines, value, override[key], f"{src}.{key}", f"{dst}.{key}")
 
 
-def load_workspace_config(path: Path) -> WorkspaceConfig:
+# section ("chunker", "retriever", "generator") -> the kind names registered for it. The app
+# passes the registries' names (config cannot import adapters); it is asked only about a kind
+# the schema does not know, so a workspace of built-in kinds never scans the entry points.
+RegisteredKinds = Callable[[str], Collection[str]]
+SECTIONS = ("chunker", "retriever", "generator")
+
+
+def load_workspace_config(path: Path, *, registered: RegisteredKinds | None = None) -> WorkspaceConfig:
+    """Read and validate shipcall.yaml. With `registered`, a kind that is neither built in nor
+    registered (`kind: hybird`) is an error here, at its line, not when the variant first runs."""
     data, lines = read_yaml(path)
     file = str(path)
     if not isinstance(data, dict):
@@ -140,7 +150,29 @@ def load_workspace_config(path: Path) -> WorkspaceConfig:
         raise ConfigError("missing or empty", file=file, line=line_of(lines, "variants"), field="variants",
                           hint="define at least one variant, e.g. `baseline: {chunker: {kind: heading}}`")
     data = {**data, "variants": resolve_variants(variants, file=file, lines=lines)}
-    return validate(WorkspaceConfig, data, file=file, lines=lines)
+    config: WorkspaceConfig = validate(WorkspaceConfig, data, file=file, lines=lines)
+    if registered is not None:
+        check_kinds(config, registered, file=file, lines=lines)
+    return config
+
+
+def check_kinds(config: WorkspaceConfig, registered: RegisteredKinds, *, file: str | None = None,
+                lines: dict[str, int] | None = None) -> None:
+    """Every variant's chunker, retriever and generator kind is built in or registered."""
+    names: dict[str, Collection[str]] = {}
+    for name, variant in config.variants.items():
+        for section in SECTIONS:
+            kind = getattr(variant, section).kind
+            if kind in builtin_models(section):
+                continue
+            if section not in names:
+                names[section] = registered(section)
+            if kind not in names[section]:
+                field = f"variants.{name}.{section}.kind"
+                known = sorted(names[section])
+                raise ConfigError(f"unknown {section} kind {kind!r}", file=file, line=line_of(lines, field),
+                                  field=field, hint=did_you_mean(kind, known)
+                                  + f"registered {section}s: {', '.join(known) or '(none)'}")
 
 
 def validate(model: type[BaseModel], data: Any, *, file: str, lines: dict[str, int]) -> Any:
