@@ -179,6 +179,17 @@ def test_unclosed_brackets_and_quotes_name_the_line_that_opens_them(
 def test_other_yaml_errors_keep_the_line_of_the_problem(tmp_path: Path) -> None:
     e = error_for(tmp_path, "variants:\n  a:\n    chunker: x\n   b: 1\n")
     assert e.line == 4 and e.message.startswith("malformed YAML")
+    # A bracket that is closed, with a comma missing inside: the line where the parser stopped.
+    e = error_for(tmp_path, "variants:\n  a:\n    chunker: {kind: heading size: 3}\n")
+    assert e.line == 3 and "never closed" not in e.message
+    e = error_for(tmp_path, "variants:\n  a:\n    generator: {kind: anthropic,\n"
+                            "                model: claude\n                max_tokens: 9}\n")
+    assert e.line == 5 and "never closed" not in e.message
+    assert e.hint == "inside the `{` opened on line 3, column 16: separate the entries with commas"
+    # Quotes and brackets inside strings and comments do not close an open bracket.
+    e = error_for(tmp_path, "variants:\n  a:\n    chunker: {kind: heading  # }\n"
+                            "    description: \"}\"\n    retriever: {kind: bm25}\n")
+    assert e.line == 3 and "never closed" in e.message
 
 
 def test_the_contract_uses_the_same_translation(tmp_path: Path) -> None:

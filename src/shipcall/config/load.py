@@ -35,13 +35,13 @@ def read_yaml(path: Path) -> tuple[Any, dict[str, int]]:
     return data, lines
 
 
-# What PyYAML's `context` says when a bracket or quote was opened and never closed; the error's
-# own mark is where the parser gave up (often the next line, or the end of the file), so the
-# line to show is the context's: where the unclosed `{`, `[` or quote is.
-_UNCLOSED = {
-    "while parsing a flow mapping": ("{", "`}`"),
-    "while parsing a flow sequence": ("[", "`]`"),
-    "while scanning a quoted scalar": ("\"", "the same quote"),
+# PyYAML's `context` when it fails inside a flow collection or a quoted string. Its own mark is
+# where it gave up (the next key, or the end of the file), so for a bracket or quote left open
+# the line to show is the context's: where the `{`, `[` or quote was opened.
+_OPENED = {
+    "while parsing a flow mapping": "}",
+    "while parsing a flow sequence": "]",
+    "while scanning a quoted scalar": None,  # a quoted string only fails at the end of the file
 }
 
 
@@ -50,15 +50,20 @@ def _yaml_error(e: yaml.YAMLError, text: str, file: str) -> ConfigError:
     context_mark = getattr(e, "context_mark", None)
     problem = getattr(e, "problem", None) or str(e)
     context = getattr(e, "context", None)
-    if context in _UNCLOSED and context_mark is not None:
-        opener, closer = _UNCLOSED[context]
-        if 0 <= context_mark.index < len(text) and text[context_mark.index] in "{[\"'":
-            opener = text[context_mark.index]
-        line, col = context_mark.line + 1, context_mark.column + 1
-        where = f" on line {problem_mark.line + 1}" if problem_mark is not None else ""
+    if context in _OPENED and context_mark is not None and 0 <= context_mark.index < len(text):
+        opener, closer = text[context_mark.index], _OPENED[context]
+        opened = f"line {context_mark.line + 1}, column {context_mark.column + 1}"
+        if closer is None or not _closes(text, context_mark.index):
+            where = f" on line {problem_mark.line + 1}" if problem_mark is not None else ""
+            return ConfigError(
+                f"malformed YAML: `{opener}` at column {context_mark.column + 1} is never closed "
+                f"({problem}{where})", file=file, line=context_mark.line + 1,
+                hint=f"close it with `{closer or opener}`, or quote the value if `{opener}` is part of it",
+            )
         return ConfigError(
-            f"malformed YAML: `{opener}` at column {col} is never closed ({problem}{where})",
-            file=file, line=line, hint=f"close it with {closer}, or quote the value if `{opener}` is part of it",
+            f"malformed YAML: {problem}", file=file,
+            line=problem_mark.line + 1 if problem_mark is not None else context_mark.line + 1,
+            hint=f"inside the `{opener}` opened on {opened}: separate the entries with commas",
         )
     return ConfigError(
         f"malformed YAML: {problem}",
@@ -66,6 +71,33 @@ def _yaml_error(e: yaml.YAMLError, text: str, file: str) -> ConfigError:
         line=problem_mark.line + 1 if problem_mark is not None else None,
         hint="check indentation and that every `key: value` pair has a colon",
     )
+
+
+def _closes(text: str, start: int) -> bool:
+    """Whether the `{` or `[` at `start` is ever closed: brackets counted outside quoted strings
+    and comments. Hand-written because PyYAML reports only where it gave up, not whether the
+    bracket it was parsing has a partner further on."""
+    depth, i, n, last = 0, start, len(text), "\n"
+    while i < n:
+        c = text[i]
+        if c in "'\"" and last in ":,[{-\n":  # a quote opens a string only where a value starts
+            i += 1
+            while i < n and text[i] != c:
+                i += 2 if c == '"' and text[i] == "\\" else 1
+        elif c == "#" and text[i - 1].isspace():
+            while i < n and text[i] != "\n":
+                i += 1
+            c = "\n"
+        elif c in "{[":
+            depth += 1
+        elif c in "}]":
+            depth -= 1
+            if depth == 0:
+                return True
+        if not c.isspace() or c == "\n":
+            last = c
+        i += 1
+    return False
 
 
 def _walk(node: yaml.Node, prefix: str, lines: dict[str, int]) -> None:
