@@ -108,7 +108,8 @@ def test_the_message_names_the_bad_value_and_the_allowed_ones(tmp_path: Path) ->
     assert e.hint == "allowed values: 'lucene', 'robertson', 'atire', 'bm25l', 'bm25+'"
     e = error_for(tmp_path, section("chunker", "paragraph", ""))
     assert (e.field, e.line, e.message) == (P + "chunker.kind", 6, "unknown chunker kind 'paragraph'")
-    assert e.hint == "registered chunkers: document, fixed, heading, sentence"
+    assert e.hint == ("registered chunkers: document, fixed, heading, sentence "
+                      "(plugins register through the `shipcall.chunkers` entry point group)")
     e = error_for(tmp_path, HEAD + "    retriever:\n      k: 5\n")
     assert (e.field, e.line, e.message) == (P + "retriever.kind", 5, "missing (required)")
     assert e.hint == "allowed values: 'bm25', 'dense', 'hybrid', or a registered plugin's"
@@ -247,17 +248,20 @@ def test_a_sweep_reports_skipped_combinations_at_the_users_path() -> None:
 def test_a_registered_plugin_kind_is_accepted_and_checked_only_when_used(tmp_path: Path) -> None:
     text = section("chunker", "paragraphs", "")
     with pytest.raises(ConfigError, match="unknown chunker kind 'paragraphs'"):
-        load_workspace_config(_write(tmp_path, text), registered=lambda s: CHUNKERS.names())
+        load_workspace_config(_write(tmp_path, text), kinds=lambda s: CHUNKERS.names())
     unregister = CHUNKERS.register("paragraphs", lambda doc, cfg: [])
     try:
-        config = load_workspace_config(_write(tmp_path, text), registered=lambda s: CHUNKERS.names())
+        config = load_workspace_config(_write(tmp_path, text), kinds=lambda s: CHUNKERS.names())
         assert config.variants["base"].chunker.kind == "paragraphs"
     finally:
         unregister()
     asked: list[str] = []
     load_workspace_config(_write(tmp_path, section("chunker", "fixed", "")),
-                          registered=lambda s: asked.append(s) or [])
-    assert asked == []  # built-in kinds never scan the entry points
+                          kinds=lambda s: asked.append(s) or [])
+    assert asked == []  # built-in kinds and the default task never scan the entry points
+    e = error_for(tmp_path, HEAD + "    task: clasify\n")
+    assert (e.field, e.line, e.message) == (P + "task", 5, "unknown task kind 'clasify'")
+    assert (e.hint or "").startswith("registered tasks: ")
 
 
 def _write(tmp_path: Path, text: str) -> Path:

@@ -65,7 +65,7 @@ class Workspace:
 
     @cached_property
     def config(self) -> WorkspaceConfig:
-        return load_workspace_config(self.config_path, registered=_registered_kinds)
+        return load_workspace_config(self.config_path, _registered_kinds)
 
     def variant(self, name: str | None) -> tuple[str, Variant]:
         """The named variant, or the first one in the file when `name` is None."""
@@ -110,7 +110,7 @@ class Workspace:
 
 
 def _registered_kinds(section: str) -> list[str]:
-    """The kinds registered for a variant section (built-ins and plugins), for the config check."""
-    from shipcall.adapters.registry import CHUNKERS, GENERATORS, RETRIEVERS
+    """The kinds registered for a variant section or task (built-ins and plugins), for the config check."""
+    from shipcall.adapters.registry import CHUNKERS, GENERATORS, RETRIEVERS, TASKS
 
-    return {"chunker": CHUNKERS, "retriever": RETRIEVERS, "generator": GENERATORS}[section].names()
+    return {"chunker": CHUNKERS, "retriever": RETRIEVERS, "generator": GENERATORS, "task": TASKS}[section].names()

@@ -163,15 +163,15 @@ def _inherit_lines(lines: dict[str, int], base: dict[str, Any], override: dict[s
             _inherit_lines(lines, value, override[key], f"{src}.{key}", f"{dst}.{key}")
 
 
-# section ("chunker", "retriever", "generator") -> the kind names registered for it. The app
+# section ("chunker", "retriever", "generator", "task") -> the kinds registered for it. The app
 # passes the registries' names (config cannot import adapters); it is asked only about a kind
 # the schema does not know, so a workspace of built-in kinds never scans the entry points.
 RegisteredKinds = Callable[[str], Collection[str]]
-SECTIONS = ("chunker", "retriever", "generator")
+SECTIONS = ("chunker", "retriever", "generator", "task")
 
 
-def load_workspace_config(path: Path, *, registered: RegisteredKinds | None = None) -> WorkspaceConfig:
-    """Read and validate shipcall.yaml. With `registered`, a kind that is neither built in nor
+def load_workspace_config(path: Path, kinds: RegisteredKinds | None = None) -> WorkspaceConfig:
+    """Read and validate shipcall.yaml. With `kinds`, a kind that is neither built in nor
     registered (`kind: hybird`) is an error here, at its line, not when the variant first runs."""
     data, lines = read_yaml(path)
     file = str(path)
@@ -183,28 +183,34 @@ def load_workspace_config(path: Path, *, registered: RegisteredKinds | None = No
                           hint="define at least one variant, e.g. `baseline: {chunker: {kind: heading}}`")
     data = {**data, "variants": resolve_variants(variants, file=file, lines=lines)}
     config: WorkspaceConfig = validate(WorkspaceConfig, data, file=file, lines=lines)
-    if registered is not None:
-        check_kinds(config, registered, file=file, lines=lines)
+    if kinds is not None:
+        check_kinds(config, kinds, file=file, lines=lines)
     return config
 
 
-def check_kinds(config: WorkspaceConfig, registered: RegisteredKinds, *, file: str | None = None,
+def check_kinds(config: WorkspaceConfig, kinds: RegisteredKinds, *, file: str | None = None,
                 lines: dict[str, int] | None = None) -> None:
-    """Every variant's chunker, retriever and generator kind is built in or registered."""
+    """Every variant's chunker, retriever and generator kind and its task are built in (the
+    schema's own kinds; the default task) or registered."""
     names: dict[str, Collection[str]] = {}
     for name, variant in config.variants.items():
         for section in SECTIONS:
-            kind = getattr(variant, section).kind
-            if kind in builtin_models(section):
-                continue
+            if section == "task":
+                kind, field = variant.task, f"variants.{name}.task"
+                if kind == Variant.model_fields["task"].default:
+                    continue
+            else:
+                kind, field = getattr(variant, section).kind, f"variants.{name}.{section}.kind"
+                if kind in builtin_models(section):
+                    continue
             if section not in names:
-                names[section] = registered(section)
+                names[section] = kinds(section)
             if kind not in names[section]:
-                field = f"variants.{name}.{section}.kind"
                 known = sorted(names[section])
                 raise ConfigError(f"unknown {section} kind {kind!r}", file=file, line=line_of(lines, field),
                                   field=field, hint=did_you_mean(kind, known)
-                                  + f"registered {section}s: {', '.join(known) or '(none)'}")
+                                  + f"registered {section}s: {', '.join(known) or '(none)'} (plugins register "
+                                  f"through the `shipcall.{section}s` entry point group)")
 
 
 def validate(model: type[BaseModel], data: Any, *, file: str, lines: dict[str, int]) -> Any:
