@@ -179,16 +179,16 @@ def ensure_index(ws: Workspace, variant: Variant, corpus_version: str, *, show_p
     kind, cfg = retriever_kind(variant.retriever)
     if kind.composite:
         parts = [ensure_index(ws, p, corpus_version, show_progress=show_progress) for p in index_parts(variant)]
-        return kind.combine(cfg, parts)  # type: ignore[no-any-return]
+        return kind.combine(cfg, parts)
     path = ws.index_dir / index_key(variant, corpus_version)
     if kind.is_complete(path):
-        return kind.load_index(path, cfg)  # type: ignore[no-any-return]
+        return kind.load_index(path, cfg)
     chunks = chunk_corpus(ws, variant)
     if not chunks:
         raise CorpusError("the corpus has no text to index", hint="ingest a folder with documents in it")
     ctx = BuildContext(cache_dir=ws.state_dir / "embeddings", show_progress=show_progress,
                        extra={"doc_hashes.json": ws.store.document_hashes()})
-    return kind.build_index(chunks, cfg, path, ctx)  # type: ignore[no-any-return]
+    return kind.build_index(chunks, cfg, path, ctx)
 
 
 def chunk_corpus(ws: Workspace, variant: Variant) -> list[Chunk]:

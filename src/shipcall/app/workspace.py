@@ -88,7 +88,7 @@ class Workspace:
         if path:
             if not Path(path).is_file():
                 raise NotFoundError("contract file not found", file=str(path))
-            return load_contract(path)
+            return load_contract(Path(path))
         if self.contract_path.is_file():
             return load_contract(self.contract_path)
         return default_contract()

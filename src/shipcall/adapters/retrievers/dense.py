@@ -309,7 +309,9 @@ class DenseIndex:
         embed_seconds = time.perf_counter() - t0
         cache.compact()
         dim = embedding_dim(model)
-        vectors = np.stack([cache.get(k) for k in keys]).astype(np.float32) if keys else np.zeros((0, dim), np.float32)
+        got = [cache.get(k) for k in keys]
+        assert all(v is not None for v in got)  # every key was embedded into the cache just above
+        vectors = np.stack(got).astype(np.float32) if keys else np.zeros((0, dim), np.float32)  # type: ignore[arg-type]
         search = VectorSearch.build(vectors, ann_threshold=cfg.ann_threshold, connectivity=cfg.ann_connectivity,
                                     expansion=cfg.ann_expansion)
         ann = search.ann_recall()
@@ -343,7 +345,7 @@ class DenseIndex:
         require_extra()
         meta = json.loads((path / "shipcall.json").read_text(encoding="utf-8"))
         vectors = np.load(path / "vectors.npy")
-        ann = None
+        ann: Any = None
         if (path / "ann.usearch").is_file():
             from usearch.index import Index
 
