@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "decide": ("decide", "Record a human decision (an override) with its reason."),
     "decisions": ("decisions", "List the recorded ship/wait decisions."),
     "contract": ("contract", "Validate the evaluation contract."),
+    "explain": ("explain", "Explain a decision to executives, domain experts or legal, from its evidence."),
     "casestudy": ("casestudy", "Write a case study from the decision history."),
     "serve": ("serve", "Serve the feature over HTTP (canary, production log, redaction, token)."),
     "logs": ("logs", "Read the production log of `shipcall serve` (redacted)."),
