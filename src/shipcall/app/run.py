@@ -100,7 +100,7 @@ def run(ws: Workspace, dataset: Dataset, variant_name: str | None, *, limit: int
         current = store.create_run(Run(
             id="", variant=feature.name, variant_hash=variant_hash, dataset=dataset.name,
             dataset_version=dataset.version, corpus_version=feature.corpus_version, code_version=__version__,
-            started_at=now(), config=config, n_items=len(items)))
+            started_at=now(), config=config, n_items=len(items), task=dataset.task))
         resumed = False
     done = store.finished_item_ids(current.id)
     todo = [(i, it) for i, it in enumerate(items) if it.id not in done]
