@@ -8,8 +8,8 @@ from dataclasses import fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, delete, event, func, insert, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy import URL, Engine, create_engine, delete, event, func, insert, make_url, select, text, update
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 
 from shipcall.adapters.clock import now
 from shipcall.adapters.store import migrations, schema
@@ -50,6 +50,40 @@ class Store:
             except OperationalError as e:
                 raise StoreError(f"cannot open store {url!r}: {e.orig}") from None
         return cls(engine)
+
+    # -- the store itself ---------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        """The SQLAlchemy URL, password hidden."""
+        return display_url(self.engine.url)
+
+    @property
+    def kind(self) -> str:
+        """The database: sqlite, postgresql, ..."""
+        return self.engine.dialect.name
+
+    def size_bytes(self) -> int | None:
+        """SQLite: the database file plus its write-ahead log; Postgres: the database's size."""
+        path = sqlite_file(self.engine.url)
+        if path is not None:
+            return sum(p.stat().st_size for p in (path, path.with_name(path.name + "-wal")) if p.exists())
+        if self.kind == "postgresql":
+            with self.engine.connect() as c:
+                return int(c.execute(text("SELECT pg_database_size(current_database())")).scalar() or 0)
+        return None  # in-memory SQLite, other databases
+
+    def migrations_applied(self) -> dict[int, str]:
+        return migrations.applied(self.engine)
+
+    def migrations_pending(self) -> list[str]:
+        return [m.name for m in migrations.pending(self.engine)]
+
+    def migrate(self) -> list[str]:
+        """Apply the pending migrations; return their names."""
+        return migrations.migrate(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
 
     # -- meta -------------------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
@@ -258,6 +292,26 @@ class Store:
             rows = c.execute(select(t).order_by(t.c.id)).all()
         return [dict(r._mapping) | {"reasons": json.loads(r.reasons),
                                     "evidence": EVIDENCE.loads(r.evidence, where=f"decision {r.id}")} for r in rows]
+
+
+def display_url(url: str | URL) -> str:
+    """A store URL to show: SQLAlchemy's form, password hidden."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return str(url)
+
+
+def sqlite_file(url: str | URL) -> Path | None:
+    """The database file of a SQLite URL; None for other databases and in-memory SQLite."""
+    try:
+        u = make_url(url)
+    except ArgumentError:
+        return None
+    if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:" \
+            or u.query.get("mode") == "memory":
+        return None
+    return Path(u.database.removeprefix("file:"))
 
 
 def _document(row: Any) -> Document:
