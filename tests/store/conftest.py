@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine, event
 
 from tests.conftest import FIXTURES
 
@@ -79,3 +80,28 @@ class Cli:
 
     def json(self, *args: str, code: int | tuple[int, ...] = 0) -> Any:
         return json.loads(self(*args, "--json", code=code))
+
+
+SQLITE_OLD_LIMIT = 999  # bound parameters per statement in SQLite builds before 3.32
+
+
+def limit_parameters(engine: Engine, n: int = SQLITE_OLD_LIMIT) -> None:
+    """Make every new connection refuse statements with more than `n` bound parameters, as old
+    SQLite builds do, so a query that is not chunked fails here rather than in the field."""
+
+    @event.listens_for(engine, "connect")
+    def _limit(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, n)
+
+    engine.dispose()  # connections made from now on carry the limit
+
+
+@pytest.fixture
+def store(tmp_path: Path):  # noqa: ANN201 - yields a Store
+    """A new store whose connections allow at most 999 bound parameters per statement."""
+    from shipcall.adapters.store.store import Store
+
+    s = Store.open(sqlite_url(tmp_path / "store.db"))
+    limit_parameters(s.engine)
+    yield s
+    s.close()
