@@ -10,8 +10,9 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, Table, create_engine, inspect
+from sqlalchemy import Column, Integer, MetaData, Table, UniqueConstraint, create_engine, inspect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.engine import Inspector
 
 from shipcall.adapters.store import schema
 from shipcall.adapters.store.migrations import MIGRATIONS, Migration, Migrations, applied, migrate, pending
@@ -82,29 +83,29 @@ def test_the_fixture_stores_hold_what_their_readme_says() -> None:
                           "production_feedback": 4, "review_queue": 4, "reviews": 2, "review_promotions": 2}
 
 
-def describe(table: Table | None = None, *, reflected: tuple[object, str] | None = None) -> dict[str, object]:
-    """A table's columns (name, type, nullable, server default), primary key, unique constraints
-    and indexes, the same way for a schema.py Table and for a table reflected from a store."""
+def describe_table(table: Table) -> dict[str, object]:
+    """A schema.py table's columns (name, type, nullable, server default), primary key, unique
+    constraints and indexes, in the form `describe_reflected` gives for a store's table."""
     dialect = sqlite_dialect.dialect()
-    if table is not None:
-        return {
-            "columns": [(c.name, c.type.compile(dialect=dialect), c.nullable,
-                         None if c.server_default is None else repr(str(c.server_default.arg)))  # type: ignore[attr-defined]
-                        for c in table.columns],
-            "pk": [c.name for c in table.primary_key.columns],
-            "unique": sorted((u.name, tuple(c.name for c in u.columns)) for u in table.constraints
-                             if type(u).__name__ == "UniqueConstraint"),
-            "indexes": sorted((i.name, tuple(c.name for c in i.columns), bool(i.unique)) for i in table.indexes),
-        }
-    assert reflected is not None
-    insp, name = reflected
+    return {
+        "columns": [(c.name, c.type.compile(dialect=dialect), c.nullable,
+                     None if c.server_default is None else repr(str(getattr(c.server_default, "arg", ""))))
+                    for c in table.columns],
+        "pk": [c.name for c in table.primary_key.columns],
+        "unique": sorted((u.name, tuple(c.name for c in u.columns)) for u in table.constraints
+                         if isinstance(u, UniqueConstraint)),
+        "indexes": sorted((i.name, tuple(c.name for c in i.columns), bool(i.unique)) for i in table.indexes),
+    }
+
+
+def describe_reflected(insp: Inspector, name: str) -> dict[str, object]:
+    dialect = sqlite_dialect.dialect()
     return {
         "columns": [(c["name"], c["type"].compile(dialect=dialect), c["nullable"], c["default"])
-                    for c in insp.get_columns(name)],  # type: ignore[attr-defined]
-        "pk": insp.get_pk_constraint(name)["constrained_columns"],  # type: ignore[attr-defined]
-        "unique": sorted((u["name"], tuple(u["column_names"])) for u in insp.get_unique_constraints(name)),  # type: ignore[attr-defined]
-        "indexes": sorted((i["name"], tuple(i["column_names"]), bool(i["unique"]))
-                          for i in insp.get_indexes(name)),  # type: ignore[attr-defined]
+                    for c in insp.get_columns(name)],
+        "pk": insp.get_pk_constraint(name)["constrained_columns"],
+        "unique": sorted((u["name"], tuple(u["column_names"])) for u in insp.get_unique_constraints(name)),
+        "indexes": sorted((i["name"], tuple(i["column_names"]), bool(i["unique"])) for i in insp.get_indexes(name)),
     }
 
 
@@ -116,7 +117,7 @@ def test_schema_py_equals_what_the_migrations_build(tmp_path: Path, origin: str)
     insp = inspect(engine)
     assert sorted(insp.get_table_names()) == sorted(schema.metadata.tables)
     for name, table in schema.metadata.tables.items():
-        assert describe(reflected=(insp, name)) == describe(table), name
+        assert describe_reflected(insp, name) == describe_table(table), name
     engine.dispose()
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Column, Connection, MetaData, Table, inspect
 from sqlalchemy.schema import CreateColumn
 
 
-def add_column(conn: Connection, table: str, column: Column) -> None:  # type: ignore[type-arg]
+def add_column(conn: Connection, table: str, column: Column[Any]) -> None:
     """`ALTER TABLE t ADD COLUMN c`, the one form SQLite and Postgres share, with the column's
     type, nullability and server default compiled for the connection's dialect (a NOT NULL
     column needs a server default: existing rows get it). A column that exists already is left
