@@ -19,7 +19,7 @@ new dependency, or its import on every command that opens the store.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from types import ModuleType
 
@@ -150,6 +150,7 @@ def _transaction(conn: Connection, *, lock: bool = True) -> Iterator[None]:
             conn.exec_driver_sql(f"LOCK TABLE {LEDGER.name} IN SHARE ROW EXCLUSIVE MODE")
         yield
     except BaseException:
-        conn.exec_driver_sql("ROLLBACK")
+        with suppress(Exception):  # SQLite may have rolled back already (disk full): report the first error
+            conn.exec_driver_sql("ROLLBACK")
         raise
     conn.exec_driver_sql("COMMIT")
