@@ -67,8 +67,8 @@ class Item:
 
 @dataclass(frozen=True)
 class Dataset:
-    """A named, versioned list of items. `hash` identifies the content; versions are immutable.
-    `task` is the task type its items are for (rag | classify | summarize)."""
+    """A named, versioned list of items of one task type (rag, classify, summarize). `hash`
+    identifies the content; versions are immutable."""
 
     name: str
     items: tuple[Item, ...]
