@@ -284,7 +284,10 @@ class Store:
                 contract_hash=d.get("contract_hash"), author=d["author"], note=d.get("note", ""),
                 override=bool(d.get("override")), reasons=json.dumps(d.get("reasons", [])),
                 evidence=EVIDENCE.dumps(d.get("evidence", {})), created_at=d["created_at"]))
-            return int(res.inserted_primary_key[0])
+            key = res.inserted_primary_key
+        if key is None:
+            raise StoreError("the store returned no id for the new decision")
+        return int(key[0])
 
     def decisions(self) -> list[dict[str, Any]]:
         t = schema.decisions
