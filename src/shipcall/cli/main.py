@@ -40,6 +40,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "review": ("review", "Review queue: sample logged queries, review them, promote them into a dataset."),
     "drift": ("drift", "How far the production query mix has moved from a dataset."),
     "monitor": ("monitor", "Canary: always-valid comparison of baseline and candidate, per cohort."),
+    "store": ("store", "The workspace's store: info (URL, kind, migration, size) and pending migrations."),
 }
 
 
