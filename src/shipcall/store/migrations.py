@@ -38,11 +38,39 @@ def m004_reviews(conn: Connection) -> None:
         table.create(conn, checkfirst=True)
 
 
+def m005_drafts(conn: Connection) -> None:
+    """Drafted items waiting for review (`shipcall dataset draft`). The DDL of this migration's
+    moment, stated here rather than taken from the live schema, so later schema edits never
+    change what it creates."""
+    from sqlalchemy import Column, Index, Integer, MetaData, String, Table, Text
+
+    t = Table(
+        "drafts", MetaData(),
+        Column("id", String(64), primary_key=True),
+        Column("position", Integer, nullable=False),
+        Column("batch", String(40), nullable=False),
+        Column("dataset", String(200), nullable=False),
+        Column("kind", String(20), nullable=False),
+        Column("generator", String(200), nullable=False),
+        Column("data", Text, nullable=False),
+        Column("created_at", String(40), nullable=False),
+        Column("verdict", String(10)),
+        Column("reviewer", String(200)),
+        Column("reviewed_at", String(40)),
+        Column("edits", Text, nullable=False, default="{}"),
+        Column("note", Text, nullable=False, default=""),
+        Column("promoted_version", Integer),
+    )
+    Index("ix_drafts_dataset", t.c.dataset)
+    t.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "m001_initial", m001_initial),
     (2, "m002_response_cache", m002_response_cache),
     (3, "m003_production_log", m003_production_log),
     (4, "m004_reviews", m004_reviews),
+    (5, "m005_drafts", m005_drafts),
 ]
 
 
