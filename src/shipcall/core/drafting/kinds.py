@@ -1,9 +1,11 @@
 """From a factoid question to the other kinds of draft, by rule. Pure and seeded.
 
 - `paraphrase`: the question's own words swapped for synonyms from lexicon.SYNONYMS (verbs in
-  every form, a few nouns and adjectives; never a capitalised name, never a word of the
-  answer). Kept only when at least one word changed. The swap table is listed in
-  docs/drafting.md; it is small, so paraphrases stay close to the document's wording.
+  every form, some nouns and adjectives; never a capitalised name, never a word of the
+  answer), and its opening reworded by lexicon.REWORDINGS ("In what year did" → "What year
+  did", "How many" → "What number of"). Kept only when at least one word changed. The tables
+  are listed in docs/drafting.md; they are small, so paraphrases stay close to the document's
+  wording.
 - `multi_hop`: two factoid questions from different documents that name the same entity,
   joined: "Q1, and q2?". Gold: both answers; evidence: both documents. It asks for two facts
   (a conjunction), not for a fact found through another (a bridge): rules cannot write the
@@ -19,7 +21,7 @@ import random
 import re
 from collections.abc import Callable, Sequence
 
-from shipcall.core.drafting.lexicon import SYNONYMS
+from shipcall.core.drafting.lexicon import REWORDINGS, SYNONYMS
 
 # Names a corpus rarely mentions, to make questions the corpus cannot answer. Each is used
 # only after checking that the corpus does not contain it.
@@ -49,6 +51,13 @@ def paraphrase(question: str, protected: Sequence[str] = ()) -> tuple[str, list[
         return syn
 
     out = _WORD.sub(swap, question)
+    for pattern, replacement in REWORDINGS:
+        m = re.match(pattern, out)
+        if m:
+            head = m.expand(replacement)
+            swaps.append((m.group(0).strip(), head.strip()))
+            out = head + out[m.end():]
+            break
     return out, swaps
 
 

@@ -85,52 +85,68 @@ reach receive record refuse reimburse release remain replace report represent re
 review rise run say see sell send serve set share show sign sing spend start state stay submit support take
 teach tell tour train travel turn use vary visit want win work write""".split())
 
-# Paraphrase rules: a word of the question (in any of the listed forms) → a synonym. Only
-# words whose swap keeps the meaning in most contexts; listed as base|3sg|past|participle.
+# Paraphrase rules: a word of the question → a synonym that keeps the meaning in most contexts.
+# Verbs are listed by base form (every form is swapped: release/releases/released → issue/…);
+# nouns and adjectives as written.
+_VERB_SYNONYMS = """release>issue begin>start start>begin receive>get get>receive buy>purchase purchase>buy
+create>make build>construct finish>complete end>finish win>earn earn>win compose>write
+die>pass_away help>assist need>require require>need allow>permit permit>allow approve>sign_off submit>send
+use>employ found>establish establish>set_up marry>wed perform>play appear>feature announce>reveal
+attend>go_to describe>portray develop>create include>contain introduce>bring_in invite>ask launch>start
+meet>encounter name>call praise>commend reach>attain suggest>propose teach>instruct visit>go_to
+provide>offer offer>provide book>reserve reimburse>pay_back request>ask_for cover>pay_for expire>lapse
+cancel>call_off keep>retain retain>keep delete>remove remove>delete contact>reach assign>allocate grant>give
+store>keep choose>pick select>choose decide>determine show>display hold>host""".split()
+_WORD_SYNONYMS = """large>big big>large small>little famous>well-known popular>well-liked album>record song>track
+film>movie movie>film award>prize prize>award band>group group>band career>working_life country>nation
+nation>country emperor>ruler king>monarch employee>staff_member employees>staff manager>supervisor
+managers>supervisors allowance>entitlement salary>pay vacation>holiday holiday>vacation trip>journey
+journey>trip laptop>notebook office>workplace company>firm approval>sign-off expenses>costs cost>price
+main>primary primary>main annual>yearly yearly>annual total>overall largest>biggest biggest>largest
+first>earliest death>passing wife>spouse husband>spouse children>kids money>funds""".split()
+
+
+def third_person(base: str) -> str:
+    """`manage` → `manages`, `carry` → `carries`, `watch` → `watches`."""
+    if base.endswith(("s", "sh", "ch", "x", "z", "o")):
+        return base + "es"
+    if base.endswith("y") and len(base) > 1 and base[-2] not in "aeiou":
+        return base[:-1] + "ies"
+    return base + "s"
+
+
+def _forms(base: str) -> tuple[str, str, str, str]:
+    """base, third person, past, past participle of a verb (or a phrasal verb `pass away`)."""
+    head, _, tail = base.partition(" ")
+    tail = " " + tail if tail else ""
+    if head in IRREGULAR:
+        past, pp = IRREGULAR[head]
+    elif head.endswith("e"):
+        past = pp = head + "d"
+    elif head.endswith("y") and head[-2:-1] not in "aeiou":
+        past = pp = head[:-1] + "ied"
+    elif head in ("permit", "submit", "plan", "stop", "admit", "commit", "ship", "wed"):
+        past = pp = head + head[-1] + "ed" if head != "wed" else "wed"
+    else:
+        past = pp = head + "ed"
+    return head + tail, third_person(head) + tail, past + tail, pp + tail
+
+
 SYNONYMS: dict[str, str] = {}
-for _row in """release releases released released > issue issues issued issued
-begin begins began begun > start starts started started
-start starts started started > begin begins began begun
-receive receives received received > get gets got got
-get gets got got > receive receives received received
-buy buys bought bought > purchase purchases purchased purchased
-purchase purchases purchased purchased > buy buys bought bought
-create creates created created > make makes made made
-build builds built built > construct constructs constructed constructed
-finish finishes finished finished > complete completes completed completed
-end ends ended ended > finish finishes finished finished
-win wins won won > earn earns earned earned
-earn earns earned earned > win wins won won
-write writes wrote written > compose composes composed composed
-die dies died died > pass_away passes_away passed_away passed_away
-help helps helped helped > assist assists assisted assisted
-need needs needed needed > require requires required required
-require requires required required > need needs needed needed
-allow allows allowed allowed > permit permits permitted permitted
-permit permits permitted permitted > allow allows allowed allowed
-approve approves approved approved > sign_off signs_off signed_off signed_off
-submit submits submitted submitted > send sends sent sent
-leave leaves left left > quit quits quit quit
-show shows showed shown > display displays displayed displayed
-use uses used used > employ employs employed employed
-found founds founded founded > establish establishes established established
-establish establishes established established > set_up sets_up set_up set_up
-marry marries married married > wed weds wed wed
-perform performs performed performed > play plays played played
-appear appears appeared appeared > feature features featured featured""".split("\n"):
-    _a, _b = _row.split(" > ")
-    for _f, _t in zip(_a.split(), _b.split(), strict=True):
-        SYNONYMS.setdefault(_f, _t.replace("_", " "))
-for _row in """large big|big large|small little|famous well-known|popular well-liked|album record|song track|
-film movie|movie film|city town|employees staff|employee staff member|company firm|job role|
-manager supervisor|request application|rules policy|allowance entitlement|salary pay|cost price|
-begin start|beginning start|start beginning|death passing|wife spouse|husband spouse|child kid|
-children kids|money funds|largest biggest|biggest largest|first earliest|last final|final last|
-award prize|prize award|group band|band group|career work life|debut first release|tour concert tour|
-country nation|nation country|ruler leader|leader head|king monarch|emperor monarch|government administration|
-trip journey|journey trip|laptop notebook computer|phone mobile phone|days calendar days""".split("|"):
-    _w = _row.strip().split(" ", 1)
-    SYNONYMS.setdefault(_w[0], _w[1])
+for _pair in _VERB_SYNONYMS:
+    _a, _b = _pair.split(">")
+    for _f, _t in zip(_forms(_a), _forms(_b.replace("_", " ")), strict=True):
+        SYNONYMS.setdefault(_f, _t)
+for _pair in _WORD_SYNONYMS:
+    _a, _b = _pair.split(">")
+    SYNONYMS.setdefault(_a, _b.replace("_", " "))
+# Whole-question rewordings that keep the question's meaning: (pattern, replacement), first match.
+REWORDINGS = (
+    (r"^In what year (did|was|were|is|are|does|do|has|had|have) ", r"What year \1 "),
+    (r"^Where (did|was|were|is|are|does|do|has|had|have) ", r"In what place \1 "),
+    (r"^How many ", "What number of "),
+    (r"^How much ", "What amount "),
+)
 
 
 def base_of(word: str) -> str | None:
@@ -190,15 +206,6 @@ def _regular_base(w: str) -> str:
     if c1 in "bdp" and c2 in "aiou" and c3 and c3 not in v and len(stem) <= 6:
         return e  # described? (scribe), decided, escaped
     return stem
-
-
-def third_person(base: str) -> str:
-    """`manage` → `manages`, `carry` → `carries`, `watch` → `watches`."""
-    if base.endswith(("s", "sh", "ch", "x", "z", "o")):
-        return base + "es"
-    if base.endswith("y") and len(base) > 1 and base[-2] not in "aeiou":
-        return base[:-1] + "ies"
-    return base + "s"
 
 
 def past_of_participle(word: str) -> str:

@@ -92,10 +92,16 @@ def document_candidates(doc: Document) -> list[DocCandidate]:
             continue
         for c in from_sentence(text, entity=entity):
             out.append(DocCandidate(doc.id, heading_at(a), c, (a, b), (a + c.start, a + c.end)))
+    def is_name(word: str) -> bool:  # written capitalised after a lower-case word somewhere in the document
+        return bool(word[:1].isupper() and re.search(r"[a-z,] " + re.escape(word) + r"\b", doc.text))
+
     for header, row, a, b in _tables(doc.text, 0):
         heading = heading_at(a)
         line = doc.text[a:b]
-        for q, ans, _col in from_table(header, row, heading[-1] if heading else ""):
+        context = heading[-1] if heading else ""
+        if context.endswith("?") or context.split(" ")[0].lower() in ("what", "who", "how", "when", "where", "why"):
+            context = heading[0]  # a heading that is itself a question: name the document's title instead
+        for q, ans, _col in from_table(header, row, context, is_name=is_name):
             pos = line.find(ans)
             span = (a + pos, a + pos + len(ans)) if pos >= 0 else (a, b)
             cand = Candidate(q, (ans,), "table_row", 0.85, 0, 0, row[0].strip("*_ "), ())

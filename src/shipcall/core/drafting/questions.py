@@ -27,11 +27,13 @@ more reliable rules. Pure: no I/O.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from shipcall.core.drafting.lexicon import (
     ADVERBS,
     AUX,
+    BASE_VERBS,
     BE,
     DETERMINERS,
     MONTHS,
@@ -114,7 +116,7 @@ def clean(sentence: str) -> tuple[str, list[str]]:
         inner.append(m.group(0)[1:-1])
         return " " * len(m.group(0))
 
-    s = sentence
+    s = re.sub(r"\*\*|__|`", lambda m: " " * len(m.group(0)), sentence)  # Markdown emphasis and code marks
     for _ in range(2):  # nested parentheses, innermost first
         s = re.sub(r"\([^()]*\)|\[[^\[\]]*\]", blank, s)
     s = re.sub(r"[.!?]+[\"'”’]?\s*$", lambda m: " " * len(m.group(0)), s)
@@ -136,6 +138,14 @@ def _verbish(t: _Tok, prev: _Tok | None) -> bool:
     if prev is not None and (prev.low in DETERMINERS or prev.low.endswith(("'s", "’s"))):
         return False
     return t.low in AUX or base_of(t.low) is not None
+
+
+def _finite(t: _Tok) -> bool:
+    """An auxiliary, or a verb in the past or third person (`takes`, `released`, `won`)."""
+    if t.cap or not t.text.isalpha():
+        return False
+    b = base_of(t.low)
+    return t.low in AUX or (b is not None and b != t.low)
 
 
 @dataclass
@@ -166,6 +176,8 @@ def parse(toks: list[_Tok], *, embedded: bool = False) -> _Clause | None:
     if not body or (body[0].low in SKIP_START and body[0].low not in ("this", "these")) or not (
             body[0].cap or ((front or embedded) and body[0].low in DETERMINERS)):
         return None
+    if body[0].low in BASE_VERBS and not any(_finite(t) for t in body[2:7]):
+        return None  # an instruction ("Cancel unused bookings in Navan …"): no subject to ask about
     if body[0].low in ("it", "they", "there") or (body[0].low in ("this", "these") and (
             len(body) < 2 or _verbish(body[1], None))) or body[0].low.endswith("ing") or (
             body[0].low.endswith("ed") and base_of(body[0].low) is not None):
@@ -184,9 +196,13 @@ def parse(toks: list[_Tok], *, embedded: bool = False) -> _Clause | None:
             continue
         if t.text in (",", ";", ":", "(", '"'):
             return None
-        if t.low in ADVERBS and i + 1 < len(body) and _verbish(body[i + 1], t) and body[i + 1].low not in AUX:
+        if t.low in ADVERBS and i + 1 < len(body) and _verbish(body[i + 1], t):
             vi = i
             break
+        if _verbish(t, body[i - 1]) and t.low not in AUX and base_of(t.low) == t.low and i + 1 < len(body) \
+                and _verbish(body[i + 1], t):
+            i += 1  # "a standard review takes": a noun that looks like a verb, before the verb
+            continue
         if _verbish(t, body[i - 1]):
             # a reduced relative clause ("employees based in Lisbon receive …"): keep looking
             if (t.low not in AUX and t.low.endswith("ed") and i + 1 < len(body) and body[i + 1].low in PREPOSITIONS
@@ -268,7 +284,8 @@ def _subject_text(clause: _Clause, text: str, entity: str | None) -> str | None:
     (or None when they cannot be), a sentence-initial determiner lower-cased."""
     subj = clause.subject
     first = subj[0]
-    if first.low in ("he", "she"):
+    if first.low in ("you", "we") and len(subj) == 1:
+        return first.low  # policy documents address their reader: "How many days do you get?"
         return entity if entity and len(subj) == 1 else None
     if first.low in POSSESSIVES:
         if not entity or first.low == "its" or first.low == "their":
@@ -294,7 +311,8 @@ def _do_form(clause: _Clause) -> tuple[str, str] | None:
     if m.low == "has":
         return "does", adv + base
     if m.low == base:  # "employees receive" (plural, present) or "she set" (a past that looks like a base)
-        plural = clause.subject[-1].low.endswith("s") and not clause.subject[-1].low.endswith(("'s", "ss"))
+        plural = (clause.subject[-1].low.endswith("s") and not clause.subject[-1].low.endswith(("'s", "ss"))) or (
+            clause.subject[-1].low in ("you", "we", "i"))
         return ("do" if plural else "did"), adv + base
     if m.low.endswith("s") and not m.low.endswith("ed"):
         return "does", adv + base
@@ -307,8 +325,8 @@ def names_in(toks: list[_Tok], text: str) -> tuple[str, ...]:
     out: list[str] = []
     run: list[_Tok] = []
     for i, t in enumerate([*toks, _Tok(".", 0, 0)]):
-        if t.cap and t.text.isalpha() is not False and t.text[0].isalpha() and not (i == 0 and t.low in SKIP_START
-                                                                                    | DETERMINERS):
+        if t.cap and t.text[0].isalpha() and t.low not in _PRONOUNS and not (i == 0 and t.low in SKIP_START
+                                                                                | DETERMINERS | POSSESSIVES):
             run.append(t)
             continue
         if run and t.low in ("of", "de", "von", "the") and i + 1 < len(toks) and toks[i + 1].cap:
@@ -446,6 +464,10 @@ def _rest_rules(clause: _Clause, text: str, subject: str, aux: str, verbs: str, 
             elif t.low in ("in", "at") and nxt.cap and nxt.low not in MONTHS and nxt.text.isalpha() and nxt.low not in (
                     "the", "a"):
                 end = _cap_np(rest, i + 1)
+                if end < len(rest) and (rest[end].low in ("and", "or") or (rest[end].text.isalpha() and not rest[end].cap
+                                                                          and rest[end].low not in PREPOSITIONS
+                                                                          and rest[end].low not in ADVERBS)):
+                    continue  # "in North America and Europe", "in Polish literature": not one place
                 ans = _span(rest[i + 1:end], text)
                 if ans.endswith(("'s", "’s")):
                     continue  # "in Official Nintendo Magazine's list": not a place
@@ -460,6 +482,9 @@ def _rest_rules(clause: _Clause, text: str, subject: str, aux: str, verbs: str, 
             money = t.text[:1] in "$€£" or (i > 0 and rest[i - 1].low in _CURRENCY)
             start_i = i - 1 if (i > 0 and rest[i - 1].low in _CURRENCY) else i
             if money:
+                if start_i > 0 and rest[start_i - 1].low in ("of", "per", "than", "to", "least", "most", "over",
+                                                               "under", "about", "above", "below", "beyond"):
+                    continue
                 ans = _span(rest[start_i:j], text)
                 tail = _cut_at_boundary(rest, j)
                 q = _phrase(["how much", aux, subject, verbs, _span(rest[:start_i], text), _span(tail[j:], text)])
@@ -470,12 +495,22 @@ def _rest_rules(clause: _Clause, text: str, subject: str, aux: str, verbs: str, 
             k = _noun_phrase_after(rest, j)
             if i > 6:
                 continue  # far from the verb: the question would carry a long clause
+            prev = rest[i - 1].low if i > 0 else ""
+            if prev in ("of", "than", "to", "least", "most", "per", "about", "around", "over", "under", "nearly",
+                        "almost", "approximately", "only", "just", "above", "below", "beyond", "exceeding"):
+                continue  # "flights of 3 hours or more", "at least 5": not the clause's own amount
             if k > j and rest[k - 1].low.endswith("s") and not rest[k - 1].low.endswith(("'s", "ss", "ous")):
                 noun = _span(rest[j:k], text)
                 ans = _span(rest[i:k], text)
                 tail = _cut_at_boundary(rest, k)
-                before = _span(rest[:i], text)
-                q = _phrase([f"how many {noun}", aux, subject, verbs, before, _span(tail[k:], text)])
+                after = tail[k:]
+                if after and after[0].low == "of":
+                    after = []  # "within 5 working days of receiving a report": the of-phrase belongs to the amount
+                if prev in PREPOSITIONS:  # "within 5 days" → Within how many days …
+                    q = _phrase([f"{prev} how many {noun}", aux, subject, verbs, _span(rest[:i - 1], text),
+                                 _span(after, text)])
+                else:
+                    q = _phrase([f"how many {noun}", aux, subject, verbs, _span(rest[:i], text), _span(after, text)])
                 number = _span(rest[i:j], text)
                 emit(q, ans, "how_many", rest[i].start, rest[k - 1].end, (number,) if number != ans else ())
 
@@ -536,8 +571,8 @@ def _agent_rule(clause: _Clause, text: str, subject: str, add: object) -> None:
             return
         j = i + 1
         while j < len(rest) and j < i + 6 and not rest[j].cap:
-            if rest[j].text in (";", ":"):
-                return
+            if rest[j].text in (";", ":") or rest[j].low in PREPOSITIONS:
+                return  # "by managers during the February cycle": the agent is not a name
             j += 1
         if j >= len(rest) or not rest[j].cap or not rest[j].text.isalpha():
             return
@@ -623,7 +658,7 @@ def _subject_rule(clause: _Clause, text: str, add: object, ans_is_person: bool =
     if not subj or not all(t.cap or t.low in ("of", "the", "de", "&", "and") for t in subj) or (
             subj[0].low in DETERMINERS) or subj[-1].low == "and":
         return
-    if subj[0].low in ("he", "she", "his", "her"):
+    if subj[0].low in ("he", "she", "his", "her", "you", "we", "i"):
         return
     rest = _cut_at_boundary(clause.rest, 0)
     if len(rest) < 3:
@@ -647,23 +682,64 @@ def _subject_rule(clause: _Clause, text: str, add: object, ans_is_person: bool =
     emit(_phrase(["who" if person else "what", verb, _span(rest, text)]), ans, "subject", subj[0].start, subj[-1].end)
 
 
-def from_table(header: list[str], row: list[str], heading: str) -> list[tuple[str, str, int]]:
-    """(question, answer, column) per value cell of a Markdown table row under its header:
-    `In <heading>, what is the <row key> for <column>?`; one question when every value cell
+_ATTRIBUTE_HEADERS = frozenset("""rule rules item items setting settings detail details field fields what policy
+attribute property aspect topic""".split())
+
+
+def from_table(header: list[str], row: list[str], heading: str, *,
+               is_name: Callable[[str], bool] = lambda _: False) -> list[tuple[str, str, int]]:
+    """(question, answer, column) per value cell of a Markdown table row under its header.
+
+    When the value columns are names (`Lisbon | Toronto`: `is_name` says the document writes
+    them capitalised mid-sentence) or the first column names attributes (`Rule`, `Item`, an
+    empty header), the row is an attribute: `In <heading>, what is the <row> for <column>?`.
+    Otherwise the row is an entity and the columns its attributes: `… what is the <column> for
+    <row>?`, or `… what is listed under “<column>” for <row>?` when the column header is not a
+    singular noun phrase (`When`, `Seats`, `Installed with`). One question when every value cell
     is the same."""
     if len(row) < 2 or len(header) != len(row):
         return []
-    key = row[0].strip().strip("*_ ")
+    key = _plain(row[0])
     if not key or len(key.split()) > 8:
         return []
-    values = [c.strip().strip("*_ ") for c in row[1:]]
+    values = [_plain(c) for c in row[1:]]
     where = f"In {heading}, " if heading else ""
-    lead = key[:1].lower() + key[1:] if not key[:2].isupper() else key
+    cols = [_plain(h) for h in header[1:]]
+    attribute_rows = (_plain(header[0]).lower() in _ATTRIBUTE_HEADERS or not _plain(header[0])
+                      or all(c and is_name(c) for c in cols))
+
+    def low(x: str) -> str:
+        return x[:1].lower() + x[1:] if not x[:2].isupper() and not is_name(x.split()[0]) else x
+
     if len(set(values)) == 1 and values[0]:
-        return [(_phrase([f"{where}what is the {lead}"]), values[0], 1)]
+        return [(_phrase([f"{where}what is the {low(key)}"]), values[0], 1)]
     out = []
     for j, v in enumerate(values, start=1):
-        col = header[j].strip().strip("*_ ")
-        if v and col and v.lower() not in ("-", "—", "n/a", "yes", "no"):
-            out.append((_phrase([f"{where}what is the {lead} for {col}"]), v, j))
+        col = cols[j - 1]
+        if not v or not col or v.lower() in ("-", "—", "n/a", "yes", "no"):
+            continue
+        if attribute_rows:
+            q = f"{where}what is the {low(key)} for {col}"
+        elif _noun_header(col):
+            q = f"{where}what is the {low(col)} for {key}"
+        else:
+            q = f"{where}what is listed under “{col}” for {key}"
+        out.append((_phrase([q]), v, j))
     return out
+
+
+def _noun_header(col: str) -> bool:
+    """A column header that reads as "the <header>": a short phrase that is not a question word,
+    a verb phrase or a plural."""
+    words = col.split()
+    if not words or len(words) > 3 or words[0].lower() in SKIP_START | {"when", "who", "how", "why", "where"}:
+        return False
+    last = words[-1].lower()
+    return not (last.endswith("s") and not last.endswith(("ss", "us", "is"))) and not any(
+        base_of(w.lower()) not in (None,) and w.lower().endswith(("ed", "with")) for w in words) and not any(
+        w.lower() in PREPOSITIONS for w in words)
+
+
+def _plain(cell: str) -> str:
+    """A table cell without Markdown emphasis or code marks."""
+    return re.sub(r"\*\*|__|`", "", cell).strip().strip("*_ ")
