@@ -464,9 +464,9 @@ def _rest_rules(clause: _Clause, text: str, subject: str, aux: str, verbs: str, 
             elif t.low in ("in", "at") and nxt.cap and nxt.low not in MONTHS and nxt.text.isalpha() and nxt.low not in (
                     "the", "a"):
                 end = _cap_np(rest, i + 1)
-                if end < len(rest) and (rest[end].low in ("and", "or") or (rest[end].text.isalpha() and not rest[end].cap
-                                                                          and rest[end].low not in PREPOSITIONS
-                                                                          and rest[end].low not in ADVERBS)):
+                after = rest[end] if end < len(rest) else None
+                if after is not None and (after.low in ("and", "or") or (
+                        after.text.isalpha() and not after.cap and after.low not in PREPOSITIONS | ADVERBS)):
                     continue  # "in North America and Europe", "in Polish literature": not one place
                 ans = _span(rest[i + 1:end], text)
                 if ans.endswith(("'s", "’s")):
