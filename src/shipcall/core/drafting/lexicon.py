@@ -17,9 +17,10 @@ PRONOUN_SUBJECTS = {"he": "he", "she": "she", "they": "they", "it": "it"}
 POSSESSIVES = frozenset("his her their its".split())
 SKIP_START = frozenset("""however although though when while if as because but and also then this these those there
 it its after before since so thus therefore yet still meanwhile moreover furthermore despite unlike like whether
-what which who whom whose where why how instead rather such other others some many most several both each all
-one another no not only even here now today once upon""".split())
-DETERMINERS = frozenset("the a an this that these those his her their its our your my some any every each".split())
+what which who whom whose where why how instead rather such others one another no not only even here now today
+once upon""".split())
+DETERMINERS = frozenset("""the a an this that these those his her their its our your my some any every each all both
+many most several other""".split())
 FUNCTION = frozenset("""a an the of in on at by for from to with without into onto over under about as and or but
 nor so than that which who whom whose where when while is was are were be been being has have had do does did
 will would can could may might must should shall not no it its he she they them his her their this these those
@@ -68,6 +69,7 @@ strive strove striven|wake woke woken|weave wove woven|win won won|awake awoke a
 set set set|put put put|cut cut cut|hit hit hit|let let let|cost cost cost|shut shut shut""".split("|"):
     _b, _p, _pp = _row.split()
     IRREGULAR[_b] = (_p, _pp)
+PAST_FORMS = frozenset(p for p, _ in IRREGULAR.values())
 PAST_TO_BASE = {p: b for b, (p, _) in IRREGULAR.items() if p not in ("read", "set", "put", "cut", "hit", "let",
                                                                       "cost", "shut", "spread", "beat")}
 PARTICIPLE_TO_BASE = {pp: b for b, (_, pp) in IRREGULAR.items()}

@@ -74,9 +74,19 @@ def _tables(text: str, offset: int) -> list[tuple[list[str], list[str], int, int
     return out
 
 
-def document_candidates(doc: Document) -> list[DocCandidate]:
-    """Every factoid candidate of one document (see the module docstring)."""
+_MID_NAME = re.compile(r"(?<=[\w,;:)\]] )([A-Z][\w'’&\-.]*)")
+
+
+def corpus_names(texts: Sequence[str]) -> frozenset[str]:
+    """Words written capitalised in mid-sentence somewhere in the corpus: proper names."""
+    return frozenset(m.group(1).rstrip(".") for t in texts for m in _MID_NAME.finditer(t))
+
+
+def document_candidates(doc: Document, names: frozenset[str] | None = None) -> list[DocCandidate]:
+    """Every factoid candidate of one document (see the module docstring); `names` as
+    `corpus_names` (default: this document's)."""
     entity = main_entity(doc)
+    names = corpus_names([doc.text]) if names is None else names
     sections = list(doc.sections) or []
     out: list[DocCandidate] = []
 
@@ -90,10 +100,10 @@ def document_candidates(doc: Document) -> list[DocCandidate]:
         text = doc.text[a:b]
         if text.lstrip().startswith("|"):
             continue
-        for c in from_sentence(text, entity=entity):
+        for c in from_sentence(text, entity=entity, names=names):
             out.append(DocCandidate(doc.id, heading_at(a), c, (a, b), (a + c.start, a + c.end)))
-    def is_name(word: str) -> bool:  # written capitalised after a lower-case word somewhere in the document
-        return bool(word[:1].isupper() and re.search(r"[a-z,] " + re.escape(word) + r"\b", doc.text))
+    def is_name(phrase: str) -> bool:  # written capitalised in mid-sentence somewhere in the corpus
+        return bool(phrase[:1].isupper() and phrase.split()[0] in names)
 
     for header, row, a, b in _tables(doc.text, 0):
         heading = heading_at(a)
@@ -120,8 +130,9 @@ def draft_offline(documents: Sequence[Document], n: int, *, kinds: Sequence[str]
     corpus_blob = " " + " ".join(norm.values()) + " "
     years = {int(y) for t in norm.values() for y in re.findall(r"\b(1[0-9]{3}|20[0-9]{2})\b", t)}
     cands: dict[str, list[DocCandidate]] = {}
+    names = corpus_names([d.text for d in documents])
     for d in documents:
-        found = document_candidates(d)
+        found = document_candidates(d, names)
         if on_document is not None:
             on_document()
         if found:

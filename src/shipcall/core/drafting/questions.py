@@ -36,8 +36,10 @@ from shipcall.core.drafting.lexicon import (
     BASE_VERBS,
     BE,
     DETERMINERS,
+    FUNCTION,
     MONTHS,
     NUMBER_WORDS,
+    PAST_FORMS,
     PERSON_NOUNS,
     PERSON_VERBS,
     POSSESSIVES,
@@ -157,6 +159,7 @@ class _Clause:
     main: _Tok | None         # the main verb when there is no auxiliary
     rest: list[_Tok]          # up to the end of the clause
     adverbs: list[_Tok] = field(default_factory=list)  # between subject and main verb ("also made")
+    coord: list[_Tok] = field(default_factory=list)    # a second verb ("approves or declines")
 
 
 def parse(toks: list[_Tok], *, embedded: bool = False) -> _Clause | None:
@@ -199,8 +202,8 @@ def parse(toks: list[_Tok], *, embedded: bool = False) -> _Clause | None:
         if t.low in ADVERBS and i + 1 < len(body) and _verbish(body[i + 1], t):
             vi = i
             break
-        if _verbish(t, body[i - 1]) and t.low not in AUX and base_of(t.low) == t.low and i + 1 < len(body) \
-                and _verbish(body[i + 1], t):
+        if _verbish(t, body[i - 1]) and t.low not in AUX and i + 1 < len(body) and (
+                (base_of(t.low) == t.low and _verbish(body[i + 1], t)) or body[i + 1].low in AUX):
             i += 1  # "a standard review takes": a noun that looks like a verb, before the verb
             continue
         if _verbish(t, body[i - 1]):
@@ -208,6 +211,11 @@ def parse(toks: list[_Tok], *, embedded: bool = False) -> _Clause | None:
             if (t.low not in AUX and t.low.endswith("ed") and i + 1 < len(body) and body[i + 1].low in PREPOSITIONS
                     and any(_verbish(body[k], body[k - 1]) for k in range(i + 2, min(len(body), i + 8)))):
                 i += 1
+                continue
+            if t.low not in AUX and t.low.endswith("ed") and any(
+                    _finite(x) and body[k - 1].low not in _BOUNDARY | {"and", "or", "that", "to"}
+                    for k, x in enumerate(body[i + 1:i + 5], start=i + 1)):
+                i += 1  # "Google Workspace advanced mobile management applies …": "advanced" is no verb
                 continue
             vi = i
             break
@@ -244,8 +252,12 @@ def parse(toks: list[_Tok], *, embedded: bool = False) -> _Clause | None:
     else:
         main = body[j]
         j += 1
+    coord: list[_Tok] = []
+    if main is not None and j + 1 < len(body) and body[j].low in ("and", "or") and _finite(body[j + 1]):
+        coord = [body[j], body[j + 1]]
+        j += 2
     rest = body[j:]
-    return _Clause(front, subject, aux, verbs, main, rest, adverbs)
+    return _Clause(front, subject, aux, verbs, main, rest, adverbs, coord)
 
 
 def _span(toks: list[_Tok], text: str) -> str:
@@ -257,6 +269,15 @@ def _cut_at_boundary(rest: list[_Tok], after: int) -> list[_Tok]:
     for i in range(after, len(rest)):
         t = rest[i]
         if t.low in _BOUNDARY or (t.low in ("and", "or") and i + 1 < len(rest) and _verbish(rest[i + 1], t)):
+            return rest[:i]
+    return rest
+
+
+def _cut_at_and(rest: list[_Tok], after: int) -> list[_Tok]:
+    """`rest` up to the first `and`/`or` at or after `after` ("EUR 60 in Lisbon and CAD 90 in
+    Toronto": the amount's own phrase ends before the next amount)."""
+    for i in range(after, len(rest)):
+        if rest[i].low in ("and", "or"):
             return rest[:i]
     return rest
 
@@ -286,6 +307,7 @@ def _subject_text(clause: _Clause, text: str, entity: str | None) -> str | None:
     first = subj[0]
     if first.low in ("you", "we") and len(subj) == 1:
         return first.low  # policy documents address their reader: "How many days do you get?"
+    if first.low in ("he", "she"):
         return entity if entity and len(subj) == 1 else None
     if first.low in POSSESSIVES:
         if not entity or first.low == "its" or first.low == "their":
@@ -303,6 +325,15 @@ def _do_form(clause: _Clause) -> tuple[str, str] | None:
         return clause.aux.lower(), " ".join(t.text for t in clause.verbs)
     m = clause.main
     adv = "".join(t.text + " " for t in clause.adverbs)
+    if clause.coord:
+        second = base_of(clause.coord[1].low)
+        if second is None:
+            return None
+        base1 = "have" if m is not None and m.low in ("has", "have", "had") else base_of(m.low) if m else None
+        if base1 is None or m is None:
+            return None
+        aux = "did" if m.low.endswith("ed") or m.low in PAST_FORMS else "does" if m.low.endswith("s") else "do"
+        return aux, f"{adv}{base1} {clause.coord[0].low} {second}"
     if m is None:
         return None
     base = "have" if m.low in ("has", "have", "had") else base_of(m.low)
@@ -311,8 +342,11 @@ def _do_form(clause: _Clause) -> tuple[str, str] | None:
     if m.low == "has":
         return "does", adv + base
     if m.low == base:  # "employees receive" (plural, present) or "she set" (a past that looks like a base)
-        plural = (clause.subject[-1].low.endswith("s") and not clause.subject[-1].low.endswith(("'s", "ss"))) or (
-            clause.subject[-1].low in ("you", "we", "i"))
+        head = clause.subject
+        cut = next((k for k, t in enumerate(head) if k and (t.low in PREPOSITIONS or is_participle(t.text))), None)
+        head = head[:cut] if cut else head  # "employees based in the Toronto office": the head is "employees"
+        plural = (head[-1].low.endswith("s") and not head[-1].low.endswith(("'s", "ss"))) or (
+            head[-1].low in ("you", "we", "i"))
         return ("do" if plural else "did"), adv + base
     if m.low.endswith("s") and not m.low.endswith("ed"):
         return "does", adv + base
@@ -381,19 +415,24 @@ def clauses(sentence: str) -> list[tuple[int, str]]:
     return out
 
 
-def from_sentence(sentence: str, *, entity: str | None = None) -> list[Candidate]:
-    """Every factoid candidate the rules find in one sentence (see the module docstring)."""
+def from_sentence(sentence: str, *, entity: str | None = None, names: frozenset[str] | None = None
+                  ) -> list[Candidate]:
+    """Every factoid candidate the rules find in one sentence (see the module docstring).
+    `names`: words the corpus writes capitalised in mid-sentence (proper names); a sentence's
+    first word that is not one is lower-cased in the question ("Employees get …" → "do
+    employees get"). Without `names` every capitalised word counts as a name."""
     out: list[Candidate] = []
     seen: set[str] = set()
     for offset, piece in clauses(sentence):
-        for c in _from_clause(piece, entity=entity, embedded=offset > 0):
+        for c in _from_clause(piece, entity=entity, embedded=offset > 0, names=names):
             if c.question not in seen:
                 seen.add(c.question)
                 out.append(replace(c, start=c.start + offset, end=c.end + offset) if offset else c)
     return out
 
 
-def _from_clause(sentence: str, *, entity: str | None, embedded: bool) -> list[Candidate]:
+def _from_clause(sentence: str, *, entity: str | None, embedded: bool, names: frozenset[str] | None
+                 ) -> list[Candidate]:
     text, inner = clean(sentence)
     toks = tokens(text)
     if len(toks) < 4:
@@ -404,6 +443,10 @@ def _from_clause(sentence: str, *, entity: str | None, embedded: bool) -> list[C
     subject = _subject_text(clause, text, entity)
     if not subject:
         return []
+    first = clause.subject[0]
+    common = names is not None and first.cap and first.text not in names and subject.startswith(first.text)
+    if common:  # "Employees get …": a capital only because it starts the sentence
+        subject = subject[:1].lower() + subject[1:]
     ents = names_in(toks, text)
     out: list[Candidate] = []
 
@@ -436,8 +479,9 @@ def _from_clause(sentence: str, *, entity: str | None, embedded: bool) -> list[C
     _definition_rule(clause, text, subject, add)
     if do is not None:
         _object_rule(clause, text, subject, do, add, entity)
-    _subject_rule(clause, text, add, ans_is_person=bool(entity) and _span(clause.subject, text) in (
-        entity, (entity or "").split()[-1]))
+    if not common:
+        _subject_rule(clause, text, add, ans_is_person=bool(entity) and _span(clause.subject, text) in (
+            entity, (entity or "").split()[-1]))
     return out
 
 
@@ -471,7 +515,7 @@ def _rest_rules(clause: _Clause, text: str, subject: str, aux: str, verbs: str, 
                 ans = _span(rest[i + 1:end], text)
                 if ans.endswith(("'s", "’s")):
                     continue  # "in Official Nintendo Magazine's list": not a place
-                tail = _cut_at_boundary(rest, end)
+                tail = _cut_at_and(_cut_at_boundary(rest, end), end)
                 q = _phrase(["where", aux, subject, verbs, _span(rest[:i], text), _span(tail[end:], text)])
                 emit(q, ans, "where", rest[i + 1].start, rest[end - 1].end)
         # how many / how much
@@ -486,7 +530,7 @@ def _rest_rules(clause: _Clause, text: str, subject: str, aux: str, verbs: str, 
                                                                "under", "about", "above", "below", "beyond"):
                     continue
                 ans = _span(rest[start_i:j], text)
-                tail = _cut_at_boundary(rest, j)
+                tail = _cut_at_and(_cut_at_boundary(rest, j), j)
                 q = _phrase(["how much", aux, subject, verbs, _span(rest[:start_i], text), _span(tail[j:], text)])
                 if aux in ("is", "are", "was", "were") and not verbs:
                     q = _phrase(["how much", aux, _span(rest[:start_i], text), subject, _span(tail[j:], text)])
@@ -497,12 +541,16 @@ def _rest_rules(clause: _Clause, text: str, subject: str, aux: str, verbs: str, 
                 continue  # far from the verb: the question would carry a long clause
             prev = rest[i - 1].low if i > 0 else ""
             if prev in ("of", "than", "to", "least", "most", "per", "about", "around", "over", "under", "nearly",
-                        "almost", "approximately", "only", "just", "above", "below", "beyond", "exceeding"):
+                        "almost", "approximately", "only", "just", "above", "below", "beyond", "exceeding",
+                        "every", "each", "first", "last", "next"):
                 continue  # "flights of 3 hours or more", "at least 5": not the clause's own amount
             if k > j and rest[k - 1].low.endswith("s") and not rest[k - 1].low.endswith(("'s", "ss", "ous")):
+                if k + 1 < len(rest) and rest[k].low == "of" and rest[k + 1].text.isalpha() and not rest[k + 1].cap \
+                        and rest[k + 1].low not in DETERMINERS and not rest[k + 1].low.endswith("ing"):
+                    k = _noun_phrase_after(rest, k + 1, limit=4)  # "20 days of paid time off"
                 noun = _span(rest[j:k], text)
                 ans = _span(rest[i:k], text)
-                tail = _cut_at_boundary(rest, k)
+                tail = _cut_at_and(_cut_at_boundary(rest, k), k)
                 after = tail[k:]
                 if after and after[0].low == "of":
                     after = []  # "within 5 working days of receiving a report": the of-phrase belongs to the amount
@@ -637,6 +685,10 @@ def _object_rule(clause: _Clause, text: str, subject: str, do: tuple[str, str], 
         end = _cap_np(rest, first)
         if rest[end - 1].text.endswith(("'s", "’s")):
             return
+        if first:  # "the GlobalProtect VPN client": the name's head noun belongs to the answer
+            while end < len(rest) and end - first < 6 and rest[end].text.isalpha() and not rest[end].cap and \
+                    rest[end].low not in PREPOSITIONS | ADVERBS | FUNCTION and not _finite(rest[end]):
+                end += 1
         a, b = rest[0].start, rest[end - 1].end
     else:
         return
@@ -666,6 +718,8 @@ def _subject_rule(clause: _Clause, text: str, add: object, ans_is_person: bool =
     adv = " ".join(t.text for t in clause.adverbs)
     verb = (clause.aux or "") + " " + " ".join(t.text for t in clause.verbs) if clause.aux else (
         (adv + " " if adv else "") + clause.main.text if clause.main else "")
+    if clause.coord:
+        verb += " " + " ".join(t.text for t in clause.coord)
     if not verb.strip():
         return
     speech = clause.main is not None and clause.main.low in PERSON_VERBS
@@ -678,6 +732,8 @@ def _subject_rule(clause: _Clause, text: str, add: object, ans_is_person: bool =
     person = any(t.low in PERSON_NOUNS for t in rest) or speech or ans_is_person
     if clause.aux and clause.aux.lower() in ("were", "are", "have", "do"):
         return  # a plural subject: "who were …" reads oddly
+    if clause.main is not None and base_of(clause.main.low) == clause.main.low and clause.main.low not in PAST_FORMS:
+        return  # "Employees become eligible …": a plural subject
     ans = _span(subj, text)
     emit(_phrase(["who" if person else "what", verb, _span(rest, text)]), ans, "subject", subj[0].start, subj[-1].end)
 
@@ -711,14 +767,18 @@ def from_table(header: list[str], row: list[str], heading: str, *,
     def low(x: str) -> str:
         return x[:1].lower() + x[1:] if not x[:2].isupper() and not is_name(x.split()[0]) else x
 
+    plain_key = key[:1].isalpha() and not any(ch.isdigit() or ch in "@/:" for ch in key)
     if len(set(values)) == 1 and values[0]:
-        return [(_phrase([f"{where}what is the {low(key)}"]), values[0], 1)]
+        q = f"{where}what is the {low(key)}" if attribute_rows and plain_key else f"{where}what is listed for {key}"
+        return [(_phrase([q]), values[0], 1)]
     out = []
     for j, v in enumerate(values, start=1):
         col = cols[j - 1]
         if not v or not col or v.lower() in ("-", "—", "n/a", "yes", "no"):
             continue
-        if attribute_rows:
+        if attribute_rows and not plain_key:
+            q = f"{where}what is listed for {key} under “{col}”"
+        elif attribute_rows:
             q = f"{where}what is the {low(key)} for {col}"
         elif _noun_header(col):
             q = f"{where}what is the {low(col)} for {key}"
