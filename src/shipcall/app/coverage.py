@@ -47,5 +47,6 @@ def _production(ws: Workspace, items: list) -> list[ProductionQuestion] | None: 
     for q, a, (i, _score) in zip(questions, assigned, nearest, strict=True):
         sim = index.similarity(q, i) if i is not None else 0.0
         label = next((f"{k}={a.tags[k]}" for k in keys if k in a.tags), "(no cohort)")
-        out.append(ProductionQuestion(label, items[i].id if i is not None else None, round(sim, 4), sim < threshold))
+        out.append(ProductionQuestion(label, items[i].id if i is not None else None, round(float(sim), 4),
+                                      bool(sim < threshold)))
     return out

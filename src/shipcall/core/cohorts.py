@@ -96,7 +96,7 @@ class SimilarityIndex:
             sq += w * w
             if j is not None:
                 dot += w * col[j]
-        return min(1.0, dot / math.sqrt(sq)) if sq else 0.0
+        return float(min(1.0, dot / math.sqrt(sq))) if sq else 0.0
 
     def nearest(self, questions: Sequence[str], block: int = 2000) -> list[tuple[int | None, float]]:
         """(index of the nearest item, cosine similarity) per question; (None, 0.0) when the
