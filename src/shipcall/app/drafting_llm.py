@@ -72,7 +72,7 @@ def draft_with_llm(ws: Workspace, name: str, variant: Any, documents: list[Docum
                    kinds: Sequence[str], seed: int = 0, existing_questions: Sequence[str] = (),
                    progress: bool = True, prompt: str | None = None) -> DraftResult:
     from shipcall.generators.llm import LLMClient
-    from shipcall.generators.prompts import load_template, neutralise
+    from shipcall.generators.prompts import attribute, load_template, neutralise
     from shipcall.judge import _provider
     from shipcall.store.llm import StoreResponseCache
 
@@ -119,7 +119,7 @@ def draft_with_llm(ws: Workspace, name: str, variant: Any, documents: list[Docum
 
             def call(job: tuple[str, list[dict[str, Any]]]) -> tuple[str, list[dict[str, Any]], str | None, str]:
                 kind, passages = job
-                shown = [{"n": i, "doc_id": p["doc_id"], "section": " > ".join(p["heading_path"]),
+                shown = [{"n": i, "doc_id": attribute(p["doc_id"]), "section": attribute(" > ".join(p["heading_path"])),
                           "text": neutralise(docs[p["doc_id"]].text[p["start"]:p["end"]])}
                          for i, p in enumerate(passages, start=1)]
                 try:
