@@ -133,7 +133,7 @@ def test_bad_draft_edits_are_refused(cli: Cli, ingested) -> None:  # noqa: ANN00
 
 
 def test_drafting_needs_a_corpus(tmp_path: Path, capsys) -> None:  # noqa: ANN001
-    from shipcall.workspace_init import init_workspace
+    from shipcall.app.init import init_workspace
 
     root = init_workspace(tmp_path / "empty")
     err = Cli(root, capsys)("dataset", "draft", "--name", "x", code=2)

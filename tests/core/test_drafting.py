@@ -137,7 +137,7 @@ def test_kinds_paraphrase_join_and_unanswerable() -> None:
 
 
 def fixture_documents() -> list[Document]:
-    from shipcall.ingest.loaders import load_folder
+    from shipcall.adapters.ingest.loaders import load_folder
 
     return sorted(load_folder(FIXTURES / "corpus").documents, key=lambda d: d.id)
 

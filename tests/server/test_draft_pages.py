@@ -33,7 +33,7 @@ def _login(c: httpx.Client) -> str:
 
 
 def test_draft_pages_show_the_source_and_record_reviews_without_javascript(drafted) -> None:  # noqa: ANN001
-    from shipcall.store.drafts import DraftStore
+    from shipcall.adapters.store.drafts import DraftStore
 
     ws, app, drafts = drafted
     first, second = drafts[0], drafts[1]
@@ -67,7 +67,7 @@ def test_draft_pages_show_the_source_and_record_reviews_without_javascript(draft
 
 @pytest.mark.slow
 def test_review_drafts_with_the_keyboard(drafted) -> None:  # noqa: ANN001
-    from shipcall.store.drafts import DraftStore
+    from shipcall.adapters.store.drafts import DraftStore
 
     sync_playwright = _playwright()
     ws, app, drafts = drafted

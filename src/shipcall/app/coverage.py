@@ -11,12 +11,12 @@ queue assigns it (keyword rules, else the nearest item's tags).
 
 from __future__ import annotations
 
+from shipcall.app.workspace import Workspace
 from shipcall.core.coverage import Coverage, ProductionQuestion, coverage
-from shipcall.workspace import Workspace
 
 
 def dataset_coverage(ws: Workspace, name: str, version: int | None = None) -> Coverage:
-    from shipcall.ingest.chunkers import chunk_document
+    from shipcall.adapters.ingest.chunkers import chunk_document
 
     ds = ws.store.load_dataset(name, version)
     documents = list(ws.store.documents())
@@ -29,10 +29,10 @@ def dataset_coverage(ws: Workspace, name: str, version: int | None = None) -> Co
 
 
 def _production(ws: Workspace, items: list) -> list[ProductionQuestion] | None:  # type: ignore[type-arg]
+    from shipcall.adapters.retrievers.bm25 import nearest_texts
+    from shipcall.adapters.store.reviews import ReviewStore
+    from shipcall.app.review import assign, cohort_keys
     from shipcall.core.cohorts import SimilarityIndex
-    from shipcall.retrievers.bm25 import nearest_texts
-    from shipcall.review import assign, cohort_keys
-    from shipcall.store.reviews import ReviewStore
 
     entries = ReviewStore(ws.store).log_entries()
     if not entries:

@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from shipcall.adapters.store.drafts import DraftStore
+from shipcall.app.workspace import Workspace
 from shipcall.core.datasets import Item
 from shipcall.core.drafting import QueuedDraft, check_draft_review, draft_item
 from shipcall.core.metrics.answer import normalize_answer
 from shipcall.errors import ConfigError
-from shipcall.store.drafts import DraftStore
-from shipcall.workspace import Workspace
 
 Redact = Callable[[str], str]
 

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from shipcall.app.workspace import Workspace
 from shipcall.core.datasets import Item, dataset_hash
 from shipcall.core.drafting import Draft, DraftResult
 from shipcall.core.drafting.sampling import KINDS
 from shipcall.errors import ConfigError, CorpusError, NotFoundError
-from shipcall.workspace import Workspace
 
 
 @dataclass
@@ -66,7 +66,7 @@ def batch_id() -> str:
 def existing_questions(ws: Workspace, name: str) -> tuple[list[Item], int | None, list[str]]:
     """The dataset's latest items and version (none yet: [], None) and every question a new
     draft must not repeat: its items' and the drafts queued for it that were not rejected."""
-    from shipcall.store.drafts import DraftStore
+    from shipcall.adapters.store.drafts import DraftStore
 
     try:
         ds = ws.store.load_dataset(name)
@@ -118,7 +118,7 @@ def draft(ws: Workspace, *, name: str, n: int = 100, kinds: Sequence[str] = KIND
                    f"nobody has reviewed them" + (f"; added to {name}@{version}" if version else ""),
             warnings=[])
     else:
-        from shipcall.store.drafts import DraftStore
+        from shipcall.adapters.store.drafts import DraftStore
 
         report.queued = DraftStore(ws.store).add(name, batch_id(), result.drafts)
     return report

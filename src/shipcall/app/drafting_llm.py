@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from shipcall.app.workspace import Workspace
 from shipcall.core.documents import Document
 from shipcall.core.drafting import Draft, DraftResult, draft_id, draft_tags
 from shipcall.core.drafting.checks import QuestionIndex, check_draft, reasons_count
@@ -30,7 +31,6 @@ from shipcall.core.drafting.sampling import allocate, kind_sequence, order_slots
 from shipcall.core.metrics.answer import normalize_answer
 from shipcall.core.text import sentence_spans
 from shipcall.errors import ProviderError
-from shipcall.workspace import Workspace
 
 DRAFT_TEMPLATE = "draft.md.j2"
 PASSAGE_SENTENCES = 4
@@ -71,10 +71,10 @@ def parse_reply(text: str) -> tuple[str, list[str]] | None:
 def draft_with_llm(ws: Workspace, name: str, variant: Any, documents: list[Document], n: int, *,
                    kinds: Sequence[str], seed: int = 0, existing_questions: Sequence[str] = (),
                    progress: bool = True, prompt: str | None = None) -> DraftResult:
-    from shipcall.generators.llm import LLMClient
-    from shipcall.generators.prompts import attribute, load_template, neutralise
-    from shipcall.judge import _provider
-    from shipcall.store.llm import StoreResponseCache
+    from shipcall.adapters.generators.llm import LLMClient
+    from shipcall.adapters.generators.prompts import attribute, load_template, neutralise
+    from shipcall.adapters.store.llm import StoreResponseCache
+    from shipcall.app.judge import _provider
 
     cfg = variant.generator
     client = LLMClient(cfg, _provider(cfg), StoreResponseCache(ws.store))

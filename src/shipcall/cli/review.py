@@ -24,7 +24,7 @@ def redactor(ws: Any) -> Any:
     from shipcall.errors import MissingExtraError
 
     try:
-        from shipcall.server.redact import Redactor
+        from shipcall.app.redact import Redactor
     except ImportError:
         raise MissingExtraError("recording reviews redacts personal data, which needs the `server` extra",
                                 hint='pip install -e ".[server]"') from None
@@ -49,9 +49,9 @@ def sample(ctx: click.Context, n: int, strategy: str, since: str | None, dataset
 
     Example: shipcall review sample --n 50 --since 7d
     """
-    from shipcall.review import reason_text
-    from shipcall.review import sample as do_sample
-    from shipcall.store.production_log import parse_since
+    from shipcall.adapters.store.production_log import parse_since
+    from shipcall.app.review import reason_text
+    from shipcall.app.review import sample as do_sample
 
     rep = do_sample(workspace(ctx), n, strategy=strategy, since=parse_since(since, field="--since"), seed=seed,
                     dataset=dataset)
@@ -82,10 +82,10 @@ def list_(ctx: click.Context, status: str, kind: str, as_json: bool) -> None:
 
     Example: shipcall review list --status pending --kind draft
     """
+    from shipcall.adapters.store.reviews import ReviewStore
     from shipcall.app.draft_review import drafts
+    from shipcall.app.review import queue
     from shipcall.core.review import agreement
-    from shipcall.review import queue
-    from shipcall.store.reviews import ReviewStore
 
     ws = workspace(ctx)
     entries = queue(ws, status) if kind in ("all", "logged") else []
@@ -128,8 +128,8 @@ def show(ctx: click.Context, request_id: str, as_json: bool) -> None:
 
     Example: shipcall review show 3f2a9c1e…
     """
-    from shipcall.review import queue_entry
-    from shipcall.store.reviews import ReviewStore
+    from shipcall.adapters.store.reviews import ReviewStore
+    from shipcall.app.review import queue_entry
 
     ws = workspace(ctx)
     from shipcall.app.draft_review import is_draft_id
@@ -164,7 +164,7 @@ def show(ctx: click.Context, request_id: str, as_json: bool) -> None:
 
 
 def _show_draft(ws: Any, draft_id: str, as_json: bool) -> None:
-    from shipcall.store.drafts import DraftStore
+    from shipcall.adapters.store.drafts import DraftStore
 
     q = DraftStore(ws.store).get(draft_id)
     d = q.to_dict()
@@ -207,10 +207,12 @@ def record(ctx: click.Context, request_id: str, verdict: str, failure_mode: str 
 
     Example: shipcall review record draft-3f2a9c1e0b --verdict accept --gold "25 working days"
     """
+    from shipcall.app.decisions import author
     from shipcall.app.draft_review import is_draft_id
+    from shipcall.app.review import queue_entry
+    from shipcall.app.review import record as do_record
     from shipcall.core.review import parse_tags
     from shipcall.errors import ConfigError
-    from shipcall.evidence import author
 
     ws = workspace(ctx)
     parsed = parse_tags(",".join(tags)) if tags else None
@@ -235,9 +237,6 @@ def record(ctx: click.Context, request_id: str, verdict: str, failure_mode: str 
     if question is not None:
         raise ConfigError("--question edits a draft; a logged query keeps the question its user asked",
                           field="--question")
-    from shipcall.review import queue_entry
-    from shipcall.review import record as do_record
-
     if parsed is None:
         q = queue_entry(ws, request_id)
         parsed = dict(q.cohorts) if q else {}
@@ -262,8 +261,8 @@ def promote(ctx: click.Context, dataset: str, since: str | None, dry_run: bool, 
 
     Example: shipcall review promote --dataset sample && shipcall dataset diff sample@1 sample@2
     """
-    from shipcall.review import promote as do_promote
-    from shipcall.store.production_log import parse_since
+    from shipcall.adapters.store.production_log import parse_since
+    from shipcall.app.review import promote as do_promote
 
     rep = do_promote(workspace(ctx), dataset, since=parse_since(since, field="--since"), dry_run=dry_run)
     if as_json:
