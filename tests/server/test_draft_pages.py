@@ -84,8 +84,9 @@ def test_review_drafts_with_the_keyboard(drafted) -> None:  # noqa: ANN001
         page.goto(f"{url}/ui/login?next=/ui/review")
         page.fill("#reviewer", "dora")
         page.fill("#token", TOKEN)
-        page.keyboard.press("Enter")
-        page.wait_for_url("**/ui/review")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        assert page.url.endswith("/ui/review") and "Drafted items" in page.content()
         page.keyboard.press("d")  # the first pending draft
         page.wait_for_url(f"**/ui/review/draft/{drafts[0].draft_id}")
         page.keyboard.press("a")  # accept: saves and opens the next draft
