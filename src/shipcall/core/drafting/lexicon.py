@@ -39,11 +39,12 @@ PERSON_NOUNS = frozenset("""singer songwriter composer pianist musician actor ac
 painter politician king queen emperor empress president leader minister priest monk lama teacher student
 scientist engineer inventor founder member player producer director manager rapper dancer designer
 businesswoman businessman entrepreneur philosopher historian general officer lawyer judge architect critic
-journalist sculptor violinist cellist conductor diplomat official ruler prince princess duke duchess""".split())
-PERSON_VERBS = frozenset("""writes wrote says said states stated argues argued notes noted claims claimed
-asserts asserted explains explained believes believed contends contended recalls recalled
-married met hired dated divorced succeeded replaced defeated taught influenced praised
-criticized criticised admired befriended visited joined accompanied""".split())
+journalist sculptor violinist cellist conductor diplomat official ruler prince princess duke duchess father
+mother sister brother wife husband son daughter friend pupil teacher""".split())
+SPEECH_VERBS = frozenset("""writes wrote says said states stated argues argued notes noted claims claimed
+asserts asserted explains explained believes believed contends contended recalls recalled""".split())
+PERSON_VERBS = SPEECH_VERBS | frozenset("""married met hired dated divorced succeeded replaced defeated taught
+influenced praised criticized criticised admired befriended visited joined accompanied""".split())
 NOT_PARTICIPLE = frozenset("""red bed need seed speed feed hundred united sacred naked wicked kindred shed wed bred
 indeed weed""".split())
 

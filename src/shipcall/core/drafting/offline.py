@@ -25,12 +25,14 @@ from shipcall.core.documents import Document
 from shipcall.core.drafting import Draft, DraftResult, draft_id, draft_tags
 from shipcall.core.drafting import kinds as K
 from shipcall.core.drafting.checks import QuestionIndex, check_draft, reasons_count
+from shipcall.core.drafting.lexicon import PERSON_NOUNS
 from shipcall.core.drafting.questions import Candidate, from_sentence, from_table, names_in, tokens
 from shipcall.core.drafting.sampling import allocate, kind_sequence, order_slots
 from shipcall.core.metrics.answer import normalize_answer
 from shipcall.core.text import sentence_spans
 
 GENERATOR = "extractive"
+MULTI_HOP_PRIOR = 0.75  # only the more reliable rules' questions are joined (a bad half spoils the pair)
 
 
 @dataclass(frozen=True)
@@ -43,14 +45,21 @@ class DocCandidate:
 
 
 def main_entity(doc: Document) -> str | None:
-    """The name the document mentions most (at least twice), for he/she in its sentences."""
+    """The person the document is about, for he/she in its sentences: its most mentioned name
+    (at least twice) that it never writes after a place preposition (`in Warsaw`), when the
+    document uses he or she at all; else None."""
+    if not re.search(r"\b(?:he|she|He|She|his|her|His|Her)\b", doc.text):
+        return None
     counts: Counter[str] = Counter()
     for a, b in sentence_spans(doc.text):
         text = doc.text[a:b]
         counts.update(names_in(tokens(text), text))
-    for name, n in counts.most_common(3):
-        if n >= 2 and not name.endswith(("'s", "’s")):
-            return name
+    for name, n in counts.most_common(5):
+        if n < 2 or name.endswith(("'s", "’s")):
+            continue
+        if re.search(r"\b(?:in|at|to|from|near|of) " + re.escape(name) + r"\b", doc.text):
+            continue  # a place ("returned to Warsaw"), not who "he" is
+        return name
     return None
 
 
@@ -77,16 +86,50 @@ def _tables(text: str, offset: int) -> list[tuple[list[str], list[str], int, int
 _MID_NAME = re.compile(r"(?<=[\w,;:)\]] )([A-Z][\w'’&\-.]*)")
 
 
+_PERSON_BEFORE = re.compile(r"\b(?:" + "|".join(sorted(PERSON_NOUNS)) + r")\s+((?:[A-Z][\w'’\-.]*\s?){1,3})")
+
+
+def corpus_persons(documents: Sequence[Document]) -> frozenset[str]:
+    """Names the corpus shows to be people: the person each document is about (main_entity),
+    names right after a word for a person ("composer Frédéric Chopin", "her father, Mathew
+    Knowles"), and names starting a sentence that the next sentence calls he or she."""
+    out: set[str] = set()
+    for d in documents:
+        e = main_entity(d)
+        if e:
+            out.add(e)
+        for m in _PERSON_BEFORE.finditer(d.text.replace(",", "")):
+            out.add(m.group(1).strip().rstrip("."))
+        spans = sentence_spans(d.text)
+        for (a, b), (c, _) in zip(spans, spans[1:], strict=False):
+            if d.text[c:c + 4] in ("He ", "She ") or d.text[c:c + 4] in ("His ", "Her "):
+                text = d.text[a:b]
+                found = names_in(tokens(text), text)
+                if found and text.startswith(found[0]):
+                    out.add(found[0])
+    return frozenset(out)
+
+
+def lower_words(texts: Sequence[str]) -> frozenset[str]:
+    """Every word the corpus writes in lower case (so "Employees" starting a sentence can be
+    lower-cased in a question, and "Universal" cannot)."""
+    return frozenset(w for t in texts for w in re.findall(r"\b[a-z][a-z'’-]*\b", t))
+
+
 def corpus_names(texts: Sequence[str]) -> frozenset[str]:
     """Words written capitalised in mid-sentence somewhere in the corpus: proper names."""
     return frozenset(m.group(1).rstrip(".") for t in texts for m in _MID_NAME.finditer(t))
 
 
-def document_candidates(doc: Document, names: frozenset[str] | None = None) -> list[DocCandidate]:
+def document_candidates(doc: Document, names: frozenset[str] | None = None,
+                        lower: frozenset[str] | None = None, persons: frozenset[str] | None = None
+                        ) -> list[DocCandidate]:
     """Every factoid candidate of one document (see the module docstring); `names` as
     `corpus_names` (default: this document's)."""
     entity = main_entity(doc)
     names = corpus_names([doc.text]) if names is None else names
+    lower = lower_words([doc.text]) if lower is None else lower
+    persons = corpus_persons([doc]) if persons is None else persons
     sections = list(doc.sections) or []
     out: list[DocCandidate] = []
 
@@ -100,7 +143,7 @@ def document_candidates(doc: Document, names: frozenset[str] | None = None) -> l
         text = doc.text[a:b]
         if text.lstrip().startswith("|"):
             continue
-        for c in from_sentence(text, entity=entity, names=names):
+        for c in from_sentence(text, entity=entity, names=names, lower=lower, persons=persons):
             out.append(DocCandidate(doc.id, heading_at(a), c, (a, b), (a + c.start, a + c.end)))
     def is_name(phrase: str) -> bool:  # written capitalised in mid-sentence somewhere in the corpus
         return bool(phrase[:1].isupper() and phrase.split()[0] in names)
@@ -131,8 +174,10 @@ def draft_offline(documents: Sequence[Document], n: int, *, kinds: Sequence[str]
     years = {int(y) for t in norm.values() for y in re.findall(r"\b(1[0-9]{3}|20[0-9]{2})\b", t)}
     cands: dict[str, list[DocCandidate]] = {}
     names = corpus_names([d.text for d in documents])
+    lower = lower_words([d.text for d in documents])
+    persons = corpus_persons(documents)
     for d in documents:
-        found = document_candidates(d, names)
+        found = document_candidates(d, names, lower, persons)
         if on_document is not None:
             on_document()
         if found:
@@ -182,13 +227,15 @@ def draft_offline(documents: Sequence[Document], n: int, *, kinds: Sequence[str]
             return _draft(kind, q, x.c.answers, True, (x.doc_id,), x.doc_id,
                           base | {"swaps": [list(s) for s in swaps], "passages": [passage(x)]})
         if kind == "multi_hop":
+            if x.c.prior < MULTI_HOP_PRIOR:
+                return None
             for e in sorted({*x.c.entities, x.c.subject}, key=len, reverse=True):
                 if not e or e not in by_entity:
                     continue
                 for y in sorted(by_entity[e], key=lambda y: y.doc_id in covered):  # an uncovered document first
                     if y.doc_id == x.doc_id or id(y) in used or (e not in x.c.question and e not in y.c.question):
                         continue
-                    if set(y.c.answers) & set(x.c.answers):
+                    if set(y.c.answers) & set(x.c.answers) or y.c.prior < MULTI_HOP_PRIOR:
                         continue
                     used.add(id(y))
                     return _draft(kind, K.join(x.c.question, y.c.question), (x.c.answers[0], y.c.answers[0]), True,

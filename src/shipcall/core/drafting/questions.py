@@ -46,6 +46,7 @@ from shipcall.core.drafting.lexicon import (
     PREPOSITIONS,
     SCALE_WORDS,
     SKIP_START,
+    SPEECH_VERBS,
     base_of,
     is_participle,
     past_of_participle,
@@ -84,9 +85,11 @@ _TOKEN = re.compile(
 )
 _YEAR = re.compile(r"1[0-9]{3}|20[0-9]{2}")
 _CURRENCY = frozenset("us eur usd cad gbp chf jpy aud € $ £".split())
-_BOUNDARY = frozenset(", ; : which who whom whose where while whereas although because but when whilst unless so"
+_BOUNDARY = frozenset(", ; : — – which who whom whose where while whereas although because but when whilst unless so"
                       .split())
 _PRONOUNS = frozenset("he she they it we i you him them us".split())
+_ORG_WORDS = frozenset("""Records Awards Award Magazine Group Company Inc Corporation Entertainment Music Studios
+Games Festival Show Tour Album Foundation Association Institute Records Prize""".split())
 
 
 @dataclass(frozen=True)
@@ -171,10 +174,19 @@ def parse(toks: list[_Tok], *, embedded: bool = False) -> _Clause | None:
     if first in PREPOSITIONS or first in SKIP_START or first.endswith("ing") or (
             first.endswith("ed") and base_of(first) is not None):
         # a fronted phrase ("In 2003,", "However,", "After leaving the group,"): the clause follows its comma
-        comma = next((i for i, t in enumerate(toks[:16]) if t.text == ","), None)
+        comma = next((i for i, t in enumerate(toks[:16]) if t.text == "," and not (
+            0 < i < len(toks) - 1 and _is_year(toks[i + 1]) and re.fullmatch(r"\d{1,2}", toks[i - 1].text))), None)
+        date_end = _date_end(toks, 1) if first in ("in", "on", "by", "since") and len(toks) > 2 else None
+        if date_end is None and first in ("in", "since", "by") and len(toks) > 2 and _is_year(toks[1]):
+            date_end = 2
+        if date_end is not None and (comma is None or comma > date_end) and date_end < len(toks) and \
+                toks[date_end].text != ",":
+            comma = date_end - 1  # "In June 1849 his sister came …": a fronted date without its comma
         if comma is None or first in ("it", "they", "this", "these", "there"):
             return None
         front, start = toks[:comma], comma + 1
+        if toks[comma].text != ",":
+            front, start = toks[:comma + 1], comma + 1
     body = list(toks[start:])
     if not body or (body[0].low in SKIP_START and body[0].low not in ("this", "these")) or not (
             body[0].cap or ((front or embedded) and body[0].low in DETERMINERS)):
@@ -228,7 +240,7 @@ def parse(toks: list[_Tok], *, embedded: bool = False) -> _Clause | None:
         adverbs.append(body[vi])
         vi += 1
     if len(subject) > 7 or any(t.low in _PRONOUNS for t in subject[1:]) or any(
-            t.text[:1].isdigit() for t in subject):
+            t.text[:1].isdigit() and not re.fullmatch(r"\d+(?:st|nd|rd|th)", t.text) for t in subject):
         return None
     j = vi
     aux: str | None = None
@@ -273,6 +285,18 @@ def _cut_at_boundary(rest: list[_Tok], after: int) -> list[_Tok]:
     return rest
 
 
+def _quoted(rest: list[_Tok]) -> set[int]:
+    """Indices of the tokens between quotation marks."""
+    inside, out = False, set()
+    for i, t in enumerate(rest):
+        if t.text in ('"', "“", "”"):
+            inside = t.text != "”" and not (inside and t.text == '"')
+            continue
+        if inside:
+            out.add(i)
+    return out
+
+
 def _cut_at_and(rest: list[_Tok], after: int) -> list[_Tok]:
     """`rest` up to the first `and`/`or` at or after `after` ("EUR 60 in Lisbon and CAD 90 in
     Toronto": the amount's own phrase ends before the next amount)."""
@@ -295,7 +319,7 @@ def _clear_before(rest: list[_Tok], upto: int) -> bool:
 
 def _phrase(parts: list[str]) -> str:
     s = " ".join(p for p in parts if p and p.strip())
-    s = re.sub(r"\s+", " ", s).strip()
+    s = re.sub(r"\s+", " ", s).strip().rstrip(",;:—–- ")
     s = re.sub(r"\s+([,;:?])", r"\1", s)
     return s[:1].upper() + s[1:] + "?" if s else ""
 
@@ -406,33 +430,46 @@ _SPLIT = re.compile(r";\s+|,\s+(?:and|but|while|whereas)\s+|\b(?:writes?|wrote|s
                     r"explains?|explained|recalls?|recalled|reports?|reported)\s+that\s+")
 
 
+_RELATIVE = re.compile(r"((?:[A-Z][\w'’\-.]*\s){0,3}[A-Z][\w'’\-.]*)(,\s+who\s+)(?=[a-z])")
+
+
 def clauses(sentence: str) -> list[tuple[int, str]]:
     """(offset, text) of the sentence and of the clauses after `;`, `, and`, `, but` and
-    `writes that` / `says that` …, each of which may carry its own subject and verb."""
+    `writes that` / `says that` …, each of which may carry its own subject and verb; and of
+    relative clauses about a name ("Chopin, who was born in 1810, …" → "Chopin was born in
+    1810", the ", who" blanked so that offsets still point into the sentence)."""
     out = [(0, sentence)]
     for m in _SPLIT.finditer(sentence):
         out.append((m.end(), sentence[m.end():]))
+    for m in _RELATIVE.finditer(sentence):
+        end = sentence.find(",", m.end())
+        piece = sentence[m.start():end if end > 0 else len(sentence)]
+        cut = m.end(1) - m.start()
+        out.append((m.start(), piece[:cut] + " " * len(m.group(2)) + piece[cut + len(m.group(2)):]))
     return out
 
 
-def from_sentence(sentence: str, *, entity: str | None = None, names: frozenset[str] | None = None
-                  ) -> list[Candidate]:
+def from_sentence(sentence: str, *, entity: str | None = None, names: frozenset[str] | None = None,
+                  lower: frozenset[str] | None = None, persons: frozenset[str] = frozenset()) -> list[Candidate]:
     """Every factoid candidate the rules find in one sentence (see the module docstring).
-    `names`: words the corpus writes capitalised in mid-sentence (proper names); a sentence's
-    first word that is not one is lower-cased in the question ("Employees get …" → "do
-    employees get"). Without `names` every capitalised word counts as a name."""
+    `names`: words the corpus writes capitalised in mid-sentence (proper names); `lower`: words
+    it writes in lower case. A sentence's first word that is not a name but is written in lower
+    case elsewhere is lower-cased in the question ("Employees get …" → "do employees get").
+    Without `names` every capitalised word counts as a name. `persons`: names known to be
+    people (questions about them ask "who"; see `is_person`)."""
     out: list[Candidate] = []
     seen: set[str] = set()
     for offset, piece in clauses(sentence):
-        for c in _from_clause(piece, entity=entity, embedded=offset > 0, names=names):
+        for c in _from_clause(piece, entity=entity, embedded=offset > 0, names=names, lower=lower,
+                              persons=persons | ({entity} if entity else set())):
             if c.question not in seen:
                 seen.add(c.question)
                 out.append(replace(c, start=c.start + offset, end=c.end + offset) if offset else c)
     return out
 
 
-def _from_clause(sentence: str, *, entity: str | None, embedded: bool, names: frozenset[str] | None
-                 ) -> list[Candidate]:
+def _from_clause(sentence: str, *, entity: str | None, embedded: bool, names: frozenset[str] | None,
+                 lower: frozenset[str] | None = None, persons: frozenset[str] = frozenset()) -> list[Candidate]:
     text, inner = clean(sentence)
     toks = tokens(text)
     if len(toks) < 4:
@@ -444,7 +481,8 @@ def _from_clause(sentence: str, *, entity: str | None, embedded: bool, names: fr
     if not subject:
         return []
     first = clause.subject[0]
-    common = names is not None and first.cap and first.text not in names and subject.startswith(first.text)
+    common = (names is not None and first.cap and first.text not in names and subject.startswith(first.text)
+              and (lower is None or first.low in lower))
     if common:  # "Employees get …": a capital only because it starts the sentence
         subject = subject[:1].lower() + subject[1:]
     ents = names_in(toks, text)
@@ -475,22 +513,37 @@ def _from_clause(sentence: str, *, entity: str | None, embedded: bool, names: fr
         aux, verbs = do
         _rest_rules(clause, text, subject, aux, verbs, add)
     _front_rules(clause, text, subject, do, add)
-    _agent_rule(clause, text, subject, add)
+    _agent_rule(clause, text, subject, add, persons)
     _definition_rule(clause, text, subject, add)
     if do is not None:
-        _object_rule(clause, text, subject, do, add, entity)
+        _object_rule(clause, text, subject, do, add, persons)
     if not common:
-        _subject_rule(clause, text, add, ans_is_person=bool(entity) and _span(clause.subject, text) in (
-            entity, (entity or "").split()[-1]))
+        _subject_rule(clause, text, add, ans_is_person=is_person(_span(clause.subject, text), persons))
     return out
+
+
+def is_person(name: str, persons: frozenset[str] | set[str]) -> bool:
+    """Whether to ask "who" about `name`: a known person (or the last word of one: "Chopin"
+    for "Frédéric Chopin"), or a two- or three-word name of plain capitalised words that has no
+    organisation word in it ("Mathew Knowles", not "Guinness World Records")."""
+    if not name:
+        return False
+    if name in persons or any(name == p.split()[-1] or p.startswith(name + " ") for p in persons if " " in p):
+        return True
+    words = name.split()
+    return 2 <= len(words) <= 3 and all(w[:1].isupper() and w.isalpha() for w in words) and not (
+        set(words) & _ORG_WORDS)
 
 
 def _rest_rules(clause: _Clause, text: str, subject: str, aux: str, verbs: str, add: object) -> None:
     rest = clause.rest
     emit = add  # type: ignore[assignment]
+    quoted = _quoted(rest)
     for i, t in enumerate(rest):
         if not _clear_before(rest, i):
             break
+        if i in quoted or i + 1 in quoted:
+            continue  # inside a title ("Crazy in Love"): not a place, date or amount
         # year / date after a preposition
         if t.low in ("in", "since", "by", "until", "on") and i + 1 < len(rest):
             nxt = rest[i + 1]
@@ -498,7 +551,8 @@ def _rest_rules(clause: _Clause, text: str, subject: str, aux: str, verbs: str, 
             if date_end and date_end - (i + 1) >= 2:
                 ans = _span(rest[i + 1:date_end], text)
                 tail = _cut_at_boundary(rest, date_end)
-                q = _phrase(["when", aux, subject, verbs, _span(rest[:i], text), _span(tail[date_end:], text)])
+                wh = {"by": "by what date", "since": "since when", "until": "until when"}.get(t.low, "when")
+                q = _phrase([wh, aux, subject, verbs, _span(rest[:i], text), _span(tail[date_end:], text)])
                 emit(q, ans, "date", rest[i + 1].start, rest[date_end - 1].end)
             elif _is_year(nxt) and t.low != "on" and not (i + 2 < len(rest) and rest[i + 2].low in MONTHS):
                 tail = _cut_at_boundary(rest, i + 2)
@@ -513,8 +567,8 @@ def _rest_rules(clause: _Clause, text: str, subject: str, aux: str, verbs: str, 
                         after.text.isalpha() and not after.cap and after.low not in PREPOSITIONS | ADVERBS)):
                     continue  # "in North America and Europe", "in Polish literature": not one place
                 ans = _span(rest[i + 1:end], text)
-                if ans.endswith(("'s", "’s")):
-                    continue  # "in Official Nintendo Magazine's list": not a place
+                if ans.endswith(("'s", "’s")) or set(ans.split()) & _ORG_WORDS:
+                    continue  # "in Official Nintendo Magazine's list", "in Guinness World Records": not a place
                 tail = _cut_at_and(_cut_at_boundary(rest, end), end)
                 q = _phrase(["where", aux, subject, verbs, _span(rest[:i], text), _span(tail[end:], text)])
                 emit(q, ans, "where", rest[i + 1].start, rest[end - 1].end)
@@ -606,7 +660,8 @@ def _front_rules(clause: _Clause, text: str, subject: str, do: tuple[str, str] |
              f[-1].end)
 
 
-def _agent_rule(clause: _Clause, text: str, subject: str, add: object) -> None:
+def _agent_rule(clause: _Clause, text: str, subject: str, add: object, persons: frozenset[str] = frozenset()
+                ) -> None:
     """`X was managed by Mathew Knowles` → Who managed X?"""
     emit = add  # type: ignore[assignment]
     if not clause.aux or clause.aux.lower() not in BE or not clause.verbs or not is_participle(clause.verbs[-1].text):
@@ -625,6 +680,9 @@ def _agent_rule(clause: _Clause, text: str, subject: str, add: object) -> None:
         if j >= len(rest) or not rest[j].cap or not rest[j].text.isalpha():
             return
         end = _cap_np(rest, j)
+        if end < len(rest) and rest[end].text.isalpha() and not rest[end].cap and rest[end].low not in (
+                PREPOSITIONS | ADVERBS | {"and", "or"}):
+            return  # "by American record producer Rudy Perez": the capital starts an adjective
         ans = _span(rest[j:end], text)
         pp = clause.verbs[-1].text
         aux = clause.aux.lower()
@@ -636,7 +694,8 @@ def _agent_rule(clause: _Clause, text: str, subject: str, add: object) -> None:
                 return
             verb = third_person(base)
         obj = subject[:1].lower() + subject[1:] if subject.split()[0].lower() in DETERMINERS else subject
-        emit(_phrase(["who", verb, obj, _span(rest[:i], text)]), ans, "agent", rest[j].start, rest[end - 1].end)
+        wh = "who" if is_person(ans, persons) or rest[j - 1].low in PERSON_NOUNS else "what"
+        emit(_phrase([wh, verb, obj, _span(rest[:i], text)]), ans, "agent", rest[j].start, rest[end - 1].end)
         return
 
 
@@ -665,7 +724,7 @@ def _definition_rule(clause: _Clause, text: str, subject: str, add: object) -> N
 
 
 def _object_rule(clause: _Clause, text: str, subject: str, do: tuple[str, str], add: object,
-                 entity: str | None = None) -> None:
+                 persons: frozenset[str] = frozenset()) -> None:
     """`She released "Listen" as the lead single` → What did Beyoncé release as the lead single?"""
     emit = add  # type: ignore[assignment]
     rest = clause.rest
@@ -699,7 +758,13 @@ def _object_rule(clause: _Clause, text: str, subject: str, do: tuple[str, str], 
             return  # a list ("X and Y"), a double object, or a name used as an adjective ("Polish music")
     aux, verbs = do
     tail = _cut_at_boundary(rest, end)
-    who = "who" if (clause.main is not None and clause.main.low in PERSON_VERBS) or text[a:b] == entity else "what"
+    if clause.main is not None and clause.main.low in SPEECH_VERBS:
+        return  # "…, claims Rossabi": an attribution, not an object
+    if end + 1 < len(rest) and rest[end].low in ("for", "of") and (rest[end + 1].cap or (
+            rest[end + 1].low == "the" and end + 2 < len(rest) and rest[end + 2].cap)):
+        return  # "the High School for the Performing and Visual Arts": the name goes on
+    who = "who" if (clause.main is not None and clause.main.low in PERSON_VERBS - SPEECH_VERBS) or is_person(
+        text[a:b], persons) else "what"
     emit(_phrase([who, aux, subject, verbs, _span(tail[end:], text)]), text[a:b], "object", a, b)
 
 
@@ -722,14 +787,10 @@ def _subject_rule(clause: _Clause, text: str, add: object, ans_is_person: bool =
         verb += " " + " ".join(t.text for t in clause.coord)
     if not verb.strip():
         return
-    speech = clause.main is not None and clause.main.low in PERSON_VERBS
-    if rest[0].low == "that":
-        if not speech or len(rest) < 6:
-            return  # "X shows that …": a claim about a claim
-        if len(rest) > 14:  # keep the claim's first phrase: cut before a preposition after its 8th word
-            cut = next((k for k in range(8, len(rest)) if rest[k].low in PREPOSITIONS and rest[k].low != "of"), None)
-            rest = rest[:cut] if cut else rest
-    person = any(t.low in PERSON_NOUNS for t in rest) or speech or ans_is_person
+    speech = clause.main is not None and clause.main.low in SPEECH_VERBS
+    if rest[0].low == "that" and (not speech or not 6 <= len(rest) <= 18 or len(clause.rest) > len(rest) + 1):
+        return  # "X shows that …": a claim about a claim; quoted whole or not at all
+    person = speech or ans_is_person or (clause.main is not None and clause.main.low in PERSON_VERBS)
     if clause.aux and clause.aux.lower() in ("were", "are", "have", "do"):
         return  # a plural subject: "who were …" reads oddly
     if clause.main is not None and base_of(clause.main.low) == clause.main.low and clause.main.low not in PAST_FORMS:
