@@ -154,10 +154,11 @@ def document_candidates(doc: Document, names: frozenset[str] | None = None,
         context = heading[-1] if heading else ""
         if context.endswith("?") or context.split(" ")[0].lower() in ("what", "who", "how", "when", "where", "why"):
             context = heading[0]  # a heading that is itself a question: name the document's title instead
-        for q, ans, _col in from_table(header, row, context, is_name=is_name):
+        for q, ans, col in from_table(header, row, context, is_name=is_name):
             pos = line.find(ans)
             span = (a + pos, a + pos + len(ans)) if pos >= 0 else (a, b)
-            cand = Candidate(q, (ans,), "table_row", 0.85, 0, 0, row[0].strip("*_ "), ())
+            name = header[col].strip("*_ ")  # an unanswerable twin swaps the column's name ("Toronto"), never the row
+            cand = Candidate(q, (ans,), "table_row", 0.85, 0, 0, "", (name,) if is_name(name) else ())
             out.append(DocCandidate(doc.id, heading, cand, (a, b), span))
     return out
 
