@@ -82,7 +82,7 @@ BASE_VERBS = frozenset("""accept accrue add agree allow apply approve arrange as
 acquire book build buy call cancel carry cause change charge choose claim close collect come complete contain continue
 cost count cover create debut decide decline define deliver describe design determine develop die earn enable end
 enter establish expect expire feature file follow form found get give go grant grow happen have help hold host
-include increase introduce issue join keep last lead learn leave let live lose make manage mean meet move need
+include increase introduce issue join keep last lead learn leave let live lose make manage mean meet move name need note
 offer open own pay perform permit place plan play prefer prepare present produce provide publish purchase
 reach receive record refuse reimburse release remain replace report represent request require reside return
 review rise run say see sell send serve set share show sign sing spend start state stay submit support take
@@ -96,7 +96,7 @@ create>make build>construct finish>complete end>finish win>earn earn>win compose
 die>pass_away help>assist need>require require>need allow>permit permit>allow approve>sign_off submit>send
 use>employ found>establish establish>set_up marry>wed perform>play appear>feature announce>reveal
 attend>go_to describe>portray develop>create include>contain introduce>bring_in invite>ask launch>start
-meet>encounter name>call praise>commend reach>attain suggest>propose teach>instruct visit>go_to
+meet>encounter praise>commend reach>attain suggest>propose teach>instruct visit>go_to
 provide>offer offer>provide book>reserve reimburse>pay_back request>ask_for cover>pay_for expire>lapse
 cancel>call_off keep>retain retain>keep delete>remove remove>delete contact>reach assign>allocate grant>give
 store>keep choose>pick select>choose decide>determine show>display hold>host""".split()
@@ -204,7 +204,7 @@ def _regular_base(w: str) -> str:
         return e  # combined, declined, tuned
     if c1 == "l" and c2 not in v + "l":
         return e  # settled, titled
-    if c1 == "k" and c2 in "aiou" and c3 and c3 not in v:
+    if c1 in "mk" and c2 in "aiou" and c3 and c3 not in v:  # named, timed, liked, invoked
         return e  # liked, invoked, baked
     if c1 in "bdp" and c2 in "aiou" and c3 and c3 not in v and len(stem) <= 6:
         return e  # described? (scribe), decided, escaped

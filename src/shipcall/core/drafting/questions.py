@@ -88,6 +88,9 @@ _CURRENCY = frozenset("us eur usd cad gbp chf jpy aud € $ £".split())
 _BOUNDARY = frozenset(", ; : — – which who whom whose where while whereas although because but when whilst unless so"
                       .split())
 _PRONOUNS = frozenset("he she they it we i you him them us".split())
+_SPEECH_BASES = frozenset("write say state argue note claim assert explain believe contend recall".split())
+# prepositions a question may end with ("… nominated for?") are allowed; these never end one
+PREPOSITIONS_NOT_STRANDED = frozenset("of the a an that and or but".split())
 _ORG_WORDS = frozenset("""Records Awards Award Magazine Group Company Inc Corporation Entertainment Music Studios
 Games Festival Show Tour Album Foundation Association Institute Records Prize""".split())
 
@@ -224,8 +227,9 @@ def parse(toks: list[_Tok], *, embedded: bool = False) -> _Clause | None:
                     and any(_verbish(body[k], body[k - 1]) for k in range(i + 2, min(len(body), i + 8)))):
                 i += 1
                 continue
+            joiners = _BOUNDARY | {"and", "or", "that", "to"}
             if t.low not in AUX and t.low.endswith("ed") and any(
-                    _finite(x) and body[k - 1].low not in _BOUNDARY | {"and", "or", "that", "to"}
+                    _finite(x) and not x.low.endswith("ed") and body[k - 1].low not in joiners
                     for k, x in enumerate(body[i + 1:i + 5], start=i + 1)):
                 i += 1  # "Google Workspace advanced mobile management applies …": "advanced" is no verb
                 continue
@@ -239,7 +243,7 @@ def parse(toks: list[_Tok], *, embedded: bool = False) -> _Clause | None:
     while body[vi].low in ADVERBS:
         adverbs.append(body[vi])
         vi += 1
-    if len(subject) > 7 or any(t.low in _PRONOUNS for t in subject[1:]) or any(
+    if len(subject) > 7 or any(t.low in _PRONOUNS | {"that", "which", "who", "whom"} for t in subject[1:]) or any(
             t.text[:1].isdigit() and not re.fullmatch(r"\d+(?:st|nd|rd|th)", t.text) for t in subject):
         return None
     j = vi
@@ -481,8 +485,9 @@ def _from_clause(sentence: str, *, entity: str | None, embedded: bool, names: fr
     if not subject:
         return []
     first = clause.subject[0]
+    second = clause.subject[1] if len(clause.subject) > 1 else None
     common = (names is not None and first.cap and first.text not in names and subject.startswith(first.text)
-              and (lower is None or first.low in lower))
+              and (lower is None or first.low in lower) and not (second is not None and second.cap))
     if common:  # "Employees get …": a capital only because it starts the sentence
         subject = subject[:1].lower() + subject[1:]
     ents = names_in(toks, text)
@@ -492,6 +497,9 @@ def _from_clause(sentence: str, *, entity: str | None, embedded: bool, names: fr
         words = question.split()
         if not (4 <= len(words) <= 28) or not answer.strip():
             return
+        last = words[-1].rstrip("?").lower()
+        if last in FUNCTION or last in PREPOSITIONS_NOT_STRANDED or base_of(last) in _SPEECH_BASES:
+            return  # "… engraved the signatures of the?", "What year did Emmett Price write?": cut short
         if answer.lower() in question.lower() or any(x.lower() in question.lower() for x in extra):
             return
         if question.count('"') % 2 or question.count("“") != question.count("”"):
@@ -596,7 +604,8 @@ def _rest_rules(clause: _Clause, text: str, subject: str, aux: str, verbs: str, 
             prev = rest[i - 1].low if i > 0 else ""
             if prev in ("of", "than", "to", "least", "most", "per", "about", "around", "over", "under", "nearly",
                         "almost", "approximately", "only", "just", "above", "below", "beyond", "exceeding",
-                        "every", "each", "first", "last", "next"):
+                        "every", "each", "first", "last", "next", "the", "a", "an", "its", "their", "his", "her",
+                        "these", "those", "all"):
                 continue  # "flights of 3 hours or more", "at least 5": not the clause's own amount
             if k > j and rest[k - 1].low.endswith("s") and not rest[k - 1].low.endswith(("'s", "ss", "ous")):
                 if k + 1 < len(rest) and rest[k].low == "of" and rest[k + 1].text.isalpha() and not rest[k + 1].cap \
@@ -778,8 +787,8 @@ def _subject_rule(clause: _Clause, text: str, add: object, ans_is_person: bool =
     if subj[0].low in ("he", "she", "his", "her", "you", "we", "i"):
         return
     rest = _cut_at_boundary(clause.rest, 0)
-    if len(rest) < 3:
-        return
+    if len(rest) < 3 or clause.rest[0].low in ("and", "or"):
+        return  # "Potocka sang and Franchomme played …": two subjects
     adv = " ".join(t.text for t in clause.adverbs)
     verb = (clause.aux or "") + " " + " ".join(t.text for t in clause.verbs) if clause.aux else (
         (adv + " " if adv else "") + clause.main.text if clause.main else "")
