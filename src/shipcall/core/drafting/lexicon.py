@@ -176,7 +176,7 @@ def _regular_base(w: str) -> str:
     """`released` → `release`: the common spelling rules of English regular verbs."""
     stem = w[:-2]
     if w.endswith("ied"):
-        return w[:-3] + "y"
+        return w[:-1] if len(w) <= 4 else w[:-3] + "y"  # died → die, carried → carry
     if stem in BASE_VERBS:
         return stem
     if stem + "e" in BASE_VERBS:
