@@ -117,8 +117,12 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--no-dense", action="store_true", help="leave out the dense variant (no model load)")
     ap.add_argument("--handcheck", type=Path, default=None, help="write the first 50 drafts of --handcheck-seed here")
-    ap.add_argument("--handcheck-seed", type=int, default=7)
+    ap.add_argument("--handcheck-seed", type=int, default=11)
+    ap.add_argument("--render", action="store_true", help="rewrite the BENCHMARKS.md section from the last results")
     args = ap.parse_args()
+    if args.render:
+        write_section(markdown(json.loads((HERE / ".data" / "drafting.json").read_text())))
+        return
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         ws = workspace(tmp, dense=not args.no_dense)
@@ -147,7 +151,43 @@ def main() -> None:
     out = HERE / ".data" / "drafting.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(result, indent=2))
-    print(markdown(result))
+    text = markdown(result)
+    write_section(text)
+    print(text)
+
+
+START, END = "<!-- drafting:start -->", "<!-- drafting:end -->"
+
+
+def write_section(text: str) -> None:
+    """Replace (or append) this script's section of BENCHMARKS.md."""
+    path = ROOT / "BENCHMARKS.md"
+    doc = path.read_text() if path.is_file() else "# Benchmarks\n"
+    block = f"{START}\n{text.rstrip()}\n{END}"
+    if START in doc and END in doc:
+        a, b = doc.index(START), doc.index(END) + len(END)
+        doc = doc[:a] + block + doc[b:]
+    else:
+        doc = doc.rstrip("\n") + "\n\n" + block + "\n"
+    path.write_text(doc)
+
+
+def handcheck_summary() -> str:
+    rows = [json.loads(line) for line in (HERE / "drafting_handcheck.jsonl").read_text().splitlines() if line]
+    kept = sum(bool(r["keep"]) for r in rows)
+    n = len(rows)
+    import math
+
+    z, p = 1.96, kept / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    reasons: dict[str, int] = {}
+    for r in rows:
+        if not r["keep"]:
+            key = r["why"].split(":")[0].split(" (")[0]
+            reasons[key] = reasons.get(key, 0) + 1
+    top = ", ".join(f"{k} {v}" for k, v in sorted(reasons.items(), key=lambda kv: -kv[1]))
+    return (f"{kept} of {n} ({p:.0%}; Wilson 95% interval {centre - half:.0%}–{centre + half:.0%}); rejected: {top}")
 
 
 def spread(xs: list[float], digits: int = 3) -> str:
@@ -156,13 +196,20 @@ def spread(xs: list[float], digits: int = 3) -> str:
 
 def markdown(r: dict[str, Any]) -> str:
     s = r["seeds"]
+    kept = handcheck_summary()
     agree = sum(x["verdict_k5_k1"] == r["human"]["verdict_k5_k1"] for x in s)
     taus = [x["kendall_tau"] for x in s if x["kendall_tau"] is not None]
-    lines = [f"SQuAD 2.0 slice (312 paragraphs as documents), {r['n']} offline drafts per seed, "
-             f"{len(s)} seeds; {r['machine']}, {r['cpus']} CPUs, Python {r['python']}, {r['date'][:10]}.", "",
+    lines = ["## Dataset drafting (offline rules) on the SQuAD slice", "",
+             "Written by `python benchmarks/drafting.py` (`--render` rewrites this section from the last results). "
+             "What it means and how the rules work: docs/drafting.md.", "",
+             f"SQuAD 2.0 train articles 0–4 (312 paragraphs as documents, 2,442 human questions as the reference), "
+             f"{r['n']} offline drafts per seed, {len(s)} seeds; {r['machine']}, {r['cpus']} CPUs, "
+             f"Python {r['python']}, {r['date'][:10]}. There is no offline drafting library to compare with "
+             f"(RAGAS and DeepEval test-set generators need an LLM).", "",
              "| figure | median over seeds (min, max) |", "|---|---|",
              f"| drafts stored (of {r['n']}) | {spread([x['drafted'] for x in s], 0)} |",
              f"| answerable drafts with gold in evidence | {spread([x['gold_in_evidence'] for x in s])} |",
+             f"| drafts a person would keep (50 checked by hand, seed 11) | {kept} |",
              f"| near-duplicate rate | {spread([x['near_duplicate_rate'] for x in s])} |",
              f"| documents covered | {spread([x['coverage'] for x in s])} |",
              f"| drafting time, s (rules only, 312 documents) | {spread([x['seconds'] for x in s], 2)} |",
