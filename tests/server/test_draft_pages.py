@@ -98,3 +98,17 @@ def test_review_drafts_with_the_keyboard(drafted) -> None:  # noqa: ANN001
     assert stored[drafts[0].draft_id].verdict == "accept" and stored[drafts[0].draft_id].reviewer == "dora"
     assert stored[drafts[1].draft_id].verdict == "reject"
     assert not errors
+
+
+def test_pages_say_how_many_items_nobody_reviewed(ingested) -> None:  # noqa: ANN001
+    from shipcall.app.drafting import draft
+    from shipcall.app.run import run
+    from shipcall.server.app import create_app
+
+    draft(ingested, name="quick", n=4, kinds=["factoid"], accept=True, progress=False)
+    ds = ingested.store.load_dataset("quick")
+    r1, r2 = run(ingested, ds, "baseline").run.id, run(ingested, ds, "small").run.id
+    with live(create_app(ingested, token=TOKEN)) as url, httpx.Client(base_url=url) as c:
+        page = c.get(f"/ui/runs/{r1}").text
+        assert f"{len(ds.items)} of {len(ds.items)} items of quick@1 nobody has reviewed" in page
+        assert "Unreviewed items:" in c.get(f"/ui/compare/{r1}/{r2}").text

@@ -235,8 +235,9 @@ def run_page(request: Request, run_id: str) -> Response:
         return _error(request, e)
     earlier = [r for r in ws.store.runs() if r.dataset == run.dataset and r.id != run.id
                and r.status == "finished"]
+    unreviewed = sum(not it.reviewed for it in ws.store.load_dataset(run.dataset, run.dataset_version).items)
     return render(request, "run.html", title=f"Run {run.id}", run=run, tables=views.cohort_tables(run),
-                  metrics=sorted(run.metrics.items()), others=earlier[:8])
+                  metrics=sorted(run.metrics.items()), others=earlier[:8], unreviewed=unreviewed)
 
 
 @router.get("/runs/{run_id}/failures")
