@@ -54,13 +54,11 @@ class JudgeOutcome:
 
 
 def _provider(config: Any) -> Any:
-    if config.kind == "anthropic":
-        from shipcall.adapters.generators.anthropic import AnthropicProvider
+    """The judge's LLM provider, by kind, from the `shipcall.judges` registry (a plugin provider
+    can judge too)."""
+    from shipcall.adapters.registry import JUDGES
 
-        return AnthropicProvider(config)
-    from shipcall.adapters.generators.openai import OpenAIProvider
-
-    return OpenAIProvider(config)
+    return JUDGES.get(config.kind)(config)
 
 
 def judge_warnings(judge: JudgeConfig, repeats: int, generator: Any) -> list[str]:

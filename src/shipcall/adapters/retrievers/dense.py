@@ -33,10 +33,11 @@ import time
 from collections import Counter
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
+from shipcall.adapters.retrievers.base import BuildContext
 from shipcall.adapters.retrievers.bm25 import FORMAT, index_text, load_chunks, make_tokenizer, replace_dir, save_chunks
 from shipcall.config.schema import BM25Retriever, DenseRetriever
 from shipcall.core.documents import Chunk, ScoredChunk, content_hash
@@ -264,6 +265,20 @@ class VectorSearch:
 
 
 class DenseIndex:
+    """The `dense` retriever kind: sentence-transformers embeddings, exact or HNSW search."""
+
+    config_model: ClassVar[Any] = DenseRetriever
+    composite: ClassVar[bool] = False
+
+    @classmethod
+    def build_index(cls, chunks: list[Chunk], cfg: DenseRetriever, dest: Path, ctx: BuildContext) -> DenseIndex:
+        return cls.build(chunks, cfg, dest, cache_dir=ctx.cache_dir, show_progress=ctx.show_progress,
+                         extra=ctx.extra)
+
+    @classmethod
+    def load_index(cls, path: Path, cfg: DenseRetriever) -> DenseIndex:
+        return cls.load(path, cfg)
+
     def __init__(self, path: Path, cfg: DenseRetriever, chunks: list[Chunk], search: VectorSearch,
                  df: dict[str, int], meta: dict[str, Any]) -> None:
         self.path = path
