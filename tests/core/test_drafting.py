@@ -13,8 +13,9 @@ from shipcall.core.drafting.checks import QuestionIndex, check_draft, copies_sen
 from shipcall.core.drafting.kinds import join, paraphrase, unanswerable
 from shipcall.core.drafting.lexicon import base_of
 from shipcall.core.drafting.offline import document_candidates, draft_offline
-from shipcall.core.drafting.questions import from_sentence, from_table
+from shipcall.core.drafting.questions import from_sentence
 from shipcall.core.drafting.sampling import allocate, kind_counts, order_slots
+from shipcall.core.drafting.tables import from_table
 from shipcall.core.metrics.answer import normalize_answer
 from tests.conftest import FIXTURES
 

@@ -26,7 +26,7 @@ from shipcall.app.workspace import Workspace
 from shipcall.core.documents import Document
 from shipcall.core.drafting import Draft, DraftResult, draft_id, draft_tags
 from shipcall.core.drafting.checks import QuestionIndex, check_draft, reasons_count
-from shipcall.core.drafting.questions import names_in, tokens
+from shipcall.core.drafting.clauses import names_in, tokens
 from shipcall.core.drafting.sampling import allocate, kind_sequence, order_slots
 from shipcall.core.metrics.answer import normalize_answer
 from shipcall.core.text import sentence_spans

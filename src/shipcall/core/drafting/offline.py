@@ -25,9 +25,11 @@ from shipcall.core.documents import Document
 from shipcall.core.drafting import Draft, DraftResult, draft_id, draft_tags
 from shipcall.core.drafting import kinds as K
 from shipcall.core.drafting.checks import QuestionIndex, check_draft, reasons_count
+from shipcall.core.drafting.clauses import names_in, tokens
 from shipcall.core.drafting.lexicon import PERSON_NOUNS
-from shipcall.core.drafting.questions import Candidate, from_sentence, from_table, names_in, tokens
+from shipcall.core.drafting.questions import Candidate, from_sentence
 from shipcall.core.drafting.sampling import allocate, kind_sequence, order_slots
+from shipcall.core.drafting.tables import from_table
 from shipcall.core.metrics.answer import normalize_answer
 from shipcall.core.text import sentence_spans
 
