@@ -1,7 +1,10 @@
 """Dataset drafting: candidate evaluation items drafted from the corpus, for a person to accept,
 edit or reject in the review queue (or stored unreviewed with `--accept`). Pure: no I/O.
 
-- questions.py: factoid questions from one sentence or table row, by rule, with the answer span
+- clauses.py: reading a sentence (tokens with offsets, subject, verb group, rest; names)
+- questions.py: factoid questions from one sentence, by rule, with the answer span
+- tables.py: factoid questions from Markdown table rows under their headers
+- lexicon.py: the word lists (verb forms, person words, synonyms) the rules use
 - kinds.py: paraphrase, multi_hop and unanswerable drafts made from factoid questions
 - sampling.py: which documents get drafts (proportional to size, spread first) and which kinds
 - checks.py: the checks every draft passes (gold in evidence, no copied sentence, no duplicate)
