@@ -128,6 +128,7 @@ def show(ctx: click.Context, request_id: str, as_json: bool) -> None:
 
     Example: shipcall review show 3f2a9c1e…
     """
+    from shipcall.adapters.store.production_log import ProductionLog
     from shipcall.adapters.store.reviews import ReviewStore
     from shipcall.app.review import queue_entry
 
@@ -137,6 +138,7 @@ def show(ctx: click.Context, request_id: str, as_json: bool) -> None:
     if is_draft_id(request_id):
         _show_draft(ws, request_id, as_json)
         return
+    request_id = ProductionLog(ws.store).resolve(request_id)  # any unique prefix, as printed by `review list`
     q = queue_entry(ws, request_id)
     rs = ReviewStore(ws.store)
     if q is None:
@@ -207,6 +209,7 @@ def record(ctx: click.Context, request_id: str, verdict: str, failure_mode: str 
 
     Example: shipcall review record draft-3f2a9c1e0b --verdict accept --gold "25 working days"
     """
+    from shipcall.adapters.store.production_log import ProductionLog
     from shipcall.app.decisions import author
     from shipcall.app.draft_review import is_draft_id
     from shipcall.app.review import queue_entry
@@ -237,6 +240,7 @@ def record(ctx: click.Context, request_id: str, verdict: str, failure_mode: str 
     if question is not None:
         raise ConfigError("--question edits a draft; a logged query keeps the question its user asked",
                           field="--question")
+    request_id = ProductionLog(ws.store).resolve(request_id)  # any unique prefix, as printed by `review list`
     if parsed is None:
         q = queue_entry(ws, request_id)
         parsed = dict(q.cohorts) if q else {}
