@@ -118,7 +118,7 @@ def test_the_cli_ingests_the_rest_and_reports_each_hostile_file(tmp_path: Path) 
     subprocess.run([*run, "init", str(ws)], check=True, capture_output=True)
     cfg = ws / "shipcall.yaml"
     cfg.write_text(cfg.read_text().replace("  max_file_mb: 20", "  max_file_mb: 20\n  max_chars: 500000"))
-    p = subprocess.run([*run, "ingest", str(docs)], cwd=ws, capture_output=True, text=True, timeout=300)
+    p = subprocess.run([*run, "ingest", str(docs), "--verbose"], cwd=ws, capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stderr  # something was ingested (README: 0, or 2 when nothing was)
     assert "Traceback" not in p.stderr
     for line in ("skipped self.md: symlink loop", "skipped deep.html: HTML nested deeper than",

@@ -8,14 +8,15 @@ from dataclasses import fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, delete, event, func, insert, select, update
-from sqlalchemy.exc import DatabaseError, IntegrityError
+from sqlalchemy import URL, Engine, create_engine, delete, event, func, insert, make_url, select, text, update
+from sqlalchemy.exc import ArgumentError, DatabaseError, IntegrityError
 
 from shipcall.adapters.clock import now
-from shipcall.adapters.store import schema
+from shipcall.adapters.store import migrations, schema
+from shipcall.adapters.store.blobs import EVIDENCE, ITEM, ITEM_RESULT, RUN_CONFIG
+from shipcall.adapters.store.chunked import delete_in, select_in
 from shipcall.adapters.store.errors import install as install_error_translation
 from shipcall.adapters.store.errors import translate
-from shipcall.adapters.store.migrations import migrate
 from shipcall.core.datasets import Dataset, Item, parse_item
 from shipcall.core.documents import Document, Section
 from shipcall.core.runs import Citation, ItemResult, Retrieved, Run
@@ -27,10 +28,13 @@ class Store:
         self.engine = engine
 
     @classmethod
-    def open(cls, url: str) -> Store:
-        path = sqlite_path(url)
+    def open(cls, url: str, *, migrate: bool = True) -> Store:
+        """Open the store at a SQLAlchemy URL, applying pending migrations unless `migrate` is
+        False (`shipcall store info` and `store migrate --dry-run` look without changing).
+        Operational failures (corrupt, read-only, full) are StoreErrors naming the file."""
+        path = sqlite_file(url)
         if path is not None:
-            prepare_sqlite_file(path)
+            prepare_sqlite_file(path, create=migrate)
         try:
             engine = create_engine(url, future=True)
         except Exception as e:  # bad URL or missing driver
@@ -45,12 +49,47 @@ class Store:
                 cur.execute("PRAGMA synchronous=NORMAL")
                 cur.execute("PRAGMA busy_timeout=10000")
                 cur.close()
-        try:
-            migrate(engine)
-        except DatabaseError as e:
-            raise translate(e, str(path) if path is not None else url) or StoreError(
-                f"cannot open store {url!r}: {e.orig}") from None
+        if migrate:
+            try:
+                migrations.migrate(engine)
+            except DatabaseError as e:
+                raise translate(e, str(path) if path is not None else url) or StoreError(
+                    f"cannot open store {url!r}: {e.orig}") from None
         return cls(engine)
+
+    # -- the store itself ---------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        """The SQLAlchemy URL, password hidden."""
+        return display_url(self.engine.url)
+
+    @property
+    def kind(self) -> str:
+        """The database: sqlite, postgresql, ..."""
+        return self.engine.dialect.name
+
+    def size_bytes(self) -> int | None:
+        """SQLite: the database file plus its write-ahead log; Postgres: the database's size."""
+        path = sqlite_file(self.engine.url)
+        if path is not None:
+            return sum(p.stat().st_size for p in (path, path.with_name(path.name + "-wal")) if p.exists())
+        if self.kind == "postgresql":
+            with self.engine.connect() as c:
+                return int(c.execute(text("SELECT pg_database_size(current_database())")).scalar() or 0)
+        return None  # in-memory SQLite, other databases
+
+    def migrations_applied(self) -> dict[int, str]:
+        return migrations.applied(self.engine)
+
+    def migrations_pending(self) -> list[str]:
+        return [m.name for m in migrations.pending(self.engine)]
+
+    def migrate(self) -> list[str]:
+        """Apply the pending migrations; return their names."""
+        return migrations.migrate(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
 
     # -- meta -------------------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
@@ -74,32 +113,6 @@ class Store:
             return dict(c.execute(select(t.c.key, t.c.value).where(t.c.key.startswith(prefix, autoescape=True))).all())
 
     # -- operations -------------------------------------------------------------------------
-    @property
-    def kind(self) -> str:
-        return self.engine.dialect.name
-
-    def size_bytes(self) -> int | None:
-        """The store's size on disk: SQLite's file and its write-ahead log; Postgres's database."""
-        if self.kind == "sqlite":
-            path = sqlite_path(self.engine.url.render_as_string(hide_password=False))
-            if path is None:
-                return None
-            files = (path, path.with_name(path.name + "-wal"))
-            return sum(p.stat().st_size for p in files if p.exists())
-        if self.kind == "postgresql":
-            from sqlalchemy import text
-
-            with self.engine.connect() as c:
-                return int(c.execute(text("select pg_database_size(current_database())")).scalar() or 0)
-        return None
-
-    def info(self) -> dict[str, Any]:
-        """`shipcall store info`: {url (password hidden), kind, migration (highest applied), size_bytes}."""
-        with self.engine.connect() as c:
-            level = c.execute(select(func.max(schema.migrations.c.id))).scalar()
-        return {"url": self.engine.url.render_as_string(hide_password=True), "kind": self.kind,
-                "migration": int(level) if level is not None else None, "size_bytes": self.size_bytes()}
-
     def write_probe(self) -> str | None:
         """Whether the store can be written right now: a tiny committed write (a full disk or a
         read-only file fails it) and an insert into the production log that is rolled back (a
@@ -129,9 +142,7 @@ class Store:
         t = schema.documents
         stamp = now()
         with self.engine.begin() as c:
-            ids = [d.id for d in upserts] + list(deletions)
-            for i in range(0, len(ids), 500):
-                c.execute(delete(t).where(t.c.id.in_(ids[i:i + 500])))
+            delete_in(c, t, t.c.id, [d.id for d in upserts] + list(deletions))
             rows = [{
                 "id": d.id, "hash": d.hash, "title": d.title, "text": d.text,
                 "sections": json.dumps([[list(s.heading_path), s.start, s.end] for s in d.sections]),
@@ -172,8 +183,8 @@ class Store:
 
     # -- datasets ---------------------------------------------------------------------------
     def save_dataset(self, name: str, items: list[Item], hash_: str, *, source: str,
-                     warnings: list[str]) -> tuple[int, bool]:
-        """Store a new version unless the latest has the same content hash.
+                     warnings: list[str], task: str = "rag") -> tuple[int, bool]:
+        """Store a new version unless the latest has the same content hash and task.
 
         Returns (version, created)."""
         from shipcall.core.names import check_name
@@ -181,15 +192,15 @@ class Store:
         check_name(name, what="dataset", field="name")
         t = schema.datasets
         with self.engine.begin() as c:
-            latest = c.execute(select(t.c.version, t.c.hash).where(t.c.name == name)
+            latest = c.execute(select(t.c.version, t.c.hash, t.c.task).where(t.c.name == name)
                                .order_by(t.c.version.desc()).limit(1)).first()
-            if latest and latest.hash == hash_:
+            if latest and latest.hash == hash_ and latest.task == task:
                 return latest.version, False
             version = (latest.version if latest else 0) + 1
             c.execute(insert(t).values(name=name, version=version, hash=hash_, n_items=len(items),
-                                       source=source, warnings=json.dumps(warnings), created_at=now()))
+                                       source=source, warnings=json.dumps(warnings), created_at=now(), task=task))
             rows = [{"dataset": name, "version": version, "position": i, "item_id": it.id,
-                     "data": json.dumps(it.to_dict(), ensure_ascii=False)} for i, it in enumerate(items)]
+                     "data": ITEM.dumps(it.to_dict())} for i, it in enumerate(items)]
             for i in range(0, len(rows), 1000):
                 c.execute(insert(schema.dataset_items), rows[i:i + 1000])
         return version, True
@@ -205,20 +216,21 @@ class Store:
     def load_dataset(self, name: str, version: int | None = None) -> Dataset:
         t = schema.datasets
         with self.engine.connect() as c:
-            q = select(t.c.version).where(t.c.name == name)
+            q = select(t.c.version, t.c.task).where(t.c.name == name)
             q = q.where(t.c.version == version) if version else q.order_by(t.c.version.desc()).limit(1)
-            v = c.execute(q).scalar()
-            if v is None:
+            found = c.execute(q).first()
+            if found is None:
                 known = sorted({r[0] for r in c.execute(select(t.c.name))})
                 what = f"{name}@{version}" if version else name
                 raise NotFoundError(f"no dataset {what!r}",
                                     hint=f"datasets: {', '.join(known)}" if known else
                                     "import one with `shipcall dataset import FILE --name NAME`")
+            v = found.version
             ti = schema.dataset_items
-            rows = c.execute(select(ti.c.data).where(ti.c.dataset == name, ti.c.version == v)
+            rows = c.execute(select(ti.c.item_id, ti.c.data).where(ti.c.dataset == name, ti.c.version == v)
                              .order_by(ti.c.position)).all()
-        items = tuple(parse_item(json.loads(r.data)) for r in rows)
-        return Dataset(name=name, items=items, version=v)
+        items = tuple(parse_item(ITEM.loads(r.data, where=f"item {r.item_id} of {name}@{v}")) for r in rows)
+        return Dataset(name=name, items=items, version=v, task=found.task)
 
     # -- runs -------------------------------------------------------------------------------
     def create_run(self, run: Run) -> Run:
@@ -230,7 +242,7 @@ class Store:
                 try:
                     c.execute(insert(t).values(
                         id=run.id, seq=seq, variant=run.variant, variant_hash=run.variant_hash,
-                        config=json.dumps(run.config), dataset=run.dataset,
+                        config=RUN_CONFIG.dumps(run.config), dataset=run.dataset, task=run.task,
                         dataset_version=run.dataset_version, corpus_version=run.corpus_version,
                         code_version=run.code_version, status="running", started_at=run.started_at,
                         n_items=run.n_items, errors=0))
@@ -260,12 +272,12 @@ class Store:
         t = schema.item_results
         rows = [{
             "run_id": run_id, "item_id": r.item_id, "position": pos,
-            "data": json.dumps(_result_data(r), ensure_ascii=False),
+            "data": ITEM_RESULT.dumps(_result_data(r)),
             "metrics": json.dumps(r.metrics), "error": r.error,
         } for pos, r in results]
         with self.engine.begin() as c:
-            have = {x[0] for x in c.execute(select(t.c.item_id).where(
-                t.c.run_id == run_id, t.c.item_id.in_([r["item_id"] for r in rows])))}
+            have = {x.item_id for x in select_in(c, select(t.c.item_id).where(t.c.run_id == run_id), t.c.item_id,
+                                                 [r["item_id"] for r in rows])}
             rows = [r for r in rows if r["item_id"] not in have]
             if rows:
                 # another process resuming the same run may insert the same items between our check
@@ -313,17 +325,38 @@ class Store:
                 verdict=d["verdict"], baseline_run=d.get("baseline_run"), candidate_run=d.get("candidate_run"),
                 contract_hash=d.get("contract_hash"), author=d["author"], note=d.get("note", ""),
                 override=bool(d.get("override")), reasons=json.dumps(d.get("reasons", [])),
-                evidence=json.dumps(d.get("evidence", {})), created_at=d["created_at"]))
+                evidence=EVIDENCE.dumps(d.get("evidence", {})), created_at=d["created_at"]))
             key = res.inserted_primary_key
-            assert key is not None  # an INSERT into a table with an integer primary key
-            return int(key[0])
+        if key is None:
+            raise StoreError("the store returned no id for the new decision")
+        return int(key[0])
 
     def decisions(self) -> list[dict[str, Any]]:
         t = schema.decisions
         with self.engine.connect() as c:
             rows = c.execute(select(t).order_by(t.c.id)).all()
-        return [dict(r._mapping) | {"reasons": json.loads(r.reasons), "evidence": json.loads(r.evidence)}
-                for r in rows]
+        return [dict(r._mapping) | {"reasons": json.loads(r.reasons),
+                                    "evidence": EVIDENCE.loads(r.evidence, where=f"decision {r.id}")} for r in rows]
+
+
+def display_url(url: str | URL) -> str:
+    """A store URL to show: SQLAlchemy's form, password hidden."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return str(url)
+
+
+def sqlite_file(url: str | URL) -> Path | None:
+    """The database file of a SQLite URL; None for other databases and in-memory SQLite."""
+    try:
+        u = make_url(url)
+    except ArgumentError:
+        return None
+    if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:" \
+            or u.query.get("mode") == "memory":
+        return None
+    return Path(u.database.removeprefix("file:"))
 
 
 def _insert_ignoring_duplicates(table: Any, dialect: str, keys: list[str]) -> Any:
@@ -338,15 +371,30 @@ def _insert_ignoring_duplicates(table: Any, dialect: str, keys: list[str]) -> An
     return insert(table)
 
 
-def sqlite_path(url: str) -> Path | None:
-    """The database file of a SQLite URL (None for other databases and in-memory SQLite)."""
-    if not url.startswith("sqlite:///"):
-        return None
-    rest = url[len("sqlite:///"):].split("?", 1)[0].removeprefix("file:")  # also SQLite's URI form
-    return None if rest in ("", ":memory:") or "mode=memory" in url else Path(rest)
+def _create_sqlite_file(path: Path) -> None:
+    """A new, owner-only SQLite file that is never empty where others can see it: made under a
+    temporary name (0600), given its header by SQLite, then linked into place (if another process
+    was faster, its file stays). Concurrent first opens thus never meet a 0-byte store."""
+    import contextlib
+    import os
+    import sqlite3
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+    os.close(fd)
+    try:
+        con = sqlite3.connect(tmp)
+        con.execute("PRAGMA journal_mode=WAL")  # writes the database header
+        con.close()
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp, path)
+    finally:
+        for leftover in (tmp, tmp + "-wal", tmp + "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(leftover)
 
 
-def prepare_sqlite_file(path: Path) -> None:
+def prepare_sqlite_file(path: Path, *, create: bool = True) -> None:
     """Before SQLite opens `path`: its folder exists (owner-only when we create it), an empty file
     is refused (a truncated store must not pass for a new one), and the file and its -wal/-shm
     siblings are owner-only (0600, like the token: they hold the documents and the production log;
@@ -374,11 +422,9 @@ def prepare_sqlite_file(path: Path) -> None:
         raise StoreError("the store file is empty (0 bytes): it was truncated or never written", file=str(path),
                          hint="restore it from a backup; or delete it and run `shipcall init --force` "
                               "to start an empty store")
-    if size is None:
+    if size is None and create:
         try:
-            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-        except FileExistsError:
-            pass
+            _create_sqlite_file(path)
         except OSError as e:
             raise StoreError(f"cannot create the store file: {e.strerror}", file=str(path),
                              hint="check that the workspace is writable") from None
@@ -400,8 +446,8 @@ def _run(row: Any) -> Run:
         id=row.id, variant=row.variant, variant_hash=row.variant_hash, dataset=row.dataset,
         dataset_version=row.dataset_version, corpus_version=row.corpus_version, code_version=row.code_version,
         status=row.status, started_at=row.started_at, finished_at=row.finished_at,
-        config=json.loads(row.config), n_items=row.n_items, errors=row.errors,
-        metrics=json.loads(row.metrics), cohorts=json.loads(row.cohorts),
+        config=RUN_CONFIG.loads(row.config, where=f"run {row.id}"), n_items=row.n_items, errors=row.errors,
+        metrics=json.loads(row.metrics), cohorts=json.loads(row.cohorts), task=row.task,
     )
 
 
@@ -418,19 +464,19 @@ def _result_data(r: ItemResult) -> dict[str, Any]:
 
 
 def _item_result(row: Any) -> ItemResult:
-    d = json.loads(row.data)
+    d = ITEM_RESULT.loads(row.data, where=f"item {row.item_id} of run {row.run_id}")
     return ItemResult(
         item_id=row.item_id,
-        retrieved=[Retrieved(**x) for x in d.get("retrieved", [])],
-        retrieved_docs=[Retrieved(**x) for x in d.get("retrieved_docs", [])],
-        answer=d.get("answer", ""),
+        retrieved=[Retrieved(**x) for x in d["retrieved"]],
+        retrieved_docs=[Retrieved(**x) for x in d["retrieved_docs"]],
+        answer=d["answer"],
         citations=[Citation(x["doc_id"], x["chunk_id"], tuple(x["heading_path"]), x["snippet"])
-                   for x in d.get("citations", [])],
-        abstained=d.get("abstained", False),
-        support=d.get("support", 0.0),
-        latency_ms=d.get("latency_ms", {}),
+                   for x in d["citations"]],
+        abstained=d["abstained"],
+        support=d["support"],
+        latency_ms=d["latency_ms"],
         error=row.error,
         metrics=json.loads(row.metrics),
-        failure_modes=d.get("failure_modes", []),
-        extra=d.get("extra", {}),
+        failure_modes=d["failure_modes"],
+        extra=d["extra"],
     )
