@@ -57,10 +57,10 @@ class Limiter:
 
     def take(self, key: str, now: float) -> float:
         per_second = self.rate.count / self.rate.period
+        self._sweep(now)
         tokens = self._tokens(key, now)
         if tokens >= 1.0:
             self._buckets[key] = (tokens - 1.0, now)
-            self._sweep(now)
             return 0.0
         self._buckets[key] = (tokens, now)
         return (1.0 - tokens) / per_second
