@@ -54,7 +54,8 @@ def test_an_identical_run_in_progress_stops_the_second_or_makes_it_wait(tmp_path
         assert "Traceback" not in second.stderr
         waiter = subprocess.Popen([sys.executable, "-m", "shipcall", "run", "--dataset", "big", "--wait", "--json"],
                                   cwd=ws, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(0.5)  # give the waiter time to reach the lock (it must not run meanwhile either way)
+        said = waiter.stderr.readline()  # blocks until the waiter reports that it waits (first line)
+        assert f"waiting: run {run_id} is already in progress (pid {first.pid})" in said, said
         assert waiter.poll() is None
     finally:
         os.kill(first.pid, signal.SIGCONT)
@@ -63,7 +64,7 @@ def test_an_identical_run_in_progress_stops_the_second_or_makes_it_wait(tmp_path
     assert json.loads(out)["n_items"] == 3000
     w_out, w_err = waiter.communicate(timeout=300)
     assert waiter.returncode == 0, w_err
-    assert "waiting: run" in w_err and json.loads(w_out)["n_items"] == 3000
+    assert json.loads(w_out)["n_items"] == 3000  # and it ran once the first had finished
 
 
 def test_a_racing_resume_that_inserts_the_same_items_is_no_error(ingested) -> None:  # noqa: ANN001
