@@ -58,6 +58,7 @@ def item_result(item: Item, r: Response, ks: list[int]) -> ItemResult:
         retrieved=[Retrieved(sc.chunk.doc_id, sc.chunk.id, sc.score, sc.rank) for sc in r.chunks],
         retrieved_docs=[],
         answer="" if a.abstained else a.text,
+        context="" if a.abstained else a.context,
         citations=list(a.citations),
         abstained=a.abstained,
         support=a.support,

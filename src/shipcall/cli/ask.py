@@ -64,6 +64,8 @@ def cli(ctx: click.Context, question: str, variant: str | None, as_json: bool) -
                 click.echo(f"  - {sc.chunk.doc_id}{' — ' + head if head else ''} (score {sc.score:.2f})")
     else:
         click.echo(a.text)
+        if a.context and a.context != a.text:
+            click.echo("\n  " + a.context.replace("\n", "\n  "))
         click.echo("\nSources:")
         for i, c in enumerate(a.citations, start=1):
             head = " > ".join(c.heading_path)
@@ -82,6 +84,7 @@ def response_json(variant: str, r: object) -> dict[str, object]:
     return {
         "variant": variant,
         "answer": a.text,
+        "context": a.context or a.text,
         "citations": [{"doc_id": c.doc_id, "chunk_id": c.chunk_id, "heading_path": list(c.heading_path),
                        "snippet": c.snippet} for c in a.citations],
         "abstained": a.abstained,

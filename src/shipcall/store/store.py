@@ -295,6 +295,7 @@ def _item_result(row: Any) -> ItemResult:
         retrieved=[Retrieved(**x) for x in d.get("retrieved", [])],
         retrieved_docs=[Retrieved(**x) for x in d.get("retrieved_docs", [])],
         answer=d.get("answer", ""),
+        context=d.get("context", ""),
         citations=[Citation(x["doc_id"], x["chunk_id"], tuple(x["heading_path"]), x["snippet"])
                    for x in d.get("citations", [])],
         abstained=d.get("abstained", False),
