@@ -51,8 +51,29 @@ class DocumentChunker(_Strict):
     kind: Literal["document"]
 
 
+class PluginChunker(BaseModel):
+    """Any chunker registered under the `shipcall.chunkers` entry point; its keys are its own."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    kind: str
+
+
+def _tagger(builtin: tuple[str, ...]) -> Any:
+    """Built-in kinds are validated strictly by their model; any other kind goes to its plugin,
+    which checks its own keys."""
+
+    def tag(v: Any) -> str:
+        kind = v.get("kind") if isinstance(v, dict) else getattr(v, "kind", None)
+        return kind if kind in builtin else "plugin"
+
+    return tag
+
+
 ChunkerConfig = Annotated[
-    FixedChunker | HeadingChunker | SentenceChunker | DocumentChunker, Field(discriminator="kind")
+    Annotated[FixedChunker, Tag("fixed")] | Annotated[HeadingChunker, Tag("heading")]
+    | Annotated[SentenceChunker, Tag("sentence")] | Annotated[DocumentChunker, Tag("document")]
+    | Annotated[PluginChunker, Tag("plugin")],
+    Discriminator(_tagger(("fixed", "heading", "sentence", "document"))),
 ]
 
 
@@ -135,7 +156,20 @@ class HybridRetriever(_Strict):
         return self
 
 
-RetrieverConfig = Annotated[BM25Retriever | DenseRetriever | HybridRetriever, Field(discriminator="kind")]
+class PluginRetriever(BaseModel):
+    """Any retriever registered under the `shipcall.retrievers` entry point; its registered kind
+    validates these keys with its own `config_model`."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    kind: str
+    k: int = Field(10, ge=1, le=10_000)
+
+
+RetrieverConfig = Annotated[
+    Annotated[BM25Retriever, Tag("bm25")] | Annotated[DenseRetriever, Tag("dense")]
+    | Annotated[HybridRetriever, Tag("hybrid")] | Annotated[PluginRetriever, Tag("plugin")],
+    Discriminator(_tagger(("bm25", "dense", "hybrid"))),
+]
 
 
 class ExtractiveGenerator(_Strict):
@@ -217,30 +251,51 @@ class PluginGenerator(BaseModel):
     kind: str
 
 
-def _generator_tag(v: Any) -> str:
-    kind = v.get("kind") if isinstance(v, dict) else getattr(v, "kind", None)
-    return kind if kind in ("extractive", "openai", "anthropic") else "plugin"
-
-
 # Built-in kinds are validated strictly; any other kind goes to a plugin, which checks its own keys.
 GeneratorConfig = Annotated[
     Annotated[ExtractiveGenerator, Tag("extractive")] | Annotated[OpenAIGenerator, Tag("openai")]
     | Annotated[AnthropicGenerator, Tag("anthropic")] | Annotated[PluginGenerator, Tag("plugin")],
-    Discriminator(_generator_tag),
+    Discriminator(_tagger(("extractive", "openai", "anthropic"))),
 ]
 LLMGeneratorConfig = OpenAIGenerator | AnthropicGenerator
 
 
+def builtin_models(section: str) -> dict[str, type[BaseModel]]:
+    """kind -> config model of the built-in kinds of a variant section (chunker, retriever,
+    generator), read from the section's union itself so that no list of kinds is repeated."""
+    from typing import get_args
+
+    union = {"chunker": ChunkerConfig, "retriever": RetrieverConfig, "generator": GeneratorConfig}[section]
+    out: dict[str, type[BaseModel]] = {}
+    stack = list(get_args(union))
+    while stack:
+        a = stack.pop()
+        if isinstance(a, type) and issubclass(a, BaseModel):
+            kinds = get_args(a.model_fields["kind"].annotation)
+            if kinds:
+                out[str(kinds[0])] = a
+        else:
+            stack.extend(get_args(a))
+    return out
+
+
 class Variant(_Strict):
-    """One complete configuration of the feature."""
+    """One complete configuration of the feature. `task` names its task type (rag, classify,
+    summarize, or a registered plugin task); existing workspaces are rag."""
 
     description: str = ""
+    task: str = Field("rag", min_length=1)
     chunker: ChunkerConfig = Field(default_factory=lambda: HeadingChunker(kind="heading"))
     retriever: RetrieverConfig = Field(default_factory=lambda: BM25Retriever(kind="bm25"))
     generator: GeneratorConfig = Field(default_factory=lambda: ExtractiveGenerator(kind="extractive"))
 
     def resolved(self) -> dict[str, Any]:
-        return self.model_dump(mode="json")
+        """The full configuration (defaults filled in). `task: rag` is left out, so variants
+        written before task types existed keep their identity (hash, resumable runs)."""
+        out = self.model_dump(mode="json")
+        if out.get("task") == "rag":
+            del out["task"]
+        return out
 
     @property
     def hash(self) -> str:

@@ -1,0 +1,241 @@
+"""The extractive generator: offline, deterministic, no model.
+
+It reads the retrieved chunks as sentences (hard-wrapped lines joined, see `core.blocks`), finds
+the sentence that best supports the question, and answers with the span of the asked type
+inside it (`core.answer_types`: a number, an amount, a duration, a date, a person or team, an
+address), with that sentence as the answer's context and citation. Yes/no, definition and
+procedure questions are answered with the sentence itself (and the list a sentence ending in
+":" introduces). When the support score (`core.extract.support`) of the best sentence is below
+`min_score`, it abstains; the retrieved chunks are then shown as near misses.
+
+Never answers: headings, table header rows, sentences that are questions (FAQ pages ask them;
+their words become context for the answer that follows), page furniture and metadata lines
+(`core.boilerplate`), front matter. A second sentence joins the context only when it stands
+next to the first in the same paragraph and adds question terms; the context is always in
+document order, so nothing is glued from two places.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from shipcall.adapters.generators.base import GeneratorBase
+from shipcall.config.schema import ExtractiveGenerator as ExtractiveConfig
+from shipcall.core.answer_types import SENTENCE_TYPES, answer_type
+from shipcall.core.boilerplate import is_boilerplate
+from shipcall.core.documents import Chunk, ScoredChunk
+from shipcall.core.extract import STOPWORDS, Question, pick_span, relevance, support, tokenize, word_bigrams
+from shipcall.core.runs import Answer, Citation
+from shipcall.core.text import sentence_units, strip_markup
+
+# A further sentence joins the context only when it covers this much more of the question.
+MIN_GAIN = 0.0
+# Ranking only (never the support score): a sentence holding a span of the asked type, and a
+# sentence of a chunk that retrieval scored high (share of the best chunk's score).
+TYPE_BONUS = 0.1
+CHUNK_BONUS = 0.3
+TYPED_CANDIDATES = 12  # the best-supported sentences checked for a span of the asked type
+MAX_LIST_ITEMS = 12  # list items shown after a sentence that introduces them with ":"
+CACHE_CHUNKS = 200_000  # chunks whose sentences stay analysed in memory
+_SKIP_KINDS = frozenset(["heading", "table_header", "table_rule", "front_matter", "rule", "html"])
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One answer candidate of a chunk: a sentence, list item or table row."""
+
+    pos: int
+    text: str  # as shown to the reader (a table row with its header)
+    terms: frozenset[str]
+    stems: tuple[str, ...]
+    bigrams: frozenset[tuple[str, str]]
+    context: frozenset[str]  # heading path, inner heading, table header, a preceding FAQ question
+    kind: str
+    block: int
+    lead_in: bool  # ends with ":" (a list follows)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    unit: Unit
+    scored: ScoredChunk
+    rank_score: float  # relevance + CHUNK_BONUS · chunk score share
+
+
+class ExtractiveGenerator(GeneratorBase):
+    """Offline and deterministic: no binding, no usage, one item at a time (shares the retriever)."""
+
+    def __init__(self, config: ExtractiveConfig, retriever: object) -> None:
+        self.config = config
+        self.retriever = retriever
+        self._idf = getattr(retriever, "term_weight", lambda _t: 1.0)
+        self._stem = lru_cache(maxsize=100_000)(getattr(retriever, "stem", lambda w: w))
+        self._cache: dict[str, list[Unit]] = {}
+
+    def terms(self, text: str) -> frozenset[str]:
+        return frozenset(t.stem for t in tokenize(text, self._stem)
+                         if t.word not in STOPWORDS and len(t.word) > 1)
+
+    def units(self, chunk: Chunk) -> list[Unit]:
+        """A chunk's answer candidates, computed once per chunk."""
+        cached = self._cache.get(chunk.id)
+        if cached is not None:
+            return cached
+        out = _units(chunk, self.terms, self._stem)
+        if len(self._cache) >= CACHE_CHUNKS:
+            self._cache.clear()
+        self._cache[chunk.id] = out
+        return out
+
+    def generate(self, question: str, chunks: list[ScoredChunk]) -> Answer:
+        q = Question.of(question, self._stem, self._idf)
+        if not q.terms or q.total <= 0:
+            return Answer(text="", abstained=True, support=0.0)
+        top = max((sc.score for sc in chunks), default=0.0)
+        candidates = [Candidate(u, sc, relevance(q, u.terms, u.context, u.bigrams)
+                                + (CHUNK_BONUS * sc.score / top if top > 0 else 0.0))
+                      for sc in chunks for u in self.units(sc.chunk)]
+        if not candidates:
+            return Answer(text="", abstained=True, support=0.0)
+        kind = answer_type(question)
+        spans: dict[tuple[str, int], tuple[int, int] | None] = {}
+
+        def span_of(c: Candidate) -> tuple[int, int] | None:
+            key = (c.scored.chunk.id, c.unit.pos)
+            if key not in spans:
+                typed = kind not in SENTENCE_TYPES and not c.unit.lead_in
+                spans[key] = pick_span(c.unit.text, kind, q, self._stem) if typed else None
+            return spans[key]
+
+        best = self._best(candidates, kind, span_of)
+        chosen = self._context(best, candidates, q, kind, span_of)
+        covered = support(q, frozenset().union(*(c.unit.terms for c in chosen)),
+                          frozenset().union(*(c.unit.context for c in chosen)),
+                          tuple(s for c in chosen for s in c.unit.stems),
+                          frozenset().union(*(u.terms for u in self.units(best.scored.chunk))))
+        score = round(covered, 6)
+        if score < self.config.min_score:
+            return Answer(text="", abstained=True, support=score)
+        context = _render(chosen)
+        answer = context
+        for c in sorted(chosen, key=lambda c: c is not best):  # the best sentence's span first
+            span = span_of(c)
+            if span is not None:
+                answer = c.unit.text[span[0]:span[1]]
+                break
+        citations: dict[str, Citation] = {}
+        for c in chosen:
+            ch = c.scored.chunk
+            prev = citations.get(ch.id)
+            snippet = c.unit.text if prev is None else f"{prev.snippet} {c.unit.text}"
+            citations[ch.id] = Citation(ch.doc_id, ch.id, ch.heading_path, snippet)
+        return Answer(text=answer, context=context, citations=tuple(citations.values()), abstained=False,
+                      support=score, sentences=tuple(c.unit.text for c in chosen))
+
+    def _best(self, candidates: list[Candidate], kind: str, span_of: Any) -> Candidate:
+        """The best-ranked candidate; among the best few, one holding a span of the asked type
+        gets TYPE_BONUS (a question asking for an amount prefers a sentence with one)."""
+        def base(c: Candidate) -> tuple[float, int, int]:
+            return (c.rank_score, -c.scored.rank, -c.unit.pos)
+
+        ranked = sorted(candidates, key=base, reverse=True)
+        if kind in SENTENCE_TYPES:
+            return ranked[0]
+
+        def typed(c: Candidate) -> tuple[float, int, int]:
+            return (c.rank_score + (TYPE_BONUS if span_of(c) is not None else 0.0), -c.scored.rank, -c.unit.pos)
+
+        return max(ranked[:TYPED_CANDIDATES], key=typed)
+
+    def _context(self, best: Candidate, candidates: list[Candidate], q: Question, kind: str,
+                 span_of: Any) -> list[Candidate]:
+        """The best candidate, with: the list it introduces (when it ends with ":"); else its
+        neighbour in the same paragraph that holds the asked type when it holds none itself
+        ("…check in within 10 minutes. If nobody checks in, the room is released…"); else its
+        neighbour that adds the most question terms, if any. In document order."""
+        same = [c for c in candidates if c.scored.chunk.id == best.scored.chunk.id]
+        by_pos = {c.unit.pos: c for c in same}
+        if best.unit.lead_in:
+            items = []
+            for pos in range(best.unit.pos + 1, best.unit.pos + 1 + MAX_LIST_ITEMS):
+                c = by_pos.get(pos)
+                if c is None or c.unit.kind != "list_item":
+                    break
+                items.append(c)
+            if items:
+                return [best, *items]
+        if self.config.max_sentences < 2:
+            return [best]
+        base = relevance(q, best.unit.terms, best.unit.context, best.unit.bigrams)
+        options = []
+        for pos in (best.unit.pos - 1, best.unit.pos + 1):
+            c = by_pos.get(pos)
+            if c is None or c.unit.block != best.unit.block or c.unit.text == best.unit.text:
+                continue
+            both = relevance(q, best.unit.terms | c.unit.terms, best.unit.context | c.unit.context,
+                             best.unit.bigrams | c.unit.bigrams)
+            gain = both - base
+            completes = kind not in SENTENCE_TYPES and span_of(best) is None and span_of(c) is not None
+            options.append((completes, gain, -pos, c))
+        if options:
+            completes, gain, _, c = max(options, key=lambda o: o[:3])
+            if completes or (gain > 0 and gain >= MIN_GAIN):
+                return sorted([best, c], key=lambda x: x.unit.pos)
+        return [best]
+
+
+def _render(chosen: list[Candidate]) -> str:
+    """The context as one text: sentences joined by a space, list items on their own lines."""
+    parts: list[str] = []
+    for c in chosen:
+        if c.unit.kind == "list_item" and parts and chosen[0].unit.lead_in:
+            parts.append("\n- " + c.unit.text)
+        else:
+            parts.append((" " if parts else "") + c.unit.text)
+    return "".join(parts)
+
+
+def _units(chunk: Chunk, terms: Any, stem: Any) -> list[Unit]:
+    """The answer candidates of a chunk (see the module docstring for what is skipped)."""
+    text = chunk.text
+    base_context = terms(" ".join(chunk.heading_path))
+    headings = {h.strip().lower() for h in chunk.heading_path}
+    out: list[Unit] = []
+    inner_heading: frozenset[str] = frozenset()
+    table_header: list[str] = []
+    faq: tuple[int, frozenset[str]] | None = None  # (block, terms) of a question the document asks
+    for pos, u in enumerate(sentence_units(text)):
+        raw = text[u.start:u.end]
+        if u.kind == "heading":
+            inner_heading = terms(strip_markup(raw))
+            faq = None
+            continue
+        if u.kind == "table_header":
+            table_header = [c.strip() for c in raw.strip().strip("|").split("|")]
+            continue
+        if u.kind in _SKIP_KINDS or is_boilerplate(raw):
+            continue
+        shown = strip_markup(raw)
+        if not shown or shown.lower() in headings:
+            continue
+        if shown.endswith("?"):
+            faq = (u.block, terms(shown))  # a question is never an answer; it introduces one
+            continue
+        context = base_context | inner_heading
+        own_text = shown
+        if u.kind == "table_row":
+            cells = [c.strip() for c in raw.strip().strip("|").split("|")]
+            if table_header:
+                context = context | terms(" ".join(table_header))
+                if len(cells) == len(table_header):
+                    shown = "; ".join(f"{h}: {c}" if h else c for h, c in zip(table_header, cells, strict=True) if c)
+        else:
+            table_header = []
+        if faq is not None and u.block - faq[0] <= 1:
+            context = context | faq[1]
+        toks = tokenize(own_text, stem)
+        out.append(Unit(pos, shown, terms(own_text), tuple(t.stem for t in toks), word_bigrams(toks), context,
+                        u.kind, u.block, shown.endswith(":")))
+    return out
