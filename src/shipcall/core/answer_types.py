@@ -16,6 +16,7 @@ back to the whole sentence when no span of the asked kind is found.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Literal
 
 AnswerType = Literal["number", "money", "duration", "date", "person", "contact", "yesno", "definition",
@@ -207,7 +208,8 @@ _NOT_NAMES = re.compile(rf"(?:{_MONTHS}|{_DAYS}|{_CURRENCY}|The|A|An|If|In|On|At
                         rf"How|Why|After|Before|During|Once|Only|Please|Note|See|Also|And|But|Or)")
 
 
-def typed_spans(sentence: str, kind: str) -> list[tuple[int, int]]:
+@lru_cache(maxsize=200_000)  # pure; a sentence is examined for many questions
+def typed_spans(sentence: str, kind: str) -> tuple[tuple[int, int], ...]:
     """Character spans of answers of `kind` in the sentence (every match of each of the kind's
     patterns, so that overlapping readings all compete), trimmed of edge punctuation."""
     found: list[tuple[int, int]] = []
@@ -227,4 +229,4 @@ def typed_spans(sentence: str, kind: str) -> list[tuple[int, int]]:
             b -= 1
         if b > a:
             out.append((a, b))
-    return sorted(set(out))
+    return tuple(sorted(set(out)))

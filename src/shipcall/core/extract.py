@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -165,6 +166,9 @@ def candidate_spans(sentence: str, kind: str, toks: Sequence[Token], q: Question
     return out
 
 
+_BREAKS = frozenset(",;:()[]—–")
+
+
 def _runs(sentence: str, toks: Sequence[Token], q: Question) -> list[tuple[int, int]]:
     """Maximal runs of tokens outside the question, not crossing `, ; : ( ) —`, trimmed of
     stopwords at both ends."""
@@ -182,7 +186,8 @@ def _runs(sentence: str, toks: Sequence[Token], q: Question) -> list[tuple[int, 
 
     prev_end = 0
     for t in toks:
-        if re.search(r"[,;:()\[\]—–]|\s-\s", sentence[prev_end:t.start]):
+        gap = sentence[prev_end:t.start]
+        if gap != " " and (_BREAKS.intersection(gap) or " - " in gap):
             flush()
         if t.stem in q.terms:
             flush()
@@ -193,14 +198,15 @@ def _runs(sentence: str, toks: Sequence[Token], q: Question) -> list[tuple[int, 
     return out
 
 
-def pick_span(sentence: str, kind: str, q: Question, stem: Callable[[str], str]) -> tuple[int, int] | None:
+def pick_span(sentence: str, kind: str, q: Question, stem: Callable[[str], str],
+              toks: Sequence[Token] | None = None) -> tuple[int, int] | None:
     """The span of `sentence` that answers a question of `kind`: among the candidate spans that
     say something the question does not (not all of their words are question words), the one
     with the best prior plus nearness to the question's words found in the sentence (each
     question term's weight / (1 + token distance), normalised), minus a little per word beyond
     four. None when there is no candidate. A number is extended by the question's words that
     follow it ("How many sick days" → "seven paid sick days")."""
-    toks = tokenize(sentence, stem)
+    toks = tokenize(sentence, stem) if toks is None else toks
     if not toks:
         return None
     anchors: dict[str, list[int]] = {}
@@ -209,10 +215,13 @@ def pick_span(sentence: str, kind: str, q: Question, stem: Callable[[str], str])
             anchors.setdefault(t.stem, []).append(i)
     wsum = math.fsum(q.weights[s] for s in anchors) or 1.0
     best: tuple[float, int, int] | None = None
+    starts = [t.start for t in toks]
+    ends = [t.end for t in toks]
     for a, b, prior in candidate_spans(sentence, kind, toks, q):
-        inside = [i for i, t in enumerate(toks) if t.start >= a and t.end <= b]
-        if not inside:
+        first, last = bisect_left(starts, a), bisect_right(ends, b) - 1
+        if last < first:
             continue
+        inside = range(first, last + 1)
         words = [toks[i] for i in inside if toks[i].word not in STOPWORDS]
         if words and all(t.stem in q.terms for t in words):
             continue  # it only repeats the question

@@ -17,16 +17,17 @@ document order, so nothing is glued from two places.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
-from shipcall.adapters.generators.base import GeneratorBase
+from shipcall.adapters.generators.base import Capabilities, GeneratorBase
 from shipcall.config.schema import ExtractiveGenerator as ExtractiveConfig
 from shipcall.core.answer_types import SENTENCE_TYPES, answer_type
 from shipcall.core.boilerplate import is_boilerplate
 from shipcall.core.documents import Chunk, ScoredChunk
-from shipcall.core.extract import STOPWORDS, Question, pick_span, relevance, support, tokenize, word_bigrams
+from shipcall.core.extract import STOPWORDS, Question, Token, pick_span, relevance, support, tokenize, word_bigrams
 from shipcall.core.runs import Answer, Citation
 from shipcall.core.text import sentence_units, strip_markup
 
@@ -36,6 +37,12 @@ MIN_GAIN = 0.0
 # sentence of a chunk that retrieval scored high (share of the best chunk's score).
 TYPE_BONUS = 0.1
 CHUNK_BONUS = 0.3
+# `semantic`: the similarity's weight in ranking, and its share of the support score, where it
+# counts linearly from SIMILARITY_FLOOR (nothing in common) to SIMILARITY_CEILING (a paraphrase).
+SEMANTIC_RANK = 1.0
+SEMANTIC_SHARE = 0.5
+SIMILARITY_FLOOR = 0.1
+SIMILARITY_CEILING = 0.7
 TYPED_CANDIDATES = 12  # the best-supported sentences checked for a span of the asked type
 MAX_LIST_ITEMS = 12  # list items shown after a sentence that introduces them with ":"
 CACHE_CHUNKS = 200_000  # chunks whose sentences stay analysed in memory
@@ -49,6 +56,7 @@ class Unit:
     pos: int
     text: str  # as shown to the reader (a table row with its header)
     terms: frozenset[str]
+    tokens: tuple[Token, ...]  # of `text`, for finding the answer span
     stems: tuple[str, ...]
     bigrams: frozenset[tuple[str, str]]
     context: frozenset[str]  # heading path, inner heading, table header, a preceding FAQ question
@@ -61,11 +69,13 @@ class Unit:
 class Candidate:
     unit: Unit
     scored: ScoredChunk
-    rank_score: float  # relevance + CHUNK_BONUS · chunk score share
+    rank_score: float  # relevance + CHUNK_BONUS · chunk score share (+ SEMANTIC_RANK · similarity)
+    similarity: float = 0.0  # question–sentence cosine similarity (`semantic`), else 0
 
 
 class ExtractiveGenerator(GeneratorBase):
-    """Offline and deterministic: no binding, no usage, one item at a time (shares the retriever)."""
+    """Offline and deterministic: no usage, one item at a time (shares the retriever). With
+    `semantic`, it binds to the workspace for its sentence-embedding cache."""
 
     def __init__(self, config: ExtractiveConfig, retriever: object) -> None:
         self.config = config
@@ -73,6 +83,27 @@ class ExtractiveGenerator(GeneratorBase):
         self._idf = getattr(retriever, "term_weight", lambda _t: 1.0)
         self._stem = lru_cache(maxsize=100_000)(getattr(retriever, "stem", lambda w: w))
         self._cache: dict[str, list[Unit]] = {}
+        self._scorer: Any = None
+        if config.semantic:
+            from shipcall.adapters.retrievers.dense import require_extra
+
+            require_extra()  # fail at open, with the install line, not at the first question
+            self.capabilities = Capabilities(binds=True)
+
+    def bind(self, *, store: Any = None, root: Path | None = None) -> None:
+        """`semantic`: sentence embeddings are cached in the workspace's state folder, beside the
+        dense index's chunk embeddings (`.shipcall/embeddings`, app.workspace.STATE_DIR)."""
+        if self.config.semantic:
+            from shipcall.adapters.generators.semantic import SentenceScorer
+
+            cache = root / ".shipcall" / "embeddings" if root is not None else None
+            self._scorer = SentenceScorer(self.config.semantic_model, cache)
+
+    @property
+    def scorer(self) -> Any:
+        if self._scorer is None and self.config.semantic:
+            self.bind()
+        return self._scorer
 
     def terms(self, text: str) -> frozenset[str]:
         return frozenset(t.stem for t in tokenize(text, self._stem)
@@ -99,6 +130,10 @@ class ExtractiveGenerator(GeneratorBase):
                       for sc in chunks for u in self.units(sc.chunk)]
         if not candidates:
             return Answer(text="", abstained=True, support=0.0)
+        if self.scorer is not None:
+            sims = self.scorer.similarities(question, [_embedded_text(c) for c in candidates])
+            candidates = [replace(c, rank_score=c.rank_score + SEMANTIC_RANK * float(s), similarity=float(s))
+                          for c, s in zip(candidates, sims, strict=True)]
         kind = answer_type(question)
         spans: dict[tuple[str, int], tuple[int, int] | None] = {}
 
@@ -106,7 +141,7 @@ class ExtractiveGenerator(GeneratorBase):
             key = (c.scored.chunk.id, c.unit.pos)
             if key not in spans:
                 typed = kind not in SENTENCE_TYPES and not c.unit.lead_in
-                spans[key] = pick_span(c.unit.text, kind, q, self._stem) if typed else None
+                spans[key] = pick_span(c.unit.text, kind, q, self._stem, c.unit.tokens) if typed else None
             return spans[key]
 
         best = self._best(candidates, kind, span_of)
@@ -115,6 +150,10 @@ class ExtractiveGenerator(GeneratorBase):
                           frozenset().union(*(c.unit.context for c in chosen)),
                           tuple(s for c in chosen for s in c.unit.stems),
                           frozenset().union(*(u.terms for u in self.units(best.scored.chunk))))
+        if self.scorer is not None:
+            similarity = max(c.similarity for c in chosen)
+            scaled = min(1.0, max(0.0, (similarity - SIMILARITY_FLOOR) / (SIMILARITY_CEILING - SIMILARITY_FLOOR)))
+            covered = (1 - SEMANTIC_SHARE) * covered + SEMANTIC_SHARE * scaled
         score = round(covered, 6)
         if score < self.config.min_score:
             return Answer(text="", abstained=True, support=score)
@@ -147,7 +186,9 @@ class ExtractiveGenerator(GeneratorBase):
         def typed(c: Candidate) -> tuple[float, int, int]:
             return (c.rank_score + (TYPE_BONUS if span_of(c) is not None else 0.0), -c.scored.rank, -c.unit.pos)
 
-        return max(ranked[:TYPED_CANDIDATES], key=typed)
+        # only a candidate within TYPE_BONUS of the best can overtake it
+        reach = [c for c in ranked[:TYPED_CANDIDATES] if c.rank_score >= ranked[0].rank_score - TYPE_BONUS]
+        return max(reach, key=typed)
 
     def _context(self, best: Candidate, candidates: list[Candidate], q: Question, kind: str,
                  span_of: Any) -> list[Candidate]:
@@ -184,6 +225,14 @@ class ExtractiveGenerator(GeneratorBase):
             if completes or (gain > 0 and gain >= MIN_GAIN):
                 return sorted([best, c], key=lambda x: x.unit.pos)
         return [best]
+
+
+def _embedded_text(c: Candidate) -> str:
+    """What the encoder reads for a sentence: its heading path, then the sentence (as the dense
+    index reads a chunk), so that "How much notice for the Lisbon office?" meets a sentence
+    under "Lisbon office > Weekend access"."""
+    head = " > ".join(c.scored.chunk.heading_path)
+    return f"{head}: {c.unit.text}" if head else c.unit.text
 
 
 def _render(chosen: list[Candidate]) -> str:
@@ -236,6 +285,6 @@ def _units(chunk: Chunk, terms: Any, stem: Any) -> list[Unit]:
         if faq is not None and u.block - faq[0] <= 1:
             context = context | faq[1]
         toks = tokenize(own_text, stem)
-        out.append(Unit(pos, shown, terms(own_text), tuple(t.stem for t in toks), word_bigrams(toks), context,
-                        u.kind, u.block, shown.endswith(":")))
+        out.append(Unit(pos, shown, terms(own_text), tuple(tokenize(shown, stem)), tuple(t.stem for t in toks),
+                        word_bigrams(toks), context, u.kind, u.block, shown.endswith(":")))
     return out
