@@ -174,8 +174,8 @@ _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 def html_document(doc_id: str, html: str) -> Document:
     """HTML → Markdown-like plain text, so that its blocks read as Markdown's do: one block per
     paragraph with a blank line between blocks (a line break in the source is a space), headings
-    as `#` lines, list items as `- item`, table rows as `| cell | cell |` lines (the first row of
-    a table is its header); sections from h1–h6."""
+    as `#` lines, list items as `- item`, tables as Markdown tables (`| cell | cell |` lines; the
+    first row is the header); sections from h1–h6."""
     from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
     html = re.sub(r"<br\s*/?>", " ", html, flags=re.IGNORECASE)
@@ -217,7 +217,10 @@ def html_document(doc_id: str, html: str) -> Document:
                          if c.tag in ("td", "th")]
                 cells = [c.replace("|", "/") for c in cells if c]
                 if cells:
+                    first = last != "tr"
                     emit("| " + " | ".join(cells) + " |", kind="tr")
+                    if first:  # the delimiter row that makes the first row a Markdown table's header
+                        emit("| " + " | ".join("---" for _ in cells) + " |", kind="tr")
             elif tag == "li":
                 emit(child.text(separator=""), kind="li")
             elif tag in _BLOCKS:
