@@ -186,7 +186,7 @@ class ExtractiveGenerator(_Strict):
     """
 
     kind: Literal["extractive"]
-    min_score: float = Field(0.5, ge=0, le=1)
+    min_score: float = Field(0.16, ge=0, le=1)
     max_sentences: int = Field(2, ge=1, le=10)
     semantic: bool = Field(False, description="also score sentences with a sentence encoder (dense extra)")
     semantic_model: str = Field("all-MiniLM-L6-v2", description="sentence-transformers model for `semantic`")

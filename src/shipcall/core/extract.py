@@ -3,18 +3,21 @@
 
 Support score, in [0, 1]: how much of the question's key content the sentence carries.
 
-    support = (1 − β) · term cover + β · phrase cover          (β = PHRASE_SHARE when the question has phrases)
-    term cover   = Σ_{t ∈ Q, t in the sentence} w(t) + CONTEXT_CREDIT · Σ_{t ∈ Q, t only in its context} w(t)
-                   ───────────────────────────────────────────────────────────────────────────────── ,
-                                                      Σ_{t ∈ Q} w(t)
-    w(t) = idf(t) ** KEY_POWER
+    support    = (1 − β) · term cover + β · phrase cover     (β = PHRASE_SHARE when the question has phrases)
+    term cover = Σ_{t ∈ Q} w(t) · credit(t) / Σ_{t ∈ Q} w(t)
+    credit(t)  = 1 in the sentence, CONTEXT_CREDIT in its context only, NEARBY_CREDIT elsewhere in its
+                 chunk only, else 0
+    w(t)       = idf(t) ** KEY_POWER
 
 Q is the question's content terms (stemmed; stopwords and question words removed); idf is the
 corpus's BM25 IDF, so a term the corpus never uses weighs the most. Raising it to KEY_POWER > 1
-makes the rarest terms carry the score: a sentence with "car" and "company" but not "dog" does
+makes the rarest terms carry the score: a sentence with "bring" and "office" but not "dog" does
 not support "Can I bring my dog to the office?" because "dog" outweighs the rest. The context of
 a sentence is the heading path of its chunk, the header of its table, or a question the document
-asks just before it (FAQ style); a term found only there counts CONTEXT_CREDIT. Phrases are
+asks just before it (FAQ style), or the sentence that introduces its list; a term found only
+there counts CONTEXT_CREDIT, and a term found only elsewhere in the chunk (the rest of the
+paragraph or section) counts NEARBY_CREDIT. The constants were chosen on public data (the
+bundled sample and the SQuAD 2.0 slice, see BENCHMARKS.md), never on one corpus. Phrases are
 pairs of content words next to each other in the question ("company car", "paid time"); a phrase
 is covered when both words stand within PHRASE_WINDOW tokens of each other in the sentence
 (weight: the sum of the two words' weights), so "car" in car-rental advice does not cover
@@ -31,9 +34,9 @@ from dataclasses import dataclass
 
 from shipcall.core.answer_types import ACCEPTS, typed_spans
 
-KEY_POWER = 2.0
+KEY_POWER = 3.0
 CONTEXT_CREDIT = 0.8
-NEARBY_CREDIT = 0.7
+NEARBY_CREDIT = 0.5
 PHRASE_SHARE = 0.25
 PHRASE_WINDOW = 2
 
@@ -81,7 +84,9 @@ class Question:
     @classmethod
     def of(cls, text: str, stem: Callable[[str], str], idf: Callable[[str], float]) -> Question:
         toks = tokenize(text, stem)
-        content = [t for t in toks if t.word not in STOPWORDS and len(t.word) > 1]
+        # the word after "how" asks for a kind of answer ("how quickly", "how long"), it is no topic
+        form = {i + 1 for i, t in enumerate(toks) if t.word == "how"}
+        content = [t for i, t in enumerate(toks) if i not in form and is_content(t.word)]
         terms = frozenset(t.stem for t in content)
         plain = {t: max(idf(t), 0.0) for t in terms}
         weights = {t: w ** KEY_POWER for t, w in plain.items()}
@@ -92,6 +97,66 @@ class Question:
                 phrases.append((a.stem, b.stem))
         return cls(terms, weights, tuple(dict.fromkeys(phrases)), math.fsum(weights.values()), plain,
                    math.fsum(plain.values()), word_bigrams(toks))
+
+
+def is_content(word: str) -> bool:
+    """A word that can carry a topic: not a stopword, not one character, not only digits
+    (numbers are matched by value, see `numeric_ranges`)."""
+    return word not in STOPWORDS and len(word) > 1 and not word.isdigit()
+
+
+_NUM = r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+_RANGE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(rf"\b(?:between|from)\s+\D{{0,4}}{_NUM}\s*(?:k\b)?\s*(?:and|to|-|–)\s*\D{{0,4}}{_NUM}", re.I), "both"),
+    (re.compile(rf"{_NUM}\s*(?:[A-Z]{{3}}\s*)?(?:to|-|–)\s*(?:[A-Z]{{3}}\s*|[$€£]\s*)?{_NUM}"), "both"),
+    (re.compile(rf"\b(?:up to|under|below|less than|at most|no more than|max(?:imum)?|within)\s+\D{{0,4}}{_NUM}",
+                re.I), "upper"),
+    (re.compile(rf"\b(?:above|over|more than|at least|exceeding|greater than|min(?:imum)?|from)\s+\D{{0,4}}{_NUM}",
+                re.I), "lower"),
+    (re.compile(rf"{_NUM}\s*(?:[A-Z]{{3}}\s*)?(?:or more|and above|and over|\+)"), "lower"),
+)
+_VALUE = re.compile(rf"(?<![\d.,]){_NUM}(?![\d.,]*\d)")
+
+
+def _number(s: str) -> float:
+    return float(s.replace(",", ""))
+
+
+def numeric_values(text: str) -> tuple[float, ...]:
+    """The numbers a question names that are worth matching by value: with a currency, a
+    thousands separator or a decimal point, or 10 and above (small counts match everything)."""
+    out = []
+    for m in _VALUE.finditer(text):
+        raw = m.group(1)
+        before = text[max(0, m.start() - 5):m.start()]
+        v = _number(raw)
+        if v >= 10 or "," in raw or "." in raw or re.search(r"[$€£]|[A-Z]{3}\s*$", before):
+            out.append(v)
+    return tuple(out)
+
+
+def numeric_ranges(text: str) -> tuple[tuple[float, float], ...]:
+    """Intervals a sentence states: "EUR 25,000 to EUR 100,000", "up to 10,000", "above 500,000",
+    "between 3 and 5", and every single number as [x, x]."""
+    out: list[tuple[float, float]] = []
+    for pattern, how in _RANGE_PATTERNS:
+        for m in pattern.finditer(text):
+            if how == "both":
+                a, b = _number(m.group(1)), _number(m.group(2))
+                out.append((min(a, b), max(a, b)))
+            elif how == "upper":
+                out.append((0.0, _number(m.group(1))))
+            else:
+                out.append((_number(m.group(1)), math.inf))
+    out.extend((v, v) for v in (_number(m.group(1)) for m in _VALUE.finditer(text)))
+    return tuple(out)
+
+
+def numeric_match(values: Sequence[float], ranges: Sequence[tuple[float, float]]) -> bool:
+    """Whether a number of the question falls in an interval of the sentence. The tightest
+    interval that holds it counts, so "EUR 150,000" matches "EUR 100,000 to EUR 500,000" and not
+    "above EUR 500,000"."""
+    return any(lo <= v <= hi for v in values for lo, hi in ranges)
 
 
 def word_bigrams(toks: Sequence[Token]) -> frozenset[tuple[str, str]]:

@@ -10,9 +10,9 @@ procedure questions are answered with the sentence itself (and the list a senten
 
 Never answers: headings, table header rows, sentences that are questions (FAQ pages ask them;
 their words become context for the answer that follows), page furniture and metadata lines
-(`core.boilerplate`), front matter. A second sentence joins the context only when it stands
-next to the first in the same paragraph and adds question terms; the context is always in
-document order, so nothing is glued from two places.
+(`core.boilerplate`), front matter. A second sentence joins the context only from the same
+paragraph, next to the first (`_context`); a list item comes with the sentence that introduces
+its list; the context is always in document order, so nothing is glued from two places.
 """
 
 from __future__ import annotations
@@ -27,16 +27,27 @@ from shipcall.config.schema import ExtractiveGenerator as ExtractiveConfig
 from shipcall.core.answer_types import SENTENCE_TYPES, answer_type
 from shipcall.core.boilerplate import is_boilerplate
 from shipcall.core.documents import Chunk, ScoredChunk
-from shipcall.core.extract import STOPWORDS, Question, Token, pick_span, relevance, support, tokenize, word_bigrams
+from shipcall.core.extract import (
+    Question,
+    Token,
+    is_content,
+    numeric_match,
+    numeric_ranges,
+    numeric_values,
+    pick_span,
+    relevance,
+    support,
+    tokenize,
+    word_bigrams,
+)
 from shipcall.core.runs import Answer, Citation
 from shipcall.core.text import sentence_units, strip_markup
 
-# A further sentence joins the context only when it covers this much more of the question.
-MIN_GAIN = 0.0
 # Ranking only (never the support score): a sentence holding a span of the asked type, and a
 # sentence of a chunk that retrieval scored high (share of the best chunk's score).
 TYPE_BONUS = 0.1
 CHUNK_BONUS = 0.3
+NUMBER_BONUS = 0.15  # the sentence states an amount or a range holding a number of the question
 # `semantic`: the similarity's weight in ranking, and its share of the support score, where it
 # counts linearly from SIMILARITY_FLOOR (nothing in common) to SIMILARITY_CEILING (a paraphrase).
 SEMANTIC_RANK = 1.0
@@ -59,10 +70,12 @@ class Unit:
     tokens: tuple[Token, ...]  # of `text`, for finding the answer span
     stems: tuple[str, ...]
     bigrams: frozenset[tuple[str, str]]
-    context: frozenset[str]  # heading path, inner heading, table header, a preceding FAQ question
+    ranges: tuple[tuple[float, float], ...]  # numbers and intervals it states ("EUR 25,000 to EUR 100,000")
+    context: frozenset[str]  # heading path, inner heading, table header, list lead-in, a preceding FAQ question
     kind: str
     block: int
     lead_in: bool  # ends with ":" (a list follows)
+    lead: str = ""  # a list item's lead-in sentence ("Report within 1 hour:"), shown with it
 
 
 @dataclass(frozen=True)
@@ -106,8 +119,7 @@ class ExtractiveGenerator(GeneratorBase):
         return self._scorer
 
     def terms(self, text: str) -> frozenset[str]:
-        return frozenset(t.stem for t in tokenize(text, self._stem)
-                         if t.word not in STOPWORDS and len(t.word) > 1)
+        return frozenset(t.stem for t in tokenize(text, self._stem) if is_content(t.word))
 
     def units(self, chunk: Chunk) -> list[Unit]:
         """A chunk's answer candidates, computed once per chunk."""
@@ -125,8 +137,10 @@ class ExtractiveGenerator(GeneratorBase):
         if not q.terms or q.total <= 0:
             return Answer(text="", abstained=True, support=0.0)
         top = max((sc.score for sc in chunks), default=0.0)
+        values = numeric_values(question)
         candidates = [Candidate(u, sc, relevance(q, u.terms, u.context, u.bigrams)
-                                + (CHUNK_BONUS * sc.score / top if top > 0 else 0.0))
+                                + (CHUNK_BONUS * sc.score / top if top > 0 else 0.0)
+                                + (NUMBER_BONUS if values and numeric_match(values, u.ranges) else 0.0))
                       for sc in chunks for u in self.units(sc.chunk)]
         if not candidates:
             return Answer(text="", abstained=True, support=0.0)
@@ -192,10 +206,11 @@ class ExtractiveGenerator(GeneratorBase):
 
     def _context(self, best: Candidate, candidates: list[Candidate], q: Question, kind: str,
                  span_of: Any) -> list[Candidate]:
-        """The best candidate, with: the list it introduces (when it ends with ":"); else its
-        neighbour in the same paragraph that holds the asked type when it holds none itself
-        ("…check in within 10 minutes. If nobody checks in, the room is released…"); else its
-        neighbour that adds the most question terms, if any. In document order."""
+        """The best candidate, with: the list it introduces (when it ends with ":"); else, when
+        `max_sentences` allows, one neighbour from the same paragraph: the one holding the asked
+        type when the best holds none ("…check in within 10 minutes. If nobody checks in, the
+        room is released…"), else the one adding the most question terms (the one before on a
+        tie: it usually says what "it" or "this" refers to). In document order."""
         same = [c for c in candidates if c.scored.chunk.id == best.scored.chunk.id]
         by_pos = {c.unit.pos: c for c in same}
         if best.unit.lead_in:
@@ -219,11 +234,10 @@ class ExtractiveGenerator(GeneratorBase):
                              best.unit.bigrams | c.unit.bigrams)
             gain = both - base
             completes = kind not in SENTENCE_TYPES and span_of(best) is None and span_of(c) is not None
-            options.append((completes, gain, -pos, c))
+            options.append((completes, gain, -pos, c))  # -pos: the sentence before wins a tie
         if options:
-            completes, gain, _, c = max(options, key=lambda o: o[:3])
-            if completes or (gain > 0 and gain >= MIN_GAIN):
-                return sorted([best, c], key=lambda x: x.unit.pos)
+            c = max(options, key=lambda o: o[:3])[3]
+            return sorted([best, c], key=lambda x: x.unit.pos)
         return [best]
 
 
@@ -236,10 +250,13 @@ def _embedded_text(c: Candidate) -> str:
 
 
 def _render(chosen: list[Candidate]) -> str:
-    """The context as one text: sentences joined by a space, list items on their own lines."""
+    """The context as one text: sentences joined by a space; list items on their own lines,
+    after the sentence that introduces them (a list item alone is half a statement)."""
     parts: list[str] = []
     for c in chosen:
-        if c.unit.kind == "list_item" and parts and chosen[0].unit.lead_in:
+        if c.unit.kind == "list_item" and (parts or c.unit.lead):
+            if not parts:
+                parts.append(c.unit.lead)
             parts.append("\n- " + c.unit.text)
         else:
             parts.append((" " if parts else "") + c.unit.text)
@@ -255,8 +272,11 @@ def _units(chunk: Chunk, terms: Any, stem: Any) -> list[Unit]:
     inner_heading: frozenset[str] = frozenset()
     table_header: list[str] = []
     faq: tuple[int, frozenset[str]] | None = None  # (block, terms) of a question the document asks
+    lead: tuple[str, frozenset[str]] | None = None  # the sentence ending with ":" that opens a list
     for pos, u in enumerate(sentence_units(text)):
         raw = text[u.start:u.end]
+        if u.kind != "list_item":
+            lead = None  # a list's lead-in reaches its items only
         if u.kind == "heading":
             inner_heading = terms(strip_markup(raw))
             faq = None
@@ -284,7 +304,14 @@ def _units(chunk: Chunk, terms: Any, stem: Any) -> list[Unit]:
             table_header = []
         if faq is not None and u.block - faq[0] <= 1:
             context = context | faq[1]
+        item_lead = ""
+        if u.kind == "list_item" and lead is not None:
+            context = context | lead[1]
+            item_lead = lead[0]
         toks = tokenize(own_text, stem)
         out.append(Unit(pos, shown, terms(own_text), tuple(tokenize(shown, stem)), tuple(t.stem for t in toks),
-                        word_bigrams(toks), context, u.kind, u.block, shown.endswith(":")))
+                        word_bigrams(toks), numeric_ranges(own_text), context, u.kind, u.block,
+                        shown.endswith(":"), item_lead))
+        if u.kind == "paragraph" and shown.endswith(":"):
+            lead = (shown, terms(shown))
     return out
