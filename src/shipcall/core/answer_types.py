@@ -35,6 +35,7 @@ _TIME_UNITS = (r"(?:milli)?seconds?|minutes?|mins?|hours?|hrs?|days?|nights?|wee
                r"quarters?|years?|yrs?|decades?|centur(?:y|ies)|sprints?|shifts?")
 
 _RULES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
+    ("number", re.compile(r"\b(what|which) (percentage|percent|proportion|fraction|share|ratio)\b", _I)),
     ("contact", re.compile(
         r"\b(e-?mail address(es)?|(what|which)\b[\w\s'-]{0,40}\b(e-?mail|url|link|web ?site|web ?page|address|"
         r"channel|mailbox|alias|phone|hotline)s?\b|urls?\b|web ?site|web ?page|link to|slack channel|"
@@ -76,7 +77,9 @@ _RULES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
 )
 # Keyword queries ("home office stipend Lisbon") name what they want with a noun.
 _KEYWORD_RULES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
-    ("contact", re.compile(r"\b(e-?mail|address|url|link|website|phone|hotline|channel|contact)\b", _I)),
+    ("number", re.compile(r"\b(what|which) (percentage|percent|proportion|fraction|share|ratio)\b", _I)),
+    ("contact", re.compile(r"\b(e-?mail( address)?|address|url|link|website|phone( number)?|hotline|channel|"
+                           r"contact)\b", _I)),
     ("money", re.compile(r"\b(allowance|stipend|budget|cost|price|fee|salary|per diem|reimbursement|"
                          r"spending limit|card limit|ceiling|cap|rate card|bonus|rate)s?\b", _I)),
     ("duration", re.compile(r"\b(duration|length|how long|period|timeout|time|cycle|frequency|sla|"

@@ -212,6 +212,7 @@ def relevance(q: Question, own: frozenset[str], context: frozenset[str],
 
 # --- the answer span -----------------------------------------------------------------------------
 
+_COUNTED = frozenset(["number", "money", "duration", "date"])
 PRIMARY_PRIOR = 1.0
 SECONDARY_PRIOR = 0.6
 RUN_PRIOR = 0.35
@@ -232,6 +233,7 @@ def candidate_spans(sentence: str, kind: str, toks: Sequence[Token], q: Question
 
 
 _BREAKS = frozenset(",;:()[]—–")
+_CLAUSE_BREAKS = frozenset(";:()[]—")
 
 
 def _runs(sentence: str, toks: Sequence[Token], q: Question) -> list[tuple[int, int]]:
@@ -279,6 +281,15 @@ def pick_span(sentence: str, kind: str, q: Question, stem: Callable[[str], str],
         if t.stem in q.terms:
             anchors.setdefault(t.stem, []).append(i)
     wsum = math.fsum(q.weights[s] for s in anchors) or 1.0
+    # clauses: the sentence cut at ; : — ( ), so that "Lisbon staff get 25 days; Toronto staff get 20
+    # days" answers a question about Toronto with the clause that names Toronto
+    clause_of: list[int] = []
+    clause, prev_end = 0, 0
+    for t in toks:
+        if _CLAUSE_BREAKS.intersection(sentence[prev_end:t.start]):
+            clause += 1
+        clause_of.append(clause)
+        prev_end = t.end
     best: tuple[float, int, int] | None = None
     starts = [t.start for t in toks]
     ends = [t.end for t in toks]
@@ -292,26 +303,38 @@ def pick_span(sentence: str, kind: str, q: Question, stem: Callable[[str], str],
             continue  # it only repeats the question
         asked = sum(1 for t in words if t.stem in q.terms) / max(len(words), 1)
         lo, hi = inside[0], inside[-1]
-        near = math.fsum(q.weights[s] / (1 + min(max(lo - i, i - hi, 0) for i in pos)) for s, pos in anchors.items())
-        score = prior + 0.8 * near / wsum - 0.04 * max(0, len(inside) - 4) - 0.5 * asked
+        near = math.fsum(q.weights[s] / (1 + min(max(lo - i, i - hi) for i in outside))
+                         for s, pos in anchors.items() if (outside := [i for i in pos if i < lo or i > hi]))
+        # repeating question words marks a wrong name or phrase; a unit the question counts ("days")
+        # is expected in an amount
+        repeat = 0.0 if kind in _COUNTED else 0.5 * asked
+        same = {s for s, pos in anchors.items() if any(clause_of[i] == clause_of[lo] and not lo <= i <= hi
+                                                        for i in pos)}
+        in_clause = math.fsum(q.weights[s] for s in same) / wsum
+        score = prior + 0.8 * near / wsum + 0.5 * in_clause - 0.04 * max(0, len(inside) - 4) - repeat
         if best is None or score > best[0] + 1e-9:
             best = (score, a, b)
     if best is None:
         return None
     _, a, b = best
     if kind in ("number", "duration"):
-        b = _extend_with_question_words(toks, b, q)
+        b = _extend_with_question_words(sentence, toks, b, q)
     return a, b
 
 
-def _extend_with_question_words(toks: Sequence[Token], end: int, q: Question) -> int:
+def _extend_with_question_words(sentence: str, toks: Sequence[Token], end: int, q: Question) -> int:
     """Extend a span ending at `end` over up to three following tokens that the question names
     (the unit the question counts: "20" → "20 days")."""
-    following = [t for t in toks if t.start > end]
+    following = [t for t in toks if t.start >= end]
     taken = end
+    prev = end
     for t in following[:3]:
+        if sentence[prev:t.start].strip():
+            break  # never across punctuation
         if t.stem in q.terms:
             taken = t.end
         elif t.word not in ("of", "paid", "unpaid", "working", "business", "calendar", "consecutive"):
             break
+        prev = t.end
     return taken
+
