@@ -40,7 +40,8 @@ _RULES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
         r"\b(e-?mail address(es)?|(what|which)\b[\w\s'-]{0,40}\b(e-?mail|url|link|web ?site|web ?page|address|"
         r"channel|mailbox|alias|phone|hotline)s?\b|urls?\b|web ?site|web ?page|link to|slack channel|"
         r"chat channel|phone number|hotline|(who|where) (do|should|can|could) (i|we) (e-?mail|write to|contact|"
-        r"call|message|ping)|how (do|can|should|could) (i|we) (contact|reach|e-?mail|call))\b", _I)),
+        r"call|message|ping)|how (do|can|should|could) (i|we) (contact|reach|e-?mail|call)|"
+        r"how (is|are|can|do) [\w\s'-]{1,40} (reached|contacted))\b", _I)),
     ("money", re.compile(
         rf"\bhow much\b[^?]*\b({_MONEY_WORDS})\b|\b({_MONEY_WORDS})\b[^?]*\bhow much\b|"
         rf"\bhow much (money|does it cost|do(es)? \w+ (cost|pay|charge))|"
@@ -55,7 +56,7 @@ _RULES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     ("date", re.compile(
         r"\b(when|what (year|date|day|month|time|century|decade|season|days)|which (year|date|days?|month|"
         r"century|decade|weekdays?)|by what date|until when|what is the deadline|by when|from when|since when|"
-        r"on which (day|date)|in (which|what) (year|month|century|decade))\b", _I)),
+        r"on which (day|date)|in (which|what) (year|month|century|decade)|deadlines?|due date)\b", _I)),
     ("number", re.compile(
         r"\bhow (many|much|old|big|large|far|high|tall|deep|wide|heavy|small|fast)\b|"
         r"\bwhat (percentage|percent|proportion|share|fraction|number|amount|rate|size|version|score|"
@@ -73,7 +74,7 @@ _RULES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     ("definition", re.compile(
         r"^what (is|are|was|were) (an? |the )?[\w'-]+( [\w'-]+){0,3}\??$|\bwhat does .+ (mean|stand for)\b|"
         r"\b(define|definition of|meaning of|what is meant by|what do (we|you) mean by)\b|^(why|how come)\b", _I)),
-    ("other", re.compile(r"\b(what|which|where|how)\b", _I)),
+    ("other", re.compile(r"^(what|which|where|how)\b", _I)),
 )
 # Keyword queries ("home office stipend Lisbon") name what they want with a noun.
 _KEYWORD_RULES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
@@ -97,6 +98,17 @@ ACCEPTS: dict[str, tuple[str, ...]] = {
 }
 _WH_START = re.compile(r"(?:^|[,;:]\s*)((?:and |or |but |so )?(?:by |for |in |at |on |to |from |with |of |"
                        r"until |since |after )?(?:how|what|which|who|whom|whose|when|where|why)\b.*)$", _I)
+# Words by which a question names the kind of its answer ("What is the e-mail address…?"): a
+# sentence holding a span of that kind has what they ask for, even without the words themselves.
+TYPE_WORDS: dict[str, frozenset[str]] = {
+    "contact": frozenset("email mail address url link website site web page phone number hotline channel contact "
+                         "reach".split()),
+    "money": frozenset("cost costs price fee fees amount much money pay paid spend".split()),
+    "date": frozenset("date day days year time deadline when month".split()),
+    "duration": frozenset("long duration period time length often frequency soon quickly".split()),
+    "number": frozenset("number many much percentage percent share size count".split()),
+    "person": frozenset("who whom whose person people someone name".split()),
+}
 _LAST_QUESTION = re.compile(r"[^.!?]*\?\s*$")
 
 
@@ -117,8 +129,9 @@ def interrogative(question: str) -> str:
 def answer_type(question: str) -> AnswerType:
     """The kind of answer the question's wording asks for (see the module docstring): the rule
     that matches earliest in the asking part wins (so "How big can a file be when…" asks for a
-    number, not a date); a question opening with an auxiliary verb is yes/no; a keyword query
-    without a question word is typed by the last noun it names that says a kind."""
+    number, not a date; "What is the reporting deadline?" asks for a date); a question opening
+    with an auxiliary verb is yes/no; a keyword query without a question word is typed by the last
+    noun it names that says a kind."""
     q = interrogative(question)
     first = q.split(" ", 1)[0].lower().strip("\"'(¿")
     if first in _AUX:
@@ -134,9 +147,9 @@ def answer_type(question: str) -> AnswerType:
     best: tuple[int, int, AnswerType] | None = None
     for order, (kind, pattern) in enumerate(_RULES):
         m = pattern.search(q)
-        if m and (best is None or (m.start(), order) < best[:2]):
+        if m and kind != "other" and (best is None or (m.start(), order) < best[:2]):
             best = (m.start(), order, kind)
-    return best[2] if best else "other"
+    return best[2] if best else "other"  # "What program…", "Which tool…", "Where…"
 
 
 # --- spans of each type in a sentence ------------------------------------------------------------

@@ -178,7 +178,8 @@ def support(q: Question, own: frozenset[str], context: frozenset[str], stems: Se
             nearby: frozenset[str] = frozenset()) -> float:
     """The support score of a sentence (terms `own`, stem sequence `stems`) with its context
     terms and the terms of the rest of its chunk (`nearby`) for question `q` (formula in the
-    module docstring)."""
+    module docstring). Callers add to `own` the question's words that name the kind of answer
+    when the sentence holds an answer of that kind (`answer_types.TYPE_WORDS`)."""
     if q.total <= 0:
         return 0.0
     cover = math.fsum(q.weights[t] * (1.0 if t in own else CONTEXT_CREDIT if t in context else NEARBY_CREDIT)
@@ -212,7 +213,7 @@ def relevance(q: Question, own: frozenset[str], context: frozenset[str],
 
 # --- the answer span -----------------------------------------------------------------------------
 
-_COUNTED = frozenset(["number", "money", "duration", "date"])
+_COUNTED = frozenset(["number", "money", "duration", "date", "contact"])
 PRIMARY_PRIOR = 1.0
 SECONDARY_PRIOR = 0.6
 RUN_PRIOR = 0.35

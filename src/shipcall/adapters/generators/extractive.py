@@ -24,7 +24,7 @@ from typing import Any
 
 from shipcall.adapters.generators.base import Capabilities, GeneratorBase
 from shipcall.config.schema import ExtractiveGenerator as ExtractiveConfig
-from shipcall.core.answer_types import SENTENCE_TYPES, answer_type
+from shipcall.core.answer_types import SENTENCE_TYPES, TYPE_WORDS, answer_type
 from shipcall.core.boilerplate import is_boilerplate
 from shipcall.core.documents import Chunk, ScoredChunk
 from shipcall.core.extract import (
@@ -76,6 +76,7 @@ class Unit:
     block: int
     lead_in: bool  # ends with ":" (a list follows)
     lead: str = ""  # a list item's lead-in sentence ("Report within 1 hour:"), shown with it
+    cells: tuple[tuple[int, int], ...] = ()  # a table row's cell values in `text`
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,11 @@ class ExtractiveGenerator(GeneratorBase):
 
         best = self._best(candidates, kind, span_of)
         chosen = self._context(best, candidates, q, kind, span_of)
-        covered = support(q, frozenset().union(*(c.unit.terms for c in chosen)),
+        found = self._answer_span(chosen, best, kind, q, span_of)
+        named = frozenset()
+        if found is not None:  # it holds what the question's type words ask for ("deadline": a date)
+            named = frozenset(self._stem(w) for w in TYPE_WORDS.get(kind, ())) & q.terms
+        covered = support(q, named.union(*(c.unit.terms for c in chosen)),
                           frozenset().union(*(c.unit.context for c in chosen)),
                           tuple(s for c in chosen for s in c.unit.stems),
                           frozenset().union(*(u.terms for u in self.units(best.scored.chunk))))
@@ -172,12 +177,7 @@ class ExtractiveGenerator(GeneratorBase):
         if score < self.config.min_score:
             return Answer(text="", abstained=True, support=score)
         context = _render(chosen)
-        answer = context
-        for c in sorted(chosen, key=lambda c: c is not best):  # the best sentence's span first
-            span = span_of(c)
-            if span is not None:
-                answer = c.unit.text[span[0]:span[1]]
-                break
+        answer = found if found is not None else context
         citations: dict[str, Citation] = {}
         for c in chosen:
             ch = c.scored.chunk
@@ -186,6 +186,25 @@ class ExtractiveGenerator(GeneratorBase):
             citations[ch.id] = Citation(ch.doc_id, ch.id, ch.heading_path, snippet)
         return Answer(text=answer, context=context, citations=tuple(citations.values()), abstained=False,
                       support=score, sentences=tuple(c.unit.text for c in chosen))
+
+    def _answer_span(self, chosen: list[Candidate], best: Candidate, kind: str, q: Question,
+                     span_of: Any) -> str | None:
+        """The answer of the asked type: from the best sentence first, then its neighbour, then
+        the sentence that introduces a chosen list item; in a table, the whole cell holding it
+        ("VP of the department"). None for sentence-type questions or when nothing fits."""
+        if kind in SENTENCE_TYPES:
+            return None
+        for c in sorted(chosen, key=lambda c: c is not best):
+            span = span_of(c)
+            if span is not None:
+                a, b = next(((x, y) for x, y in c.unit.cells if x <= span[0] and span[1] <= y), span)
+                return c.unit.text[a:b]
+        for c in chosen:
+            if c.unit.lead and not c.unit.lead.endswith("?"):
+                span = pick_span(c.unit.lead, kind, q, self._stem)
+                if span is not None:
+                    return c.unit.lead[span[0]:span[1]]
+        return None
 
     def _best(self, candidates: list[Candidate], kind: str, span_of: Any) -> Candidate:
         """The best-ranked candidate; among the best few, one holding a span of the asked type
@@ -294,12 +313,23 @@ def _units(chunk: Chunk, terms: Any, stem: Any) -> list[Unit]:
             continue
         context = base_context | inner_heading
         own_text = shown
+        cell_spans: list[tuple[int, int]] = []
         if u.kind == "table_row":
             cells = [c.strip() for c in raw.strip().strip("|").split("|")]
             if table_header:
                 context = context | terms(" ".join(table_header))
                 if len(cells) == len(table_header):
-                    shown = "; ".join(f"{h}: {c}" if h else c for h, c in zip(table_header, cells, strict=True) if c)
+                    parts = []
+                    at = 0
+                    for h, c in zip(table_header, cells, strict=True):
+                        if not c:
+                            continue
+                        label = f"{h}: " if h else ""
+                        start = at + (2 if parts else 0) + len(label)
+                        cell_spans.append((start, start + len(c)))
+                        parts.append(label + c)
+                        at = start + len(c)
+                    shown = "; ".join(parts)
         else:
             table_header = []
         if faq is not None and u.block - faq[0] <= 1:
@@ -311,7 +341,7 @@ def _units(chunk: Chunk, terms: Any, stem: Any) -> list[Unit]:
         toks = tokenize(own_text, stem)
         out.append(Unit(pos, shown, terms(own_text), tuple(tokenize(shown, stem)), tuple(t.stem for t in toks),
                         word_bigrams(toks), numeric_ranges(own_text), context, u.kind, u.block,
-                        shown.endswith(":"), item_lead))
+                        shown.endswith(":"), item_lead, tuple(cell_spans)))
         if u.kind == "paragraph" and shown.endswith(":"):
             lead = (shown, terms(shown))
     return out
