@@ -38,16 +38,21 @@ def cli(ctx: click.Context, baseline: str, candidate: str, contract_path: str | 
     ws = workspace(ctx)
     decision, report = gate(ws, baseline, candidate, ws.contract(contract_path), note=note, who=author,
                             weights=weights)
+    from shipcall.core.narrative import gate_sentence
+
+    contract = ws.contract(contract_path)
+    sentence = gate_sentence(decision.to_dict(), report.comparison.to_dict(), contract.primary, list(contract.guarded))
     if junit_path is not None:
-        write_output(junit_path, junit_xml(decision), field="--junit")
+        write_output(junit_path, junit_xml(decision, sentence), field="--junit")
     if md_path is not None:
-        write_output(md_path, markdown(decision, report), field="--markdown")
+        write_output(md_path, markdown(decision, report, sentence), field="--markdown")
     if as_json:
         unreviewed = next((len(f.items) for f in (report.health.findings if report.health else [])
                            if f.check == "unreviewed"), 0)
         emit_json(decision.to_dict() | {"comparison": report.comparison.to_dict(), "unreviewed_items": unreviewed}
                   | ({"production_weights": report.production.to_dict()} if report.production is not None else {}))
     else:
+        click.echo(sentence + "\n")
         print_report(report)
         if report.production is not None:
             from shipcall.render.production import print_weights
