@@ -9,7 +9,9 @@ one-time code, credentials, card or bank details). Such a sentence is not droppe
 may need it, and dropping would hide that the document says it — but shown as a quotation of
 its document (`quote`), not as the system's words.
 
-Pattern rules, English first (German, French, Spanish and Dutch for the credential requests);
+Pattern rules, English first (German, French, Spanish and Dutch for the credential requests,
+which must reach the reader's own secret through "your": "send your password to …", not
+"redacts email addresses and card numbers");
 they catch the phrasings of the injection corpus and their paraphrases, not every possible one.
 The LLM prompts add their own defence (adapters/generators/prompts.py).
 """
@@ -22,22 +24,26 @@ _OVERRIDE = re.compile(
     r"\b(?:ignore|disregard|forget|override|bypass)\b[^.!?\n]{0,40}\b(?:instructions?|rules?|prompts?|guidelines?|"
     r"policies|polic(?:y)|context|everything)\b"
     r"|\byou\s+are\s+(?:now|no\s+longer)\b|\bfrom\s+now\s+on\b|\bnew\s+(?:rules|instructions)\b"
-    r"|\bdeveloper\s+mode\b|\bjailbreak|\bsystem\s+prompt\b|\b(?:reply|respond|answer)\s+(?:only\s+)?with\b"
+    r"|\bdeveloper\s+mode\b|\bjailbreak|\bsystem\s+prompt\b"
+    r"|\b(?:reply|respond|answer)\s+(?:only\s+with|with\s+(?:only|just|exactly|the\s+words?))\b"
+    r"|\banswer\s+(?:every|all|each|any)\s+questions?\s+with\b"
     r"|\bpretend\s+(?:to\s+be|you\s+are)\b|\bact\s+as\s+(?:an?\s+)?(?:admin|administrator|system|assistant)\b"
     r"|\bdo\s+not\s+(?:tell|mention|reveal)\b|\bcite\s+\[\d+\]",
     re.IGNORECASE)
 _ROLE = re.compile(r"(?:^|\n)\s*(?:system|assistant|user|developer|admin(?:istrator)?)\s*:|<\|[^|]{0,40}\|>|\[/?INST\]"
                    r"|<</?SYS>>|^\s*#{2,}\s*(?:instruction|system)", re.IGNORECASE)
-_ASK = (r"send|e-?mail|mail|give|share|provide|enter|submit|forward|type|post|reply\s+with|text|confirm|verify|"
-        r"schick\w*|send\w*|senden|gib|teil\w*|envoy\w*|donne\w*|communique\w*|env[ií]\w*|manda\w*|stuur\w*|geef")
+_ASK = (r"send|e-?mail|mail|give|share|provide|forward|submit|post|text|reply\s+with|"
+        r"schick\w*|sende[nt]?|gib|gebt|teile[nt]?|envoie[zr]?|envoyez|donne[zr]?|communiquez|"
+        r"env[ií]a(?:r|me|nos|d)?|m[aá]nda(?:r|me|nos)?|stuur|geef")
+# the reader's own secret: the verb reaches it through "your" (in the corpus languages)
+_OWNER = (r"(?:(?:us|me|him|her|them|sie|nous|moi|nos|me|ons)\s+)?"
+          r"(?:your|ur|ihr(?:e|en)?|dein(?:e|en)?|votre|vos|tu|tus|su|sus|je|jouw|uw)")
 _SECRET = (r"passwords?|passcodes?|passphrases?|pins?|mfa|2fa|one[-\s]time\s+(?:code|password)s?|otp|"
            r"verification\s+codes?|security\s+codes?|credentials?|log-?in\s+details|api\s+keys?|secret|"
            r"bank\s+details|card\s+numbers?|cvv|cvc|gift\s+cards?|passw[oö]rt\w*|kennwort\w*|mot\s+de\s+passe|"
            r"contrase[ñn]a\w*|wachtwoord\w*|identifiants?")
-_CREDENTIALS = re.compile(rf"\b(?:{_ASK})\b[^.!?\n]{{0,60}}\b(?:{_SECRET})\b|\b(?:{_SECRET})\b[^.!?\n]{{0,30}}"
-                          rf"\b(?:to|an|à|a|naar)\s+\S+@\S+", re.IGNORECASE)
-
-
+_CREDENTIALS = re.compile(rf"\b(?:{_ASK})\s+{_OWNER}\b[^.!?\n]{{0,40}}\b(?:{_SECRET})\b"
+                          rf"|\b(?:{_SECRET})\b[^.!?\n]{{0,30}}\b(?:to|an|à|a|naar)\s+\S+@\S+", re.IGNORECASE)
 _NEGATION = re.compile(r"\b(?:never|not|don['’]?t|do\s+not|no\s+one|nie(?:mals)?|nicht|jamais|ne|nunca|no|nooit|niet)\b"
                        r"[^.!?\n]{0,20}$", re.IGNORECASE)
 
