@@ -19,10 +19,13 @@ from shipcall.cli._common import emit_json, json_option, workspace
 @click.option("--weights", type=click.Choice(["eval", "production"]), default="eval", show_default=True,
               help="production: also re-weight cohort results to the production log's mix; a guarded metric "
                    "that regresses there blocks.")
+@click.option("--record/--no-record", "record", default=None,
+              help="Record the decision (default: yes, except an A/A gate of a run against itself).")
 @json_option
 @click.pass_context
 def cli(ctx: click.Context, baseline: str, candidate: str, contract_path: str | None, author: str | None,
-        note: str, junit_path: str | None, md_path: str | None, weights: str, as_json: bool) -> int:
+        note: str, junit_path: str | None, md_path: str | None, weights: str, record: bool | None,
+        as_json: bool) -> int:
     """Apply the contract to CANDIDATE against BASELINE and record the decision. Exits 0 for
     SHIP, 1 for WAIT, 2 for errors.
 
@@ -34,7 +37,7 @@ def cli(ctx: click.Context, baseline: str, candidate: str, contract_path: str | 
 
     ws = workspace(ctx)
     decision, report = gate(ws, baseline, candidate, contract_for(ws, contract_path), note=note, who=author,
-                            weights=weights)
+                            weights=weights, record_decision=record)
     if junit_path:
         with open(junit_path, "w", encoding="utf-8") as f:
             f.write(junit_xml(decision))
@@ -45,6 +48,8 @@ def cli(ctx: click.Context, baseline: str, candidate: str, contract_path: str | 
         emit_json(decision.to_dict() | {"comparison": report.comparison.to_dict()}
                   | ({"production_weights": report.production.to_dict()} if report.production is not None else {}))
     else:
+        click.echo(decision.summary)
+        click.echo("")
         print_report(report)
         if report.production is not None:
             from shipcall.reports.production import print_weights

@@ -16,9 +16,12 @@ Benjamini–Hochberg's).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from functools import lru_cache
 
-from scipy.stats import norm
+import numpy as np
+from scipy.stats import binom, norm
+from scipy.stats import t as student_t
 
 
 @lru_cache(maxsize=256)
@@ -51,3 +54,79 @@ def detection_power(n: int, sigma_d: float, delta: float, *, alpha: float) -> fl
         return 1.0 if delta != 0 and n >= 1 else 0.0
     shift = abs(delta) * math.sqrt(n) / sigma_d
     return float(norm.cdf(shift - norm.ppf(1 - alpha / 2)))
+
+
+MAX_ITEMS = 10_000_000
+
+
+def _smallest(power_at: Callable[[int], float], target: float, start: int = 2) -> int | None:
+    """Smallest n ≥ start with power_at(n) ≥ target (doubling, then bisection; power rises with n
+    up to the sawtooth of exact tests, which bisection settles on the first crossing it finds)."""
+    lo, hi = start, start
+    while power_at(hi) < target:
+        lo, hi = hi, hi * 2
+        if hi > MAX_ITEMS:
+            return None
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if power_at(mid) >= target:
+            hi = mid
+        else:
+            lo = mid + 1
+    return hi
+
+
+def mcnemar_power(n: int, p_worse: float, p_better: float, alpha: float) -> float:
+    """Exact power of the two-sided exact McNemar test at level `alpha` to find the drop
+    (p_worse > p_better): Σ_D P(D discordant) · P(better ≤ k*(D) | D), k*(D) the largest count of
+    improved pairs that the test rejects at D discordant pairs."""
+    pi = p_worse + p_better
+    if n < 1 or pi <= 0:
+        return 0.0
+    d = np.arange(n + 1)
+    # k*(D): largest k < D/2 with 2·P(Bin(D, ½) ≤ k) < alpha, found from the binomial quantile
+    k = binom.ppf(alpha / 2.0, d, 0.5).astype(np.int64)
+    k = np.where(2.0 * binom.cdf(k, d, 0.5) < alpha, k, k - 1)
+    reject = np.where(k >= 0, binom.cdf(k, d, p_better / pi), 0.0)
+    return float(np.sum(binom.pmf(d, n, pi) * reject))
+
+
+def items_needed_binary(p_discordant: float, delta: float, *, alpha: float, power: float = 0.8) -> int | None:
+    """Items for the exact McNemar test at level `alpha` to find a drop of `delta` with `power`,
+    when a share `p_discordant` of items changes (at least `delta`): the worse and better shares
+    are (π ± delta) / 2. None: delta 0, or not reachable below MAX_ITEMS items."""
+    if delta <= 0 or not 0 < alpha < 1 or not 0 < power < 1:
+        return None
+    pi = min(1.0, max(p_discordant, delta))
+    worse, better = (pi + delta) / 2.0, (pi - delta) / 2.0
+    return _smallest(lambda n: mcnemar_power(n, worse, better, alpha), power)
+
+
+def continuous_power(n: int, sigma_d: float, delta: float, alpha: float) -> float:
+    """Approximate power of compare's continuous test (the largest of the sign-flip, bootstrap-t
+    and Agresti–Min-adjusted p-values; stats/studentized.py) for a mean change `delta` with
+    per-item standard deviation `sigma_d`: the adjusted Wald test, whose half-item pseudo-counts
+    at ±1 make it the least powerful of the three, with Student's t quantile (n − 1 df)."""
+    if n < 2:
+        return 0.0
+    second = sigma_d**2 + delta**2
+    mean_a = n * abs(delta) / (n + 1.0)
+    var_a = (n * second + 1.0) / (n + 1.0) - mean_a**2
+    se_a = math.sqrt(max(var_a, 1e-300) / (n + 1.0))
+    crit = float(student_t.ppf(1 - alpha / 2.0, n - 1))
+    return float(norm.cdf(mean_a / se_a - crit))
+
+
+def items_needed_continuous(sigma_d: float, delta: float, *, alpha: float, power: float = 0.8,
+                            bounded: bool = True) -> int | None:
+    """Items for compare's continuous test at level `alpha` to find a mean change `delta` with
+    `power` (continuous_power for metrics between 0 and 1, else Student's t). None: delta 0 or
+    not reachable below MAX_ITEMS items."""
+    if delta == 0 or not math.isfinite(sigma_d) or not 0 < alpha < 1 or not 0 < power < 1:
+        return None
+    if not bounded:
+        def pw(n: int) -> float:
+            crit = float(student_t.ppf(1 - alpha / 2.0, n - 1))
+            return float(norm.cdf(abs(delta) * math.sqrt(n) / max(sigma_d, 1e-300) - crit))
+        return _smallest(pw, power)
+    return _smallest(lambda n: continuous_power(n, sigma_d, delta, alpha), power)
