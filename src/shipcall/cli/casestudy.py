@@ -19,7 +19,7 @@ def cli(ctx: click.Context, out: str | None, as_json: bool) -> None:
     """
     from shipcall.reports.casestudy import case_study
 
-    text = case_study(workspace(ctx).store.decisions())
+    text = case_study(workspace(ctx).store.decisions(include_void=False))  # void decisions were tests
     if out:
         with open(out, "w", encoding="utf-8") as f:
             f.write(text)

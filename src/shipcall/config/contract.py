@@ -9,7 +9,7 @@ Only `primary` and `metrics` are required. Every other key has a documented defa
 | alpha | 0.05 | significance level of the whole family of metric × cohort tests |
 | correction | holm | holm (family-wise error) or bh (false discovery rate) |
 | min_cohort_size | 20 | smaller cohorts get an `underpowered` warning at the gate |
-| underpowered | warn | what an `underpowered` guarded cohort does at the gate: warn or block (overall it always blocks) |
+| underpowered | warn | an `underpowered` guarded cohort at the gate: warn or block (overall: always blocks) |
 | cohorts | [] | tag keys compared per cohort (`topic` → cohorts `topic=hr`, …) |
 | guarded | the listed per-item metrics | metrics whose regression in any cohort blocks |
 | must_pass | [] | item ids that must be answered perfectly on the primary metric |
