@@ -24,9 +24,9 @@ def check(ctx: click.Context, path: str | None, as_json: bool) -> None:
 
     Example: shipcall contract check
     """
+    from shipcall.app.decisions import contract_warnings
+    from shipcall.app.workspace import Workspace
     from shipcall.config.load_contract import load_contract
-    from shipcall.evidence import contract_warnings
-    from shipcall.workspace import Workspace
 
     root = ctx.find_root().obj.get("workspace") if ctx.find_root().obj else None
     ws = None

@@ -27,10 +27,10 @@ def cli(ctx: click.Context, verdict: str | None, accept: bool, note: str, decisi
     """
     from dataclasses import replace
 
+    from shipcall.adapters.clock import now
+    from shipcall.app.decisions import author as default_author
     from shipcall.core.gate import Decision, override
     from shipcall.errors import ConfigError, NotFoundError
-    from shipcall.evidence import author as default_author
-    from shipcall.evidence import now
 
     if accept == (verdict is not None):
         raise ConfigError("give exactly one of --accept and --override SHIP|WAIT", field="--accept",

@@ -45,9 +45,9 @@ def void(ctx: click.Context, decision_id: int, note: str, author: str | None, as
 
     Example: shipcall decisions void 3 --note "A/A test of the gate, not a release"
     """
+    from shipcall.adapters.clock import now
+    from shipcall.app.decisions import author as default_author
     from shipcall.errors import ConfigError
-    from shipcall.evidence import author as default_author
-    from shipcall.evidence import now
 
     if not note.strip():
         raise ConfigError("voiding a decision needs a note giving its reason", field="--note")

@@ -211,7 +211,7 @@ class AnthropicGenerator(_LLMGenerator):
 
 
 class PluginGenerator(BaseModel):
-    """Any generator registered under the `shipcall.generators` entry point; its keys are its own."""
+    """Any generator registered under the `shipcall.adapters.generators` entry point; its keys are its own."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
     kind: str

@@ -45,7 +45,7 @@ from shipcall.core.verdicts import Verdict, judge
 from shipcall.errors import ConfigError
 
 if TYPE_CHECKING:  # the contract is only read here (duck-typed), never imported at run time
-    from shipcall.config.contract import Contract
+    from shipcall.core.contract import Contract
 
 CONFIDENCE = 0.95
 POWER = 0.8

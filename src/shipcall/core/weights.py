@@ -36,7 +36,7 @@ from shipcall.core.stats.corrections import adjust
 from shipcall.core.verdicts import judge
 
 if TYPE_CHECKING:
-    from shipcall.config.contract import Contract
+    from shipcall.core.contract import Contract
 
 
 

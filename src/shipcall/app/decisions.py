@@ -1,0 +1,258 @@
+"""Gather evidence from the store for compare, failures, dataset health and the gate, and
+record decisions. The judgement itself is in the pure core (compare, gate, health, failures)."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections import Counter
+from dataclasses import dataclass, replace
+from typing import Any
+
+from shipcall.adapters.clock import now
+from shipcall.app.workspace import Workspace
+from shipcall.config.contract import Contract
+from shipcall.core.compare import Comparison, compare
+from shipcall.core.datasets import Item
+from shipcall.core.gate import Decision, decide
+from shipcall.core.health import HealthReport, check_health
+from shipcall.core.judge import noise_callouts
+from shipcall.core.metrics.answer import normalize_answer
+from shipcall.core.runs import ItemResult, Run
+from shipcall.errors import NotFoundError
+
+
+def contract_warnings(ws: Workspace, contract: Contract) -> list[str]:
+    """What `contract check` warns about: contract cohort keys that no item of any stored dataset
+    (latest versions) carries — those cohorts would never be compared."""
+    items = []
+    for row in ws.store.dataset_versions():
+        try:
+            items += list(ws.store.load_dataset(row["name"], row["version"]).items)
+        except NotFoundError:
+            continue
+    if not items:
+        return []
+    have = {k for it in items for k in it.tags}
+    return [f"cohorts: no dataset item has the tag key {key!r}, so it is never compared (tag keys the items "
+            f"have: {', '.join(sorted(have)) or 'none'})" for key in contract.cohorts if key not in have]
+
+
+def author() -> str:
+    return os.environ.get("SHIPCALL_AUTHOR") or os.environ.get("USER") or getpass.getuser() or "unknown"
+
+
+
+@dataclass
+class RunEvidence:
+    run: Run
+    results: list[ItemResult]
+    items: dict[str, Item]
+
+    @property
+    def values(self) -> dict[str, dict[str, float]]:
+        return {r.item_id: r.metrics for r in self.results if r.error is None}
+
+
+def load_run(ws: Workspace, ref: str) -> RunEvidence:
+    run = ws.store.get_run(ref)
+    results = ws.store.item_results(run.id)
+    ds = ws.store.load_dataset(run.dataset, run.dataset_version)
+    return RunEvidence(run, results, {it.id: it for it in ds.items})
+
+
+@dataclass
+class ComparisonReport:
+    baseline: RunEvidence
+    candidate: RunEvidence
+    comparison: Comparison
+    failure_shift: list[dict[str, Any]]
+    health: HealthReport | None
+    production: Any = None  # core.weights.ProductionWeights with --weights production
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "baseline": self.baseline.run.id, "candidate": self.candidate.run.id,
+            **self.comparison.to_dict(),
+            "failure_modes": self.failure_shift,
+            "dataset_health": self.health.to_dict() if self.health else None,
+            **({"production_weights": self.production.to_dict()} if self.production is not None else {}),
+        }
+
+
+def decision_metrics(contract: Contract) -> list[str]:
+    """The gate's pre-registered family: the per-item metrics the contract names (thresholds,
+    guarded, primary). Declaring them before building is what keeps the family small enough
+    to detect a cohort regression; `compare` alone explores every metric."""
+    from shipcall.core.metrics.registry import metric_info
+
+    names = [contract.primary, *contract.guarded, *contract.metrics]
+    return [m for m in dict.fromkeys(names) if (info := metric_info(m)) is not None and info.per_item]
+
+
+_PAID_OR_SLOW = {"openai", "anthropic", "dense", "hybrid"}
+
+
+def _kinds(obj: Any) -> set[str]:
+    if isinstance(obj, dict):
+        out = {str(obj["kind"])} if "kind" in obj else set()
+        for v in obj.values():
+            out |= _kinds(v)
+        return out
+    if isinstance(obj, list):
+        return set().union(*(_kinds(v) for v in obj)) if obj else set()
+    return set()
+
+
+def offline_and_cheap(run: Run) -> bool:
+    """A variant that answers with no provider, no embedding model and no judge (bm25,
+    extractive, the offline classifiers and summarizers): re-running it costs seconds."""
+    cfg = run.config or {}
+    return "judge" not in cfg and "generator" not in cfg and not (_kinds(cfg.get("variant")) & _PAID_OR_SLOW)
+
+
+def baseline_on(ws: Workspace, base: RunEvidence, cand: RunEvidence) -> tuple[RunEvidence | None, str, str | None]:
+    """The baseline variant measured on the candidate's dataset version (core/split.py): an
+    existing finished run, or a new one when the variant is offline and cheap. Returns (run or
+    None, what was done, the command that would measure it)."""
+    b, c = base.run, cand.run
+    command = f"shipcall run --variant {b.variant} --dataset {c.dataset}@{c.dataset_version}"
+    for r in ws.store.runs():
+        if (r.status == "finished" and r.variant_hash == b.variant_hash and r.dataset == c.dataset
+                and r.dataset_version == c.dataset_version and r.corpus_version == b.corpus_version):
+            return load_run(ws, r.id), f"the baseline variant's run {r.id} on {c.dataset}@{c.dataset_version}", command
+    if not offline_and_cheap(b):
+        return None, "the baseline variant calls a provider or an embedding model: not re-run automatically", command
+    try:
+        from shipcall.app.feature import Feature
+        from shipcall.app.run import run as run_variant
+
+        if Feature.open(ws, b.variant).variant_hash != b.variant_hash:
+            return None, f"variant {b.variant} has changed since run {b.id}: not re-run automatically", command
+        ds = ws.store.load_dataset(c.dataset, c.dataset_version)
+        out = run_variant(ws, ds, b.variant)
+    except Exception as e:  # the comparison still stands on the shared items; say why
+        return None, f"could not re-run the baseline variant ({type(e).__name__}: {e})", command
+    return (load_run(ws, out.run.id),
+            f"ran the baseline variant {b.variant} on {c.dataset}@{c.dataset_version} (run {out.run.id}): it is "
+            "offline and cheap", command)
+
+
+def compare_runs(ws: Workspace, baseline: str, candidate: str, contract: Contract,
+                 by: list[str] | None = None, *, seed: int = 0, metrics: list[str] | None = None,
+                 weights: str = "eval") -> ComparisonReport:
+    """The comparison every command shows (compare, gate, the pages): one confirmatory family
+    from the contract, so a row has one adjusted p-value everywhere. When the runs used different
+    versions of a dataset, the baseline is paired on the candidate's items (re-run when offline
+    and cheap; core/split.py). `weights="production"` adds the cohort results re-weighted to the
+    production log's mix."""
+    b, c = load_run(ws, baseline), load_run(ws, candidate)
+    tags = {i: it.tags for i, it in b.items.items()} | {i: it.tags for i, it in c.items.items()}
+    paired_base, previous, command, how = b, None, None, None
+    if (b.run.dataset, b.run.dataset_version) != (c.run.dataset, c.run.dataset_version) and \
+            set(b.values) != set(c.values):
+        again, how, command = baseline_on(ws, b, c)
+        if again is not None:
+            paired_base, previous = again, b.values
+    cmp = compare(paired_base.values, c.values, tags, contract, cohort_keys=by or None, seed=seed, metrics=metrics,
+                  previous_baseline=previous, rerun_command=command)
+    if how:
+        cmp = replace(cmp, notes=[*cmp.notes, f"dataset versions differ: {how}"])
+    if noisy := noise_callouts(cmp.overall, b.run.metrics, c.run.metrics):  # LLM-judge deltas within its noise
+        cmp = replace(cmp, callouts=[*cmp.callouts, *noisy])
+    health = dataset_health(ws, c.run.dataset, c.run.dataset_version, contract, by)
+    production = None
+    if weights == "production":
+        from shipcall.app.production import weights_for
+
+        production = weights_for(ws, paired_base.values, c.values, b.items | c.items, contract,
+                                 [r.metric for r in cmp.overall], by, seed=seed)
+    return ComparisonReport(paired_base, c, cmp, failure_shift(paired_base.results, c.results), health, production)
+
+
+def failure_shift(base: list[ItemResult], cand: list[ItemResult]) -> list[dict[str, Any]]:
+    """Primary failure-mode counts in both runs, largest change first."""
+    cb = Counter(r.failure_modes[0] for r in base if r.failure_modes)
+    cc = Counter(r.failure_modes[0] for r in cand if r.failure_modes)
+    rows = [{"mode": m, "baseline": cb[m], "candidate": cc[m], "delta": cc[m] - cb[m]} for m in set(cb) | set(cc)]
+    return sorted(rows, key=lambda r: (-abs(r["delta"]), r["mode"]))
+
+
+def dataset_health(ws: Workspace, name: str, version: int | None, contract: Contract,
+                   by: list[str] | None = None) -> HealthReport:
+    store = ws.store
+    ds = store.load_dataset(name, version)
+    docs = {d.id: d for d in store.documents()}
+    first_seen = store.document_first_seen()
+    changed_at = {d.id: first_seen.get((d.id, d.hash), "") for d in docs.values()}
+    versions = [v for v in store.dataset_versions(name) if v["version"] <= ds.version]
+    added: dict[str, str] = {}
+    for v in versions:  # the time each item (as it is now) first appeared in the dataset
+        for it in store.load_dataset(name, v["version"]).items:
+            current = next((x for x in ds.items if x.id == it.id), None)
+            if current is not None and it.id not in added and it.to_dict() == current.to_dict():
+                added[it.id] = v["created_at"]
+    runs = [r for r in store.runs() if r.dataset == name and r.dataset_version == ds.version
+            and r.status == "finished"]
+    by_variant: dict[str, Run] = {}
+    for r in runs:  # newest run per distinct variant configuration
+        by_variant.setdefault(r.variant_hash, r)
+    run_failures = [{x.item_id: x.failure_modes for x in store.item_results(r.id)} for r in by_variant.values()]
+    return check_health(
+        ds.items,
+        doc_texts={i: normalize_answer(d.text) for i, d in docs.items()},
+        doc_changed_at=changed_at, item_added_at=added, run_failures=run_failures,
+        cohort_keys=by or contract.cohorts, min_cohort_size=contract.min_cohort_size,
+    )
+
+
+def gate(ws: Workspace, baseline: str, candidate: str, contract: Contract, *, note: str = "",
+         who: str | None = None, weights: str = "eval", record_decision: bool | None = None,
+         ) -> tuple[Decision, ComparisonReport]:
+    """Apply the contract and record the decision. The comparison is exactly `compare`'s (the
+    same families, rows and p-values). An A/A gate (a run against itself) is a check of the
+    set-up, not a decision: it is recorded only with `record_decision=True` (`--record`)."""
+    report = compare_runs(ws, baseline, candidate, contract, weights=weights)
+    c = report.candidate
+    decision = decide(
+        report.comparison, contract, candidate_metrics=c.run.metrics, candidate_items=c.values,
+        candidate_errors=c.run.errors, candidate_n=c.run.n_items, baseline_run=report.baseline.run.id,
+        candidate_run=c.run.id, author=who or author(), note=note, created_at=now())
+    if report.production is not None:  # --weights production: a guarded metric regressed at production's mix
+        from shipcall.core.gate import _KIND_ORDER
+        from shipcall.core.weights import weighted_reasons
+
+        reasons = sorted([*decision.reasons, *weighted_reasons(report.production, contract)],
+                         key=lambda r: (r.severity != "block", _KIND_ORDER[r.kind]))
+        checks = list(decision.checks)
+        if not any(r.kind == "production_weighted" for r in reasons):
+            checks.append(f"production_weighted: no guarded metric regressed at the production cohort mix "
+                          f"({report.production.n_queries} logged queries)")
+        decision = replace(decision, reasons=reasons, checks=checks,
+                           verdict="WAIT" if any(r.severity == "block" for r in reasons) else "SHIP")
+    same = report.baseline.run.id == report.candidate.run.id
+    if record_decision or (record_decision is None and not same):
+        record(ws, decision, report)
+    return decision, report
+
+
+def record(ws: Workspace, decision: Decision, report: ComparisonReport | None) -> int:
+    evidence: dict[str, Any] = {}
+    if report is not None:
+        cmp = report.comparison
+        evidence = {
+            "callouts": cmp.callouts,
+            "regressed": [r.to_dict() for r in cmp.rows if r.verdict == "regressed"],
+            "improved": [r.to_dict() for r in cmp.rows if r.verdict == "improved"],
+            "underpowered": [r.to_dict() for r in cmp.rows if r.verdict == "underpowered"][:50],
+            "failure_modes": report.failure_shift,
+            "baseline_metrics": report.baseline.run.metrics,
+            "candidate_metrics": report.candidate.run.metrics,
+            "baseline_variant": report.baseline.run.variant,
+            "candidate_variant": report.candidate.run.variant,
+            "dataset": f"{report.candidate.run.dataset}@{report.candidate.run.dataset_version}",
+            "health": report.health.counts() if report.health else {},
+        }
+        if report.production is not None:
+            evidence["production_weights"] = report.production.to_dict()
+    return ws.store.add_decision(decision.to_dict() | {"evidence": evidence, "checks": decision.checks})
