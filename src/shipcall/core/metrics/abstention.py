@@ -19,13 +19,12 @@ Aggregate only: `abstain_precision` = abstentions on unanswerable items / all ab
 from __future__ import annotations
 
 from shipcall.core.datasets import Item
+from shipcall.core.metrics.normalize import normalize_answer
 from shipcall.core.runs import ItemResult
 
 
 def is_abstention(result: ItemResult) -> bool:
     """True if the result abstained or its answer normalises to nothing (module docstring)."""
-    from shipcall.core.metrics.answer import normalize_answer  # answer.py imports this module
-
     return result.abstained or not normalize_answer(result.answer)
 
 
