@@ -47,15 +47,20 @@ def test_promise1_identical_systems_false_alarm_at_most_5pct_at_canary_share(sha
 
 
 def test_promise1_a_candidate_with_30pct_vs_20pct_wrong_is_called_worse_never_better() -> None:
-    sims = 200
+    """10% canary, 40 monitoring reviews a day. Always-valid tests pay for peeking with time: after
+    20 days (400 reviews per arm) about a third of canaries are called; after 60 days (1,200 per
+    arm) at least 80%. Never `candidate_better` (before: better in 100%, worse in 0%)."""
+    sims = 150
     rng = np.random.default_rng(130)
-    worse = better = 0
+    worse = better = worse20 = 0
     for _ in range(sims):
-        row = monitor({"wrong_answer": _canary(rng, 0.10, 0.2, 0.3, 20)}).rows[0]
+        obs = _canary(rng, 0.10, 0.2, 0.3, 60)
+        row = monitor({"wrong_answer": obs}).rows[0]
         worse += row.verdict == "candidate_worse"
         better += row.verdict == "candidate_better"
-    print(f"[promise 1] 10% canary, 30% vs 20% wrong, 20 days x 40 reviews: candidate_worse {worse / sims:.3f}, "
-          f"candidate_better {better / sims:.3f} (before: better 1.000, worse 0)")
+        worse20 += monitor({"wrong_answer": obs[: 20 * 40]}).rows[0].verdict == "candidate_worse"
+    print(f"[promise 1] 10% canary, 30% vs 20% wrong, 40 reviews a day: candidate_worse {worse20 / sims:.3f} after "
+          f"20 days, {worse / sims:.3f} after 60 days; candidate_better {better / sims:.3f} (before: better 1.000)")
     assert better == 0
     assert worse / sims >= 0.8
 

@@ -59,21 +59,47 @@ def detection_power(n: int, sigma_d: float, delta: float, *, alpha: float) -> fl
 MAX_ITEMS = 10_000_000
 
 
-def _smallest(power_at: Callable[[int], float], target: float, start: int = 2) -> int | None:
-    """Smallest n ≥ start with power_at(n) ≥ target (doubling, then bisection; power rises with n
-    up to the sawtooth of exact tests, which bisection settles on the first crossing it finds)."""
-    lo, hi = start, start
-    while power_at(hi) < target:
-        lo, hi = hi, hi * 2
-        if hi > MAX_ITEMS:
-            return None
-    while lo < hi:
+def _smallest(power_at: Callable[[int], float], target: float, start: int = 2, guess: int | None = None) -> int | None:
+    """About the smallest n ≥ start with power_at(n) ≥ target: from `guess` (a normal-theory
+    answer) doubling or halving to bracket the crossing, then bisection to within 0.5% (the
+    figure is printed as "about N items"; exact tests' power is a sawtooth in n anyway)."""
+    lo = hi = max(start, guess or start)
+    if power_at(hi) >= target:
+        while lo > start:
+            lo = max(start, lo // 2)
+            if power_at(lo) < target:
+                break
+            hi = lo
+        else:
+            return hi
+    else:
+        while power_at(hi) < target:
+            lo, hi = hi, hi * 2
+            if hi > MAX_ITEMS:
+                return None
+    while hi - lo > max(1, int(0.005 * hi)):
         mid = (lo + hi) // 2
         if power_at(mid) >= target:
             hi = mid
         else:
-            lo = mid + 1
+            lo = mid
     return hi
+
+
+def _critical(d: np.ndarray, alpha: float) -> np.ndarray:
+    """k*(D): the largest k with 2·P(Bin(D, ½) ≤ k) < alpha (−1 if none), per D. Started from the
+    normal approximation and corrected with exact binomial CDFs (a few vectorised steps, far
+    faster than the binomial quantile function)."""
+    z = float(norm.ppf(1.0 - alpha / 2.0))
+    k = np.floor(d / 2.0 - z * np.sqrt(d) / 2.0).astype(np.int64)
+    k = np.clip(k, -1, np.maximum(d, 0))
+    for _ in range(64):
+        down = (k >= 0) & (2.0 * binom.cdf(k, d, 0.5) >= alpha)
+        up = (k + 1 <= d) & (2.0 * binom.cdf(k + 1, d, 0.5) < alpha)
+        if not (down.any() or up.any()):
+            break
+        k = k - down + up
+    return k
 
 
 def mcnemar_power(n: int, p_worse: float, p_better: float, alpha: float) -> float:
@@ -86,9 +112,7 @@ def mcnemar_power(n: int, p_worse: float, p_better: float, alpha: float) -> floa
         return 0.0
     mu, sd = n * pi, math.sqrt(n * pi * max(1.0 - pi, 0.0))
     d = np.arange(max(0, math.floor(mu - 12 * sd - 3)), min(n, math.ceil(mu + 12 * sd + 3)) + 1)
-    # k*(D): largest k < D/2 with 2·P(Bin(D, ½) ≤ k) < alpha, from the binomial quantile
-    k = binom.ppf(alpha / 2.0, d, 0.5).astype(np.int64)
-    k = np.where(2.0 * binom.cdf(k, d, 0.5) < alpha, k, k - 1)
+    k = _critical(d, alpha)
     reject = np.where(k >= 0, binom.cdf(k, d, p_better / pi), 0.0)
     return float(np.sum(binom.pmf(d, n, pi) * reject))
 
@@ -101,7 +125,8 @@ def items_needed_binary(p_discordant: float, delta: float, *, alpha: float, powe
         return None
     pi = min(1.0, max(p_discordant, delta))
     worse, better = (pi + delta) / 2.0, (pi - delta) / 2.0
-    return _smallest(lambda n: mcnemar_power(n, worse, better, alpha), power)
+    guess = items_needed(sigma_d_binary(better, worse), delta, alpha=alpha, power=power)
+    return _smallest(lambda n: mcnemar_power(n, worse, better, alpha), power, guess=guess)
 
 
 def continuous_power(n: int, sigma_d: float, delta: float, alpha: float) -> float:
@@ -130,5 +155,6 @@ def items_needed_continuous(sigma_d: float, delta: float, *, alpha: float, power
         def pw(n: int) -> float:
             crit = float(student_t.ppf(1 - alpha / 2.0, n - 1))
             return float(norm.cdf(abs(delta) * math.sqrt(n) / max(sigma_d, 1e-300) - crit))
-        return _smallest(pw, power)
-    return _smallest(lambda n: continuous_power(n, sigma_d, delta, alpha), power)
+        return _smallest(pw, power, guess=items_needed(sigma_d, delta, alpha=alpha, power=power))
+    return _smallest(lambda n: continuous_power(n, sigma_d, delta, alpha), power,
+                     guess=items_needed(max(sigma_d, 1e-3), delta, alpha=alpha, power=power))
