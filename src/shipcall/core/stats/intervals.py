@@ -27,6 +27,7 @@ Pure functions of counts and values; vectorised where rows are many.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 from scipy.optimize import brentq
 from scipy.stats import norm
@@ -50,13 +51,19 @@ def _tango_z(delta: float, up: int, down: int, n: int) -> float:
     return diff / math.sqrt(var)
 
 
+@lru_cache(maxsize=256)
+def _z(confidence: float) -> float:
+    return float(norm.ppf(0.5 + confidence / 2.0))
+
+
+@lru_cache(maxsize=65_536)
 def tango_interval(up: int, down: int, n: int, confidence: float) -> tuple[float, float]:
     """Tango's score interval for the paired difference (up − down) / n at `confidence`.
 
     n = 0 gives (−1, 1): nothing is known. The interval always contains the estimate."""
     if n <= 0:
         return -1.0, 1.0
-    z = float(norm.ppf(0.5 + confidence / 2.0))
+    z = _z(confidence)
     est = (up - down) / n
 
     def f(d: float) -> float:

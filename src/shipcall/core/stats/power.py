@@ -87,9 +87,17 @@ def _smallest(power_at: Callable[[int], float], target: float, start: int = 2, g
 
 
 def _critical(d: np.ndarray, alpha: float) -> np.ndarray:
-    """k*(D): the largest k with 2·P(Bin(D, ½) ≤ k) < alpha (−1 if none), per D. Started from the
-    normal approximation and corrected with exact binomial CDFs (a few vectorised steps, far
-    faster than the binomial quantile function)."""
+    """k*(D) for each D (see `_critical_table`), from a table shared by every call at this level."""
+    size = 1 << max(10, int(np.max(d, initial=0)).bit_length())
+    return _critical_table(float(alpha), size)[d]
+
+
+@lru_cache(maxsize=64)
+def _critical_table(alpha: float, size: int) -> np.ndarray:
+    """k*(D) for D = 0..size−1: the largest k with 2·P(Bin(D, ½) ≤ k) < alpha (−1 if none).
+    Started from the normal approximation and corrected with exact binomial CDFs (a few
+    vectorised steps, far faster than the binomial quantile function)."""
+    d = np.arange(size)
     z = float(norm.ppf(1.0 - alpha / 2.0))
     k = np.floor(d / 2.0 - z * np.sqrt(d) / 2.0).astype(np.int64)
     k = np.clip(k, -1, np.maximum(d, 0))
@@ -118,6 +126,13 @@ def mcnemar_power(n: int, p_worse: float, p_better: float, alpha: float) -> floa
 
 
 def items_needed_binary(p_discordant: float, delta: float, *, alpha: float, power: float = 0.8) -> int | None:
+    """Items for the exact McNemar test (see `_items_needed_binary`); the share is rounded to 4
+    decimals so rows in the same situation share one search."""
+    return _items_needed_binary(round(float(p_discordant), 4), float(delta), float(alpha), float(power))
+
+
+@lru_cache(maxsize=4096)
+def _items_needed_binary(p_discordant: float, delta: float, alpha: float, power: float) -> int | None:
     """Items for the exact McNemar test at level `alpha` to find a drop of `delta` with `power`,
     when a share `p_discordant` of items changes (at least `delta`): the worse and better shares
     are (π ± delta) / 2. None: delta 0, or not reachable below MAX_ITEMS items."""
@@ -146,6 +161,14 @@ def continuous_power(n: int, sigma_d: float, delta: float, alpha: float) -> floa
 
 def items_needed_continuous(sigma_d: float, delta: float, *, alpha: float, power: float = 0.8,
                             bounded: bool = True) -> int | None:
+    """Items for compare's continuous test (see `_items_needed_continuous`), σ rounded to 4 digits."""
+    if not math.isfinite(sigma_d):
+        return None
+    return _items_needed_continuous(float(f"{sigma_d:.4g}"), float(delta), float(alpha), float(power), bool(bounded))
+
+
+@lru_cache(maxsize=4096)
+def _items_needed_continuous(sigma_d: float, delta: float, alpha: float, power: float, bounded: bool) -> int | None:
     """Items for compare's continuous test at level `alpha` to find a mean change `delta` with
     `power` (continuous_power for metrics between 0 and 1, else Student's t). None: delta 0 or
     not reachable below MAX_ITEMS items."""

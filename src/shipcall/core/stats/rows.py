@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.stats import norm
 
-from shipcall.core.stats.intervals import constant_interval, constant_p_value, tango_interval
+from shipcall.core.stats.intervals import _z, constant_interval, constant_p_value, tango_interval
 from shipcall.core.stats.power import items_needed_binary, items_needed_continuous
 from shipcall.core.stats.studentized import StudentizedResult, studentized_bootstrap
 from shipcall.core.stats.tests import MCNEMAR, NO_TEST, mcnemar_exact_p
@@ -89,7 +89,7 @@ class RowStats:
 
     def _adjusted_wald(self, g: int, j: int, confidence: float) -> tuple[float, float]:
         mean_a, se_a = _agresti_min(self.sum_d[g, j], self.sum_d2[g, j], self.n[g, j])
-        z = float(norm.ppf(0.5 + confidence / 2.0))
+        z = _z(confidence)
         return float(mean_a - z * se_a), float(mean_a + z * se_a)
 
     def items_needed(self, g: int, j: int, tolerance: float, *, alpha: float, power: float) -> int | None:
