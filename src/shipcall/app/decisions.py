@@ -256,3 +256,47 @@ def record(ws: Workspace, decision: Decision, report: ComparisonReport | None) -
         if report.production is not None:
             evidence["production_weights"] = report.production.to_dict()
     return ws.store.add_decision(decision.to_dict() | {"evidence": evidence, "checks": decision.checks})
+
+
+def override_decision(ws: Workspace, verdict: str | None, note: str, *, decision_id: int | None = None,
+                      who: str | None = None, accept: bool = False) -> tuple[int, dict[str, Any], Decision]:
+    """Record a person's call on a gate decision (default: the latest), keeping its evidence:
+    `accept=True` agrees with its verdict, with a note (`decide --accept`); otherwise `verdict`
+    overrides it. Returns the new decision's id, the decision decided on (as stored) and the new
+    Decision; the new decision's evidence says which (`accepts` or `overrides`)."""
+    from dataclasses import replace
+
+    from shipcall.core.gate import override
+    from shipcall.errors import ConfigError
+
+    if accept == (verdict is not None):
+        raise ConfigError("give exactly one of --accept and --override SHIP|WAIT", field="--accept",
+                          hint='e.g. shipcall decide --accept --note "checked the finance items by hand"')
+    rows = ws.store.decisions()
+    if not rows:
+        raise NotFoundError("no decision to decide on", hint="run `shipcall gate` first")
+    base = rows[-1] if decision_id is None else next((r for r in rows if r["id"] == decision_id), None)
+    if base is None:
+        raise NotFoundError(f"no decision #{decision_id}", hint="list them with `shipcall decisions`")
+    if accept:
+        if not note.strip():
+            raise ConfigError("an accepted decision needs a note", field="--note")
+        d = replace(Decision.from_dict(base), author=who or author(), note=note, created_at=now(), override=False)
+        link = {"accepts": base["id"]}
+    else:
+        d = override(Decision.from_dict(base), verdict=verdict, author=who or author(), note=note,  # type: ignore[arg-type]
+                     created_at=now())
+        link = {"overrides": base["id"]}
+    evidence = {k: v for k, v in base["evidence"].items() if k != "void"} | link
+    new_id = ws.store.add_decision(d.to_dict() | {"evidence": evidence})
+    return new_id, base, d
+
+
+def void_decision(ws: Workspace, decision_id: int, note: str, *, who: str | None = None) -> dict[str, Any]:
+    """Mark a decision void (a test of the set-up): kept in the history, left out of case studies
+    and narratives."""
+    from shipcall.errors import ConfigError
+
+    if not note.strip():
+        raise ConfigError("voiding a decision needs a note giving its reason", field="--note")
+    return ws.store.void_decision(decision_id, note=note.strip(), author=who or author(), at=now())

@@ -15,15 +15,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from shipcall.adapters.generators.base import Generator, complete
 from shipcall.adapters.generators.registry import generator_class
 from shipcall.adapters.ingest.chunkers import chunk_document
-from shipcall.adapters.retrievers.base import Retriever
+from shipcall.adapters.registry import RETRIEVERS
+from shipcall.adapters.retrievers.base import BuildContext, Retriever
 from shipcall.adapters.retrievers.bm25 import BM25Index, load_chunks
 from shipcall.app.workspace import Workspace
-from shipcall.config.schema import BM25Retriever, DenseRetriever, Variant
+from shipcall.config.schema import Variant
 from shipcall.core.documents import Chunk, Document, ScoredChunk
 from shipcall.core.runs import Answer
-from shipcall.errors import CorpusError
+from shipcall.errors import ConfigError, CorpusError
 
 
 def _hash(obj: Any) -> str:
@@ -73,26 +75,29 @@ class Feature:
         self.retriever = retriever
         self.corpus_version = corpus_version
         cls = generator_class(variant.generator.kind)
-        self.generator = cls(variant.generator, retriever)
+        self.generator: Generator = complete(cls(variant.generator, retriever))
         self._retrieve_lock = threading.Lock()  # runs answer items on threads; retrievers need not be thread-safe
 
     @classmethod
-    def open(cls, ws: Workspace, name: str | None = None, *, show_progress: bool = False) -> Feature:
-        name, variant = ws.variant(name)
+    def open(cls, ws: Workspace, name: str | None = None, *, variant: Variant | None = None,
+             show_progress: bool = False) -> Feature:
+        """The named variant of the workspace, or (with `variant`) that configuration under `name`
+        (a sweep's in-memory combinations)."""
+        if variant is None:
+            name, variant = ws.variant(name)
+        assert name is not None
         version = ws.store.corpus_version()
         if version is None:
             raise CorpusError("the workspace has no corpus yet",
                               hint="run `shipcall ingest PATH` (a folder of documents) first")
         feature = cls(name, variant, ensure_index(ws, variant, version, show_progress=show_progress), version)
-        bind = getattr(feature.generator, "bind", None)
-        if callable(bind):  # LLM generators: the store's response cache, prompt paths relative to the workspace
-            bind(store=ws.store, root=ws.root)
+        if feature.generator.capabilities.binds:  # LLM generators: the response cache, prompt paths
+            feature.generator.bind(store=ws.store, root=ws.root)
         return feature
 
     def identity(self) -> dict[str, Any]:
         """What determines the answers beyond the variant's config (an LLM prompt template's hash)."""
-        fn = getattr(self.generator, "identity", None)
-        return dict(fn()) if callable(fn) else {}
+        return dict(self.generator.identity())
 
     @property
     def variant_hash(self) -> str:
@@ -103,11 +108,11 @@ class Feature:
     @property
     def concurrency(self) -> int:
         """Items a run may answer at once (LLM generators: their `concurrency`; others 1)."""
-        return max(1, int(getattr(self.generator, "concurrency", 1) or 1))
+        return max(1, int(self.generator.capabilities.concurrency or 1))
 
     @property
     def streams(self) -> bool:
-        return bool(getattr(self.generator, "streams", False))
+        return self.generator.capabilities.streams
 
     def answer(self, question: str, on_text: Callable[[str], None] | None = None) -> Response:
         """Retrieve and generate. `on_text` receives the answer as it streams, when the generator
@@ -133,14 +138,30 @@ class Feature:
         return Response(chunks, answer, latency)
 
 
+def retriever_kind(cfg: Any) -> Any:
+    """The registered kind of a retriever config, and the config validated by its own model
+    (a plugin kind arrives as a generic mapping and is checked here, naming the bad key)."""
+    from pydantic import ValidationError
+
+    kind = RETRIEVERS.get(cfg.kind)
+    model = getattr(kind, "config_model", None)
+    if model is not None and not isinstance(cfg, model):
+        try:
+            cfg = model.model_validate(cfg.model_dump())
+        except ValidationError as e:
+            err = e.errors()[0]
+            where = ".".join(str(x) for x in err["loc"])
+            raise ConfigError(f"retriever {cfg.kind!r}: {where}: {err['msg']}", field=f"retriever.{where}") from None
+    return kind, cfg
+
+
 def index_parts(variant: Variant) -> list[Variant]:
-    """The variants whose indexes a variant's retriever reads: itself, or for a hybrid retriever
-    its BM25 and its dense side (so a hybrid variant shares the indexes of plain ones)."""
-    r = variant.retriever
-    if r.kind != "hybrid":
+    """The variants whose indexes a variant's retriever reads: itself, or for a composite kind
+    (hybrid) the plain variants of its parts (so a hybrid variant shares their indexes)."""
+    kind, cfg = retriever_kind(variant.retriever)
+    if not kind.composite:
         return [variant]
-    return [variant.model_copy(update={"retriever": BM25Retriever(kind="bm25", k=r.k, **r.bm25.model_dump())}),
-            variant.model_copy(update={"retriever": DenseRetriever(kind="dense", k=r.k, **r.dense.model_dump())})]
+    return [variant.model_copy(update={"retriever": part}) for part in kind.parts(cfg)]
 
 
 def index_paths(ws: Workspace, variant: Variant, corpus_version: str) -> list[Path]:
@@ -148,45 +169,25 @@ def index_paths(ws: Workspace, variant: Variant, corpus_version: str) -> list[Pa
 
 
 def index_is_complete(ws: Workspace, variant: Variant, corpus_version: str) -> bool:
-    return all(_index_class(p.retriever.kind).is_complete(path)
+    return all(retriever_kind(p.retriever)[0].is_complete(path)
                for p, path in zip(index_parts(variant), index_paths(ws, variant, corpus_version), strict=True))
 
 
-def _index_class(kind: str) -> Any:
-    if kind == "dense":
-        from shipcall.adapters.retrievers.dense import DenseIndex
-
-        return DenseIndex
-    return BM25Index
-
-
 def ensure_index(ws: Workspace, variant: Variant, corpus_version: str, *, show_progress: bool = False) -> Retriever:
-    """Load the variant's index, or build it (kind bm25 or dense; hybrid = one of each, fused)."""
-    kind = variant.retriever.kind
-    if kind == "hybrid":
-        from shipcall.adapters.retrievers.hybrid import HybridIndex
-
-        bm25, dense = (ensure_index(ws, p, corpus_version, show_progress=show_progress) for p in index_parts(variant))
-        return HybridIndex(variant.retriever, bm25, dense)  # type: ignore[arg-type]
+    """Load the variant's index, or build it; a composite kind opens its parts and joins them."""
+    kind, cfg = retriever_kind(variant.retriever)
+    if kind.composite:
+        parts = [ensure_index(ws, p, corpus_version, show_progress=show_progress) for p in index_parts(variant)]
+        return kind.combine(cfg, parts)
     path = ws.index_dir / index_key(variant, corpus_version)
-    if kind == "dense":
-        from shipcall.adapters.retrievers.dense import DenseIndex, require_extra
-
-        require_extra()
-        if DenseIndex.is_complete(path):
-            return DenseIndex.load(path, variant.retriever)  # type: ignore[arg-type]
-        chunks = chunk_corpus(ws, variant)
-        if not chunks:
-            raise CorpusError("the corpus has no text to index", hint="ingest a folder with documents in it")
-        return DenseIndex.build(chunks, variant.retriever, path, cache_dir=ws.state_dir / "embeddings",  # type: ignore[arg-type]
-                                show_progress=show_progress, extra={"doc_hashes.json": ws.store.document_hashes()})
-    if BM25Index.is_complete(path):
-        return BM25Index.load(path, variant.retriever)
+    if kind.is_complete(path):
+        return kind.load_index(path, cfg)
     chunks = chunk_corpus(ws, variant)
     if not chunks:
         raise CorpusError("the corpus has no text to index", hint="ingest a folder with documents in it")
-    return BM25Index.build(chunks, variant.retriever, path, show_progress=show_progress,
-                           extra={"doc_hashes.json": ws.store.document_hashes()})
+    ctx = BuildContext(cache_dir=ws.state_dir / "embeddings", show_progress=show_progress,
+                       extra={"doc_hashes.json": ws.store.document_hashes()})
+    return kind.build_index(chunks, cfg, path, ctx)
 
 
 def chunk_corpus(ws: Workspace, variant: Variant) -> list[Chunk]:

@@ -54,13 +54,11 @@ class JudgeOutcome:
 
 
 def _provider(config: Any) -> Any:
-    if config.kind == "anthropic":
-        from shipcall.adapters.generators.anthropic import AnthropicProvider
+    """The judge's LLM provider, by kind, from the `shipcall.judges` registry (a plugin provider
+    can judge too)."""
+    from shipcall.adapters.registry import JUDGES
 
-        return AnthropicProvider(config)
-    from shipcall.adapters.generators.openai import OpenAIProvider
-
-    return OpenAIProvider(config)
+    return JUDGES.get(config.kind)(config)
 
 
 def judge_warnings(judge: JudgeConfig, repeats: int, generator: Any) -> list[str]:
@@ -141,10 +139,10 @@ class Judge:
             r, m, k = task
             return self.verdict(run.id, by_id[r.item_id], r, m, k)
 
-        for got in answer_items(list(enumerate(tasks)), one, workers=self.config.provider.concurrency,  # type: ignore[arg-type]
+        for got in answer_items(list(enumerate(tasks)), one, workers=self.config.provider.concurrency,
                                 heartbeat=BATCH_SECONDS):
             if got is not None:
-                batch.append(got[1])  # type: ignore[arg-type]
+                batch.append(got[1])
                 done += 1
                 if progress:
                     progress(done, total)

@@ -41,6 +41,7 @@ from shipcall.core.datasets import Dataset
 from shipcall.core.metrics.registry import metric_info
 from shipcall.core.runs import Run
 from shipcall.core.stats.corrections import adjust
+from shipcall.core.tasks.base import Predictor
 from shipcall.errors import ConfigError, CorpusError
 
 SECTIONS = ("chunker", "retriever", "generator")
@@ -121,16 +122,15 @@ def parse_grid(specs: list[str]) -> list[tuple[str, list[Any]]]:
 
 def _model_fields(section: str, kind: str) -> set[str] | None:
     """The keys a section of that kind accepts (None: unknown kind, left to validation)."""
-    from shipcall.config import schema
+    from shipcall.adapters.registry import CHUNKERS, GENERATORS, RETRIEVERS
+    from shipcall.config.schema import builtin_models
 
-    models = {"chunker": ["FixedChunker", "HeadingChunker", "SentenceChunker", "DocumentChunker"],
-              "retriever": ["BM25Retriever", "DenseRetriever", "HybridRetriever"],
-              "generator": ["ExtractiveGenerator"]}
-    for name in models.get(section, []):
-        model = getattr(schema, name, None)
-        if model is not None and model.model_fields["kind"].annotation.__args__[0] == kind:
-            return set(model.model_fields)
-    return None
+    model = builtin_models(section).get(kind)
+    if model is None:
+        registry = {"chunker": CHUNKERS, "retriever": RETRIEVERS, "generator": GENERATORS}.get(section)
+        if registry is not None and kind in registry:
+            model = getattr(registry.get(kind), "config_model", None)
+    return set(model.model_fields) if model is not None else None
 
 
 def _switch_kind(section: str, old: dict[str, Any], kind: str) -> dict[str, Any]:
@@ -195,7 +195,8 @@ def combinations(base: Variant, base_name: str, axes: list[tuple[str, list[Any]]
     return out, skipped
 
 
-_KINDS = {"fixed", "heading", "sentence", "document", "bm25", "dense", "hybrid", "extractive", "plugin"}
+_KINDS = {"fixed", "heading", "sentence", "document", "bm25", "dense", "hybrid", "extractive", "openai", "anthropic",
+          "plugin"}  # union tags in pydantic error locations
 
 
 def _fit_overlap(chunker: dict[str, Any], base: dict[str, Any], settings: dict[str, Any]) -> None:
@@ -211,22 +212,12 @@ def _show(v: Any) -> str:
     return json.dumps(v) if isinstance(v, dict | list) or v is None else str(v)
 
 
-def with_variants(ws: Workspace, variants: dict[str, Variant]) -> Workspace:
-    """The workspace with extra in-memory variants (same root, store and indexes)."""
-    cfg = ws.config.model_copy(update={"variants": {**ws.config.variants, **variants}})
-    out = Workspace(ws.root)
-    out.__dict__["config"] = cfg  # the cached_property's slot
-    out.__dict__["store"] = ws.store
-    return out
+def _reusable(ws: Workspace, predictor: Predictor, variant: Variant, ds: Dataset, limit: int | None) -> Run | None:
+    """A finished run with the same identity (the runner's definition, prompt hash included)."""
+    from shipcall.app.run import run_identity
 
-
-def _reusable(ws: Workspace, variant: Variant, ds: Dataset, corpus_version: str, limit: int | None) -> Run | None:
-    config = {"variant": variant.resolved(), "limit": limit, "k": ws.config.evaluation.k}
-    for r in ws.store.runs():
-        if (r.status == "finished" and r.variant_hash == variant.hash and r.dataset == ds.name
-                and r.dataset_version == ds.version and r.corpus_version == corpus_version and r.config == config):
-            return r
-    return None
+    ident = run_identity(predictor, ds, variant, ks=ws.config.evaluation.k, limit=limit)
+    return next((r for r in ws.store.runs() if r.status == "finished" and ident.matches(r)), None)
 
 
 def index_info(ws: Workspace, variant: Variant, corpus_version: str) -> dict[str, Any]:
@@ -251,7 +242,8 @@ def sweep(ws: Workspace, ds: Dataset, base_name: str | None, grid: list[str], co
           metric: str | None = None, rerun: bool = False, limit: int | None = None,
           on_start: Callable[[int, int, str], object] | None = None,
           progress: Callable[[int, int], object] | None = None) -> SweepReport:
-    from shipcall.app.run import run
+    from shipcall.app.run import run_variant
+    from shipcall.app.tasks import task_for
 
     base_name, base = ws.variant(base_name)
     axes = parse_grid(grid)
@@ -263,15 +255,15 @@ def sweep(ws: Workspace, ds: Dataset, base_name: str | None, grid: list[str], co
         from shipcall.adapters.retrievers.dense import require_extra
 
         require_extra()  # fail before the first run, not after an hour of them
-    wsx = with_variants(ws, {base_name: base, **{c.name: c.variant for c in combos}})
     todo = [(base_name, {}, base, True), *((c.name, c.settings, c.variant, False) for c in combos)]
     rows: list[SweepRow] = []
     for i, (name, settings, variant, is_base) in enumerate(todo, start=1):
         if on_start:
             on_start(i, len(todo), name)
-        found = None if rerun else _reusable(wsx, variant, ds, version, limit)
-        r = found or run(wsx, ds, name, limit=limit, progress=progress).run
-        rows.append(SweepRow(name, settings, r, found is not None, index_info(wsx, variant, version), is_base=is_base))
+        predictor = task_for(ws, variant).build(ws, name, variant)
+        found = None if rerun else _reusable(ws, predictor, variant, ds, limit)
+        r = found or run_variant(ws, ds, name, variant, limit=limit, progress=progress, predictor=predictor).run
+        rows.append(SweepRow(name, settings, r, found is not None, index_info(ws, variant, version), is_base=is_base))
 
     present = set.intersection(*(set(r.run.metrics) for r in rows)) if rows else set()
     primary = metric or contract.primary
@@ -283,7 +275,7 @@ def sweep(ws: Workspace, ds: Dataset, base_name: str | None, grid: list[str], co
     info = metric_info(primary)
     higher = info.higher_is_better if info else True
     shown = [m for m in dict.fromkeys([primary, *RETRIEVAL_METRICS, *ANSWER_METRICS]) if m in present]
-    _mark_significance(wsx, rows, shown, contract)
+    _mark_significance(ws, rows, shown, contract)
     ordered = sorted(rows, key=lambda r: (-(r.run.metrics[primary]) if higher else r.run.metrics[primary],
                                           r.run.metrics.get("latency_ms_p50", 0.0)))
     return SweepReport(ds.name, ds.version, base_name, primary, higher, shown, ordered, skipped,

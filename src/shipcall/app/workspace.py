@@ -65,7 +65,11 @@ class Workspace:
 
     @cached_property
     def config(self) -> WorkspaceConfig:
-        return load_workspace_config(self.config_path)
+        from shipcall.adapters.registry import CHUNKERS, GENERATORS, RETRIEVERS, TASKS
+
+        kinds = {"chunker": CHUNKERS.names(), "retriever": RETRIEVERS.names(), "generator": GENERATORS.names(),
+                 "task": TASKS.names()}
+        return load_workspace_config(self.config_path, kinds)
 
     def variant(self, name: str | None) -> tuple[str, Variant]:
         """The named variant, or the first one in the file when `name` is None."""
@@ -88,7 +92,7 @@ class Workspace:
         if path:
             if not Path(path).is_file():
                 raise NotFoundError("contract file not found", file=str(path))
-            return load_contract(path)
+            return load_contract(Path(path))
         if self.contract_path.is_file():
             return load_contract(self.contract_path)
         return default_contract()

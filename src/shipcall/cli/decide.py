@@ -25,35 +25,11 @@ def cli(ctx: click.Context, verdict: str | None, accept: bool, note: str, decisi
 
     Example: shipcall decide --override SHIP --note "finance regression accepted: fix in next sprint"
     """
-    from dataclasses import replace
+    from shipcall.app.decisions import override_decision
 
-    from shipcall.adapters.clock import now
-    from shipcall.app.decisions import author as default_author
-    from shipcall.core.gate import Decision, override
-    from shipcall.errors import ConfigError, NotFoundError
-
-    if accept == (verdict is not None):
-        raise ConfigError("give exactly one of --accept and --override SHIP|WAIT", field="--accept",
-                          hint='e.g. shipcall decide --accept --note "checked the finance items by hand"')
-    ws = workspace(ctx)
-    rows = ws.store.decisions()
-    if not rows:
-        raise NotFoundError("no decision to decide on", hint="run `shipcall gate` first")
-    base = rows[-1] if decision_id is None else next((r for r in rows if r["id"] == decision_id), None)
-    if base is None:
-        raise NotFoundError(f"no decision #{decision_id}", hint="list them with `shipcall decisions`")
-    who = author or default_author()
-    if accept:
-        if not note.strip():
-            raise ConfigError("an accepted decision needs a note", field="--note")
-        d = replace(Decision.from_dict(base), author=who, note=note, created_at=now(), override=False)
-        link = {"accepts": base["id"]}
-    else:
-        d = override(Decision.from_dict(base), verdict=verdict, author=who, note=note,  # type: ignore[arg-type]
-                     created_at=now())
-        link = {"overrides": base["id"]}
-    new_id = ws.store.add_decision(d.to_dict() | {"evidence": {k: v for k, v in base["evidence"].items()
-                                                              if k != "void"} | link})
+    new_id, base, d = override_decision(workspace(ctx), verdict, note, decision_id=decision_id, who=author,
+                                        accept=accept)
+    link = {"accepts": base["id"]} if accept else {"overrides": base["id"]}
     if as_json:
         emit_json(d.to_dict() | {"id": new_id} | link)
         return

@@ -45,14 +45,10 @@ def void(ctx: click.Context, decision_id: int, note: str, author: str | None, as
 
     Example: shipcall decisions void 3 --note "A/A test of the gate, not a release"
     """
-    from shipcall.adapters.clock import now
-    from shipcall.app.decisions import author as default_author
-    from shipcall.errors import ConfigError
+    from shipcall.app.decisions import void_decision
 
-    if not note.strip():
-        raise ConfigError("voiding a decision needs a note giving its reason", field="--note")
-    d = workspace(ctx).store.void_decision(decision_id, note=note.strip(), author=author or default_author(), at=now())
+    d = void_decision(workspace(ctx), decision_id, note, who=author)
     if as_json:
         emit_json(d)
         return
-    click.echo(f"#{decision_id} is void: {note.strip()} (kept in the history, left out of case studies)")
+    click.echo(f"#{decision_id} is void: {d['void']['note']} (kept in the history, left out of case studies)")

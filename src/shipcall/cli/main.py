@@ -18,6 +18,7 @@ import click
 COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("init", "Create a workspace: shipcall.yaml, contract.yaml and the store."),
     "ingest": ("ingest", "Read a folder of documents (or a BEIR corpus) into the workspace."),
+    "docs": ("docs", "List the corpus's documents and the ids evidence uses; show one."),
     "ask": ("ask", "Answer a question with a variant, with citations."),
     "demo": ("demo", "Build the bundled sample workspace and run the whole loop, offline."),
     "dataset": ("dataset", "Import, list, show, diff, export and check evaluation datasets."),
@@ -49,7 +50,7 @@ class LazyGroup(click.Group):
         if name not in COMMANDS:
             return None
         module = import_module(f"shipcall.cli.{COMMANDS[name][0]}")
-        return module.cli  # type: ignore[no-any-return]
+        return module.cli
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         with formatter.section("Commands"):

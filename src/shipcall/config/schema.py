@@ -51,8 +51,29 @@ class DocumentChunker(_Strict):
     kind: Literal["document"]
 
 
+class PluginChunker(BaseModel):
+    """Any chunker registered under the `shipcall.chunkers` entry point; its keys are its own."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    kind: str
+
+
+def _tagger(builtin: tuple[str, ...]) -> Any:
+    """Built-in kinds are validated strictly by their model; any other kind goes to its plugin,
+    which checks its own keys."""
+
+    def tag(v: Any) -> str:
+        kind = v.get("kind") if isinstance(v, dict) else getattr(v, "kind", None)
+        return kind if kind in builtin else "plugin"
+
+    return tag
+
+
 ChunkerConfig = Annotated[
-    FixedChunker | HeadingChunker | SentenceChunker | DocumentChunker, Field(discriminator="kind")
+    Annotated[FixedChunker, Tag("fixed")] | Annotated[HeadingChunker, Tag("heading")]
+    | Annotated[SentenceChunker, Tag("sentence")] | Annotated[DocumentChunker, Tag("document")]
+    | Annotated[PluginChunker, Tag("plugin")],
+    Discriminator(_tagger(("fixed", "heading", "sentence", "document"))),
 ]
 
 
@@ -135,7 +156,20 @@ class HybridRetriever(_Strict):
         return self
 
 
-RetrieverConfig = Annotated[BM25Retriever | DenseRetriever | HybridRetriever, Field(discriminator="kind")]
+class PluginRetriever(BaseModel):
+    """Any retriever registered under the `shipcall.retrievers` entry point; its registered kind
+    validates these keys with its own `config_model`."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    kind: str
+    k: int = Field(10, ge=1, le=10_000)
+
+
+RetrieverConfig = Annotated[
+    Annotated[BM25Retriever, Tag("bm25")] | Annotated[DenseRetriever, Tag("dense")]
+    | Annotated[HybridRetriever, Tag("hybrid")] | Annotated[PluginRetriever, Tag("plugin")],
+    Discriminator(_tagger(("bm25", "dense", "hybrid"))),
+]
 
 
 class ExtractiveGenerator(_Strict):
@@ -211,36 +245,57 @@ class AnthropicGenerator(_LLMGenerator):
 
 
 class PluginGenerator(BaseModel):
-    """Any generator registered under the `shipcall.adapters.generators` entry point; its keys are its own."""
+    """Any generator registered under the `shipcall.generators` entry point; its keys are its own."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
     kind: str
-
-
-def _generator_tag(v: Any) -> str:
-    kind = v.get("kind") if isinstance(v, dict) else getattr(v, "kind", None)
-    return kind if kind in ("extractive", "openai", "anthropic") else "plugin"
 
 
 # Built-in kinds are validated strictly; any other kind goes to a plugin, which checks its own keys.
 GeneratorConfig = Annotated[
     Annotated[ExtractiveGenerator, Tag("extractive")] | Annotated[OpenAIGenerator, Tag("openai")]
     | Annotated[AnthropicGenerator, Tag("anthropic")] | Annotated[PluginGenerator, Tag("plugin")],
-    Discriminator(_generator_tag),
+    Discriminator(_tagger(("extractive", "openai", "anthropic"))),
 ]
 LLMGeneratorConfig = OpenAIGenerator | AnthropicGenerator
 
 
+def builtin_models(section: str) -> dict[str, type[BaseModel]]:
+    """kind -> config model of the built-in kinds of a variant section (chunker, retriever,
+    generator), read from the section's union itself so that no list of kinds is repeated."""
+    from typing import get_args
+
+    union = {"chunker": ChunkerConfig, "retriever": RetrieverConfig, "generator": GeneratorConfig}[section]
+    out: dict[str, type[BaseModel]] = {}
+    stack = list(get_args(union))
+    while stack:
+        a = stack.pop()
+        if isinstance(a, type) and issubclass(a, BaseModel):
+            kinds = get_args(a.model_fields["kind"].annotation)
+            if kinds:
+                out[str(kinds[0])] = a
+        else:
+            stack.extend(get_args(a))
+    return out
+
+
 class Variant(_Strict):
-    """One complete configuration of the feature."""
+    """One complete configuration of the feature. `task` names its task type (rag, classify,
+    summarize, or a registered plugin task); existing workspaces are rag."""
 
     description: str = ""
+    task: str = Field("rag", min_length=1)
     chunker: ChunkerConfig = Field(default_factory=lambda: HeadingChunker(kind="heading"))
     retriever: RetrieverConfig = Field(default_factory=lambda: BM25Retriever(kind="bm25"))
     generator: GeneratorConfig = Field(default_factory=lambda: ExtractiveGenerator(kind="extractive"))
 
     def resolved(self) -> dict[str, Any]:
-        return self.model_dump(mode="json")
+        """The full configuration (defaults filled in). `task: rag` is left out, so variants
+        written before task types existed keep their identity (hash, resumable runs)."""
+        out = self.model_dump(mode="json")
+        if out.get("task") == "rag":
+            del out["task"]
+        return out
 
     @property
     def hash(self) -> str:
@@ -262,6 +317,11 @@ class EvaluationConfig(_Strict):
         if not self.k or any(x < 1 for x in self.k):
             raise ValueError("k must be a non-empty list of positive integers")
         return self
+
+
+_REDACTION_KINDS: tuple[Literal["email", "phone", "card", "iban", "ip", "ssn"], ...] = (
+    "email", "phone", "card", "iban", "ip", "ssn")
+_PUBLIC: tuple[Literal["ask", "feedback"], ...] = ("ask", "feedback")
 
 
 class RedactionPattern(_Strict):
@@ -290,7 +350,7 @@ class RedactionConfig(_Strict):
 
     enabled: bool = True
     kinds: list[Literal["email", "phone", "card", "iban", "ip", "ssn"]] = Field(
-        default_factory=lambda: ["email", "phone", "card", "iban", "ip", "ssn"])
+        default_factory=lambda: list(_REDACTION_KINDS))
     phone_regions: list[str] = Field(
         default_factory=lambda: ["US", "GB", "DE", "FR", "NL", "ES", "IT", "IE", "IN", "AU"])
     patterns: list[RedactionPattern] = Field(default_factory=list)
@@ -315,7 +375,7 @@ class ServerConfig(_Strict):
 
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)
-    public: list[Literal["ask", "feedback"]] = Field(default_factory=lambda: ["ask", "feedback"])
+    public: list[Literal["ask", "feedback"]] = Field(default_factory=lambda: list(_PUBLIC))
     max_body_bytes: int = Field(64 * 1024, ge=1024, le=16 * 1024 * 1024)
     max_question_chars: int = Field(4000, ge=10)
     threads: int = Field(64, ge=1, le=1024, description="worker threads for requests")

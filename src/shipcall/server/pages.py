@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
@@ -31,6 +31,8 @@ from shipcall.server.session import (
     cross_site,
     set_session,
 )
+
+R = TypeVar("R", bound=Response)
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 HERE = Path(__file__).parent
@@ -49,7 +51,7 @@ def _env() -> Any:
 
 
 def _sessions(request: Request) -> Sessions:
-    return request.app.state.sessions  # type: ignore[no-any-return]
+    return request.app.state.sessions
 
 
 def render(request: Request, template: str, status: int = 200, **ctx: Any) -> HTMLResponse:
@@ -64,7 +66,7 @@ def render(request: Request, template: str, status: int = 200, **ctx: Any) -> HT
     return secure(resp)
 
 
-def secure(resp: Response) -> Response:
+def secure(resp: R) -> R:
     resp.headers["Content-Security-Policy"] = CSP
     resp.headers["X-Frame-Options"] = "DENY"
     resp.headers["X-Content-Type-Options"] = "nosniff"
@@ -247,7 +249,9 @@ def failures_page(request: Request, run_id: str) -> Response:
         ev = load_run(request.app.state.server.ws, run_id)
     except ShipcallError as e:
         return _error(request, e)
-    rows = views.pareto_rows(ev.results, ev.items)
+    from shipcall.app.failures import failure_table
+
+    rows = views.pareto_rows(failure_table(ev))
     return render(request, "failures.html", title=f"Failures of {ev.run.id}", run=ev.run, rows=rows,
                   failed=sum(r["count"] for r in rows), n=len(ev.results))
 

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from shipcall.adapters.generators.base import GeneratorBase
 from shipcall.config.schema import ExtractiveGenerator as ExtractiveConfig
 from shipcall.core.documents import Chunk, ScoredChunk
 from shipcall.core.runs import Answer, Citation
@@ -133,7 +134,9 @@ class _Candidate:
     position: int
 
 
-class ExtractiveGenerator:
+class ExtractiveGenerator(GeneratorBase):
+    """Offline and deterministic: no binding, no usage, one item at a time (shares the retriever)."""
+
     def __init__(self, config: ExtractiveConfig, retriever: object) -> None:
         self.config = config
         self.retriever = retriever

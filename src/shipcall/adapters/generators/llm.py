@@ -50,7 +50,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from shipcall.adapters.generators.base import ABSTENTION
+from shipcall.adapters.generators.base import ABSTENTION, Capabilities, GeneratorBase
 from shipcall.adapters.generators.prompts import ANSWER_TEMPLATE, Message, PromptTemplate, load_template, sources_for
 from shipcall.core.documents import ScoredChunk
 from shipcall.core.runs import Answer, Citation
@@ -386,8 +386,8 @@ def answer_from(c: Completion, chunks: list[ScoredChunk], cost: float) -> Answer
     meta: dict[str, Any] = {"model": c.model, "finish_reason": c.finish_reason, "attempts": c.attempts}
     if c.usage_estimated:
         meta["usage_estimated"] = True
-    common = {"tokens_in": c.tokens_in, "tokens_out": c.tokens_out, "cost": cost, "ttft_ms": c.ttft_ms,
-              "generate_ms": c.latency_ms, "cached": c.cached}
+    common: dict[str, Any] = {"tokens_in": c.tokens_in, "tokens_out": c.tokens_out, "cost": cost,
+                              "ttft_ms": c.ttft_ms, "generate_ms": c.latency_ms, "cached": c.cached}
     if c.refusal:
         return Answer(text="", abstained=True, raw=c.text.strip() or c.refusal, meta=meta | {"refusal": c.refusal},
                       **common)
@@ -416,22 +416,22 @@ def answer_from(c: Completion, chunks: list[ScoredChunk], cost: float) -> Answer
 
 # -- the generator ---------------------------------------------------------------------------------
 
-class LLMGenerator:
+class LLMGenerator(GeneratorBase):
     """A Generator on an LLM provider. Subclasses set `provider_class`; a provider plugin can
     subclass this and bring its own Provider (see README: plugins).
 
-    Optional hooks the runner and Feature use: `bind(store=, root=)` (response cache, prompt
-    paths), `identity()` (the prompt template hash), `concurrency`, `budget`, `streams`,
-    `generate(..., on_text=)` and `stats()`."""
+    Capabilities: its `concurrency`, streaming when `stream: true`, bound to the workspace
+    (`bind(store=, root=)`: the response cache, prompt paths) and reporting usage (`budget`,
+    `stats()`); `identity()` is the prompt template's hash."""
 
     provider_class: Any = None
 
     def __init__(self, config: Any, retriever: object) -> None:
         self.config = config
         self.retriever = retriever
-        self.concurrency = config.concurrency
+        self.capabilities = Capabilities(concurrency=config.concurrency, streams=bool(config.stream),
+                                         binds=True, usage=True)
         self.budget = config.budget
-        self.streams = bool(config.stream)
         self._root: Path | None = None
         self._cache: ResponseCache | None = None
         self._template: PromptTemplate | None = None

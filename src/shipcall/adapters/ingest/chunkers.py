@@ -6,9 +6,9 @@ heading path (the section it starts in), so citations point back into the source
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
+from shipcall.adapters.registry import CHUNKERS
 from shipcall.config.schema import ChunkerConfig, DocumentChunker, FixedChunker, HeadingChunker, SentenceChunker
 from shipcall.core.documents import Chunk, Document, Section
 from shipcall.core.text import sentence_spans, word_spans
@@ -17,7 +17,7 @@ MIN_SECTION_WORDS = 8  # a section shorter than this (a bare heading) joins the 
 
 
 def chunk_document(doc: Document, cfg: ChunkerConfig) -> list[Chunk]:
-    spans = CHUNKERS[cfg.kind](doc, cfg)
+    spans = CHUNKERS.get(cfg.kind)(doc, cfg)
     chunks: list[Chunk] = []
     for i, (start, end) in enumerate(spans):
         chunks.append(Chunk(id=f"{doc.id}#{i}", doc_id=doc.id, text=doc.text[start:end], start=start, end=end,
@@ -39,7 +39,7 @@ def _heading_at(doc: Document, start: int, end: int) -> tuple[str, ...]:
     return sections[idx].heading_path
 
 
-def _document(doc: Document, cfg: Any) -> list[tuple[int, int]]:
+def document_spans(doc: Document, cfg: Any) -> list[tuple[int, int]]:
     return [(0, len(doc.text))] if doc.text.strip() else []
 
 
@@ -59,11 +59,11 @@ def _windows(text: str, start: int, end: int, size: int, overlap: int) -> list[t
     return out
 
 
-def _fixed(doc: Document, cfg: FixedChunker) -> list[tuple[int, int]]:
+def fixed_spans(doc: Document, cfg: FixedChunker) -> list[tuple[int, int]]:
     return _windows(doc.text, 0, len(doc.text), cfg.size, cfg.overlap)
 
 
-def _heading(doc: Document, cfg: HeadingChunker) -> list[tuple[int, int]]:
+def heading_spans(doc: Document, cfg: HeadingChunker) -> list[tuple[int, int]]:
     sections = list(doc.sections) or [Section((), 0, len(doc.text))]
     merged: list[tuple[int, int]] = []
     pending: int | None = None
@@ -80,7 +80,7 @@ def _heading(doc: Document, cfg: HeadingChunker) -> list[tuple[int, int]]:
     return out
 
 
-def _sentence(doc: Document, cfg: SentenceChunker) -> list[tuple[int, int]]:
+def sentence_spans_of(doc: Document, cfg: SentenceChunker) -> list[tuple[int, int]]:
     sents = [(a, b, len(word_spans(doc.text, a, b))) for a, b in sentence_spans(doc.text)]
     out: list[tuple[int, int]] = []
     i = 0
@@ -100,12 +100,5 @@ def _sentence(doc: Document, cfg: SentenceChunker) -> list[tuple[int, int]]:
         i = back if covered >= cfg.overlap and cfg.overlap > 0 else j
     return out
 
-
-CHUNKERS: dict[str, Callable[[Document, Any], list[tuple[int, int]]]] = {
-    "document": _document,
-    "fixed": _fixed,
-    "heading": _heading,
-    "sentence": _sentence,
-}
 
 _ = DocumentChunker  # the config model this module's "document" entry serves

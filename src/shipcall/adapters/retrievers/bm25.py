@@ -16,10 +16,11 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
+from shipcall.adapters.retrievers.base import BuildContext
 from shipcall.config.schema import BM25Retriever
 from shipcall.core.documents import Chunk, ScoredChunk
 
@@ -43,6 +44,11 @@ def index_text(chunk: Chunk) -> str:
 
 
 class BM25Index:
+    """The `bm25` retriever kind: bm25s over each chunk's heading path and text."""
+
+    config_model: ClassVar[Any] = BM25Retriever
+    composite: ClassVar[bool] = False
+
     def __init__(self, path: Path, model: Any, tokenizer: Any, chunks: list[Chunk], df: dict[str, int]) -> None:
         self.path = path
         self.model = model
@@ -51,6 +57,14 @@ class BM25Index:
         self.df = df
         self.n = max(len(chunks), 1)
         self._stem_of = tokenizer.stemmer
+
+    @classmethod
+    def build_index(cls, chunks: list[Chunk], cfg: BM25Retriever, dest: Path, ctx: BuildContext) -> BM25Index:
+        return cls.build(chunks, cfg, dest, show_progress=ctx.show_progress, extra=ctx.extra)
+
+    @classmethod
+    def load_index(cls, path: Path, cfg: BM25Retriever) -> BM25Index:
+        return cls.load(path, cfg)
 
     @classmethod
     def build(cls, chunks: list[Chunk], cfg: BM25Retriever, dest: Path, *, show_progress: bool = False,
@@ -114,7 +128,7 @@ class BM25Index:
     def retrieve(self, query: str, k: int) -> list[ScoredChunk]:
         # bm25s's own scoring, without its per-call progress bars and batching: this is the
         # hot path of every question and every evaluated item.
-        ids = next(iter(self.tokenizer.streaming_tokenize([query], update_vocab=False)), [])
+        ids: list[int] = next(iter(self.tokenizer.streaming_tokenize([query], update_vocab=False)), [])
         if not ids:
             return []
         scores = self.model.get_scores_from_ids(ids)

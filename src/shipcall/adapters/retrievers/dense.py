@@ -33,10 +33,11 @@ import time
 from collections import Counter
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
+from shipcall.adapters.retrievers.base import BuildContext
 from shipcall.adapters.retrievers.bm25 import FORMAT, index_text, load_chunks, make_tokenizer, replace_dir, save_chunks
 from shipcall.config.schema import BM25Retriever, DenseRetriever
 from shipcall.core.documents import Chunk, ScoredChunk, content_hash
@@ -264,6 +265,20 @@ class VectorSearch:
 
 
 class DenseIndex:
+    """The `dense` retriever kind: sentence-transformers embeddings, exact or HNSW search."""
+
+    config_model: ClassVar[Any] = DenseRetriever
+    composite: ClassVar[bool] = False
+
+    @classmethod
+    def build_index(cls, chunks: list[Chunk], cfg: DenseRetriever, dest: Path, ctx: BuildContext) -> DenseIndex:
+        return cls.build(chunks, cfg, dest, cache_dir=ctx.cache_dir, show_progress=ctx.show_progress,
+                         extra=ctx.extra)
+
+    @classmethod
+    def load_index(cls, path: Path, cfg: DenseRetriever) -> DenseIndex:
+        return cls.load(path, cfg)
+
     def __init__(self, path: Path, cfg: DenseRetriever, chunks: list[Chunk], search: VectorSearch,
                  df: dict[str, int], meta: dict[str, Any]) -> None:
         self.path = path
@@ -294,7 +309,9 @@ class DenseIndex:
         embed_seconds = time.perf_counter() - t0
         cache.compact()
         dim = embedding_dim(model)
-        vectors = np.stack([cache.get(k) for k in keys]).astype(np.float32) if keys else np.zeros((0, dim), np.float32)
+        got = [cache.get(k) for k in keys]
+        assert all(v is not None for v in got)  # every key was embedded into the cache just above
+        vectors = np.stack(got).astype(np.float32) if keys else np.zeros((0, dim), np.float32)  # type: ignore[arg-type]
         search = VectorSearch.build(vectors, ann_threshold=cfg.ann_threshold, connectivity=cfg.ann_connectivity,
                                     expansion=cfg.ann_expansion)
         ann = search.ann_recall()
@@ -328,7 +345,7 @@ class DenseIndex:
         require_extra()
         meta = json.loads((path / "shipcall.json").read_text(encoding="utf-8"))
         vectors = np.load(path / "vectors.npy")
-        ann = None
+        ann: Any = None
         if (path / "ann.usearch").is_file():
             from usearch.index import Index
 

@@ -42,6 +42,7 @@ The extractive generator's term weights and stems come from the BM25 side.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, ClassVar
 
 from shipcall.adapters.retrievers.base import Retriever
 from shipcall.config.schema import HybridRetriever as HybridConfig
@@ -91,7 +92,23 @@ def _ranked(rankings: Sequence[Sequence[ScoredChunk]], weights: Sequence[float],
 
 
 class HybridIndex:
-    """BM25 + dense over the same chunking, fused per the config."""
+    """The `hybrid` retriever kind: BM25 + dense over the same chunking, fused per the config.
+    Composite: it reads the indexes of a plain bm25 and a plain dense variant."""
+
+    config_model: ClassVar[Any] = HybridConfig
+    composite: ClassVar[bool] = True
+
+    @classmethod
+    def parts(cls, cfg: HybridConfig) -> list[Any]:
+        from shipcall.config.schema import BM25Retriever, DenseRetriever
+
+        return [BM25Retriever(kind="bm25", k=cfg.k, **cfg.bm25.model_dump()),
+                DenseRetriever(kind="dense", k=cfg.k, **cfg.dense.model_dump())]
+
+    @classmethod
+    def combine(cls, cfg: HybridConfig, retrievers: list[Retriever]) -> HybridIndex:
+        bm25, dense = retrievers
+        return cls(cfg, bm25, dense)
 
     def __init__(self, cfg: HybridConfig, bm25: Retriever, dense: Retriever) -> None:
         self.cfg = cfg
@@ -116,4 +133,4 @@ class HybridIndex:
         return self.bm25.term_weight(stem)
 
     def stem(self, word: str) -> str:
-        return self.bm25.stem(word)  # type: ignore[attr-defined, no-any-return]
+        return self.bm25.stem(word)  # type: ignore[attr-defined]  # the BM25 side is a BM25Index
