@@ -231,6 +231,7 @@ def monitor(observations: Mapping[str, Sequence[Observation]], *, alpha: float =
         delta = x_b / n_b - x_a / n_a
         ex_a, en_a, ex_b, en_b = r["eff"]
         lo, hi = difference_cs(ex_a, en_a, ex_b, en_b, level)
+        more: int | None
         if p_adj <= alpha:
             verdict = "candidate_worse" if delta > 0 else "candidate_better"
             more, call = 0, "difference"

@@ -63,7 +63,7 @@ class RowStats:
         lo = np.full(self.n.shape, np.nan)
         hi = np.full(self.n.shape, np.nan)
         n_groups = self.n.shape[0]
-        for j in np.flatnonzero(self.binary):
+        for j in (int(x) for x in np.flatnonzero(self.binary)):
             for g in range(n_groups):
                 if self.n[g, j] > 0:
                     lo[g, j], hi[g, j] = tango_interval(int(self.up[g, j]), int(self.down[g, j]), int(self.n[g, j]),
@@ -124,8 +124,8 @@ def row_statistics(base: NDArray[np.float64], cand: NDArray[np.float64],
     n_groups, n_metrics = len(groups), base.shape[1]
     shape = (n_groups, n_metrics)
     vals = np.concatenate([np.where(paired, base, 0.0), np.where(paired, cand, 0.0)])
-    binary = np.isin(vals, (0.0, 1.0)).all(axis=0)
-    bounded = ((vals >= 0.0) & (vals <= 1.0)).all(axis=0)
+    binary: NDArray[np.bool_] = np.asarray(np.isin(vals, (0.0, 1.0)).all(axis=0), dtype=bool)
+    bounded: NDArray[np.bool_] = np.asarray(((vals >= 0.0) & (vals <= 1.0)).all(axis=0), dtype=bool)
     n = np.zeros(shape, dtype=np.int64)
     mean_b, mean_c, est = np.full(shape, np.nan), np.full(shape, np.nan), np.full(shape, np.nan)
     up, down = np.zeros(shape, dtype=np.int64), np.zeros(shape, dtype=np.int64)
