@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.stats import norm
+from scipy.stats import beta, chi2, norm
 
 from shipcall.core.stats.intervals import _z, constant_interval, constant_p_value, tango_interval
 from shipcall.core.stats.power import items_needed_binary, items_needed_continuous
@@ -32,6 +32,7 @@ from shipcall.core.stats.studentized import StudentizedResult, studentized_boots
 from shipcall.core.stats.tests import MCNEMAR, NO_TEST, mcnemar_exact_p
 
 CONTINUOUS_TEST = "signflip_bootstrap_t"
+PLAN_CONFIDENCE = 0.8  # items needed plan for the 80% upper confidence bound of the spread
 _TINY = 1e-12
 
 
@@ -93,18 +94,26 @@ class RowStats:
         return float(mean_a - z * se_a), float(mean_a + z * se_a)
 
     def items_needed(self, g: int, j: int, tolerance: float, *, alpha: float, power: float) -> int | None:
-        """Items this row would need to find a drop of `tolerance` with `power` at level `alpha`,
-        from its own spread (a row too small to show any spread borrows the overall row's)."""
+        """Items this row would need to find a drop of `tolerance` with `power` at level `alpha`.
+
+        The spread it plans for is the upper end of what the row's data allow (a one-sided 80%
+        upper confidence bound: Clopper–Pearson for the share of changed items, the χ² bound
+        for a standard deviation), not the point estimate: rows are asked for items needed
+        precisely when they were inconclusive, which happens more often when their spread was
+        underestimated, so a plan from the point estimate would fall short (stats_promises
+        checks the promise). A row too small to show any spread borrows the overall row's."""
         n = int(self.n[g, j])
         if self.binary[j]:
-            share = (self.up[g, j] + self.down[g, j]) / n if n else np.nan
-            if not np.isfinite(share) or n < 2:
-                share = (self.up[0, j] + self.down[0, j]) / max(int(self.n[0, j]), 1)
-            return items_needed_binary(float(share), tolerance, alpha=alpha, power=power)
-        sd = float(self.sd[g, j])
+            k, m = int(self.up[g, j] + self.down[g, j]), n
+            if m < 2:
+                k, m = int(self.up[0, j] + self.down[0, j]), int(self.n[0, j])
+            share = float(beta.ppf(PLAN_CONFIDENCE, k + 1, max(m - k, 1))) if m > 0 else 1.0
+            return items_needed_binary(share, tolerance, alpha=alpha, power=power)
+        sd, m = float(self.sd[g, j]), n
         if not np.isfinite(sd) or sd <= 0:
-            sd = float(self.sd[0, j]) if np.isfinite(self.sd[0, j]) else 0.0
-        return items_needed_continuous(sd, tolerance, alpha=alpha, power=power, bounded=bool(self.bounded[j]))
+            sd, m = (float(self.sd[0, j]), int(self.n[0, j])) if np.isfinite(self.sd[0, j]) else (0.0, 2)
+        sd_up = sd * float(np.sqrt((m - 1) / chi2.ppf(1.0 - PLAN_CONFIDENCE, max(m - 1, 1)))) if m >= 2 else sd
+        return items_needed_continuous(sd_up, tolerance, alpha=alpha, power=power, bounded=bool(self.bounded[j]))
 
 
 def _agresti_min(sum_d: float | NDArray[np.float64], sum_d2: float | NDArray[np.float64],
