@@ -40,3 +40,19 @@ def test_short_request_ids_are_accepted_back(ingested, capsys: pytest.CaptureFix
 
 def test_no_corpus_is_a_clear_error(ws, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:  # noqa: ANN001
     assert "shipcall ingest" in Cli(ws.root, capsys)("docs", "list", code=2)
+
+
+def test_ingest_summarises_skips_and_lists_them_on_request(ws, corpus_dir: Path,  # noqa: ANN001
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    for i in range(3):
+        (corpus_dir / f"shot{i}.png").write_bytes(b"\x89PNG\r\n")
+    (corpus_dir / "logo.svg").write_text("<svg/>")
+    (corpus_dir / "empty.md").write_text("")
+    cli = Cli(ws.root, capsys)
+    out = cli("ingest", str(corpus_dir))
+    assert "4 images (.png, .svg)" in out and "1 empty files (.md)" in out and "--verbose" in out
+    assert "shot0.png" not in out  # not one line per file
+    quiet = cli("ingest", str(corpus_dir), "--quiet")
+    assert quiet.strip().splitlines() == [quiet.strip()] and quiet.startswith("ingested 6, skipped 5")
+    verbose = cli("ingest", str(corpus_dir), "--verbose")
+    assert "skipped shot0.png: unsupported file type .png" in verbose

@@ -22,6 +22,7 @@ from shipcall.adapters.registry import RETRIEVERS
 from shipcall.adapters.retrievers.base import BuildContext, Retriever
 from shipcall.adapters.retrievers.bm25 import BM25Index, load_chunks
 from shipcall.app.workspace import Workspace
+from shipcall.config.errors import config_error
 from shipcall.config.schema import Variant
 from shipcall.core.documents import Chunk, Document, ScoredChunk
 from shipcall.core.runs import Answer
@@ -149,9 +150,9 @@ def retriever_kind(cfg: Any) -> Any:
         try:
             cfg = model.model_validate(cfg.model_dump())
         except ValidationError as e:
-            err = e.errors()[0]
-            where = ".".join(str(x) for x in err["loc"])
-            raise ConfigError(f"retriever {cfg.kind!r}: {where}: {err['msg']}", field=f"retriever.{where}") from None
+            err = config_error(e, model)
+            field = f"retriever.{err.field}" if err.field else "retriever"
+            raise ConfigError(f"retriever {cfg.kind!r}: {err.message}", field=field, hint=err.hint) from None
     return kind, cfg
 
 

@@ -41,7 +41,7 @@ from shipcall.adapters.retrievers.base import BuildContext
 from shipcall.adapters.retrievers.bm25 import FORMAT, index_text, load_chunks, make_tokenizer, replace_dir, save_chunks
 from shipcall.config.schema import BM25Retriever, DenseRetriever
 from shipcall.core.documents import Chunk, ScoredChunk, content_hash
-from shipcall.errors import ConfigError, MissingExtraError
+from shipcall.errors import ConfigError, Interrupted, MissingExtraError
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 PACKAGED_NAMES = {DEFAULT_MODEL, "sentence-transformers/all-MiniLM-L6-v2"}
@@ -403,6 +403,7 @@ def _embed_into(cache: EmbeddingCache, model: Any, todo: list[tuple[str, str]], 
                disable=None if (show_progress or len(todo) >= 256) else True)
     keys: list[str] = []
     rows: list[np.ndarray] = []
+    saved = 0
     try:
         for i in range(0, len(todo), batch_size):
             batch = todo[i:i + batch_size]
@@ -411,8 +412,15 @@ def _embed_into(cache: EmbeddingCache, model: Any, todo: list[tuple[str, str]], 
             bar.update(len(batch))
             if len(keys) >= SHARD_ROWS:
                 cache.add(keys, np.concatenate(rows))
+                saved += len(keys)
                 keys, rows = [], []
         cache.add(keys, np.concatenate(rows) if rows else np.zeros((0, 0), np.float32))
+    except KeyboardInterrupt:
+        if keys:  # a batch interrupted between encoding and bookkeeping has rows but no keys yet
+            cache.add(keys, np.concatenate(rows)[:len(keys)])
+            saved += len(keys)
+        raise Interrupted(f"{saved:,} of {len(todo):,} chunks embedded and cached; run the same command to "
+                          f"continue (cached chunks are never embedded again)") from None
     finally:
         bar.close()
 
