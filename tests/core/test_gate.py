@@ -15,7 +15,7 @@ from shipcall.errors import ConfigError
 TOPICS = ("hr", "it", "finance")
 
 
-def _runs(seed: int = 0, n_per: int = 200, finance_drop: float = 0.0):
+def _runs(seed: int = 0, n_per: int = 1200, finance_drop: float = 0.0):
     rng = np.random.default_rng(seed)
     ids = [f"q-{t}-{i:03d}" for t in TOPICS for i in range(n_per)]
     tags = {i: {"topic": i.split("-")[1]} for i in ids}
@@ -64,7 +64,8 @@ def test_a_a_ships_under_a_lax_contract(aa):
     contract = _contract(must_pass=["q-hr-000"] if cand["q-hr-000"]["contains_answer"] == 1 else [])
     decision = _decide(comparison, contract, cand)
     assert decision.verdict == "SHIP"
-    assert decision.blocking == [] and decision.warnings == []
+    assert decision.blocking == [] and decision.warnings == [], decision.reasons
+    assert decision.summary.startswith("SHIP: contains_answer went from")
     assert decision.contract_hash == contract.hash and decision.override is False
     assert any(c.startswith("threshold: contains_answer") for c in decision.checks)
     d = decision.to_dict()
@@ -137,11 +138,11 @@ def test_error_rate_blocks(aa):
     (reason,) = [r for r in over.reasons if r.kind == "error_rate"]
     assert reason.severity == "block" and "12 of 600" in reason.detail
     assert _decide(comparison, _contract(max_error_rate=0.01), cand, errors=6, n=600).verdict == "SHIP"
-    assert _decide(comparison, _contract(), cand, errors=1, n=600).verdict == "WAIT"  # default 0
+    assert _decide(comparison, _contract(), cand, errors=1, n=3600).verdict == "WAIT"  # default 0
     assert _decide(comparison, _contract(), cand, n=0).verdict == "WAIT"
 
 
-def test_underpowered_cohorts_warn_with_items_needed_and_do_not_block():
+def test_underpowered_cohorts_warn_and_an_underpowered_guarded_metric_overall_blocks():
     base, cand, tags = _runs(seed=3, n_per=15)
     rng = np.random.default_rng(0)
     for i in cand:
@@ -149,14 +150,20 @@ def test_underpowered_cohorts_warn_with_items_needed_and_do_not_block():
     contract = _contract(metrics={"contains_answer": {"min": 0.5}, "f1": {"min": 0.1}})
     comparison = compare(base, cand, tags, contract, n_resamples=2000)
     decision = _decide(comparison, contract, cand)
-    assert decision.verdict == "SHIP"
-    warns = [r for r in decision.reasons if r.kind == "underpowered"]
+    assert decision.verdict == "WAIT"  # 45 items cannot exclude a drop of 0.02 overall
+    overall = [r for r in decision.blocking if r.kind == "underpowered"]
+    assert overall and all(r.cohort is None for r in overall)
+    warns = [r for r in decision.reasons if r.kind == "underpowered" and r.cohort is not None]
     assert warns and all(r.severity == "warn" for r in warns)
     metric_warns = [r for r in warns if r.metric == "f1"]
-    assert metric_warns and all("items would detect a drop of 0.02 at 80% power" in r.detail for r in metric_warns)
+    assert metric_warns and all("items would find a drop of 0.02 with 80% power" in r.detail for r in metric_warns)
     size_warns = [r for r in warns if r.metric is None]
     assert {r.cohort for r in size_warns} == {"topic=hr", "topic=it", "topic=finance"}
     assert all("below min_cohort_size 20" in r.detail for r in size_warns)
+    assert "3 of 3 cohorts could not be checked" in decision.summary
+    strict = _contract(metrics={"contains_answer": {"min": 0.5}, "f1": {"min": 0.1}}, underpowered="block")
+    blocked = _decide(compare(base, cand, tags, strict, n_resamples=2000), strict, cand)
+    assert all(r.severity == "block" for r in blocked.reasons if r.kind == "underpowered")
 
 
 def test_blocks_come_before_warnings_and_verdict_follows_blocks():

@@ -107,5 +107,8 @@ def test_v1_store_works_after_migrating(v1: Cli) -> None:
     assert r2["run_id"] == "r2"
     assert without_latency(r2["metrics"]) == without_latency(v1.json("show", "r1")["metrics"])
     gate = v1.json("gate", "--baseline", "r1", "--candidate", "r2", code=(0, 1))
-    assert gate["verdict"] == "SHIP"  # identical results
+    # identical results on 12 items: nothing regressed, but 12 items cannot rule out a drop of the
+    # tolerance, and a guarded metric underpowered overall blocks (issue 13)
+    assert not [r for r in gate["reasons"] if r["severity"] == "block" and r["kind"] != "underpowered"]
+    assert all(r["verdict"] != "regressed" for r in gate["comparison"]["overall"])
     assert v1.json("store", "info")["migration"] == "m006_drafts"

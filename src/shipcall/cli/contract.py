@@ -24,15 +24,26 @@ def check(ctx: click.Context, path: str | None, as_json: bool) -> None:
 
     Example: shipcall contract check
     """
+    from shipcall.app.decisions import contract_warnings
     from shipcall.app.workspace import Workspace
     from shipcall.config.load_contract import load_contract
 
+    root = ctx.find_root().obj.get("workspace") if ctx.find_root().obj else None
+    ws = None
+    try:
+        ws = Workspace.open(root)
+    except Exception:  # checking a file outside a workspace: no datasets to look at
+        if path is None:
+            raise
     if path is None:
-        root = ctx.find_root().obj.get("workspace") if ctx.find_root().obj else None
-        path = str(Workspace.open(root).contract_path)
+        assert ws is not None
+        path = str(ws.contract_path)
     c = load_contract(path)
+    warnings = contract_warnings(ws, c) if ws is not None else []
+    for w in warnings:
+        click.echo(f"warning: {w}", err=True)
     if as_json:
-        emit_json({"file": path, "valid": True, "hash": c.hash, "contract": c.to_dict()})
+        emit_json({"file": path, "valid": True, "hash": c.hash, "contract": c.to_dict(), "warnings": warnings})
         return
     click.echo(f"{path}: valid (hash {c.hash})")
     click.echo(f"  primary {c.primary}; alpha {c.alpha}; correction {c.correction}; tolerance {c.tolerance}; "

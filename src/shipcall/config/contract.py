@@ -9,6 +9,7 @@ Only `primary` and `metrics` are required. Every other key has a documented defa
 | alpha | 0.05 | significance level of the whole family of metric × cohort tests |
 | correction | holm | holm (family-wise error) or bh (false discovery rate) |
 | min_cohort_size | 20 | smaller cohorts get an `underpowered` warning at the gate |
+| underpowered | warn | an `underpowered` guarded cohort at the gate: warn or block (overall: always blocks) |
 | cohorts | [] | tag keys compared per cohort (`topic` → cohorts `topic=hr`, …) |
 | guarded | the listed per-item metrics | metrics whose regression in any cohort blocks |
 | must_pass | [] | item ids that must be answered perfectly on the primary metric |
@@ -66,6 +67,8 @@ guarded: [contains_answer, recall@5, false_answer_rate]
 alpha: 0.05                       # significance level for the whole family of tests
 correction: holm                  # holm (family-wise error) | bh (false discovery rate)
 min_cohort_size: 20               # smaller cohorts are reported as too small to trust
+underpowered: warn                # a guarded cohort too small to rule out a drop: warn | block
+                                  # (a guarded metric underpowered overall always blocks)
 must_pass: []                     # item ids that must be answered perfectly, e.g. [q-001, q-017]
 max_error_rate: 0.01              # share of candidate items allowed to fail with an error (default 0)
 
@@ -162,6 +165,7 @@ class Contract(BaseModel):
     alpha: float = DEFAULT_ALPHA
     correction: Literal["holm", "bh"] = DEFAULT_CORRECTION
     min_cohort_size: int = Field(DEFAULT_MIN_COHORT_SIZE, ge=0)
+    underpowered: Literal["warn", "block"] = "warn"
     must_pass: list[str] = Field(default_factory=list)
     max_error_rate: float = 0.0
     judge: JudgeConfig | None = None

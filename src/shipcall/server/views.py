@@ -65,6 +65,8 @@ def interval_rows(rows: list[Any]) -> dict[str, Any]:
                     "candidate": fmt(r.candidate), "delta": f"{r.delta:+.3f}" if math.isfinite(r.delta) else "–",
                     "ci": f"[{r.ci_low:+.3f}, {r.ci_high:+.3f}]" if math.isfinite(r.ci_low) else "–",
                     "p": f"{r.p_adjusted:.3g}", "verdict": r.verdict, "needed": r.items_needed,
+                    "family": getattr(r, "family", "confirmatory"), "statement": getattr(r, "statement", ""),
+                    "likely": getattr(r, "likely", None), "same_as": getattr(r, "same_as", None),
                     "x_lo": x(r.ci_low), "x_hi": x(r.ci_high), "x_d": x(r.delta)})
     return {"rows": out, "width": PLOT_W, "zero": PLOT_W / 2, "span": f"{span:.3f}"}
 

@@ -289,12 +289,33 @@ class Store:
             raise StoreError("the store returned no id for the new decision")
         return int(key[0])
 
-    def decisions(self) -> list[dict[str, Any]]:
+    def decisions(self, *, include_void: bool = True) -> list[dict[str, Any]]:
+        """Decisions oldest first; each has `void` (None, or who voided it, when and why).
+        `include_void=False` leaves voided decisions out (case studies, narratives)."""
         t = schema.decisions
         with self.engine.connect() as c:
             rows = c.execute(select(t).order_by(t.c.id)).all()
-        return [dict(r._mapping) | {"reasons": json.loads(r.reasons),
-                                    "evidence": EVIDENCE.loads(r.evidence, where=f"decision {r.id}")} for r in rows]
+        out = []
+        for r in rows:
+            evidence = EVIDENCE.loads(r.evidence, where=f"decision {r.id}")
+            d = dict(r._mapping) | {"reasons": json.loads(r.reasons), "evidence": evidence,
+                                    "void": evidence.get("void")}
+            if include_void or not d["void"]:
+                out.append(d)
+        return out
+
+    def void_decision(self, decision_id: int, *, note: str, author: str, at: str) -> dict[str, Any]:
+        """Mark a decision void (a test, a mistake): it stays in the history with the reason in
+        its evidence blob (no schema change), and case studies and narratives leave it out."""
+        t = schema.decisions
+        with self.engine.begin() as c:
+            row = c.execute(select(t).where(t.c.id == decision_id)).first()
+            if row is None:
+                raise NotFoundError(f"no decision #{decision_id}", hint="list them with `shipcall decisions`")
+            evidence = EVIDENCE.loads(row.evidence, where=f"decision {decision_id}")
+            evidence["void"] = {"note": note, "author": author, "at": at}
+            c.execute(t.update().where(t.c.id == decision_id).values(evidence=EVIDENCE.dumps(evidence)))
+        return next(d for d in self.decisions() if d["id"] == decision_id)
 
 
 def display_url(url: str | URL) -> str:
