@@ -92,6 +92,9 @@ def read_beir(folder: Path, split: str) -> tuple[list[Item], int]:
 
 
 def import_dataset(ws: Workspace, source: str, name: str, *, fmt: str = "jsonl", split: str = "test") -> ImportReport:
+    from shipcall.core.names import check_name
+
+    check_name(name, what="dataset", field="--name")  # before reading a large file
     path = Path(source).expanduser()
     left_out = 0
     if fmt == "beir":

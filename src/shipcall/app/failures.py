@@ -56,7 +56,8 @@ def _example(ev: RunEvidence, r: Any) -> dict[str, Any]:
     return {"id": r.item_id, "question": it.question if it else "", "answer": r.answer,
             "abstained": r.abstained, "gold": list(it.answers) if it else [],
             "evidence": list(it.evidence) if it else [],
-            "retrieved": [d.doc_id for d in r.retrieved_docs[:5]], "modes": r.failure_modes}
+            "retrieved": [d.doc_id for d in r.retrieved_docs[:5]], "modes": r.failure_modes,
+            "production": bool(it and it.source.get("kind") == "production")}  # a promoted logged query
 
 
 def failures(ws: Workspace, run_ref: str, *, mode: str | None = None, by: list[str] | None = None,

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from shipcall.cli._common import emit_json, json_option, workspace
+from shipcall.cli._common import emit_json, json_option, workspace, write_output
 
 
 @click.group("dataset")
@@ -139,8 +139,7 @@ def export(ctx: click.Context, ref: str, out: str | None) -> None:
     ds = workspace(ctx).store.load_dataset(*parse_ref(ref))
     lines = "".join(json.dumps(it.to_dict(), ensure_ascii=False) + "\n" for it in ds.items)
     if out:
-        with open(out, "w", encoding="utf-8") as f:
-            f.write(lines)
+        write_output(out, lines, field="--out")
         click.echo(f"wrote {len(ds.items)} items to {out}", err=True)
     else:
         click.echo(lines, nl=False)

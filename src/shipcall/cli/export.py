@@ -7,7 +7,7 @@ import math
 
 import click
 
-from shipcall.cli._common import workspace
+from shipcall.cli._common import check_output_path, output_file, workspace
 
 
 @click.command("export")
@@ -25,10 +25,11 @@ def cli(ctx: click.Context, run_ref: str, out: str, fmt: str) -> None:
 
     Example: shipcall export r3 --format trec --out run.trec
     """
+    check_output_path(out, field="--out")
     ws = workspace(ctx)
     r = ws.store.get_run(run_ref)
     results = ws.store.item_results(r.id)
-    with open(out, "w", encoding="utf-8") as f:
+    with output_file(out, field="--out") as f:
         if fmt == "trec":
             for res in results:
                 prev = math.inf

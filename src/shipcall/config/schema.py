@@ -315,6 +315,9 @@ class CorpusConfig(_Strict):
     path: str | None = None
     format: Literal["folder", "beir"] = "folder"
     max_file_mb: float = Field(20, gt=0, description="larger files are skipped")
+    max_chars: int = Field(10_000_000, ge=1000, description="files whose extracted text is longer are skipped")
+    max_seconds: float = Field(30, gt=0, description="PDFs that take longer to extract are skipped")
+    max_pdf_pages: int = Field(5000, ge=1, description="PDFs with more pages are skipped")
 
 
 class EvaluationConfig(_Strict):
@@ -327,8 +330,9 @@ class EvaluationConfig(_Strict):
         return self
 
 
-_REDACTION_KINDS: tuple[Literal["email", "phone", "card", "iban", "ip", "ssn"], ...] = (
-    "email", "phone", "card", "iban", "ip", "ssn")
+RedactionKind = Literal["email", "phone", "card", "iban", "ip", "ssn", "nino", "dob", "address", "name"]
+_REDACTION_KINDS: tuple[RedactionKind, ...] = (
+    "email", "phone", "card", "iban", "ip", "ssn", "nino", "dob", "address", "name")  # = core.redaction.KINDS
 _PUBLIC: tuple[Literal["ask", "feedback"], ...] = ("ask", "feedback")
 
 
@@ -357,10 +361,9 @@ class RedactionConfig(_Strict):
     regexes whose matches are never redacted (e.g. your public support address)."""
 
     enabled: bool = True
-    kinds: list[Literal["email", "phone", "card", "iban", "ip", "ssn"]] = Field(
-        default_factory=lambda: list(_REDACTION_KINDS))
+    kinds: list[RedactionKind] = Field(default_factory=lambda: list(_REDACTION_KINDS))
     phone_regions: list[str] = Field(
-        default_factory=lambda: ["US", "GB", "DE", "FR", "NL", "ES", "IT", "IE", "IN", "AU"])
+        default_factory=lambda: ["US", "GB", "DE", "FR", "NL", "ES", "IT", "IE", "IN", "AU"])  # = core.redaction
     patterns: list[RedactionPattern] = Field(default_factory=list)
     allow: list[str] = Field(default_factory=list)
 
@@ -386,7 +389,28 @@ class ServerConfig(_Strict):
     public: list[Literal["ask", "feedback"]] = Field(default_factory=lambda: list(_PUBLIC))
     max_body_bytes: int = Field(64 * 1024, ge=1024, le=16 * 1024 * 1024)
     max_question_chars: int = Field(4000, ge=10)
+    max_comment_chars: int = Field(4000, ge=10, description="feedback comments and review notes")
     threads: int = Field(64, ge=1, le=1024, description="worker threads for requests")
+    rate_limit: str | None = Field(None, description="per-client limit on the open endpoints, e.g. 120/min, or off; "
+                                                     "default: 120/min when serve binds a non-loopback address")
+    login_rate_limit: str = Field("10/min", description="failed sign-ins allowed per client")
+    retain: str | None = Field(None, description="delete production log entries older than this, e.g. 30d")
+
+    @model_validator(mode="after")
+    def _rates_parse(self) -> ServerConfig:
+        from shipcall.core.ratelimit import parse_rate
+        from shipcall.core.retention import parse_duration
+        from shipcall.errors import ConfigError
+
+        try:
+            if self.rate_limit is not None:
+                parse_rate(self.rate_limit, field="rate_limit")
+            parse_rate(self.login_rate_limit, field="login_rate_limit")
+            if self.retain is not None:
+                parse_duration(self.retain, field="retain")
+        except ConfigError as e:
+            raise ValueError(f"{e.field}: {e.message} ({e.hint})") from None
+        return self
 
 
 class CohortRule(_Strict):
@@ -406,13 +430,18 @@ class ProductionConfig(_Strict):
     `drift_threshold`: total variation distance between the cohort mixes above which the dataset
     no longer represents production; `unlike_threshold`: share of queries unlike any item above
     which it no longer does either; `low_score_quantile`: a query's best retrieval score at or
-    below this quantile of its variant's counts as low (review sampling)."""
+    below this quantile of its variant's counts as low (review sampling); `max_queries_per_user`:
+    count at most this many queries of one user (or one anonymous address) in drift, production
+    weights and the monitor, so that a flood cannot steer them (default: no cap)."""
 
     cohorts: dict[str, CohortRule] = Field(default_factory=dict)
     similarity: float = Field(0.3, gt=0, le=1)
     drift_threshold: float = Field(0.15, gt=0, le=1)
     unlike_threshold: float = Field(0.2, gt=0, le=1)
     low_score_quantile: float = Field(0.25, gt=0, lt=1)
+    max_queries_per_user: int | None = Field(None, ge=1, description="per user (or anonymous address), at most "
+                                                                      "this many logged queries count in drift, "
+                                                                      "production weights and the monitor")
 
 
 class WorkspaceConfig(_Strict):
@@ -428,6 +457,11 @@ class WorkspaceConfig(_Strict):
     def _has_variants(self) -> WorkspaceConfig:
         if not self.variants:
             raise ValueError("at least one variant is required")
+        from shipcall.core.names import NAME_HINT, is_valid_name
+
+        for name in self.variants:
+            if not is_valid_name(name):
+                raise ValueError(f"not a valid variant name: {name!r} ({NAME_HINT})")
         return self
 
     @property
