@@ -1,0 +1,26 @@
+"""Summarizers for the summarize task, by kind (entry-point group `shipcall.summarizers`).
+
+A summarizer is constructed as `Cls(config, context)` (context: `store`, `root` for LLM kinds)
+and has `summarize(text) -> Summary`; LLM kinds also `concurrency`, `budget`, `stats()`,
+`identity()`, as the LLM generators."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from shipcall.adapters.plugins import load_kind
+from shipcall.core.tasks.summarize import Summary
+
+GROUP = "shipcall.summarizers"
+
+
+class Summarizer(Protocol):
+    def summarize(self, text: str) -> Summary: ...
+
+
+def build_summarizer(config: Any, ctx: Any = None) -> Summarizer:
+    cls = load_kind(GROUP, config.kind, "summarizer.kind")
+    return cls(config, ctx)  # type: ignore[no-any-return]
+
+
+__all__ = ["GROUP", "Summarizer", "build_summarizer"]
