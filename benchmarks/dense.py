@@ -5,7 +5,7 @@
     python benchmarks/dense.py --quick   # speed at 2,000 and 10,000 chunks only
 
 Quality (`../shared/data/scifact-train`, train split, one chunk per document):
-  - ours: `shipcall.runner.run` of bm25 / dense / hybrid variants in a workspace under
+  - ours: `shipcall.app.run.run` of bm25 / dense / hybrid variants in a workspace under
     benchmarks/.data/dense/scifact-ws (its embedding cache makes re-runs cheap), ndcg@10 and
     recall@100 as stored on the runs; hybrid vs each single method with `core.compare.compare`;
   - raw: bm25s (same stemmer and stopwords), sentence-transformers + NumPy (its own embeddings,
@@ -114,7 +114,7 @@ def ranx_eval(qrels: dict[str, dict[str, int]], run: dict[str, dict[str, float]]
 def packaged_model() -> Any:
     from sentence_transformers import SentenceTransformer
 
-    from shipcall.retrievers.dense import resolve_model
+    from shipcall.adapters.retrievers.dense import resolve_model
 
     return SentenceTransformer(resolve_model("all-MiniLM-L6-v2")[0], device="cpu")
 
@@ -122,13 +122,13 @@ def packaged_model() -> Any:
 # -- quality -----------------------------------------------------------------------------------
 
 def quality() -> dict[str, Any]:
+    from shipcall.app.datasets import import_dataset
+    from shipcall.app.decisions import load_run
+    from shipcall.app.ingest import ingest
+    from shipcall.app.run import run
+    from shipcall.app.workspace import Workspace
     from shipcall.config.contract import default_contract
     from shipcall.core.compare import compare
-    from shipcall.evidence import load_run
-    from shipcall.ingest.corpus import ingest
-    from shipcall.ingest.datasets import import_dataset
-    from shipcall.runner import run
-    from shipcall.workspace import Workspace
 
     ids, texts, queries, qrels = scifact()
     root = DATA / "scifact-ws"
@@ -200,8 +200,8 @@ def quality() -> dict[str, Any]:
 
 def fusion_grid(ws: Any, ds: Any, qrels: dict[str, dict[str, int]]) -> list[dict[str, Any]]:
     """Every fusion setting over the same two candidate lists (our BM25 and dense, depth 100)."""
-    from shipcall.feature import Feature
-    from shipcall.retrievers.hybrid import rrf, score_fusion
+    from shipcall.adapters.retrievers.hybrid import rrf, score_fusion
+    from shipcall.app.feature import Feature
 
     bm25 = Feature.open(ws, "bm25doc").retriever
     dense = Feature.open(ws, "densedoc").retriever
@@ -260,9 +260,9 @@ def timed_queries(fn: Any, queries: list[str], warmup: int = 10) -> dict[str, fl
 
 def embedding_throughput(n: int = 256) -> dict[str, Any]:
     """Ours (DenseIndex.build on n fresh abstracts: embedding + cache writes) vs raw model.encode."""
+    from shipcall.adapters.retrievers.dense import DenseIndex, load_encoder
     from shipcall.config.schema import DenseRetriever
     from shipcall.core.documents import Chunk
-    from shipcall.retrievers.dense import DenseIndex, load_encoder
 
     ids, texts, _, _ = scifact()
     pick = texts[-n:]  # the last abstracts: a different slice from any test's
@@ -289,11 +289,11 @@ def speed_at(n: int, queries: list[str], *, real: bool = False) -> dict[str, Any
     import bm25s
     import Stemmer
 
+    from shipcall.adapters.retrievers.bm25 import BM25Index, index_text
+    from shipcall.adapters.retrievers.dense import DenseIndex, EmbeddingCache
+    from shipcall.adapters.retrievers.hybrid import HybridIndex
     from shipcall.config.schema import BM25Retriever, DenseRetriever, HybridRetriever
     from shipcall.core.documents import Chunk, content_hash
-    from shipcall.retrievers.bm25 import BM25Index, index_text
-    from shipcall.retrievers.dense import DenseIndex, EmbeddingCache
-    from shipcall.retrievers.hybrid import HybridIndex
 
     tmp = DATA / f"tmp-speed-{n}"
     shutil.rmtree(tmp, ignore_errors=True)
@@ -364,7 +364,7 @@ def speed_at(n: int, queries: list[str], *, real: bool = False) -> dict[str, Any
     out["search_only_ms"] = {"exact (ours)": timed_queries(lambda i: dense.searcher.search(qv[i], 10),
                                                             list(range(len(qv))))}
     if n >= 50_000 or real:
-        from shipcall.retrievers.dense import VectorSearch
+        from shipcall.adapters.retrievers.dense import VectorSearch
 
         t0 = time.perf_counter()
         ann = VectorSearch.build(mat, ann_threshold=0, connectivity=cfg.ann_connectivity, expansion=cfg.ann_expansion)

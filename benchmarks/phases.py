@@ -134,13 +134,13 @@ def startup(params: dict[str, Any]) -> dict[str, Any]:
 def ingest(params: dict[str, Any]) -> dict[str, Any]:
     import bm25s
 
-    import shipcall.feature
-    import shipcall.ingest.corpus
-    from shipcall.ingest.corpus import ingest as run_ingest
-    from shipcall.retrievers.bm25 import BM25Index
-    from shipcall.store.store import Store
-    from shipcall.workspace import Workspace
-    from shipcall.workspace_init import init_workspace
+    import shipcall.app.feature
+    import shipcall.app.ingest
+    from shipcall.adapters.retrievers.bm25 import BM25Index
+    from shipcall.adapters.store.store import Store
+    from shipcall.app.ingest import ingest as run_ingest
+    from shipcall.app.init import init_workspace
+    from shipcall.app.workspace import Workspace
 
     ws_dir = Path(params["workspace"])
     shutil.rmtree(ws_dir, ignore_errors=True)
@@ -150,9 +150,9 @@ def ingest(params: dict[str, Any]) -> dict[str, Any]:
     ws = Workspace.open(ws_dir)
 
     timers = Timers()
-    timers.wrap(shipcall.ingest.corpus, "load_folder", "read + parse files (load_folder)")
+    timers.wrap(shipcall.app.ingest, "load_folder", "read + parse files (load_folder)")
     timers.wrap(Store, "apply_corpus_changes", "write documents to the store")
-    timers.wrap(shipcall.feature, "chunk_corpus", "read back + chunk (chunk_corpus)")
+    timers.wrap(shipcall.app.feature, "chunk_corpus", "read back + chunk (chunk_corpus)")
     timers.wrap(BM25Index, "build", "BM25 index build (BM25Index.build)")
     timers.wrap(bm25s.tokenization.Tokenizer, "tokenize", "  tokenize + stem (bm25s Tokenizer)")
     timers.wrap(bm25s.BM25, "index", "  score matrix (bm25s BM25.index)")
@@ -197,8 +197,8 @@ def ingest(params: dict[str, Any]) -> dict[str, Any]:
 # -- queries -------------------------------------------------------------------------------------
 
 def query(params: dict[str, Any]) -> dict[str, Any]:
-    from shipcall.feature import Feature
-    from shipcall.workspace import Workspace
+    from shipcall.app.feature import Feature
+    from shipcall.app.workspace import Workspace
 
     queries = [json.loads(line)["query"] for line in Path(params["queries"]).read_text().splitlines()]
     k = params["k"]
@@ -213,7 +213,7 @@ def query(params: dict[str, Any]) -> dict[str, Any]:
     import bm25s
     import Stemmer
 
-    from shipcall.retrievers.bm25 import index_text
+    from shipcall.adapters.retrievers.bm25 import index_text
 
     # raw bm25s on exactly the strings our index holds, with the same tokenizer settings
     texts = [index_text(c) for c in ours.chunks]
@@ -344,15 +344,15 @@ def _stems(bm25s: Any, queries: list[str], stemmer: Any) -> list[list[str]]:
 # -- end-to-end evaluation -----------------------------------------------------------------------
 
 _EVAL_FUNCS = [
-    ("Feature.open (load the index)", "shipcall.runner", "Feature", "open"),
-    ("retrieve (BM25Index.retrieve)", "shipcall.retrievers.bm25", "BM25Index", "retrieve"),
-    ("generate (ExtractiveGenerator.generate)", "shipcall.generators.extractive", "ExtractiveGenerator",
+    ("Feature.open (load the index)", "shipcall.app.run", "Feature", "open"),
+    ("retrieve (BM25Index.retrieve)", "shipcall.adapters.retrievers.bm25", "BM25Index", "retrieve"),
+    ("generate (ExtractiveGenerator.generate)", "shipcall.adapters.generators.extractive", "ExtractiveGenerator",
      "generate"),
-    ("score_item (all metrics)", "shipcall.runner", None, "score_item"),
-    ("classify (failure modes)", "shipcall.runner", None, "classify"),
-    ("store.save_item_results", "shipcall.store.store", "Store", "save_item_results"),
-    ("store.item_results (read back)", "shipcall.store.store", "Store", "item_results"),
-    ("aggregate", "shipcall.runner", None, "aggregate"),
+    ("score_item (all metrics)", "shipcall.app.run", None, "score_item"),
+    ("classify (failure modes)", "shipcall.app.run", None, "classify"),
+    ("store.save_item_results", "shipcall.adapters.store.store", "Store", "save_item_results"),
+    ("store.item_results (read back)", "shipcall.adapters.store.store", "Store", "item_results"),
+    ("aggregate", "shipcall.app.run", None, "aggregate"),
 ]
 
 
@@ -370,14 +370,14 @@ def evaluate(params: dict[str, Any]) -> dict[str, Any]:
     import cProfile
     import pstats
 
-    import shipcall.runner
-    from shipcall.ingest.corpus import ingest as run_ingest
-    from shipcall.ingest.datasets import import_dataset
-    from shipcall.runner import run
-    from shipcall.workspace import Workspace
-    from shipcall.workspace_init import init_workspace
+    import shipcall.app.run
+    from shipcall.app.datasets import import_dataset
+    from shipcall.app.ingest import ingest as run_ingest
+    from shipcall.app.init import init_workspace
+    from shipcall.app.run import run
+    from shipcall.app.workspace import Workspace
 
-    batch = [getattr(shipcall.runner, "BATCH_SECONDS", None), getattr(shipcall.runner, "BATCH_ITEMS", None)]
+    batch = [getattr(shipcall.app.run, "BATCH_SECONDS", None), getattr(shipcall.app.run, "BATCH_ITEMS", None)]
     ws_dir = Path(params["workspace"])
     shutil.rmtree(ws_dir, ignore_errors=True)
     init_workspace(ws_dir)

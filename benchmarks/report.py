@@ -115,7 +115,7 @@ def _ingest(r: dict[str, Any]) -> str:
         ["Documents ingested", n(i["n_docs"]) + (f" ({i['n_skipped']} skipped)" if i["n_skipped"] else "")],
         ["Corpus size", f"{i['bytes'] / 1e6:.1f} MB of Markdown"],
         ["Chunks (heading chunker, size 300, overlap 50)", n(i["n_chunks"])],
-        ["Ingestion, total (`shipcall.ingest.corpus.ingest`)", f"{sec(i['total_s'])} s"],
+        ["Ingestion, total (`shipcall.app.ingest.ingest`)", f"{sec(i['total_s'])} s"],
         ["Throughput: documents/s", n(i["docs_per_s"])],
         ["Throughput: chunks/s", n(i["chunks_per_s"])],
         ["Throughput: MB/s", f"{i['mb_per_s']:.2f}"],
@@ -297,7 +297,7 @@ def _eval(r: dict[str, Any]) -> str:
             "answerable items carry their gold answers, the paragraph as evidence and two assertions (`contains` the "
             "first gold answer, `max-length` 600), so every metric family is computed. Default variant "
             "(heading chunker, BM25 k=5, extractive generator). The dataset is imported with "
-            "`shipcall.ingest.datasets.import_dataset`, then run with `shipcall.runner.run`.\n\n"
+            "`shipcall.app.datasets.import_dataset`, then run with `shipcall.app.run.run`.\n\n"
             + table(["", "Value"], rows)
             + "\n\nWall time by stage (instrumented run; per-call figures are means"
             + (f"; not found in the code, so not timed: {', '.join(e['not_timed'])}" if e.get("not_timed") else "")

@@ -6,9 +6,9 @@
 Phases, each in its own process so that its peak memory is its own:
 
 1. startup    `shipcall --help` (median of 10) beside `python -c pass`
-2. ingest     a synthetic 20,000-document (~40 MB) Markdown corpus through `shipcall.ingest.corpus.ingest`
+2. ingest     a synthetic 20,000-document (~40 MB) Markdown corpus through `shipcall.app.ingest.ingest`
 3. query      ~1,000 queries, one at a time, k=5: our query path beside raw bm25s on the same chunks
-4. eval       1,000 SQuAD v2 questions end to end through `shipcall.runner.run`
+4. eval       1,000 SQuAD v2 questions end to end through `shipcall.app.run.run`
 5. aggregate  metric aggregation over 100,000 per-item rows beside `ranx.evaluate`
 
 Generated inputs live in benchmarks/.data/ (gitignored) and are reused while their parameters

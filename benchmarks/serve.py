@@ -40,7 +40,7 @@ def pct(xs: list[float], q: float) -> float:
 
 
 def questions() -> list[str]:
-    from shipcall.demo import sample_path
+    from shipcall.app.demo import sample_path
 
     qs = [json.loads(line)["question"] for line in (sample_path() / "dataset.jsonl").read_text().splitlines()
           if line.strip()]
@@ -103,7 +103,7 @@ def client_main(url: str, clients: int, n: int, warmup: int) -> None:
 def in_process(ws: Any, qs: list[str], n: int) -> dict[str, Any]:
     """Feature.answer alone, then the server's whole per-request work without HTTP
     (answer + redact + committed log row), one at a time."""
-    from shipcall.feature import Feature
+    from shipcall.app.feature import Feature
     from shipcall.server.app import create_app
 
     feature = Feature.open(ws)
@@ -156,10 +156,10 @@ def main() -> None:
         client_main(url, int(c), int(n), int(w))
         return
 
-    from shipcall.demo import build_workspace
-    from shipcall.ingest.corpus import ingest
-    from shipcall.store.production_log import ProductionLog
-    from shipcall.workspace import Workspace
+    from shipcall.adapters.store.production_log import ProductionLog
+    from shipcall.app.demo import build_workspace
+    from shipcall.app.ingest import ingest
+    from shipcall.app.workspace import Workspace
 
     counts = {1: 300, 10: 600, 50: 1000} if args.quick else {1: 1500, 10: 3000, 50: 5000}
     warmup = 50 if args.quick else 200

@@ -1,3 +1,1 @@
 """shipcall: ship AI features with evidence."""
-
-__version__ = "0.1.0"

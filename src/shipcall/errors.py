@@ -61,3 +61,11 @@ class NotFoundError(ShipcallError):
 
 class MissingExtraError(ShipcallError):
     """An optional dependency is not installed; the hint names the install line."""
+
+
+class ApiError(ShipcallError):
+    """A request error with an explicit HTTP status (the server answers with it)."""
+
+    def __init__(self, status: int, message: str, *, field: str | None = None, hint: str | None = None) -> None:
+        super().__init__(message, field=field, hint=hint)
+        self.status = status

@@ -45,9 +45,10 @@ class Cli:
 
 def log(ws: Any, variant: str, arm: str, question: str, *, rating: str | None = None) -> str:
     """One logged query answered by `variant` (as `shipcall serve` logs it, without HTTP)."""
+    from shipcall.adapters.clock import now
+    from shipcall.adapters.store.production_log import ProductionLog
+    from shipcall.app.feature import Feature
     from shipcall.core.production import ProductionLogEntry
-    from shipcall.feature import Feature
-    from shipcall.store.production_log import ProductionLog, now
 
     f = Feature.open(ws, variant)
     r = f.answer(question)
@@ -67,8 +68,8 @@ def log(ws: Any, variant: str, arm: str, question: str, *, rating: str | None = 
 
 @pytest.fixture
 def served(ingested, capsys):  # noqa: ANN001, ANN201 - a workspace with two runs and a canary log
-    from shipcall.ingest.datasets import import_dataset
-    from shipcall.runner import run
+    from shipcall.app.datasets import import_dataset
+    from shipcall.app.run import run
 
     with (ingested.root / "shipcall.yaml").open("a") as f:
         f.write("production:\n  cohorts:\n    topic:\n      keywords: {facilities: [parking, dog, office]}\n")
@@ -203,8 +204,8 @@ def test_weights_production_on_compare_and_gate(served) -> None:  # noqa: ANN001
 
 
 def test_weights_production_needs_a_log(ingested, capsys) -> None:  # noqa: ANN001
-    from shipcall.ingest.datasets import import_dataset
-    from shipcall.runner import run
+    from shipcall.app.datasets import import_dataset
+    from shipcall.app.run import run
 
     import_dataset(ingested, str(FIXTURES / "dataset.jsonl"), "t")
     ds = ingested.store.load_dataset("t")

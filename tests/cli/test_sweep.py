@@ -7,9 +7,9 @@ import json
 
 import pytest
 
+from shipcall.app.sweep import combinations, parse_grid
 from shipcall.config.schema import Variant
 from shipcall.errors import ConfigError
-from shipcall.sweep import combinations, parse_grid
 from tests.conftest import FIXTURES, Shipcall
 
 
@@ -33,9 +33,9 @@ def test_grid_parsing_and_combinations() -> None:
 
 
 def test_sweep_stores_runs_and_ranks_them(ingested) -> None:  # noqa: ANN001
+    from shipcall.app.datasets import import_dataset
+    from shipcall.app.sweep import sweep
     from shipcall.config.contract import default_contract
-    from shipcall.ingest.datasets import import_dataset
-    from shipcall.sweep import sweep
 
     import_dataset(ingested, str(FIXTURES / "dataset.jsonl"), "fx")
     ds = ingested.store.load_dataset("fx")

@@ -22,8 +22,6 @@ from shipcall.core.metrics import (
 )
 from shipcall.core.runs import ItemResult
 
-SQUAD = Path("/work/shared/data/squad2-train5/train-v2.0-articles0-4.json")
-
 
 # --- the reference: the two functions of /work/shared/acceptance/lib/squad_metrics.py, copied ---
 def ref_normalize(s: str) -> str:
@@ -70,9 +68,9 @@ def ref_recall(golds: list[str], pred: str) -> float:
     return best
 
 
-def _squad_cases() -> list[tuple[dict, str, bool]]:
+def _squad_cases(squad: Path) -> list[tuple[dict, str, bool]]:
     """(question object, prediction, abstained) with a deterministic mixture of predictions."""
-    data = json.loads(SQUAD.read_text(encoding="utf-8"))["data"]
+    data = json.loads(squad.read_text(encoding="utf-8"))["data"]
     cases = []
     n = 0
     for article in data:
@@ -97,9 +95,8 @@ def _squad_cases() -> list[tuple[dict, str, bool]]:
     return cases
 
 
-@pytest.mark.skipif(not SQUAD.exists(), reason="SQuAD slice not available")
-def test_squad_v2_exact_match_and_f1_item_by_item() -> None:
-    cases = _squad_cases()
+def test_squad_v2_exact_match_and_f1_item_by_item(shared_data: Path) -> None:
+    cases = _squad_cases(shared_data / "squad2-train5" / "train-v2.0-articles0-4.json")
     assert len(cases) == 2442
     em_sum = f1_sum = 0.0
     ref_em_sum = ref_f1_sum = 0.0

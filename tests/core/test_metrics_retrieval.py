@@ -25,7 +25,6 @@ from shipcall.core.runs import ItemResult, Retrieved
 
 ranx = pytest.importorskip("ranx")
 
-SCIFACT = Path("/work/shared/data/scifact-train")
 KS = (1, 3, 5, 10, 100)
 # shipcall name family → ranx metric family
 RANX_NAMES = {"recall": "recall", "precision": "precision", "hit": "hit_rate", "mrr": "mrr", "ndcg": "ndcg"}
@@ -47,16 +46,16 @@ def _ranx_scores(qrels: dict[str, dict[str, int]], runs: dict[str, list[str]], k
     return {ours: float(means[theirs]) for ours, theirs in names.items()}, per_query
 
 
-def _load_scifact() -> tuple[dict[str, dict[str, int]], dict[str, list[str]]]:
+def _load_scifact(scifact: Path) -> tuple[dict[str, dict[str, int]], dict[str, list[str]]]:
     bm25s = pytest.importorskip("bm25s")
     stemmer_mod = pytest.importorskip("Stemmer")
-    corpus = [json.loads(line) for line in (SCIFACT / "corpus.jsonl").read_text(encoding="utf-8").splitlines()]
+    corpus = [json.loads(line) for line in (scifact / "corpus.jsonl").read_text(encoding="utf-8").splitlines()]
     queries = {}
-    for line in (SCIFACT / "queries.jsonl").read_text(encoding="utf-8").splitlines():
+    for line in (scifact / "queries.jsonl").read_text(encoding="utf-8").splitlines():
         q = json.loads(line)
         queries[q["_id"]] = q["text"]
     qrels: dict[str, dict[str, int]] = {}
-    for n, line in enumerate((SCIFACT / "qrels" / "train.tsv").read_text(encoding="utf-8").splitlines()):
+    for n, line in enumerate((scifact / "qrels" / "train.tsv").read_text(encoding="utf-8").splitlines()):
         parts = line.split("\t")  # splitlines() also removes the CRLF's \r
         if n == 0 and not parts[-1].strip().lstrip("-").isdigit():
             continue  # header row
@@ -76,9 +75,8 @@ def _load_scifact() -> tuple[dict[str, dict[str, int]], dict[str, list[str]]]:
     return qrels, runs
 
 
-@pytest.mark.skipif(not SCIFACT.exists(), reason="SciFact data not available")
-def test_scifact_bm25_equals_ranx() -> None:
-    qrels, runs = _load_scifact()
+def test_scifact_bm25_equals_ranx(shared_data: Path) -> None:
+    qrels, runs = _load_scifact(shared_data / "scifact-train")
     assert len(qrels) == 809
     per_item = {}
     for qid, docs in runs.items():

@@ -51,10 +51,10 @@ def make_ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> MakeWs:
 
     def make(generator: dict[str, Any], *, contract_yaml: str | None = None, corpus: Path | None = None,
              dataset: Path | None = None, variants: dict[str, dict[str, Any]] | None = None) -> Any:
-        from shipcall.ingest.corpus import ingest
-        from shipcall.ingest.datasets import import_dataset
-        from shipcall.workspace import Workspace
-        from shipcall.workspace_init import init_workspace
+        from shipcall.app.datasets import import_dataset
+        from shipcall.app.ingest import ingest
+        from shipcall.app.init import init_workspace
+        from shipcall.app.workspace import Workspace
 
         n = next(counter)
         corpus_dir = tmp_path / f"corpus{n}"

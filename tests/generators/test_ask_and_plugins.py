@@ -1,5 +1,5 @@
 """`shipcall ask` streams an LLM's answer as it arrives; generator plugins register through the
-`shipcall.generators` entry point group exactly like the built-in generators."""
+`shipcall.adapters.generators` entry point group exactly like the built-in generators."""
 
 from __future__ import annotations
 

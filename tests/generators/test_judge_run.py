@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 import yaml
 
+from shipcall.adapters.store.llm import judgements
+from shipcall.app.judge import JudgeOptions, judge_report
+from shipcall.app.run import run
 from shipcall.config.load_contract import load_contract
-from shipcall.judge import JudgeOptions, judge_report
-from shipcall.runner import run
-from shipcall.store.llm import judgements
 from tests.conftest import FIXTURES
 from tests.generators.conftest import FAST, MakeWs, openai_generator
 from tests.generators.fake_llm import FakeLLM, Reply, Request
@@ -79,7 +79,7 @@ def labelled_dataset(tmp_path: Path) -> Path:
 
 
 def test_judged_run_stores_verdicts_and_measures_the_judge(make_ws: MakeWs, tmp_path: Path) -> None:
-    from shipcall.evidence import compare_runs
+    from shipcall.app.decisions import compare_runs
 
     with FakeLLM(JudgeScript()) as fake:
         ws = make_ws(openai_generator(fake), contract_yaml=contract(fake), dataset=labelled_dataset(tmp_path))

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
+from shipcall.adapters.generators.llm import LLMClient, answer_from, price_of, retry_after
+from shipcall.adapters.generators.prompts import Message
 from shipcall.config.schema import AnthropicGenerator, OpenAIGenerator
 from shipcall.errors import ProviderError
-from shipcall.generators.llm import LLMClient, answer_from, price_of, retry_after
-from shipcall.generators.prompts import Message
 from tests.generators.conftest import anthropic_generator, openai_generator
 from tests.generators.fake_llm import Drop, FakeLLM, Hang, Raw, Reply, Status, fail_first
 
@@ -34,11 +34,11 @@ class MemCache:
 
 def client(fake: FakeLLM, kind: str = "openai", cache: MemCache | None = None, **over: Any) -> LLMClient:
     if kind == "openai":
-        from shipcall.generators.openai import OpenAIProvider
+        from shipcall.adapters.generators.openai import OpenAIProvider
 
         cfg: Any = OpenAIGenerator.model_validate(openai_generator(fake, **over))
         return LLMClient(cfg, OpenAIProvider(cfg), cache)
-    from shipcall.generators.anthropic import AnthropicProvider
+    from shipcall.adapters.generators.anthropic import AnthropicProvider
 
     cfg = AnthropicGenerator.model_validate(anthropic_generator(fake, **over))
     return LLMClient(cfg, AnthropicProvider(cfg), cache)

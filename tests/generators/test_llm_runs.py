@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from shipcall.runner import run
+from shipcall.app.run import run
 from tests.generators.conftest import COST_PER_CALL, FAST, MakeWs, anthropic_generator, openai_generator
 from tests.generators.fake_llm import FakeLLM, Raw, Reply, Request, Status, fail_first
 
@@ -117,7 +117,7 @@ def test_the_prompt_template_is_part_of_the_run_identity(make_ws: MakeWs) -> Non
         ds = ws.store.load_dataset("t")
         a = run(ws, ds, "llm", limit=2)
         tpl.write_text(tpl.read_text().replace("Q:", "Question:"))
-        from shipcall.workspace import Workspace
+        from shipcall.app.workspace import Workspace
 
         b = run(Workspace(ws.root), ds, "llm", limit=2)
     assert a.run.variant_hash != b.run.variant_hash

@@ -9,11 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from shipcall.core.documents import Chunk, ScoredChunk
-from shipcall.errors import ConfigError, ProviderError
-from shipcall.generators.base import ABSTENTION
-from shipcall.generators.llm import Completion, answer_from, cited_numbers, is_abstention, strip_markers
-from shipcall.generators.prompts import (
+from shipcall.adapters.generators.base import ABSTENTION
+from shipcall.adapters.generators.llm import Completion, answer_from, cited_numbers, is_abstention, strip_markers
+from shipcall.adapters.generators.prompts import (
     ANSWER_TEMPLATE,
     JUDGE_TEMPLATE,
     builtin,
@@ -21,6 +19,8 @@ from shipcall.generators.prompts import (
     neutralise,
     sources_for,
 )
+from shipcall.core.documents import Chunk, ScoredChunk
+from shipcall.errors import ConfigError, ProviderError
 from tests.conftest import FIXTURES
 from tests.generators.conftest import MakeWs, openai_generator
 from tests.generators.fake_llm import FakeLLM, Reply
@@ -142,7 +142,7 @@ def test_a_reply_of_only_markers_is_malformed() -> None:
 # -- the injection corpus, end to end ------------------------------------------------------------
 
 def test_a_run_over_the_injection_corpus_sends_documents_only_as_sources(make_ws: MakeWs) -> None:
-    from shipcall.runner import run
+    from shipcall.app.run import run
 
     with FakeLLM(lambda req: Reply(text="The answer is in the policy [1].")) as fake:
         ws = make_ws(openai_generator(fake), corpus=INJECTION, dataset=FIXTURES / "injection.jsonl")

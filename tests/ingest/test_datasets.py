@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from shipcall.app.datasets import import_dataset, read_beir
 from shipcall.core.datasets import parse_jsonl
 from shipcall.errors import DatasetError
-from shipcall.ingest.datasets import import_dataset, read_beir
 
 GOOD = {"id": "q-1", "question": "How many days?", "answers": ["20 days"], "evidence": ["hr/time-off.md"]}
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from shipcall.adapters.ingest.loaders import LoadReport, discover, load_beir, load_files, load_folder
+from shipcall.app.ingest import ingest
 from shipcall.errors import CorpusError
-from shipcall.ingest.corpus import ingest
-from shipcall.ingest.loaders import LoadReport, discover, load_beir, load_files, load_folder
 
 
 def skipped(report: LoadReport) -> dict[str, str]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import _data_dir
+from tests.conftest import data_dir, require_data
 
 SLICE_DOCS = 300
 SLICE_QUERIES = 60
@@ -57,9 +57,7 @@ def write_slice(src: Path, dst: Path, n_docs: int = SLICE_DOCS, n_queries: int =
 
 @pytest.fixture(scope="session")
 def scifact_slice(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    src = _data_dir() / "scifact-train"
-    if not (src / "corpus.jsonl").is_file():
-        pytest.skip(f"SciFact not found at {src}")
+    src = require_data(data_dir() / "scifact-train")
     pytest.importorskip("sentence_transformers")
     dst = tmp_path_factory.mktemp("scifact") / "slice"
     write_slice(src, dst)
@@ -68,10 +66,10 @@ def scifact_slice(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def dense_ws(tmp_path_factory: pytest.TempPathFactory, scifact_slice: Path):  # noqa: ANN201 - a Workspace
-    from shipcall.ingest.corpus import ingest
-    from shipcall.ingest.datasets import import_dataset
-    from shipcall.workspace import Workspace
-    from shipcall.workspace_init import init_workspace
+    from shipcall.app.datasets import import_dataset
+    from shipcall.app.ingest import ingest
+    from shipcall.app.init import init_workspace
+    from shipcall.app.workspace import Workspace
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     root = init_workspace(tmp_path_factory.mktemp("dense") / "ws", extra_variants=VARIANTS)

@@ -16,7 +16,7 @@ from shipcall.config.schema import DenseRetriever
 
 
 def _feature(ws, name: str):  # noqa: ANN001, ANN202
-    from shipcall.feature import Feature
+    from shipcall.app.feature import Feature
 
     return Feature.open(ws, name)
 
@@ -24,7 +24,7 @@ def _feature(ws, name: str):  # noqa: ANN001, ANN202
 def test_dense_ranks_as_raw_sentence_transformers_and_numpy(dense_ws) -> None:  # noqa: ANN001
     from sentence_transformers import SentenceTransformer
 
-    from shipcall.retrievers.dense import DenseIndex, resolve_model
+    from shipcall.adapters.retrievers.dense import DenseIndex, resolve_model
 
     f = _feature(dense_ws, "densedoc")
     index = f.retriever
@@ -47,7 +47,7 @@ def test_dense_ranks_as_raw_sentence_transformers_and_numpy(dense_ws) -> None:  
 
 
 def test_dense_and_hybrid_runs_on_the_slice(dense_ws) -> None:  # noqa: ANN001
-    from shipcall.runner import run
+    from shipcall.app.run import run
 
     ds = dense_ws.store.load_dataset("sf")
     m = {v: run(dense_ws, ds, v).run.metrics for v in ("bm25doc", "densedoc", "hybriddoc", "rrfdoc")}
@@ -71,10 +71,10 @@ def test_hybrid_offers_term_weights_and_answers(dense_ws) -> None:  # noqa: ANN0
 
 
 def test_embedding_cache_never_embeds_an_unchanged_chunk(dense_ws, scifact_slice: Path, tmp_path: Path) -> None:  # noqa: ANN001
-    from shipcall.feature import chunk_corpus
-    from shipcall.ingest.corpus import ingest
-    from shipcall.retrievers.dense import DenseIndex
-    from shipcall.workspace import Workspace
+    from shipcall.adapters.retrievers.dense import DenseIndex
+    from shipcall.app.feature import chunk_corpus
+    from shipcall.app.ingest import ingest
+    from shipcall.app.workspace import Workspace
 
     # a second index of the same chunks (other ANN setting → other index): nothing embedded
     variant = dense_ws.config.variants["densedoc"].model_copy(
@@ -110,7 +110,7 @@ def test_embedding_cache_never_embeds_an_unchanged_chunk(dense_ws, scifact_slice
 
 
 def test_ann_recall_against_exact_on_random_unit_vectors() -> None:
-    from shipcall.retrievers.dense import VectorSearch
+    from shipcall.adapters.retrievers.dense import VectorSearch
 
     rng = np.random.default_rng(7)
     v = rng.standard_normal((5000, 64)).astype(np.float32)

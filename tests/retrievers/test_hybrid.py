@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from shipcall.adapters.retrievers.hybrid import rrf, score_fusion
 from shipcall.core.documents import Chunk, ScoredChunk
-from shipcall.retrievers.hybrid import rrf, score_fusion
 
 
 def ranking(*pairs: tuple[str, float]) -> list[ScoredChunk]:

@@ -7,8 +7,8 @@ import json
 import httpx
 import pytest
 
-from shipcall.store.production_log import ProductionLog
-from shipcall.store.store import Store
+from shipcall.adapters.store.production_log import ProductionLog
+from shipcall.adapters.store.store import Store
 from tests.server.conftest import TOKEN, live
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -29,13 +29,12 @@ def url(app):  # noqa: ANN001, ANN201
 
 
 def test_ask_shares_the_cli_shape_and_is_logged_before_the_response(url: str, ingested) -> None:  # noqa: ANN001
-    from shipcall.cli.ask import response_json
-    from shipcall.feature import Feature
+    from shipcall.app.feature import Feature
 
     r = httpx.post(f"{url}/v1/ask", json={"question": QUESTION})
     assert r.status_code == 200, r.text
     body = r.json()
-    expected = response_json("baseline", Feature.open(ingested).answer(QUESTION))
+    expected = Feature.open(ingested).answer(QUESTION).to_dict("baseline")
     assert set(body) == set(expected) | {"request_id"}
     assert body["variant"] == "baseline" and not body["abstained"] and "20 days" in body["answer"]
     assert body["answer"] == expected["answer"] and body["citations"] == expected["citations"]
@@ -117,8 +116,8 @@ def test_feedback_errors(url: str) -> None:
 
 
 def test_logs_read_filters_and_errors(url: str, ingested) -> None:  # noqa: ANN001
+    from shipcall.adapters.store.production_log import now
     from shipcall.core.production import ProductionLogEntry
-    from shipcall.store.production_log import now
 
     log = ProductionLog(ingested.store)
     for i in range(1100):

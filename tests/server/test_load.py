@@ -9,8 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
-from shipcall.store.production_log import ProductionLog
-from shipcall.store.store import Store
+from shipcall.adapters.store.production_log import ProductionLog
+from shipcall.adapters.store.store import Store
 
 QUESTIONS = [
     "How many days of paid time off do full-time employees get? mail me at jane.doe{i}@example.com",

@@ -42,9 +42,9 @@ def _playwright() -> Any:
 
 @pytest.fixture
 def reviewing(ingested):  # noqa: ANN001, ANN201 - (workspace, app) with two runs, a canary log and a queue
-    from shipcall.ingest.datasets import import_dataset
-    from shipcall.review import sample
-    from shipcall.runner import run
+    from shipcall.app.datasets import import_dataset
+    from shipcall.app.review import sample
+    from shipcall.app.run import run
     from shipcall.server.app import create_app
 
     import_dataset(ingested, str(FIXTURES / "dataset.jsonl"), "t")
@@ -60,7 +60,7 @@ def reviewing(ingested):  # noqa: ANN001, ANN201 - (workspace, app) with two run
 
 
 def test_review_three_queries_with_the_keyboard_then_promote(reviewing, tmp_path: Path, sc) -> None:  # noqa: ANN001
-    from shipcall.store.reviews import ReviewStore
+    from shipcall.adapters.store.reviews import ReviewStore
 
     sync_playwright = _playwright()
     ws, app = reviewing
@@ -194,7 +194,7 @@ def test_review_three_queries_with_the_keyboard_then_promote(reviewing, tmp_path
 
 
 def test_review_forms_work_without_javascript_and_refuse_cross_site_posts(reviewing) -> None:  # noqa: ANN001
-    from shipcall.store.reviews import ReviewStore
+    from shipcall.adapters.store.reviews import ReviewStore
 
     ws, app = reviewing
     with live(app) as url, httpx.Client(base_url=url) as c:
@@ -242,7 +242,7 @@ def test_review_forms_work_without_javascript_and_refuse_cross_site_posts(review
         ranks = {r.reviewer: r.rank for r in ReviewStore(ws.store).reviews()}
         assert ranks == {"bob": 1, "carol": 2}
         # an answered query shows its cited sources with the cited sentences marked
-        from shipcall.review import sample
+        from shipcall.app.review import sample
 
         sample(ws, 10)
         answered = next(e for e in app.state.server.log.entries() if e.citations)

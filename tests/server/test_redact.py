@@ -11,9 +11,9 @@ import pytest
 pytest.importorskip("phonenumbers")
 pytest.importorskip("stdnum")
 
+from shipcall.app.redact import Redactor  # noqa: E402
 from shipcall.config.schema import RedactionConfig  # noqa: E402
 from shipcall.errors import ConfigError  # noqa: E402
-from shipcall.server.redact import Redactor  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "redaction.jsonl"
 MIN_RECALL = 0.97
@@ -119,10 +119,10 @@ def test_redaction_config_in_shipcall_yaml(tmp_path: Path) -> None:
 def test_answers_are_redacted_in_the_log_but_not_in_the_response(tmp_path: Path) -> None:
     import httpx
 
-    from shipcall.ingest.corpus import ingest
+    from shipcall.app.ingest import ingest
+    from shipcall.app.init import init_workspace
+    from shipcall.app.workspace import Workspace
     from shipcall.server.app import create_app
-    from shipcall.workspace import Workspace
-    from shipcall.workspace_init import init_workspace
     from tests.server.conftest import TOKEN, live
 
     docs = tmp_path / "docs"

@@ -10,16 +10,16 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from shipcall.generators.llm import LLMClient, ResponseCache, api_key
-from shipcall.generators.prompts import PromptTemplate, load_template
+from shipcall.adapters.generators.llm import LLMClient, ResponseCache, api_key
+from shipcall.adapters.generators.prompts import PromptTemplate, load_template
 
 
 def provider_class(kind: str) -> Any:
     if kind == "openai":
-        from shipcall.generators.openai import OpenAIProvider
+        from shipcall.adapters.generators.openai import OpenAIProvider
 
         return OpenAIProvider
-    from shipcall.generators.anthropic import AnthropicProvider
+    from shipcall.adapters.generators.anthropic import AnthropicProvider
 
     return AnthropicProvider
 
@@ -37,7 +37,7 @@ class LLMTaskAdapter:
     field = ""
 
     def __init__(self, config: Any, *, store: Any = None, root: Path | None = None) -> None:
-        from shipcall.store.llm import StoreResponseCache
+        from shipcall.adapters.store.llm import StoreResponseCache
 
         self.config = config
         self.concurrency = config.concurrency

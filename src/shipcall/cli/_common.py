@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:
-    from shipcall.workspace import Workspace
+    from shipcall.app.workspace import Workspace
 
 
 def workspace(ctx: click.Context) -> Workspace:
-    from shipcall.workspace import Workspace
+    from shipcall.app.workspace import Workspace
 
     return Workspace.open(ctx.find_root().obj.get("workspace") if ctx.find_root().obj else None)
 

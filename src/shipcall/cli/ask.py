@@ -17,8 +17,8 @@ def cli(ctx: click.Context, question: str, variant: str | None, as_json: bool) -
 
     Example: shipcall ask "How many days of paid leave do employees get?"
     """
-    from shipcall.feature import Feature
-    from shipcall.generators.base import ABSTENTION
+    from shipcall.adapters.generators.base import ABSTENTION
+    from shipcall.app.feature import Feature
 
     ws = workspace(ctx)
     feature = Feature.open(ws, variant)
@@ -30,7 +30,7 @@ def cli(ctx: click.Context, question: str, variant: str | None, as_json: bool) -
     r = feature.answer(question, on_text=echo if streamed else None)
     a = r.answer
     if as_json:
-        emit_json(response_json(feature.name, r))
+        emit_json(r.to_dict(feature.name))
         return
     if a.raw:  # an LLM's reply: its [n] markers number the retrieved chunks
         if not streamed:
@@ -71,24 +71,3 @@ def cli(ctx: click.Context, question: str, variant: str | None, as_json: bool) -
     lat = r.latency_ms
     click.echo(f"\n({feature.name}; support {a.support:.2f}; retrieve {lat['retrieve']:.1f} ms, "
                f"generate {lat['generate']:.1f} ms, total {lat['total']:.1f} ms)", err=True)
-
-
-def response_json(variant: str, r: object) -> dict[str, object]:
-    """The ask response shape, shared with the server's /v1/ask."""
-    from shipcall.feature import Response
-
-    assert isinstance(r, Response)
-    a = r.answer
-    return {
-        "variant": variant,
-        "answer": a.text,
-        "citations": [{"doc_id": c.doc_id, "chunk_id": c.chunk_id, "heading_path": list(c.heading_path),
-                       "snippet": c.snippet} for c in a.citations],
-        "abstained": a.abstained,
-        "support": a.support,
-        "near_misses": [{"doc_id": sc.chunk.doc_id, "chunk_id": sc.chunk.id, "score": sc.score}
-                        for sc in r.chunks[:3]] if a.abstained else [],
-        "latency_ms": {k: round(v, 3) for k, v in r.latency_ms.items()},
-        **({"usage": {"tokens_in": a.tokens_in, "tokens_out": a.tokens_out, "cost": a.cost, "cached": a.cached,
-                      "model": a.meta.get("model")}} if a.meta else {}),
-    }

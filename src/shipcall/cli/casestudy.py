@@ -17,7 +17,7 @@ def cli(ctx: click.Context, out: str | None, as_json: bool) -> None:
 
     Example: shipcall casestudy --out case.md
     """
-    from shipcall.reports.casestudy import case_study
+    from shipcall.render.casestudy import case_study
 
     text = case_study(workspace(ctx).store.decisions())
     if out:

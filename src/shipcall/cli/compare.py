@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from shipcall.cli._common import emit_json, json_option, workspace
-from shipcall.reports.text import print_report
+from shipcall.render.text import print_report
 
 
 @click.command("compare")
@@ -28,17 +28,17 @@ def cli(ctx: click.Context, baseline: str, candidate: str, by: tuple[str, ...], 
 
     Example: shipcall compare r1 r2 --by topic
     """
-    from shipcall.evidence import compare_runs, contract_for
+    from shipcall.app.decisions import compare_runs
 
     ws = workspace(ctx)
-    rep = compare_runs(ws, baseline, candidate, contract_for(ws, contract_path), list(by) or None, seed=seed,
+    rep = compare_runs(ws, baseline, candidate, ws.contract(contract_path), list(by) or None, seed=seed,
                        weights=weights)
     if as_json:
         emit_json(rep.to_dict())
         return
     print_report(rep, cohorts_all=show_all)
     if rep.production is not None:
-        from shipcall.evidence import decision_metrics
-        from shipcall.reports.production import print_weights
+        from shipcall.app.decisions import decision_metrics
+        from shipcall.render.production import print_weights
 
-        print_weights(rep.production, None if show_all else decision_metrics(contract_for(ws, contract_path)))
+        print_weights(rep.production, None if show_all else decision_metrics(ws.contract(contract_path)))

@@ -24,8 +24,8 @@ def check(ctx: click.Context, path: str | None, as_json: bool) -> None:
 
     Example: shipcall contract check
     """
+    from shipcall.app.workspace import Workspace
     from shipcall.config.load_contract import load_contract
-    from shipcall.workspace import Workspace
 
     if path is None:
         root = ctx.find_root().obj.get("workspace") if ctx.find_root().obj else None

@@ -31,7 +31,7 @@ def import_(ctx: click.Context, source: str, name: str, fmt: str, split: str, as
 
     Example: shipcall dataset import --format beir ~/scifact --split test --name scifact
     """
-    from shipcall.ingest.datasets import import_dataset
+    from shipcall.app.datasets import import_dataset
 
     rep = import_dataset(workspace(ctx), source, name, fmt=fmt, split=split)
     if as_json:
@@ -75,7 +75,7 @@ def show(ctx: click.Context, ref: str, by: tuple[str, ...], as_json: bool) -> No
 
     Example: shipcall dataset show sample --by topic
     """
-    from shipcall.ingest.datasets import parse_ref
+    from shipcall.app.datasets import parse_ref
 
     ws = workspace(ctx)
     name, version = parse_ref(ref)
@@ -109,8 +109,8 @@ def diff(ctx: click.Context, old: str, new: str, as_json: bool) -> None:
 
     Example: shipcall dataset diff sample@1 sample@2
     """
+    from shipcall.app.datasets import parse_ref
     from shipcall.core.datasets import diff_items
-    from shipcall.ingest.datasets import parse_ref
 
     ws = workspace(ctx)
     a, b = ws.store.load_dataset(*parse_ref(old)), ws.store.load_dataset(*parse_ref(new))
@@ -141,7 +141,7 @@ def export(ctx: click.Context, ref: str, out: str | None) -> None:
 
     Example: shipcall dataset export sample@2 --out sample-v2.jsonl
     """
-    from shipcall.ingest.datasets import parse_ref
+    from shipcall.app.datasets import parse_ref
 
     ds = workspace(ctx).store.load_dataset(*parse_ref(ref))
     lines = "".join(json.dumps(it.to_dict(), ensure_ascii=False) + "\n" for it in ds.items)
@@ -166,12 +166,12 @@ def health(ctx: click.Context, ref: str, by: tuple[str, ...], contract_path: str
 
     Example: shipcall dataset health sample --by topic
     """
-    from shipcall.evidence import contract_for, dataset_health
-    from shipcall.ingest.datasets import parse_ref
+    from shipcall.app.datasets import parse_ref
+    from shipcall.app.decisions import dataset_health
 
     ws = workspace(ctx)
     name, version = parse_ref(ref)
-    rep = dataset_health(ws, name, version, contract_for(ws, contract_path), list(by) or None)
+    rep = dataset_health(ws, name, version, ws.contract(contract_path), list(by) or None)
     if as_json:
         emit_json(rep.to_dict())
         return

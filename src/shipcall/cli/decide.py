@@ -22,10 +22,10 @@ def cli(ctx: click.Context, verdict: str, note: str, decision_id: int | None, au
 
     Example: shipcall decide --override SHIP --note "finance regression accepted: fix in next sprint"
     """
+    from shipcall.adapters.clock import now
+    from shipcall.app.decisions import author as default_author
     from shipcall.core.gate import Decision, override
     from shipcall.errors import NotFoundError
-    from shipcall.evidence import author as default_author
-    from shipcall.evidence import now
 
     ws = workspace(ctx)
     rows = ws.store.decisions()

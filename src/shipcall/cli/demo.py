@@ -18,7 +18,38 @@ def cli(directory: str | None) -> None:
 
     Example: shipcall demo --dir ./demo-ws
     """
-    from shipcall.demo import run_demo
+    from shipcall.adapters.generators.base import ABSTENTION
+    from shipcall.app.demo import run_demo
+    from shipcall.render.text import print_decision, print_report
 
     target = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="shipcall-demo-"))
-    run_demo(target, click.echo)
+    click.echo(f"Sample workspace: {target.resolve()}")
+    out = run_demo(target)
+    ws, rep = out.workspace, out.ingested
+    click.echo(f"Ingested {rep.ingested} documents (skipped {len(rep.skipped)}); "
+               f"corpus version {rep.corpus_version}\n")
+    for q, r in out.answers:
+        click.echo(f"Q: {q}")
+        if r.answer.abstained:
+            click.echo(f"A: {ABSTENTION} (support {r.answer.support:.2f} below min_score)")
+        else:
+            click.echo(f"A: {r.answer.text}")
+            for i, c in enumerate(r.answer.citations, start=1):
+                click.echo(f"   [{i}] {c.doc_id}" + (f" — {' > '.join(c.heading_path)}" if c.heading_path else ""))
+        click.echo(f"   ({r.latency_ms['total']:.1f} ms)\n")
+    click.echo(f"Dataset sample@{out.dataset.version}: {len(out.dataset.items)} items\n")
+    for name, run in out.runs.items():
+        m = run.metrics
+        click.echo(f"Run {run.id} ({name}): contains_answer {m.get('contains_answer', 0):.3f}, "
+                   f"recall@5 {m.get('recall@5', 0):.3f}, false_answer_rate {m.get('false_answer_rate', 0):.3f}, "
+                   f"latency p95 {m.get('latency_ms_p95', 0):.1f} ms")
+    click.echo("")
+    print_report(out.report)
+    if out.failure_counts:
+        failed = sum(n for _, n in out.failure_counts)
+        click.echo(f"\nFailure modes of the candidate ({failed} of {len(out.report.candidate.results)} items failed)")
+        for mode, n in out.failure_counts:
+            click.echo(f"  {mode:<20}{n:>5}  {n / failed:>6.1%}")
+    click.echo("")
+    print_decision(out.decision, brief=True)
+    click.echo(f"\nNext: shipcall --workspace {ws.root} failures {out.runs['candidate'].id} --by topic")

@@ -22,9 +22,9 @@ def cli(ctx: click.Context, dataset: str, since: str | None, by: tuple[str, ...]
 
     Example: shipcall drift --dataset sample --since 7d
     """
-    from shipcall.monitoring import drift
-    from shipcall.reports.production import print_drift
-    from shipcall.store.production_log import parse_since
+    from shipcall.adapters.store.production_log import parse_since
+    from shipcall.app.production import drift
+    from shipcall.render.production import print_drift
 
     rep = drift(workspace(ctx), dataset, since=parse_since(since, field="--since"), by=list(by) or None)
     if as_json:

@@ -38,7 +38,7 @@ def cli(ctx: click.Context, run_ref: str, out: str, fmt: str) -> None:
                     prev = score
                     f.write(f"{res.item_id} Q0 {d.doc_id} {d.rank} {score!r} shipcall-{r.id}\n")
         else:
-            from shipcall.store.llm import judgements
+            from shipcall.adapters.store.llm import judgements
 
             verdicts: dict[str, list[dict[str, object]]] = {}  # the LLM judge's, with its reasoning
             for j in judgements(ws.store, r.id):

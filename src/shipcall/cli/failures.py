@@ -23,9 +23,9 @@ def cli(ctx: click.Context, run_ref: str, mode: str | None, by: tuple[str, ...],
 
     Example: shipcall failures r2 --by topic --mode retrieval_miss
     """
+    from shipcall.app.decisions import load_run
     from shipcall.core.failures import FAILURE_MODES
     from shipcall.errors import ConfigError
-    from shipcall.evidence import load_run
 
     if mode is not None and mode not in FAILURE_MODES:
         raise ConfigError(f"unknown failure mode {mode!r}", field="--mode", hint=f"one of: {', '.join(FAILURE_MODES)}")

@@ -28,12 +28,12 @@ def cli(ctx: click.Context, baseline: str, candidate: str, contract_path: str | 
 
     Example: shipcall gate --baseline r1 --candidate r2 --junit gate.xml
     """
-    from shipcall.evidence import contract_for, gate
-    from shipcall.reports.gate_files import junit_xml, markdown
-    from shipcall.reports.text import print_decision, print_report
+    from shipcall.app.decisions import gate
+    from shipcall.render.gate_files import junit_xml, markdown
+    from shipcall.render.text import print_decision, print_report
 
     ws = workspace(ctx)
-    decision, report = gate(ws, baseline, candidate, contract_for(ws, contract_path), note=note, who=author,
+    decision, report = gate(ws, baseline, candidate, ws.contract(contract_path), note=note, who=author,
                             weights=weights)
     if junit_path:
         with open(junit_path, "w", encoding="utf-8") as f:
@@ -47,7 +47,7 @@ def cli(ctx: click.Context, baseline: str, candidate: str, contract_path: str | 
     else:
         print_report(report)
         if report.production is not None:
-            from shipcall.reports.production import print_weights
+            from shipcall.render.production import print_weights
 
             print_weights(report.production)
         click.echo("")

@@ -20,7 +20,7 @@ def cli(ctx: click.Context, path: str | None, fmt: str | None, as_json: bool) ->
 
     Example: shipcall ingest ~/company-handbook
     """
-    from shipcall.ingest.corpus import ingest
+    from shipcall.app.ingest import ingest
 
     ws = workspace(ctx)
     report = ingest(ws, path, fmt, show_progress=not as_json)

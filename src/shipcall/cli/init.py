@@ -18,7 +18,7 @@ def cli(directory: str, force: bool, as_json: bool) -> None:
 
     Example: shipcall init my-docs && cd my-docs && shipcall ingest ~/handbook
     """
-    from shipcall.workspace_init import init_workspace
+    from shipcall.app.init import init_workspace
 
     root = init_workspace(Path(directory), force=force)
     if as_json:

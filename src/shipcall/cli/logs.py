@@ -20,7 +20,7 @@ def cli(ctx: click.Context, since: str | None, variant: str | None, limit: int, 
 
     Example: shipcall logs --since 1h --variant candidate --json
     """
-    from shipcall.store.production_log import ProductionLog, parse_since
+    from shipcall.adapters.store.production_log import ProductionLog, parse_since
 
     log = ProductionLog(workspace(ctx).store)
     if request_id:

@@ -28,9 +28,9 @@ def cli(ctx: click.Context, since: str | None, dataset: str | None, by: tuple[st
 
     Example: shipcall monitor --since 7d --json
     """
-    from shipcall.monitoring import monitor_canary
-    from shipcall.reports.production import print_monitor
-    from shipcall.store.production_log import parse_since
+    from shipcall.adapters.store.production_log import parse_since
+    from shipcall.app.production import monitor_canary
+    from shipcall.render.production import print_monitor
 
     rep = monitor_canary(workspace(ctx), since=parse_since(since, field="--since"), dataset=dataset,
                          by=list(by) or None, tolerance=tolerance)

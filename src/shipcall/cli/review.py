@@ -24,7 +24,7 @@ def redactor(ws: Any) -> Any:
     from shipcall.errors import MissingExtraError
 
     try:
-        from shipcall.server.redact import Redactor
+        from shipcall.app.redact import Redactor
     except ImportError:
         raise MissingExtraError("recording reviews redacts personal data, which needs the `server` extra",
                                 hint='pip install -e ".[server]"') from None
@@ -49,9 +49,9 @@ def sample(ctx: click.Context, n: int, strategy: str, since: str | None, dataset
 
     Example: shipcall review sample --n 50 --since 7d
     """
-    from shipcall.review import reason_text
-    from shipcall.review import sample as do_sample
-    from shipcall.store.production_log import parse_since
+    from shipcall.adapters.store.production_log import parse_since
+    from shipcall.app.review import reason_text
+    from shipcall.app.review import sample as do_sample
 
     rep = do_sample(workspace(ctx), n, strategy=strategy, since=parse_since(since, field="--since"), seed=seed,
                     dataset=dataset)
@@ -80,9 +80,9 @@ def list_(ctx: click.Context, status: str, as_json: bool) -> None:
 
     Example: shipcall review list --status pending
     """
+    from shipcall.adapters.store.reviews import ReviewStore
+    from shipcall.app.review import queue
     from shipcall.core.review import agreement
-    from shipcall.review import queue
-    from shipcall.store.reviews import ReviewStore
 
     ws = workspace(ctx)
     entries = queue(ws, status)
@@ -114,8 +114,8 @@ def show(ctx: click.Context, request_id: str, as_json: bool) -> None:
 
     Example: shipcall review show 3f2a9c1e…
     """
-    from shipcall.review import queue_entry
-    from shipcall.store.reviews import ReviewStore
+    from shipcall.adapters.store.reviews import ReviewStore
+    from shipcall.app.review import queue_entry
 
     ws = workspace(ctx)
     q = queue_entry(ws, request_id)
@@ -161,10 +161,10 @@ def record(ctx: click.Context, request_id: str, verdict: str, failure_mode: str 
 
     Example: shipcall review record 3f2a9c1e… --verdict incorrect --gold "25 days" --evidence hr/leave.md
     """
+    from shipcall.app.decisions import author
+    from shipcall.app.review import queue_entry
+    from shipcall.app.review import record as do_record
     from shipcall.core.review import parse_tags
-    from shipcall.evidence import author
-    from shipcall.review import queue_entry
-    from shipcall.review import record as do_record
 
     ws = workspace(ctx)
     parsed = parse_tags(",".join(tags)) if tags else None
@@ -191,8 +191,8 @@ def promote(ctx: click.Context, dataset: str, since: str | None, dry_run: bool, 
 
     Example: shipcall review promote --dataset sample && shipcall dataset diff sample@1 sample@2
     """
-    from shipcall.review import promote as do_promote
-    from shipcall.store.production_log import parse_since
+    from shipcall.adapters.store.production_log import parse_since
+    from shipcall.app.review import promote as do_promote
 
     rep = do_promote(workspace(ctx), dataset, since=parse_since(since, field="--since"), dry_run=dry_run)
     if as_json:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
 from shipcall.cli._common import emit_json, json_option, warn, workspace
@@ -32,13 +30,14 @@ def cli(ctx: click.Context, dataset_ref: str, variant: str | None, limit: int | 
     """
     from tqdm import tqdm
 
-    from shipcall.cli.show import print_run, run_json
-    from shipcall.ingest.datasets import parse_ref
-    from shipcall.runner import run
+    from shipcall.app.datasets import parse_ref
+    from shipcall.app.judge import judge_options
+    from shipcall.app.run import run
+    from shipcall.render.run import judge_text, run_json, run_text
 
     ws = workspace(ctx)
     ds = ws.store.load_dataset(*parse_ref(dataset_ref))
-    options = judge_options(ws, judge, judge_repeats)
+    options = judge_options(ws, judge, judge_repeats, warn=warn)
     bar = tqdm(total=len(ds.items[:limit] if limit else ds.items), unit="item", desc="run",
                disable=None, leave=False)
 
@@ -82,52 +81,8 @@ def cli(ctx: click.Context, dataset_ref: str, variant: str | None, limit: int | 
             click.echo(f"provider: {p['calls']} calls ({p['retries']} retries), {p['cache_hits']} from the response "
                        f"cache, {p['tokens_in'] + p['tokens_out']:,} tokens paid, ${p['cost_paid']:.4f}", err=True)
         if not outcome.stopped:
-            print_run(r, None)
+            click.echo(run_text(r, None))
             if outcome.judge:
-                print_judge(outcome.judge)
+                click.echo(judge_text(outcome.judge))
     if outcome.stopped:
         ctx.exit(2)
-
-
-def judge_options(ws: object, judge: bool | None, repeats: int | None) -> Any:
-    """The contract's judge with the command's repeats, or None (no judge declared, or --no-judge)."""
-    from shipcall.config.load_contract import load_contract
-    from shipcall.errors import ConfigError
-    from shipcall.judge import JudgeOptions
-    from shipcall.workspace import Workspace
-
-    assert isinstance(ws, Workspace)
-    if judge is False:
-        return None
-    asked = judge is True or repeats is not None
-    contract = None
-    if ws.contract_path.is_file():
-        try:
-            contract = load_contract(ws.contract_path)
-        except ConfigError as e:
-            if asked:
-                raise
-            warn(f"no LLM judge: contract.yaml is invalid ({e.message}); `shipcall contract check` explains")
-    if contract is None or contract.judge is None:
-        if asked:
-            raise ConfigError("the contract declares no judge", file=str(ws.contract_path), field="judge",
-                              hint="add judge: {provider: {kind: openai, model: ...}, metrics: {correctness: "
-                                   "{rubric: ..., scale: [1, 5]}}} to contract.yaml (see README: LLM-as-judge)")
-        return None
-    return JudgeOptions(contract.judge, repeats or contract.judge.repeats)
-
-
-def print_judge(summaries: list[dict[str, object]]) -> None:
-    click.echo("")
-    click.echo(f"  {'judge metric':<22}{'mean':>8}{'repeats':>9}{'self-agree':>12}{'flips':>7}{'kappa':>8}"
-               f"{'humans':>8}{'errors':>8}")
-    for s in summaries:
-        def f(x: object) -> str:
-            return f"{x:.3f}" if isinstance(x, float) else "-"
-        click.echo(f"  {'judge_' + str(s['metric']):<22}{f(s['mean']):>8}{s['repeats']!s:>9}"
-                   f"{f(s['self_agreement']):>12}{len(s['flipped_items']):>7}{f(s['kappa']):>8}"  # type: ignore[arg-type]
-                   f"{s['n_human_labels']!s:>8}{s['errors']!s:>8}")
-        if s["flipped_items"]:
-            flipped = list(s["flipped_items"])  # type: ignore[call-overload]
-            more = f" (+{len(flipped) - 10} more)" if len(flipped) > 10 else ""
-            click.echo(f"    verdict flips between repeats: {', '.join(flipped[:10])}{more}")

@@ -36,9 +36,8 @@ def cli(ctx: click.Context, dataset_ref: str, variant: str | None, grid: tuple[s
     """
     from tqdm import tqdm
 
-    from shipcall.evidence import contract_for
-    from shipcall.ingest.datasets import parse_ref
-    from shipcall.sweep import sweep
+    from shipcall.app.datasets import parse_ref
+    from shipcall.app.sweep import sweep
 
     ws = workspace(ctx)
     ds = ws.store.load_dataset(*parse_ref(dataset_ref))
@@ -58,7 +57,7 @@ def cli(ctx: click.Context, dataset_ref: str, variant: str | None, grid: tuple[s
             bar.refresh()
 
     try:
-        report = sweep(ws, ds, variant, list(grid), contract_for(ws, contract_path), metric=metric, rerun=rerun,
+        report = sweep(ws, ds, variant, list(grid), ws.contract(contract_path), metric=metric, rerun=rerun,
                        limit=limit, on_start=on_start, progress=progress)
     finally:
         if bar is not None:

@@ -51,8 +51,29 @@ class DocumentChunker(_Strict):
     kind: Literal["document"]
 
 
+class PluginChunker(BaseModel):
+    """Any chunker registered under the `shipcall.chunkers` entry point; its keys are its own."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    kind: str
+
+
+def _tagger(builtin: tuple[str, ...]) -> Any:
+    """Built-in kinds are validated strictly by their model; any other kind goes to its plugin,
+    which checks its own keys."""
+
+    def tag(v: Any) -> str:
+        kind = v.get("kind") if isinstance(v, dict) else getattr(v, "kind", None)
+        return kind if kind in builtin else "plugin"
+
+    return tag
+
+
 ChunkerConfig = Annotated[
-    FixedChunker | HeadingChunker | SentenceChunker | DocumentChunker, Field(discriminator="kind")
+    Annotated[FixedChunker, Tag("fixed")] | Annotated[HeadingChunker, Tag("heading")]
+    | Annotated[SentenceChunker, Tag("sentence")] | Annotated[DocumentChunker, Tag("document")]
+    | Annotated[PluginChunker, Tag("plugin")],
+    Discriminator(_tagger(("fixed", "heading", "sentence", "document"))),
 ]
 
 
@@ -135,7 +156,20 @@ class HybridRetriever(_Strict):
         return self
 
 
-RetrieverConfig = Annotated[BM25Retriever | DenseRetriever | HybridRetriever, Field(discriminator="kind")]
+class PluginRetriever(BaseModel):
+    """Any retriever registered under the `shipcall.retrievers` entry point; its registered kind
+    validates these keys with its own `config_model`."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    kind: str
+    k: int = Field(10, ge=1, le=10_000)
+
+
+RetrieverConfig = Annotated[
+    Annotated[BM25Retriever, Tag("bm25")] | Annotated[DenseRetriever, Tag("dense")]
+    | Annotated[HybridRetriever, Tag("hybrid")] | Annotated[PluginRetriever, Tag("plugin")],
+    Discriminator(_tagger(("bm25", "dense", "hybrid"))),
+]
 
 
 class ExtractiveGenerator(_Strict):
@@ -217,16 +251,11 @@ class PluginGenerator(BaseModel):
     kind: str
 
 
-def _generator_tag(v: Any) -> str:
-    kind = v.get("kind") if isinstance(v, dict) else getattr(v, "kind", None)
-    return kind if kind in ("extractive", "openai", "anthropic") else "plugin"
-
-
 # Built-in kinds are validated strictly; any other kind goes to a plugin, which checks its own keys.
 GeneratorConfig = Annotated[
     Annotated[ExtractiveGenerator, Tag("extractive")] | Annotated[OpenAIGenerator, Tag("openai")]
     | Annotated[AnthropicGenerator, Tag("anthropic")] | Annotated[PluginGenerator, Tag("plugin")],
-    Discriminator(_generator_tag),
+    Discriminator(_tagger(("extractive", "openai", "anthropic"))),
 ]
 LLMGeneratorConfig = OpenAIGenerator | AnthropicGenerator
 
@@ -337,17 +366,36 @@ class AnthropicSummarizer(_LLMSummarizer):
 
 
 SummarizerConfig = Annotated[ExtractiveSummarizer | OpenAISummarizer | AnthropicSummarizer, Field(discriminator="kind")]
-TASKS = ("rag", "classify", "summarize")
 _TASK_KEYS = {"rag": ("chunker", "retriever", "generator"), "classify": ("classifier",), "summarize": ("summarizer",)}
 
 
+def builtin_models(section: str) -> dict[str, type[BaseModel]]:
+    """kind -> config model of the built-in kinds of a variant section (chunker, retriever,
+    generator), read from the section's union itself so that no list of kinds is repeated."""
+    from typing import get_args
+
+    union = {"chunker": ChunkerConfig, "retriever": RetrieverConfig, "generator": GeneratorConfig}[section]
+    out: dict[str, type[BaseModel]] = {}
+    stack = list(get_args(union))
+    while stack:
+        a = stack.pop()
+        if isinstance(a, type) and issubclass(a, BaseModel):
+            kinds = get_args(a.model_fields["kind"].annotation)
+            if kinds:
+                out[str(kinds[0])] = a
+        else:
+            stack.extend(get_args(a))
+    return out
+
+
 class Variant(_Strict):
-    """One complete configuration of the feature. `task` picks the feature (default `rag`): a
-    rag variant has chunker, retriever and generator; a classify variant a `classifier`; a
-    summarize variant a `summarizer` (default: extractive)."""
+    """One complete configuration of the feature. `task` names its task type (rag, classify,
+    summarize, or a registered plugin task); existing workspaces are rag. A rag variant has
+    chunker, retriever and generator; a classify variant a `classifier`; a summarize variant a
+    `summarizer` (default: extractive)."""
 
     description: str = ""
-    task: Literal["rag", "classify", "summarize"] = "rag"
+    task: str = Field("rag", min_length=1)
     chunker: ChunkerConfig = Field(default_factory=lambda: HeadingChunker(kind="heading"))
     retriever: RetrieverConfig = Field(default_factory=lambda: BM25Retriever(kind="bm25"))
     generator: GeneratorConfig = Field(default_factory=lambda: ExtractiveGenerator(kind="extractive"))
@@ -360,8 +408,8 @@ class Variant(_Strict):
         if not isinstance(data, dict):
             return data
         task = data.get("task", "rag")
-        if task not in TASKS:
-            return data  # the Literal check names the allowed values
+        if task not in _TASK_KEYS:
+            return data  # a plugin task: its keys are its own business
         for other, keys in _TASK_KEYS.items():
             for key in keys:
                 if other != task and key in data:
@@ -375,11 +423,14 @@ class Variant(_Strict):
         return data
 
     def resolved(self) -> dict[str, Any]:
-        """The variant as configured, with only its task's keys (a rag variant's is what it was
-        before tasks existed, so its hash and its runs carry over)."""
-        d = self.model_dump(mode="json")
+        """The variant as configured, with only its task's keys: `task: rag` and the classify and
+        summarize keys are left out of a rag variant, so variants written before task types existed
+        keep their identity (hash, resumable runs). A plugin task keeps every key."""
+        out = self.model_dump(mode="json")
+        if self.task not in _TASK_KEYS:
+            return {k: v for k, v in out.items() if k not in ("classifier", "summarizer")}
         keep = ("description",) + (("task",) if self.task != "rag" else ()) + _TASK_KEYS[self.task]
-        return {k: d[k] for k in keep}
+        return {k: out[k] for k in keep}
 
     @property
     def hash(self) -> str:

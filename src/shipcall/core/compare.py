@@ -39,7 +39,7 @@ from shipcall.core.stats.tests import MCNEMAR, NO_TEST, PAIRED_T, mcnemar_exact_
 from shipcall.errors import ConfigError
 
 if TYPE_CHECKING:  # the contract is only read here (duck-typed), never imported at run time
-    from shipcall.config.contract import Contract
+    from shipcall.core.contract import Contract
 
 Verdict = Literal["improved", "regressed", "no_change", "underpowered"]
 CONFIDENCE = 0.95

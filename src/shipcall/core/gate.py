@@ -34,7 +34,7 @@ from shipcall.core.metrics.registry import metric_info
 from shipcall.errors import ConfigError
 
 if TYPE_CHECKING:  # duck-typed: the core reads the contract's fields, never imports config at run time
-    from shipcall.config.contract import Contract
+    from shipcall.core.contract import Contract
 
 ReasonKind = Literal["threshold", "cohort_regressed", "must_pass", "error_rate", "underpowered",
                      "production_weighted"]

@@ -87,3 +87,22 @@ class Run:
     errors: int = 0
     metrics: dict[str, float] = field(default_factory=dict)
     cohorts: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RunIdentity:
+    """What makes two runs the same run: the variant (with what determines its outputs beyond its
+    config, e.g. a prompt template's hash), the dataset version, the corpus version and the run
+    settings. The runner resumes an unfinished run with the same identity; a sweep reuses a
+    finished one. One value, computed in one place (app/run.py `run_identity`)."""
+
+    variant_hash: str
+    dataset: str
+    dataset_version: int
+    corpus_version: str
+    config: dict[str, Any]
+
+    def matches(self, run: Run) -> bool:
+        return (run.variant_hash == self.variant_hash and run.dataset == self.dataset
+                and run.dataset_version == self.dataset_version and run.corpus_version == self.corpus_version
+                and run.config == self.config)

@@ -35,7 +35,7 @@ from shipcall.core.stats.bootstrap import DEFAULT_RESAMPLES, paired_bootstrap
 from shipcall.core.stats.corrections import adjust
 
 if TYPE_CHECKING:
-    from shipcall.config.contract import Contract
+    from shipcall.core.contract import Contract
 
 _EPS = 1e-12
 

@@ -69,10 +69,9 @@ class FeedbackResponse(BaseModel):
 @router.post("/ask", response_model=AskResponse, response_model_exclude_unset=True,
              summary="Answer a question (logged, redacted)")
 def ask(body: AskRequest, request: Request, _: Any = ASK_ACCESS) -> dict[str, Any]:
-    from shipcall.cli.ask import response_json
 
     served = request.app.state.server.ask(body.question, body.user)
-    return {"request_id": served.request_id, **response_json(served.feature.name, served.response)}
+    return {"request_id": served.request_id, **served.response.to_dict(served.feature.name)}
 
 
 @router.post("/feedback", response_model=FeedbackResponse, summary="Rate an answer: up or down, with a comment")
@@ -99,7 +98,7 @@ def logs(request: Request, _: str = Depends(require_token),
          limit: int = Query(100, ge=1, le=10_000),
          since: str | None = Query(None, description="30m, 2h, 7d, a date or an ISO date and time (UTC)"),
          variant: str | None = Query(None)) -> dict[str, Any]:
-    from shipcall.store.production_log import parse_since
+    from shipcall.adapters.store.production_log import parse_since
 
     s = request.app.state.server
     cutoff = parse_since(since)

@@ -23,11 +23,7 @@ oversize bodies → 413; every other HTTP error keeps its status with the same b
 from __future__ import annotations
 
 import logging
-import random
-import time
-import uuid
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,95 +32,19 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from shipcall.core.production import ProductionLogEntry, assign_arm, user_hash
-from shipcall.errors import ConfigError, NotFoundError, ShipcallError
+from shipcall.adapters.store.production_log import ProductionLog
+from shipcall.app.redact import Redactor
+from shipcall.app.serving import Server
+from shipcall.app.workspace import Workspace
+from shipcall.errors import ApiError, ConfigError, NotFoundError, ShipcallError
 from shipcall.server.auth import Auth
-from shipcall.server.redact import Redactor
-from shipcall.store.production_log import ProductionLog, now
-from shipcall.workspace import Workspace
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
     from shipcall.config.schema import ServerConfig
-    from shipcall.feature import Feature
 
 log = logging.getLogger("shipcall.server")
-
-
-class ApiError(ShipcallError):
-    """A request error with an explicit HTTP status."""
-
-    def __init__(self, status: int, message: str, *, field: str | None = None, hint: str | None = None) -> None:
-        super().__init__(message, field=field, hint=hint)
-        self.status = status
-
-
-@dataclass
-class Served:
-    """One answered question: what /v1/ask returns and what was logged."""
-
-    request_id: str
-    feature: Feature
-    response: Any  # shipcall.feature.Response
-    entry: ProductionLogEntry
-
-
-@dataclass
-class Server:
-    ws: Workspace
-    settings: ServerConfig
-    log: ProductionLog
-    redactor: Redactor
-    baseline: Feature
-    candidate: Feature | None = None
-    share: float = 0.0
-    started_at: str = field(default_factory=now)
-
-    def features(self) -> list[Feature]:
-        return [self.baseline] + ([self.candidate] if self.candidate else [])
-
-    def ask(self, question: str, user: str | None = None) -> Served:
-        """Answer, redact, log (committed), and only then return."""
-        t0 = time.perf_counter()
-        question = question.strip()
-        if len(question) > self.settings.max_question_chars:
-            raise ApiError(422, f"question is too long ({len(question)} characters)", field="question",
-                           hint=f"at most {self.settings.max_question_chars} characters (server.max_question_chars)")
-        arm = "baseline"
-        if self.candidate is not None:
-            arm = assign_arm(user, self.share, salt=self.candidate.name, draw=random.random())
-        feature = self.candidate if arm == "candidate" and self.candidate is not None else self.baseline
-        r = feature.answer(question)
-        t1 = time.perf_counter()
-        q = self.redactor.redact(question)
-        a = self.redactor.redact(r.answer.text)
-        t2 = time.perf_counter()
-        counts = dict(q.counts)
-        for k, v in a.counts.items():
-            counts[k] = counts.get(k, 0) + v
-        request_id = uuid.uuid4().hex
-        entry = ProductionLogEntry(
-            request_id=request_id, created_at=now(), variant=feature.name, question=q.text, answer=a.text,
-            abstained=r.answer.abstained, support=float(r.answer.support), arm=arm,  # type: ignore[arg-type]
-            variant_hash=getattr(feature, "variant_hash", feature.variant.hash),  # with its prompt's hash
-            user_hash=user_hash(user),
-            retrieved=[{"doc_id": sc.chunk.doc_id, "chunk_id": sc.chunk.id, "score": round(sc.score, 6),
-                        "rank": sc.rank} for sc in r.chunks],
-            citations=[{"doc_id": c.doc_id, "chunk_id": c.chunk_id} for c in r.answer.citations],
-            latency_ms={**{k: round(v, 3) for k, v in r.latency_ms.items()},
-                        "redact": round((t2 - t1) * 1000, 3),
-                        "server": round((t2 - t0) * 1000, 3)},
-            redactions=counts, corpus_version=feature.corpus_version,
-        )
-        self.log.add(entry)  # committed before the caller sees a request id
-        return Served(request_id, feature, r, entry)
-
-    def feedback(self, request_id: str, rating: str, comment: str | None) -> dict[str, Any]:
-        red = self.redactor.redact(comment or "")
-        fb = self.log.add_feedback(request_id, rating, red.text, red.counts)
-        return {"request_id": fb.request_id, "rating": fb.rating, "comment": fb.comment,
-                "created_at": fb.created_at, "redactions": fb.redactions}
 
 
 def create_app(workspace: Workspace | str | Path | None = None, *, variant: str | None = None,
@@ -134,7 +54,7 @@ def create_app(workspace: Workspace | str | Path | None = None, *, variant: str 
 
     `token`: the bearer token (default: SHIPCALL_TOKEN or the workspace's token file, created
     on first use); `settings`: override `server:` from shipcall.yaml."""
-    from shipcall.feature import Feature
+    from shipcall.app.feature import Feature
     from shipcall.server.auth import load_or_create_token
 
     ws = workspace if isinstance(workspace, Workspace) else Workspace.open(workspace)
@@ -165,9 +85,9 @@ def create_app(workspace: Workspace | str | Path | None = None, *, variant: str 
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
         yield
 
-    import shipcall
+    from shipcall._version import __version__
 
-    app = FastAPI(title="shipcall", version=getattr(shipcall, "__version__", "0"), lifespan=lifespan,
+    app = FastAPI(title="shipcall", version=__version__, lifespan=lifespan,
                   docs_url=None, redoc_url=None,  # their pages load scripts from a CDN; /openapi.json stays
                   description="Ask questions over the workspace's documents; the production log; feedback.")
     app.state.server = server

@@ -26,7 +26,7 @@ from starlette.requests import Request  # at run time: FastAPI reads the depende
 from shipcall.errors import ConfigError
 
 if TYPE_CHECKING:
-    from shipcall.workspace import Workspace
+    from shipcall.app.workspace import Workspace
 
 TOKEN_ENV = "SHIPCALL_TOKEN"
 TOKEN_FILE = "token"

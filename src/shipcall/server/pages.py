@@ -241,7 +241,7 @@ def run_page(request: Request, run_id: str) -> Response:
 
 @router.get("/runs/{run_id}/failures")
 def failures_page(request: Request, run_id: str) -> Response:
-    from shipcall.evidence import load_run
+    from shipcall.app.decisions import load_run
 
     try:
         ev = load_run(request.app.state.server.ws, run_id)
@@ -254,20 +254,20 @@ def failures_page(request: Request, run_id: str) -> Response:
 
 @router.get("/compare/{baseline}/{candidate}")
 def compare_page(request: Request, baseline: str, candidate: str, weights: str = "eval") -> Response:
+    from shipcall.app.decisions import compare_runs
     from shipcall.errors import NotFoundError
-    from shipcall.evidence import compare_runs, contract_for
 
     ws = request.app.state.server.ws
     notice = None
     try:
         try:
-            rep = compare_runs(ws, baseline, candidate, contract_for(ws, None),
+            rep = compare_runs(ws, baseline, candidate, ws.contract(),
                                weights="production" if weights == "production" else "eval")
         except NotFoundError as e:
             if weights != "production" or "production log" not in e.message:
                 raise
             notice = f"{e.message} ({e.hint})"
-            rep = compare_runs(ws, baseline, candidate, contract_for(ws, None))
+            rep = compare_runs(ws, baseline, candidate, ws.contract())
     except ShipcallError as e:
         return _error(request, e)
     cmp = rep.comparison
@@ -286,9 +286,9 @@ def decisions_page(request: Request) -> Response:
 # -- review -------------------------------------------------------------------------------------
 @router.get("/review")
 def review_queue(request: Request, done: int = 0) -> Response:
+    from shipcall.adapters.store.reviews import ReviewStore
+    from shipcall.app.review import queue, reason_text
     from shipcall.core.review import agreement
-    from shipcall.review import queue, reason_text
-    from shipcall.store.reviews import ReviewStore
 
     who = _reviewer(request)
     if who is None:
@@ -313,9 +313,9 @@ def _neighbours(entries: list[Any], request_id: str, who: str) -> tuple[Any, Any
 
 @router.get("/review/{request_id}")
 def review_item(request: Request, request_id: str) -> Response:
+    from shipcall.app.review import queue, reason_text
     from shipcall.core.failures import FAILURE_MODES
     from shipcall.core.review import VERDICTS
-    from shipcall.review import queue, reason_text
 
     who = _reviewer(request)
     if who is None:
@@ -345,8 +345,8 @@ def review_item(request: Request, request_id: str) -> Response:
 
 @router.post("/review/{request_id}")
 async def record_review(request: Request, request_id: str) -> Response:
+    from shipcall.app.review import queue, record
     from shipcall.core.review import parse_tags
-    from shipcall.review import queue, record
 
     who = _reviewer(request)
     if who is None:
@@ -381,8 +381,8 @@ async def record_review(request: Request, request_id: str) -> Response:
 
 @router.post("/review-promote")
 async def promote(request: Request) -> Response:
+    from shipcall.app.review import promote as do_promote
     from shipcall.core.datasets import diff_items
-    from shipcall.review import promote as do_promote
 
     if _reviewer(request) is None:
         return _to_login(request)

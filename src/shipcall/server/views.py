@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any
 from shipcall.core.review import highlight
 
 if TYPE_CHECKING:
+    from shipcall.app.feature import Feature
+    from shipcall.app.workspace import Workspace
     from shipcall.core.runs import Run
-    from shipcall.feature import Feature
-    from shipcall.workspace import Workspace
 
 PLOT_W = 220  # px, the interval plots of the comparison page
 HEADLINE = ("contains_answer", "recall@5", "ndcg@10", "f1", "false_answer_rate", "over_refusal_rate",

@@ -5,15 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from shipcall.adapters.classifiers.base import BuildContext, Classifier
-from shipcall.adapters.plugins import load_kind
+from shipcall.adapters.registry import CLASSIFIERS
 
-GROUP = "shipcall.classifiers"
 TRAINED = ("tfidf-logreg", "embedding-logreg")  # kinds that read the variant's `train` dataset
 
 
 def build_classifier(config: Any, ctx: BuildContext) -> Classifier:
-    cls = load_kind(GROUP, config.kind, "classifier.kind")
+    cls = CLASSIFIERS.get(config.kind)
     return cls(config, ctx)  # type: ignore[no-any-return]
 
 
-__all__ = ["GROUP", "TRAINED", "BuildContext", "Classifier", "build_classifier"]
+__all__ = ["TRAINED", "BuildContext", "Classifier", "build_classifier"]

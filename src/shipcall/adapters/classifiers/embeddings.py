@@ -22,7 +22,7 @@ SHARD_ROWS = 512
 
 class TextEmbedder:
     def __init__(self, model: str, cache_dir: Path, *, batch_size: int = 64, show_progress: bool = False) -> None:
-        from shipcall.retrievers.dense import EmbeddingCache, load_encoder, require_extra
+        from shipcall.adapters.retrievers.dense import EmbeddingCache, load_encoder, require_extra
 
         require_extra()
         self.model_name = model
@@ -33,7 +33,7 @@ class TextEmbedder:
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """L2-normalised float32 embeddings, one row per text (cached ones are not recomputed)."""
-        from shipcall.retrievers.dense import embedding_dim
+        from shipcall.adapters.retrievers.dense import embedding_dim
 
         keys = [content_hash(t) for t in texts]
         todo = sorted({k: t for k, t in zip(keys, texts, strict=True) if self.cache.get(k) is None}.items(),
@@ -48,7 +48,7 @@ class TextEmbedder:
     def _embed(self, todo: list[tuple[str, str]]) -> None:
         from tqdm import tqdm
 
-        from shipcall.retrievers.dense import encode
+        from shipcall.adapters.retrievers.dense import encode
 
         bar = tqdm(total=len(todo), unit="text", desc="embed", file=sys.stderr, leave=False,
                    disable=None if (self.show_progress or len(todo) >= 256) else True)

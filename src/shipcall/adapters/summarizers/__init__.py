@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from shipcall.adapters.plugins import load_kind
+from shipcall.adapters.registry import SUMMARIZERS
 from shipcall.core.tasks.summarize import Summary
-
-GROUP = "shipcall.summarizers"
 
 
 class Summarizer(Protocol):
@@ -19,8 +17,8 @@ class Summarizer(Protocol):
 
 
 def build_summarizer(config: Any, ctx: Any = None) -> Summarizer:
-    cls = load_kind(GROUP, config.kind, "summarizer.kind")
+    cls = SUMMARIZERS.get(config.kind)
     return cls(config, ctx)  # type: ignore[no-any-return]
 
 
-__all__ = ["GROUP", "Summarizer", "build_summarizer"]
+__all__ = ["Summarizer", "build_summarizer"]

@@ -1,0 +1,186 @@
+"""BM25 over chunks with bm25s, persisted on disk and reloaded fast.
+
+The index directory holds bm25s's own files, the tokenizer vocabulary, the chunks and each
+stem's document frequency (used by the extractive generator to weigh question terms). It is
+built in a temporary directory and then renamed into place, so a crash never leaves a
+half-written index behind.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from shipcall.adapters.retrievers.base import BuildContext
+from shipcall.config.schema import BM25Retriever
+from shipcall.core.documents import Chunk, ScoredChunk
+
+FORMAT = 1
+
+
+def make_tokenizer(cfg: BM25Retriever) -> Any:
+    import bm25s
+    import Stemmer
+
+    stemmer = Stemmer.Stemmer(cfg.stemmer) if cfg.stemmer else None
+    return bm25s.tokenization.Tokenizer(stopwords=cfg.stopwords or [], stemmer=stemmer)
+
+
+def index_text(chunk: Chunk) -> str:
+    """What BM25 indexes for a chunk: its heading path, then its text (headings carry context
+    that a table row or a list item lacks)."""
+    if chunk.heading_path:
+        return " / ".join(chunk.heading_path) + "\n" + chunk.text
+    return chunk.text
+
+
+class BM25Index:
+    """The `bm25` retriever kind: bm25s over each chunk's heading path and text."""
+
+    config_model: ClassVar[Any] = BM25Retriever
+    composite: ClassVar[bool] = False
+
+    def __init__(self, path: Path, model: Any, tokenizer: Any, chunks: list[Chunk], df: dict[str, int]) -> None:
+        self.path = path
+        self.model = model
+        self.tokenizer = tokenizer
+        self.chunks = chunks
+        self.df = df
+        self.n = max(len(chunks), 1)
+        self._stem_of = tokenizer.stemmer
+
+    @classmethod
+    def build_index(cls, chunks: list[Chunk], cfg: BM25Retriever, dest: Path, ctx: BuildContext) -> BM25Index:
+        return cls.build(chunks, cfg, dest, show_progress=ctx.show_progress, extra=ctx.extra)
+
+    @classmethod
+    def load_index(cls, path: Path, cfg: BM25Retriever) -> BM25Index:
+        return cls.load(path, cfg)
+
+    @classmethod
+    def build(cls, chunks: list[Chunk], cfg: BM25Retriever, dest: Path, *, show_progress: bool = False,
+              extra: dict[str, Any] | None = None) -> BM25Index:
+        import bm25s
+
+        t_start = time.perf_counter()
+        tokenizer = make_tokenizer(cfg)
+        show_progress = show_progress and len(chunks) >= 20_000  # small corpora index in a blink
+        tokens = tokenizer.tokenize([index_text(c) for c in chunks], update_vocab=True,
+                                    show_progress=show_progress, return_as="tuple")
+        # The NumPy backend: numba's JIT would cost every fresh process a second on its first query.
+        model = bm25s.BM25(k1=cfg.k1, b=cfg.b, method=cfg.method, backend="numpy")
+        model.index(tokens, show_progress=show_progress)
+        sid_to_stem = {sid: stem for stem, sid in tokens.vocab.items()}
+        counts: Counter[int] = Counter()
+        for ids in tokens.ids:
+            counts.update(set(ids))
+        df = {sid_to_stem[sid]: n for sid, n in counts.items() if sid in sid_to_stem}
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".building-", dir=dest.parent))
+        try:
+            model.save(str(tmp), show_progress=False)
+            tokenizer.save_vocab(str(tmp))
+            tokenizer.save_stopwords(str(tmp))
+            save_chunks(tmp, chunks)
+            (tmp / "df.json").write_text(json.dumps(df), encoding="utf-8")
+            for name, obj in (extra or {}).items():
+                (tmp / name).write_text(json.dumps(obj), encoding="utf-8")
+            (tmp / "shipcall.json").write_text(json.dumps({
+                "format": FORMAT, "kind": "bm25", "n_chunks": len(chunks), "config": cfg.model_dump(),
+                "build_seconds": round(time.perf_counter() - t_start, 3)}), encoding="utf-8")
+            replace_dir(tmp, dest)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return cls(dest, model, tokenizer, chunks, df)
+
+    @classmethod
+    def load(cls, path: Path, cfg: BM25Retriever) -> BM25Index:
+        import bm25s
+
+        model = bm25s.BM25.load(str(path), show_progress=False, mmap=False, backend="numpy")
+        tokenizer = make_tokenizer(cfg)
+        tokenizer.load_vocab(str(path))
+        tokenizer.load_stopwords(str(path))
+        chunks = load_chunks(path)
+        df = json.loads((path / "df.json").read_text(encoding="utf-8"))
+        return cls(path, model, tokenizer, chunks, df)
+
+    @staticmethod
+    def is_complete(path: Path) -> bool:
+        meta = path / "shipcall.json"
+        if not meta.is_file():
+            return False
+        try:
+            return json.loads(meta.read_text()).get("format") == FORMAT
+        except (OSError, ValueError):
+            return False
+
+    def retrieve(self, query: str, k: int) -> list[ScoredChunk]:
+        # bm25s's own scoring, without its per-call progress bars and batching: this is the
+        # hot path of every question and every evaluated item.
+        ids = next(iter(self.tokenizer.streaming_tokenize([query], update_vocab=False)), [])
+        if not ids:
+            return []
+        scores = self.model.get_scores_from_ids(ids)
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+        top = top[np.lexsort((top, -scores[top]))]  # score descending; ties by index, deterministic
+        out: list[ScoredChunk] = []
+        for idx in top:
+            score = float(scores[idx])
+            if score <= 0:
+                break
+            out.append(ScoredChunk(self.chunks[int(idx)], score, len(out) + 1))
+        return out
+
+    def retrieve_many(self, queries: list[str], k: int) -> list[list[ScoredChunk]]:
+        return [self.retrieve(q, k) for q in queries]
+
+    def term_weight(self, stem: str) -> float:
+        """BM25's IDF of a stem; a stem the corpus never uses gets the highest weight."""
+        df = self.df.get(stem, 0)
+        return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
+
+    def stem(self, word: str) -> str:
+        return self._stem_of(word) if self._stem_of else word
+
+
+def replace_dir(tmp: Path, dest: Path) -> None:
+    """Swap a fully built index directory into place: readers see the old one or the new one,
+    never a half-written one."""
+    if dest.exists():
+        old = dest.with_name(dest.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(dest, old)
+        os.replace(tmp, dest)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp, dest)
+
+
+def save_chunks(path: Path, chunks: list[Chunk]) -> None:
+    with (path / "chunks.jsonl").open("w", encoding="utf-8") as f:
+        for c in chunks:
+            f.write(json.dumps([c.id, c.doc_id, c.start, c.end, list(c.heading_path), c.text],
+                               ensure_ascii=False) + "\n")
+
+
+def load_chunks(path: Path) -> list[Chunk]:
+    chunks: list[Chunk] = []
+    with (path / "chunks.jsonl").open(encoding="utf-8") as f:
+        for line in f:
+            cid, doc_id, start, end, heading, text = json.loads(line)
+            chunks.append(Chunk(cid, doc_id, text, start, end, tuple(heading)))
+    return chunks
+
+

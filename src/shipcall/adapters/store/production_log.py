@@ -1,0 +1,164 @@
+"""The production log in the store: one row per answered query, feedback attached later.
+
+`add` commits before it returns, so a server that answers only after `add` never acknowledges
+a query it has not logged (SQLite in WAL mode survives a killed process with every committed
+transaction). On SQLite, writers in one process take turns on a lock instead of contending on
+the database's busy handler; other processes are covered by `busy_timeout`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from contextlib import AbstractContextManager, nullcontext
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import OperationalError
+
+from shipcall.adapters.clock import now
+from shipcall.adapters.store import schema
+from shipcall.core.production import Feedback, ProductionLogEntry
+from shipcall.errors import ConfigError, NotFoundError
+
+if TYPE_CHECKING:
+    from shipcall.adapters.store.store import Store
+
+MAX_LIMIT = 10_000
+_RELATIVE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|min|h|d|w)\s*$", re.IGNORECASE)
+_UNITS = {"s": "seconds", "m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+
+def parse_since(text: str | None, *, field: str = "since") -> str | None:
+    """A cut-off time as stored (ISO 8601, UTC, milliseconds) from `30m`, `2h`, `7d`, `1w`, a
+    date (`2026-11-25`) or a date and time (`2026-11-25T13:00`, UTC unless an offset is given)."""
+    if text is None or not str(text).strip():
+        return None
+    text = str(text).strip()
+    m = _RELATIVE.match(text)
+    if m:
+        cut = datetime.now(UTC) - timedelta(**{_UNITS[m.group(2).lower()]: float(m.group(1))})
+    else:
+        try:
+            cut = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise ConfigError(f"not a time: {text!r}", field=field,
+                              hint="use a duration (30m, 2h, 7d, 1w), a date (2026-11-25) or an ISO date and time"
+                              ) from None
+        if cut.tzinfo is None:
+            cut = cut.replace(tzinfo=UTC)
+    return cut.astimezone(UTC).isoformat(timespec="milliseconds")
+
+
+class ProductionLog:
+    def __init__(self, store: Store) -> None:
+        self.engine = store.engine
+        sqlite = self.engine.dialect.name == "sqlite"
+        self._write_lock: threading.Lock | None = threading.Lock() if sqlite else None
+
+    def _writing(self) -> AbstractContextManager[Any]:
+        return self._write_lock if self._write_lock is not None else nullcontext()
+
+    def _write(self, fn: Any) -> Any:
+        """Run a write transaction; retry briefly if another process holds SQLite's write lock
+        past busy_timeout (never silently drop a row)."""
+        for attempt in range(6):
+            try:
+                with self._writing(), self.engine.begin() as c:
+                    return fn(c)
+            except OperationalError as e:
+                if "locked" not in str(e.orig).lower() or attempt == 5:
+                    raise
+                time.sleep(0.05 * 2**attempt)
+        raise AssertionError("unreachable")
+
+    def add(self, e: ProductionLogEntry) -> None:
+        """Commit one entry (the caller answers only after this returns)."""
+        row = {
+            "request_id": e.request_id, "created_at": e.created_at, "variant": e.variant,
+            "variant_hash": e.variant_hash, "arm": e.arm, "user_hash": e.user_hash,
+            "question": e.question, "answer": e.answer, "abstained": e.abstained, "support": e.support,
+            "retrieved": json.dumps(e.retrieved), "citations": json.dumps(e.citations),
+            "latency_ms": json.dumps(e.latency_ms), "redactions": json.dumps(e.redactions),
+            "corpus_version": e.corpus_version,
+        }
+        self._write(lambda c: c.execute(insert(schema.production_log).values(**row)))
+
+    def add_feedback(self, request_id: str, rating: str, comment: str = "",
+                     redactions: dict[str, int] | None = None) -> Feedback:
+        t = schema.production_log
+        fb = Feedback(request_id, rating, comment, now(), dict(redactions or {}))  # type: ignore[arg-type]
+
+        def write(c: Any) -> None:
+            if c.execute(select(t.c.id).where(t.c.request_id == request_id)).first() is None:
+                raise NotFoundError(f"no logged query with request_id {request_id!r}", field="request_id",
+                                    hint="use the request_id that /v1/ask returned")
+            c.execute(insert(schema.production_feedback).values(
+                request_id=request_id, rating=rating, comment=comment,
+                redactions=json.dumps(fb.redactions), created_at=fb.created_at))
+
+        self._write(write)
+        return fb
+
+    def get(self, request_id: str) -> ProductionLogEntry:
+        t = schema.production_log
+        with self.engine.connect() as c:
+            row = c.execute(select(t).where(t.c.request_id == request_id)).first()
+            if row is None:
+                raise NotFoundError(f"no logged query with request_id {request_id!r}", field="request_id")
+            return self._with_feedback(c, [_entry(row)])[0]
+
+    def entries(self, *, limit: int = 100, since: str | None = None, variant: str | None = None,
+                with_feedback: bool = True) -> list[ProductionLogEntry]:
+        """Newest first. `since` is a stored-format time (see `parse_since`)."""
+        t = schema.production_log
+        q = select(t).order_by(t.c.id.desc()).limit(max(1, min(int(limit), MAX_LIMIT)))
+        if since:
+            q = q.where(t.c.created_at >= since)
+        if variant:
+            q = q.where(t.c.variant == variant)
+        with self.engine.connect() as c:
+            out = [_entry(r) for r in c.execute(q)]
+            return self._with_feedback(c, out) if with_feedback else out
+
+    def count(self, *, since: str | None = None, variant: str | None = None) -> int:
+        t = schema.production_log
+        q = select(func.count()).select_from(t)
+        if since:
+            q = q.where(t.c.created_at >= since)
+        if variant:
+            q = q.where(t.c.variant == variant)
+        with self.engine.connect() as c:
+            return int(c.execute(q).scalar() or 0)
+
+    def request_ids(self) -> set[str]:
+        t = schema.production_log
+        with self.engine.connect() as c:
+            return {r[0] for r in c.execute(select(t.c.request_id))}
+
+    @staticmethod
+    def _with_feedback(c: Any, entries: list[ProductionLogEntry]) -> list[ProductionLogEntry]:
+        if not entries:
+            return entries
+        f = schema.production_feedback
+        by_id = {e.request_id: e for e in entries}
+        ids = list(by_id)
+        for i in range(0, len(ids), 500):
+            for r in c.execute(select(f).where(f.c.request_id.in_(ids[i:i + 500])).order_by(f.c.id)):
+                by_id[r.request_id].feedback.append(
+                    Feedback(r.request_id, r.rating, r.comment, r.created_at, json.loads(r.redactions)))
+        return entries
+
+
+def _entry(r: Any) -> ProductionLogEntry:
+    return ProductionLogEntry(
+        request_id=r.request_id, created_at=r.created_at, variant=r.variant, question=r.question,
+        answer=r.answer, abstained=bool(r.abstained), support=float(r.support), arm=r.arm,
+        variant_hash=r.variant_hash, user_hash=r.user_hash, retrieved=json.loads(r.retrieved),
+        citations=json.loads(r.citations), latency_ms=json.loads(r.latency_ms),
+        redactions=json.loads(r.redactions), corpus_version=r.corpus_version,
+    )

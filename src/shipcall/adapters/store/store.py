@@ -1,0 +1,303 @@
+"""The Store: every read and write of the workspace's database goes through here."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import fields, is_dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, delete, event, func, insert, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from shipcall.adapters.clock import now
+from shipcall.adapters.store import schema
+from shipcall.adapters.store.migrations import migrate
+from shipcall.core.datasets import Dataset, Item, parse_item
+from shipcall.core.documents import Document, Section
+from shipcall.core.runs import Citation, ItemResult, Retrieved, Run
+from shipcall.errors import NotFoundError, StoreError
+
+
+class Store:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str) -> Store:
+        if url.startswith("sqlite:///"):
+            Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            engine = create_engine(url, future=True)
+        except Exception as e:  # bad URL or missing driver
+            raise StoreError(f"cannot open store {url!r}: {e}",
+                             hint="use sqlite:///path.db or postgresql+psycopg://user@host/db") from None
+        if engine.dialect.name == "sqlite":
+            @event.listens_for(engine, "connect")
+            def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+                cur = dbapi_conn.cursor()
+                cur.execute("PRAGMA journal_mode=WAL")
+                cur.execute("PRAGMA synchronous=NORMAL")
+                cur.execute("PRAGMA busy_timeout=10000")
+                cur.close()
+        try:
+            migrate(engine)
+        except OperationalError as e:
+            raise StoreError(f"cannot open store {url!r}: {e.orig}") from None
+        return cls(engine)
+
+    # -- meta -------------------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        with self.engine.connect() as c:
+            return c.execute(select(schema.meta.c.value).where(schema.meta.c.key == key)).scalar()
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.engine.begin() as c:
+            c.execute(delete(schema.meta).where(schema.meta.c.key == key))
+            c.execute(insert(schema.meta).values(key=key, value=value))
+
+    # -- documents --------------------------------------------------------------------------
+    def document_hashes(self) -> dict[str, str]:
+        with self.engine.connect() as c:
+            return dict(c.execute(select(schema.documents.c.id, schema.documents.c.hash)).all())
+
+    def apply_corpus_changes(self, upserts: list[Document], deletions: Iterable[str], version: str) -> None:
+        """Write changed documents and remove deleted ones in one transaction."""
+        t = schema.documents
+        stamp = now()
+        with self.engine.begin() as c:
+            ids = [d.id for d in upserts] + list(deletions)
+            for i in range(0, len(ids), 500):
+                c.execute(delete(t).where(t.c.id.in_(ids[i:i + 500])))
+            rows = [{
+                "id": d.id, "hash": d.hash, "title": d.title, "text": d.text,
+                "sections": json.dumps([[list(s.heading_path), s.start, s.end] for s in d.sections]),
+                "ingested_at": stamp,
+            } for d in upserts]
+            for i in range(0, len(rows), 1000):
+                c.execute(insert(t), rows[i:i + 1000])
+            known = set(c.execute(select(schema.document_versions.c.doc_id, schema.document_versions.c.hash)).all())
+            new_versions = [{"doc_id": d.id, "hash": d.hash, "first_seen": stamp}
+                            for d in upserts if (d.id, d.hash) not in known]
+            if new_versions:
+                c.execute(insert(schema.document_versions), new_versions)
+            n = c.execute(select(func.count()).select_from(t)).scalar() or 0
+            if not c.execute(select(schema.corpora.c.version).where(schema.corpora.c.version == version)).first():
+                c.execute(insert(schema.corpora).values(version=version, n_documents=n, created_at=stamp))
+            c.execute(delete(schema.meta).where(schema.meta.c.key == "corpus_version"))
+            c.execute(insert(schema.meta).values(key="corpus_version", value=version))
+
+    def documents(self) -> Iterator[Document]:
+        t = schema.documents
+        with self.engine.connect() as c:
+            for row in c.execute(select(t).order_by(t.c.id)):
+                yield _document(row)
+
+    def document(self, doc_id: str) -> Document | None:
+        t = schema.documents
+        with self.engine.connect() as c:
+            row = c.execute(select(t).where(t.c.id == doc_id)).first()
+        return _document(row) if row else None
+
+    def document_first_seen(self) -> dict[tuple[str, str], str]:
+        t = schema.document_versions
+        with self.engine.connect() as c:
+            return {(r.doc_id, r.hash): r.first_seen for r in c.execute(select(t))}
+
+    def corpus_version(self) -> str | None:
+        return self.get_meta("corpus_version")
+
+    # -- datasets ---------------------------------------------------------------------------
+    def save_dataset(self, name: str, items: list[Item], hash_: str, *, source: str,
+                     warnings: list[str]) -> tuple[int, bool]:
+        """Store a new version unless the latest has the same content hash.
+
+        Returns (version, created)."""
+        t = schema.datasets
+        with self.engine.begin() as c:
+            latest = c.execute(select(t.c.version, t.c.hash).where(t.c.name == name)
+                               .order_by(t.c.version.desc()).limit(1)).first()
+            if latest and latest.hash == hash_:
+                return latest.version, False
+            version = (latest.version if latest else 0) + 1
+            c.execute(insert(t).values(name=name, version=version, hash=hash_, n_items=len(items),
+                                       source=source, warnings=json.dumps(warnings), created_at=now()))
+            rows = [{"dataset": name, "version": version, "position": i, "item_id": it.id,
+                     "data": json.dumps(it.to_dict(), ensure_ascii=False)} for i, it in enumerate(items)]
+            for i in range(0, len(rows), 1000):
+                c.execute(insert(schema.dataset_items), rows[i:i + 1000])
+        return version, True
+
+    def dataset_versions(self, name: str | None = None) -> list[dict[str, Any]]:
+        t = schema.datasets
+        q = select(t).order_by(t.c.name, t.c.version)
+        if name:
+            q = q.where(t.c.name == name)
+        with self.engine.connect() as c:
+            return [dict(r._mapping) | {"warnings": json.loads(r.warnings)} for r in c.execute(q)]
+
+    def load_dataset(self, name: str, version: int | None = None) -> Dataset:
+        t = schema.datasets
+        with self.engine.connect() as c:
+            q = select(t.c.version).where(t.c.name == name)
+            q = q.where(t.c.version == version) if version else q.order_by(t.c.version.desc()).limit(1)
+            v = c.execute(q).scalar()
+            if v is None:
+                known = sorted({r[0] for r in c.execute(select(t.c.name))})
+                what = f"{name}@{version}" if version else name
+                raise NotFoundError(f"no dataset {what!r}",
+                                    hint=f"datasets: {', '.join(known)}" if known else
+                                    "import one with `shipcall dataset import FILE --name NAME`")
+            ti = schema.dataset_items
+            rows = c.execute(select(ti.c.data).where(ti.c.dataset == name, ti.c.version == v)
+                             .order_by(ti.c.position)).all()
+        items = tuple(parse_item(json.loads(r.data)) for r in rows)
+        return Dataset(name=name, items=items, version=v)
+
+    # -- runs -------------------------------------------------------------------------------
+    def create_run(self, run: Run) -> Run:
+        t = schema.runs
+        for _ in range(20):
+            with self.engine.begin() as c:
+                seq = (c.execute(select(func.max(t.c.seq))).scalar() or 0) + 1
+                run.id = f"r{seq}"
+                try:
+                    c.execute(insert(t).values(
+                        id=run.id, seq=seq, variant=run.variant, variant_hash=run.variant_hash,
+                        config=json.dumps(run.config), dataset=run.dataset,
+                        dataset_version=run.dataset_version, corpus_version=run.corpus_version,
+                        code_version=run.code_version, status="running", started_at=run.started_at,
+                        n_items=run.n_items, errors=0))
+                    return run
+                except IntegrityError:
+                    continue
+        raise StoreError("could not allocate a run id")
+
+    def unfinished_run(self, variant_hash: str, dataset: str, version: int, corpus_version: str) -> Run | None:
+        t = schema.runs
+        with self.engine.connect() as c:
+            row = c.execute(select(t).where(
+                t.c.variant_hash == variant_hash, t.c.dataset == dataset, t.c.dataset_version == version,
+                t.c.corpus_version == corpus_version, t.c.status == "running",
+            ).order_by(t.c.seq.desc()).limit(1)).first()
+        return _run(row) if row else None
+
+    def finished_item_ids(self, run_id: str) -> set[str]:
+        t = schema.item_results
+        with self.engine.connect() as c:
+            return {r[0] for r in c.execute(select(t.c.item_id).where(t.c.run_id == run_id))}
+
+    def save_item_results(self, run_id: str, results: list[tuple[int, ItemResult]]) -> None:
+        """Commit a batch of item results; rows that exist already (a resumed run) are skipped."""
+        if not results:
+            return
+        t = schema.item_results
+        rows = [{
+            "run_id": run_id, "item_id": r.item_id, "position": pos,
+            "data": json.dumps(_result_data(r), ensure_ascii=False),
+            "metrics": json.dumps(r.metrics), "error": r.error,
+        } for pos, r in results]
+        with self.engine.begin() as c:
+            have = {x[0] for x in c.execute(select(t.c.item_id).where(
+                t.c.run_id == run_id, t.c.item_id.in_([r["item_id"] for r in rows])))}
+            rows = [r for r in rows if r["item_id"] not in have]
+            if rows:
+                c.execute(insert(t), rows)
+
+    def item_results(self, run_id: str) -> list[ItemResult]:
+        t = schema.item_results
+        with self.engine.connect() as c:
+            rows = c.execute(select(t).where(t.c.run_id == run_id).order_by(t.c.position)).all()
+        return [_item_result(r) for r in rows]
+
+    def finish_run(self, run: Run) -> None:
+        t = schema.runs
+        with self.engine.begin() as c:
+            c.execute(update(t).where(t.c.id == run.id).values(
+                status="finished", finished_at=run.finished_at, n_items=run.n_items, errors=run.errors,
+                metrics=json.dumps(run.metrics), cohorts=json.dumps(run.cohorts)))
+
+    def get_run(self, ref: str) -> Run:
+        """A run by id (`r12`, or `12`), or `last` for the newest."""
+        t = schema.runs
+        with self.engine.connect() as c:
+            if ref in ("last", "latest", "@last"):
+                row = c.execute(select(t).order_by(t.c.seq.desc()).limit(1)).first()
+            else:
+                rid = f"r{ref}" if ref.isdigit() else ref
+                row = c.execute(select(t).where(t.c.id == rid)).first()
+        if row is None:
+            raise NotFoundError(f"no run {ref!r}", hint="list runs with `shipcall runs`")
+        return _run(row)
+
+    def runs(self, limit: int | None = None) -> list[Run]:
+        t = schema.runs
+        q = select(t).order_by(t.c.seq.desc())
+        if limit:
+            q = q.limit(limit)
+        with self.engine.connect() as c:
+            return [_run(r) for r in c.execute(q)]
+
+    # -- decisions --------------------------------------------------------------------------
+    def add_decision(self, d: dict[str, Any]) -> int:
+        with self.engine.begin() as c:
+            res = c.execute(insert(schema.decisions).values(
+                verdict=d["verdict"], baseline_run=d.get("baseline_run"), candidate_run=d.get("candidate_run"),
+                contract_hash=d.get("contract_hash"), author=d["author"], note=d.get("note", ""),
+                override=bool(d.get("override")), reasons=json.dumps(d.get("reasons", [])),
+                evidence=json.dumps(d.get("evidence", {})), created_at=d["created_at"]))
+            return int(res.inserted_primary_key[0])
+
+    def decisions(self) -> list[dict[str, Any]]:
+        t = schema.decisions
+        with self.engine.connect() as c:
+            rows = c.execute(select(t).order_by(t.c.id)).all()
+        return [dict(r._mapping) | {"reasons": json.loads(r.reasons), "evidence": json.loads(r.evidence)}
+                for r in rows]
+
+
+def _document(row: Any) -> Document:
+    sections = tuple(Section(tuple(h), s, e) for h, s, e in json.loads(row.sections))
+    return Document(id=row.id, text=row.text, title=row.title, sections=sections, hash=row.hash)
+
+
+def _run(row: Any) -> Run:
+    return Run(
+        id=row.id, variant=row.variant, variant_hash=row.variant_hash, dataset=row.dataset,
+        dataset_version=row.dataset_version, corpus_version=row.corpus_version, code_version=row.code_version,
+        status=row.status, started_at=row.started_at, finished_at=row.finished_at,
+        config=json.loads(row.config), n_items=row.n_items, errors=row.errors,
+        metrics=json.loads(row.metrics), cohorts=json.loads(row.cohorts),
+    )
+
+
+def _result_data(r: ItemResult) -> dict[str, Any]:
+    """Every ItemResult field but its key and metrics (stored in their own columns). Shallow
+    by hand: dataclasses.asdict's deep copy was a quarter of a run's time."""
+
+    def plain(v: Any) -> Any:
+        if isinstance(v, list):
+            return [plain(x) for x in v]
+        return dict(vars(v)) if is_dataclass(v) else v
+
+    return {f.name: plain(getattr(r, f.name)) for f in fields(r) if f.name not in ("item_id", "metrics")}
+
+
+def _item_result(row: Any) -> ItemResult:
+    d = json.loads(row.data)
+    return ItemResult(
+        item_id=row.item_id,
+        retrieved=[Retrieved(**x) for x in d.get("retrieved", [])],
+        retrieved_docs=[Retrieved(**x) for x in d.get("retrieved_docs", [])],
+        answer=d.get("answer", ""),
+        citations=[Citation(x["doc_id"], x["chunk_id"], tuple(x["heading_path"]), x["snippet"])
+                   for x in d.get("citations", [])],
+        abstained=d.get("abstained", False),
+        support=d.get("support", 0.0),
+        latency_ms=d.get("latency_ms", {}),
+        error=row.error,
+        metrics=json.loads(row.metrics),
+        failure_modes=d.get("failure_modes", []),
+        extra=d.get("extra", {}),
+    )

@@ -1,0 +1,221 @@
+"""The RAG feature for one variant: its index (built or reloaded), retriever and generator.
+
+`ask`, `run` and (later) the server all answer through `Feature.answer`, so a question is
+answered the same way everywhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from shipcall.adapters.generators.base import Generator, complete
+from shipcall.adapters.generators.registry import generator_class
+from shipcall.adapters.ingest.chunkers import chunk_document
+from shipcall.adapters.registry import RETRIEVERS
+from shipcall.adapters.retrievers.base import BuildContext, Retriever
+from shipcall.adapters.retrievers.bm25 import BM25Index, load_chunks
+from shipcall.app.workspace import Workspace
+from shipcall.config.schema import Variant
+from shipcall.core.documents import Chunk, Document, ScoredChunk
+from shipcall.core.runs import Answer
+from shipcall.errors import ConfigError, CorpusError
+
+
+def _hash(obj: Any) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def chunker_key(variant: Variant) -> str:
+    return _hash(variant.chunker.model_dump())
+
+
+def index_key(variant: Variant, corpus_version: str) -> str:
+    """Indexes are shared by every variant with the same corpus, chunking and BM25 settings."""
+    r = {k: v for k, v in variant.retriever.model_dump().items() if k != "k"}
+    return f"{corpus_version}-{chunker_key(variant)}-{_hash(r)}"
+
+
+@dataclass
+class Response:
+    """One answered question: the retrieved chunks, the answer, per-stage latency (ms)."""
+
+    chunks: list[ScoredChunk]
+    answer: Answer
+    latency_ms: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self, variant: str) -> dict[str, Any]:
+        """The ask response shape: `shipcall ask --json` and the server's /v1/ask."""
+        a = self.answer
+        return {
+            "variant": variant,
+            "answer": a.text,
+            "citations": [{"doc_id": c.doc_id, "chunk_id": c.chunk_id, "heading_path": list(c.heading_path),
+                           "snippet": c.snippet} for c in a.citations],
+            "abstained": a.abstained,
+            "support": a.support,
+            "near_misses": [{"doc_id": sc.chunk.doc_id, "chunk_id": sc.chunk.id, "score": sc.score}
+                            for sc in self.chunks[:3]] if a.abstained else [],
+            "latency_ms": {k: round(v, 3) for k, v in self.latency_ms.items()},
+            **({"usage": {"tokens_in": a.tokens_in, "tokens_out": a.tokens_out, "cost": a.cost, "cached": a.cached,
+                          "model": a.meta.get("model")}} if a.meta else {}),
+        }
+
+
+class Feature:
+    def __init__(self, name: str, variant: Variant, retriever: Retriever, corpus_version: str) -> None:
+        self.name = name
+        self.variant = variant
+        self.retriever = retriever
+        self.corpus_version = corpus_version
+        cls = generator_class(variant.generator.kind)
+        self.generator: Generator = complete(cls(variant.generator, retriever))
+        self._retrieve_lock = threading.Lock()  # runs answer items on threads; retrievers need not be thread-safe
+
+    @classmethod
+    def open(cls, ws: Workspace, name: str | None = None, *, variant: Variant | None = None,
+             show_progress: bool = False) -> Feature:
+        """The named variant of the workspace, or (with `variant`) that configuration under `name`
+        (a sweep's in-memory combinations)."""
+        if variant is None:
+            name, variant = ws.variant(name)
+        assert name is not None
+        version = ws.store.corpus_version()
+        if version is None:
+            raise CorpusError("the workspace has no corpus yet",
+                              hint="run `shipcall ingest PATH` (a folder of documents) first")
+        feature = cls(name, variant, ensure_index(ws, variant, version, show_progress=show_progress), version)
+        if feature.generator.capabilities.binds:  # LLM generators: the response cache, prompt paths
+            feature.generator.bind(store=ws.store, root=ws.root)
+        return feature
+
+    def identity(self) -> dict[str, Any]:
+        """What determines the answers beyond the variant's config (an LLM prompt template's hash)."""
+        return dict(self.generator.identity())
+
+    @property
+    def variant_hash(self) -> str:
+        """The variant's hash, including its prompt template's content when it has one."""
+        ident = self.identity()
+        return _hash({"variant": self.variant.hash, **ident}) if ident else self.variant.hash
+
+    @property
+    def concurrency(self) -> int:
+        """Items a run may answer at once (LLM generators: their `concurrency`; others 1)."""
+        return max(1, int(self.generator.capabilities.concurrency or 1))
+
+    @property
+    def streams(self) -> bool:
+        return self.generator.capabilities.streams
+
+    def answer(self, question: str, on_text: Callable[[str], None] | None = None) -> Response:
+        """Retrieve and generate. `on_text` receives the answer as it streams, when the generator
+        streams (`stream: true`). `latency_ms` has retrieve, generate and total, and `ttft` (time
+        to the first token, from the question) when the generator measures it. A generator that
+        times its own call (LLM generators: from the first attempt, retries included) reports that
+        as `generate`, so a reply from the response cache keeps its original call's timing."""
+        t0 = time.perf_counter()
+        with self._retrieve_lock:
+            chunks = self.retriever.retrieve(question, self.variant.retriever.k)
+        t1 = time.perf_counter()
+        if on_text is not None and self.streams:
+            answer = self.generator.generate(question, chunks, on_text=on_text)
+        else:
+            answer = self.generator.generate(question, chunks)
+        t2 = time.perf_counter()
+        retrieve, generate = (t1 - t0) * 1000, (t2 - t1) * 1000
+        if answer.generate_ms is not None:  # the generator's own timing of its call (for a cached reply: the original)
+            generate = answer.generate_ms
+        latency = {"retrieve": retrieve, "generate": generate, "total": retrieve + generate}
+        if answer.ttft_ms is not None:
+            latency["ttft"] = retrieve + min(answer.ttft_ms, generate)
+        return Response(chunks, answer, latency)
+
+
+def retriever_kind(cfg: Any) -> Any:
+    """The registered kind of a retriever config, and the config validated by its own model
+    (a plugin kind arrives as a generic mapping and is checked here, naming the bad key)."""
+    from pydantic import ValidationError
+
+    kind = RETRIEVERS.get(cfg.kind)
+    model = getattr(kind, "config_model", None)
+    if model is not None and not isinstance(cfg, model):
+        try:
+            cfg = model.model_validate(cfg.model_dump())
+        except ValidationError as e:
+            err = e.errors()[0]
+            where = ".".join(str(x) for x in err["loc"])
+            raise ConfigError(f"retriever {cfg.kind!r}: {where}: {err['msg']}", field=f"retriever.{where}") from None
+    return kind, cfg
+
+
+def index_parts(variant: Variant) -> list[Variant]:
+    """The variants whose indexes a variant's retriever reads: itself, or for a composite kind
+    (hybrid) the plain variants of its parts (so a hybrid variant shares their indexes)."""
+    kind, cfg = retriever_kind(variant.retriever)
+    if not kind.composite:
+        return [variant]
+    return [variant.model_copy(update={"retriever": part}) for part in kind.parts(cfg)]
+
+
+def index_paths(ws: Workspace, variant: Variant, corpus_version: str) -> list[Path]:
+    return [ws.index_dir / index_key(p, corpus_version) for p in index_parts(variant)]
+
+
+def index_is_complete(ws: Workspace, variant: Variant, corpus_version: str) -> bool:
+    return all(retriever_kind(p.retriever)[0].is_complete(path)
+               for p, path in zip(index_parts(variant), index_paths(ws, variant, corpus_version), strict=True))
+
+
+def ensure_index(ws: Workspace, variant: Variant, corpus_version: str, *, show_progress: bool = False) -> Retriever:
+    """Load the variant's index, or build it; a composite kind opens its parts and joins them."""
+    kind, cfg = retriever_kind(variant.retriever)
+    if kind.composite:
+        parts = [ensure_index(ws, p, corpus_version, show_progress=show_progress) for p in index_parts(variant)]
+        return kind.combine(cfg, parts)  # type: ignore[no-any-return]
+    path = ws.index_dir / index_key(variant, corpus_version)
+    if kind.is_complete(path):
+        return kind.load_index(path, cfg)  # type: ignore[no-any-return]
+    chunks = chunk_corpus(ws, variant)
+    if not chunks:
+        raise CorpusError("the corpus has no text to index", hint="ingest a folder with documents in it")
+    ctx = BuildContext(cache_dir=ws.state_dir / "embeddings", show_progress=show_progress,
+                       extra={"doc_hashes.json": ws.store.document_hashes()})
+    return kind.build_index(chunks, cfg, path, ctx)  # type: ignore[no-any-return]
+
+
+def chunk_corpus(ws: Workspace, variant: Variant) -> list[Chunk]:
+    """Chunk every document, reusing the chunks of unchanged documents from the newest index
+    built with the same chunker (re-ingesting re-chunks only what changed)."""
+    reuse = _previous_chunks(ws.index_dir, chunker_key(variant))
+    chunks: list[Chunk] = []
+    for doc in ws.store.documents():
+        cached = reuse.get((doc.id, doc.hash))
+        chunks.extend(cached if cached is not None else chunk_document(doc, variant.chunker))
+    return chunks
+
+
+def _previous_chunks(index_dir: Path, ckey: str) -> dict[tuple[str, str], list[Chunk]]:
+    if not index_dir.is_dir():
+        return {}
+    candidates = [p for p in index_dir.iterdir() if f"-{ckey}-" in p.name and BM25Index.is_complete(p)]
+    if not candidates:
+        return {}
+    newest = max(candidates, key=lambda p: p.stat().st_mtime)
+    hashes_file = newest / "doc_hashes.json"
+    if not hashes_file.is_file():
+        return {}
+    hashes: dict[str, str] = json.loads(hashes_file.read_text())
+    out: dict[tuple[str, str], list[Chunk]] = {}
+    for c in load_chunks(newest):
+        out.setdefault((c.doc_id, hashes.get(c.doc_id, "")), []).append(c)
+    return out
+
+
+_ = Document

@@ -1,0 +1,101 @@
+"""Ingest a folder or BEIR corpus into the workspace: diff against the stored documents, write
+only what changed, record the corpus version, and (re)build the variants' indexes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from shipcall.adapters.ingest.loaders import LoadReport, load_beir, load_folder
+from shipcall.app.workspace import Workspace
+from shipcall.core.documents import corpus_version
+from shipcall.errors import CorpusError
+
+
+@dataclass
+class IngestReport:
+    path: str
+    format: str
+    ingested: int = 0
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    corpus_version: str = ""
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+    indexes_built: int = 0
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "path": self.path, "format": self.format, "ingested": self.ingested, "added": self.added,
+            "changed": self.changed, "removed": self.removed, "unchanged": self.unchanged,
+            "corpus_version": self.corpus_version, "indexes_built": self.indexes_built,
+            "skipped": [{"file": f, "reason": r} for f, r in self.skipped],
+            "warnings": [{"file": f, "warning": w} for f, w in self.warnings],
+        }
+
+
+def ingest(ws: Workspace, path: str | None, fmt: str | None = None, *, show_progress: bool = False) -> IngestReport:
+    store = ws.store
+    if path is None:
+        recorded = ws.corpus_path()
+        if recorded is None:
+            raise CorpusError("no corpus path given and none recorded in this workspace",
+                              hint="run `shipcall ingest PATH` with a folder of documents")
+        root = recorded
+        fmt = fmt or store.get_meta("corpus_format") or ws.config.corpus.format
+    else:
+        root = Path(path).expanduser().resolve()
+        fmt = fmt or "folder"
+    if not root.exists():
+        raise CorpusError("no such file or folder", file=str(root))
+    loaded: LoadReport = load_beir(root) if fmt == "beir" else load_folder(root,
+                                                                           max_file_mb=ws.config.corpus.max_file_mb)
+    report = IngestReport(path=str(root), format=fmt, skipped=loaded.skipped, warnings=loaded.warnings)
+    if not loaded.documents:
+        what = f"; skipped {len(loaded.skipped)}" if loaded.skipped else ""
+        raise CorpusError(f"nothing to ingest in {root} (ingested 0{what})",
+                          hint="supported: .md .html .txt .pdf, or --format beir for a BEIR corpus.jsonl"
+                          + "".join(f"\n  skipped {f}: {r}" for f, r in loaded.skipped[:20]))
+    old = store.document_hashes()
+    new = {d.id: d.hash for d in loaded.documents}
+    upserts = [d for d in loaded.documents if old.get(d.id) != d.hash]
+    removed = [i for i in old if i not in new]
+    report.ingested = len(loaded.documents)
+    report.added = sum(1 for d in upserts if d.id not in old)
+    report.changed = len(upserts) - report.added
+    report.removed = len(removed)
+    report.unchanged = report.ingested - len(upserts)
+    report.corpus_version = corpus_version(new)
+    if upserts or removed or store.corpus_version() != report.corpus_version:
+        store.apply_corpus_changes(upserts, removed, report.corpus_version)
+    store.set_meta("corpus_path", str(root))
+    store.set_meta("corpus_format", fmt)
+    report.indexes_built = build_indexes(ws, report.corpus_version, show_progress=show_progress,
+                                         warnings=report.warnings)
+    return report
+
+
+def build_indexes(ws: Workspace, version: str, *, show_progress: bool = False,
+                  warnings: list[tuple[str, str]] | None = None) -> int:
+    """Build (or find) the index of every variant, once per distinct index."""
+    from shipcall.app.feature import ensure_index, index_is_complete, index_key
+    from shipcall.errors import MissingExtraError
+
+    built = 0
+    seen: set[str] = set()
+    for name, variant in ws.config.variants.items():
+        key = index_key(variant, version)
+        if key in seen:
+            continue
+        seen.add(key)
+        if not index_is_complete(ws, variant, version):
+            try:
+                ensure_index(ws, variant, version, show_progress=show_progress)
+            except MissingExtraError as e:  # the documents are in; that variant fails clearly when used
+                if warnings is not None:
+                    warnings.append((f"variant {name}", f"index not built: {e.message}; {e.hint}"))
+                continue
+            built += 1
+    return built

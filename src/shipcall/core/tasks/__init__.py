@@ -1,0 +1,1 @@
+"""Task types: the seam between a feature (rag, classify, summarize) and the evaluation loop."""

@@ -1,1 +1,0 @@
-"""Ingestion: read files into Documents (loaders.py) and split them into Chunks (chunkers.py)."""

@@ -1,1 +1,0 @@
-"""Reports: the same evidence as files for CI systems, people and case studies."""
