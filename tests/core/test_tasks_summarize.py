@@ -8,7 +8,7 @@ from rouge_score import rouge_scorer
 
 from shipcall.core.metrics import summarization as sm
 from shipcall.core.tasks import summarize as task
-from shipcall.core.tasks.summarize import Summary, SummarizeItem
+from shipcall.core.tasks.summarize import SummarizeItem, Summary
 from shipcall.errors import DatasetError
 
 SOURCE = ("Alice: Welcome everyone, today we decide the launch date for the mobile app.\n"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from shipcall.app.workspace import Workspace
 from shipcall.core.datasets import Item, dataset_hash, parse_jsonl
@@ -20,13 +22,20 @@ class ImportReport:
     hash: str
     left_out: int = 0
     warnings: list[str] = field(default_factory=list)
+    task: str = "rag"
+    labels: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, object]:
-        return {"name": self.name, "version": self.version, "created": self.created, "n_items": self.n_items,
-                "hash": self.hash, "left_out_unjudged": self.left_out, "warnings": self.warnings}
+        out: dict[str, object] = {"name": self.name, "version": self.version, "created": self.created,
+                                  "n_items": self.n_items, "hash": self.hash, "left_out_unjudged": self.left_out,
+                                  "warnings": self.warnings, "task": self.task}
+        if self.task == "classify":
+            out["labels"] = self.labels
+        return out
 
 
-def read_jsonl(path: Path) -> list[Item]:
+def read_text(path: Path) -> str:
+    """A dataset file's text (UTF-8, a BOM allowed); errors name the file and line."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -35,11 +44,14 @@ def read_jsonl(path: Path) -> list[Item]:
         raise DatasetError("is a folder", file=str(path),
                            hint="pass a .jsonl file, or --format beir for a BEIR folder") from None
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line = raw[: e.start].count(b"\n") + 1
         raise DatasetError("not valid UTF-8", file=str(path), line=line, hint="save the file as UTF-8") from None
-    return parse_jsonl(text, file=str(path))
+
+
+def read_jsonl(path: Path) -> list[Item]:
+    return parse_jsonl(read_text(path), file=str(path))
 
 
 def read_beir(folder: Path, split: str) -> tuple[list[Item], int]:
@@ -92,23 +104,83 @@ def read_beir(folder: Path, split: str) -> tuple[list[Item], int]:
     return items, total - len(items)
 
 
-def import_dataset(ws: Workspace, source: str, name: str, *, fmt: str = "jsonl", split: str = "test") -> ImportReport:
+@dataclass(frozen=True)
+class CsvColumns:
+    """Which CSV columns hold what (`dataset import --format csv`)."""
+
+    text: str = "text"
+    label: str = "label"
+    id: str | None = None
+    tags: tuple[str, ...] = ()
+
+
+def read_task_items(path: Path, task: str, fmt: str, columns: CsvColumns | None,
+                    labels: frozenset[str] | None) -> list[Any]:
+    """Items of a classify or summarize file: JSONL, or CSV for classify."""
+    from shipcall.core.tasks import classify, summarize
+
+    text = read_text(path)
+    if fmt == "csv":
+        if task != "classify":
+            raise DatasetError(f"--format csv imports classify datasets, not {task}", field="--format",
+                               hint="write the items as JSONL, one object a line")
+        c = columns or CsvColumns()
+        return classify.parse_csv(text, text_column=c.text, label_column=c.label, id_column=c.id,
+                                  tag_columns=c.tags, labels=labels, file=str(path))
+    if task == "classify":
+        return classify.parse_jsonl(text, file=str(path), labels=labels)
+    return summarize.parse_jsonl(text, file=str(path))
+
+
+def import_dataset(ws: Workspace, source: str, name: str, *, fmt: str = "jsonl", split: str = "test",
+                   task: str = "rag", columns: CsvColumns | None = None, labels_file: str | None = None
+                   ) -> ImportReport:
+    """Validate a dataset file for its task and store it as a new version of `name` (when its
+    content changed). classify: the label set is `labels_file` (one label a line) or else the
+    labels the items use; JSONL or `fmt="csv"` with `columns`. summarize: JSONL. rag: JSONL or BEIR."""
     path = Path(source).expanduser()
     left_out = 0
-    if fmt == "beir":
+    labels: list[str] = []
+    if task not in ("rag", "classify", "summarize"):
+        raise DatasetError(f"unknown task {task!r}", field="--task", hint="one of: rag, classify, summarize")
+    if labels_file is not None and task != "classify":
+        raise DatasetError("--labels applies to classify datasets", field="--labels")
+    if task != "rag":
+        if fmt == "beir":
+            raise DatasetError(f"--format beir imports rag datasets, not {task}", field="--format")
+        allowed = None
+        if labels_file is not None:
+            from shipcall.core.tasks.classify import parse_labels
+
+            lpath = Path(labels_file).expanduser()
+            allowed = parse_labels(read_text(lpath), file=str(lpath))
+        items: list[Any] = read_task_items(path, task, fmt, columns, allowed)
+        if task == "classify":
+            from shipcall.core.tasks.classify import label_set
+
+            labels = sorted(allowed) if allowed is not None else label_set(items)
+    elif fmt == "csv":
+        raise DatasetError("--format csv imports classify datasets", field="--format",
+                           hint="add --task classify (and --text-column, --label-column)")
+    elif fmt == "beir":
         items, left_out = read_beir(path, split)
     else:
         items = read_jsonl(path)
-    known = ws.store.document_hashes()
+    known = ws.store.document_hashes() if task == "rag" else {}
     warnings: list[str] = []
     if known:
         for it in items:
             for doc in it.evidence:
                 if doc not in known:
                     warnings.append(f"item {it.id}: evidence {doc!r} is not in the corpus")
+    if task == "classify" and len(labels) < 2:
+        warnings.append(f"only one label ({labels[0]!r}): every classifier is trivially right")
     h = dataset_hash(items)
-    version, created = ws.store.save_dataset(name, items, h, source=str(path.resolve()), warnings=warnings)
-    return ImportReport(name, version, created, len(items), h, left_out, warnings)
+    if task == "classify" and labels != sorted({it.label for it in items}):  # a label file adds unused labels
+        h = hashlib.sha256(f"{h}\n{json.dumps(labels)}".encode()).hexdigest()[:16]
+    version, created = ws.store.save_dataset(name, items, h, source=str(path.resolve()), warnings=warnings,
+                                             task=task, labels=labels)
+    return ImportReport(name, version, created, len(items), h, left_out, warnings, task=task, labels=labels)
 
 
 def parse_ref(ref: str) -> tuple[str, int | None]:

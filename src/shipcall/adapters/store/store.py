@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import fields, is_dataclass
 from pathlib import Path
 from typing import Any
@@ -14,10 +14,11 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from shipcall.adapters.clock import now
 from shipcall.adapters.store import schema
 from shipcall.adapters.store.migrations import migrate
-from shipcall.core.datasets import Dataset, Item, parse_item
+from shipcall.core.datasets import Dataset, Item
 from shipcall.core.documents import Document, Section
 from shipcall.core.runs import Citation, ItemResult, Retrieved, Run
-from shipcall.errors import NotFoundError, StoreError
+from shipcall.core.tasks.parsers import item_parser
+from shipcall.errors import DatasetError, NotFoundError, StoreError
 
 
 class Store:
@@ -110,19 +111,28 @@ class Store:
 
     # -- datasets ---------------------------------------------------------------------------
     def save_dataset(self, name: str, items: list[Item], hash_: str, *, source: str,
-                     warnings: list[str]) -> tuple[int, bool]:
-        """Store a new version unless the latest has the same content hash.
+                     warnings: list[str], task: str = "rag", labels: Sequence[str] = ()) -> tuple[int, bool]:
+        """Store a new version unless the latest has the same content hash. Every version of a
+        dataset holds items of one task type; a classify dataset also keeps its label set.
 
         Returns (version, created)."""
         t = schema.datasets
         with self.engine.begin() as c:
             latest = c.execute(select(t.c.version, t.c.hash).where(t.c.name == name)
                                .order_by(t.c.version.desc()).limit(1)).first()
+            if latest:
+                was = self._dataset_task(c, name, latest.version)[0]
+                if was != task:
+                    raise DatasetError(f"dataset {name!r} holds {was} items; these are {task} items",
+                                       field="--name", hint="import them under another name, or with --task " + was)
             if latest and latest.hash == hash_:
                 return latest.version, False
             version = (latest.version if latest else 0) + 1
             c.execute(insert(t).values(name=name, version=version, hash=hash_, n_items=len(items),
                                        source=source, warnings=json.dumps(warnings), created_at=now()))
+            if task != "rag":  # rag is what a version without this row holds (stores from before tasks)
+                c.execute(insert(schema.meta).values(key=_task_key(name, version),
+                                                     value=json.dumps({"task": task, "labels": list(labels)})))
             rows = [{"dataset": name, "version": version, "position": i, "item_id": it.id,
                      "data": json.dumps(it.to_dict(), ensure_ascii=False)} for i, it in enumerate(items)]
             for i in range(0, len(rows), 1000):
@@ -135,7 +145,19 @@ class Store:
         if name:
             q = q.where(t.c.name == name)
         with self.engine.connect() as c:
-            return [dict(r._mapping) | {"warnings": json.loads(r.warnings)} for r in c.execute(q)]
+            tasks = {r.key: json.loads(r.value)["task"] for r in c.execute(
+                select(schema.meta).where(schema.meta.c.key.like(f"{_TASK_PREFIX}%")))}
+            return [dict(r._mapping) | {"warnings": json.loads(r.warnings),
+                                        "task": tasks.get(_task_key(r.name, r.version), "rag")}
+                    for r in c.execute(q)]
+
+    @staticmethod
+    def _dataset_task(c: Any, name: str, version: int) -> tuple[str, list[str]]:
+        raw = c.execute(select(schema.meta.c.value).where(schema.meta.c.key == _task_key(name, version))).scalar()
+        if raw is None:
+            return "rag", []
+        d = json.loads(raw)
+        return str(d["task"]), list(d.get("labels", []))
 
     def load_dataset(self, name: str, version: int | None = None) -> Dataset:
         t = schema.datasets
@@ -152,8 +174,13 @@ class Store:
             ti = schema.dataset_items
             rows = c.execute(select(ti.c.data).where(ti.c.dataset == name, ti.c.version == v)
                              .order_by(ti.c.position)).all()
-        items = tuple(parse_item(json.loads(r.data)) for r in rows)
-        return Dataset(name=name, items=items, version=v)
+            task, labels = self._dataset_task(c, name, v)
+        parse = item_parser(task, labels)
+        if parse is None:
+            raise StoreError(f"dataset {name}@{v} holds items of task {task!r}, which is not installed",
+                             hint="install the plugin that provides the task")
+        items = tuple(parse(json.loads(r.data)) for r in rows)
+        return Dataset(name=name, items=items, version=v, task=task, labels=tuple(labels))
 
     # -- runs -------------------------------------------------------------------------------
     def create_run(self, run: Run) -> Run:
@@ -255,6 +282,14 @@ class Store:
             rows = c.execute(select(t).order_by(t.c.id)).all()
         return [dict(r._mapping) | {"reasons": json.loads(r.reasons), "evidence": json.loads(r.evidence)}
                 for r in rows]
+
+
+_TASK_PREFIX = "dataset_task:"
+
+
+def _task_key(name: str, version: int) -> str:
+    """The meta row that records a dataset version's task type and label set (none: rag)."""
+    return f"{_TASK_PREFIX}{name}@{version}"
 
 
 def _document(row: Any) -> Document:
