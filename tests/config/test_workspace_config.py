@@ -66,8 +66,11 @@ variants:
     ("variants:\n  a:\n    extends: nope\n", "variants.a.extends", 3, "unknown variant"),
 ])
 def test_errors_name_field_and_line(tmp_path: Path, text: str, field: str, line: int, message: str) -> None:
+    from shipcall.app.workspace import Workspace
+
+    write(tmp_path, text)
     with pytest.raises(ConfigError) as e:
-        load_workspace_config(write(tmp_path, text))
+        _ = Workspace(tmp_path).config  # as every command loads it: with the registered kinds
     assert e.value.field == field
     assert e.value.line == line
     assert message in str(e.value)

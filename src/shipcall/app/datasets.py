@@ -191,3 +191,19 @@ def parse_ref(ref: str) -> tuple[str, int | None]:
             raise DatasetError(f"bad version in {ref!r}", hint="write NAME@VERSION, e.g. sample@2")
         return name, int(v)
     return ref, None
+
+
+def dataset_summary(ws: Workspace, ref: str, by: list[str] | None = None) -> dict[str, Any]:
+    """`shipcall dataset show`: item counts, answerable share, counts per cohort, import warnings."""
+    from collections import Counter
+
+    name, version = parse_ref(ref)
+    ds = ws.store.load_dataset(name, version)
+    keys = list(by or []) or sorted({k for it in ds.items for k in it.tags})
+    cohorts = {k: dict(sorted(Counter(it.tags.get(k, "(none)") for it in ds.items).items())) for k in keys}
+    meta = next(r for r in ws.store.dataset_versions(name) if r["version"] == ds.version)
+    return {"name": name, "version": ds.version, "hash": ds.hash, "n_items": len(ds.items),
+            "answerable": sum(it.answerable for it in ds.items),
+            "with_evidence": sum(bool(it.evidence) for it in ds.items),
+            "with_answers": sum(bool(it.answers) for it in ds.items),
+            "cohorts": cohorts, "warnings": meta["warnings"]}

@@ -19,6 +19,7 @@ from shipcall.core.health import HealthReport, check_health
 from shipcall.core.judge import noise_callouts
 from shipcall.core.metrics.answer import normalize_answer
 from shipcall.core.runs import ItemResult, Run
+from shipcall.errors import NotFoundError
 
 
 def author() -> str:
@@ -172,3 +173,21 @@ def record(ws: Workspace, decision: Decision, report: ComparisonReport | None) -
         if report.production is not None:
             evidence["production_weights"] = report.production.to_dict()
     return ws.store.add_decision(decision.to_dict() | {"evidence": evidence, "checks": decision.checks})
+
+
+def override_decision(ws: Workspace, verdict: str, note: str, *, decision_id: int | None = None,
+                      who: str | None = None) -> tuple[int, dict[str, Any], Decision]:
+    """Record a person's call over a gate decision (default: the latest), keeping its evidence.
+    Returns the new decision's id, the decision overridden (as stored) and the new Decision."""
+    from shipcall.core.gate import override
+
+    rows = ws.store.decisions()
+    if not rows:
+        raise NotFoundError("no decision to override", hint="run `shipcall gate` first")
+    base = rows[-1] if decision_id is None else next((r for r in rows if r["id"] == decision_id), None)
+    if base is None:
+        raise NotFoundError(f"no decision #{decision_id}", hint="list them with `shipcall decisions`")
+    d = override(Decision.from_dict(base), verdict=verdict, author=who or author(), note=note,  # type: ignore[arg-type]
+                 created_at=now())
+    new_id = ws.store.add_decision(d.to_dict() | {"evidence": base["evidence"] | {"overrides": base["id"]}})
+    return new_id, base, d

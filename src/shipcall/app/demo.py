@@ -8,7 +8,6 @@ comparison finds is what it prints.
 from __future__ import annotations
 
 import shutil
-from collections import Counter
 from dataclasses import dataclass, field
 from importlib.resources import as_file, files
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from shipcall.app.init import init_workspace
 from shipcall.app.workspace import Workspace
+from shipcall.core.failures import pareto
 
 if TYPE_CHECKING:
     from shipcall.app.decisions import ComparisonReport
@@ -91,5 +91,5 @@ def run_demo(target: Path) -> DemoOutcome:
     decision, report = gate(ws, runs["baseline"].id, runs["candidate"].id, ws.contract(),
                             note="shipcall demo", who="shipcall demo")
     failed = [x for x in report.candidate.results if x.failure_modes]
-    counts = Counter(x.failure_modes[0] for x in failed).most_common()
+    counts = [(mode, count) for mode, count, _ in pareto(failed)]
     return DemoOutcome(ws, rep, answers, ds, runs, decision, report, counts)

@@ -75,7 +75,7 @@ def run_variant(ws: Workspace, dataset: Dataset, name: str, variant: Variant, *,
     """Run one variant configuration (explicitly given: a sweep passes its combinations) over a
     dataset version, through its task: build -> per item predict -> score -> store -> aggregate."""
     task = task_for(ws, variant)
-    dataset_task = getattr(dataset, "task", "rag")
+    dataset_task = dataset.task
     if dataset_task != task.name:
         raise ConfigError(f"variant {name!r} is a {task.name} variant but dataset {dataset.name}@{dataset.version} "
                           f"holds {dataset_task} items", field="--dataset",

@@ -65,7 +65,11 @@ class Workspace:
 
     @cached_property
     def config(self) -> WorkspaceConfig:
-        return load_workspace_config(self.config_path)
+        from shipcall.adapters.registry import CHUNKERS, GENERATORS, RETRIEVERS, TASKS
+
+        kinds = {"chunker": CHUNKERS.names(), "retriever": RETRIEVERS.names(), "generator": GENERATORS.names(),
+                 "task": TASKS.names()}
+        return load_workspace_config(self.config_path, kinds)
 
     def variant(self, name: str | None) -> tuple[str, Variant]:
         """The named variant, or the first one in the file when `name` is None."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
 
 import click
 
@@ -94,23 +93,14 @@ def show(ctx: click.Context, ref: str, by: tuple[str, ...], as_json: bool) -> No
 
     Example: shipcall dataset show sample --by topic
     """
-    from shipcall.app.datasets import parse_ref
+    from shipcall.app.datasets import dataset_summary
 
-    ws = workspace(ctx)
-    name, version = parse_ref(ref)
-    ds = ws.store.load_dataset(name, version)
-    keys = list(by) or sorted({k for it in ds.items for k in it.tags})
-    cohorts = {k: dict(sorted(Counter(it.tags.get(k, "(none)") for it in ds.items).items())) for k in keys}
-    meta = next(r for r in ws.store.dataset_versions(name) if r["version"] == ds.version)
-    out = {"name": name, "version": ds.version, "hash": ds.hash, "n_items": len(ds.items),
-           "answerable": sum(it.answerable for it in ds.items),
-           "with_evidence": sum(bool(it.evidence) for it in ds.items),
-           "with_answers": sum(bool(it.answers) for it in ds.items),
-           "cohorts": cohorts, "warnings": meta["warnings"]}
+    out = dataset_summary(workspace(ctx), ref, list(by))
+    name, cohorts, meta = out["name"], out["cohorts"], out
     if as_json:
         emit_json(out)
         return
-    click.echo(f"{name}@{ds.version}: {len(ds.items)} items ({out['answerable']} answerable, "
+    click.echo(f"{name}@{out['version']}: {out['n_items']} items ({out['answerable']} answerable, "
                f"{out['with_evidence']} with evidence, {out['with_answers']} with gold answers)")
     for k, counts in cohorts.items():
         click.echo(f"  {k}: " + ", ".join(f"{v}={n}" for v, n in counts.items()))

@@ -22,21 +22,9 @@ def cli(ctx: click.Context, verdict: str, note: str, decision_id: int | None, au
 
     Example: shipcall decide --override SHIP --note "finance regression accepted: fix in next sprint"
     """
-    from shipcall.adapters.clock import now
-    from shipcall.app.decisions import author as default_author
-    from shipcall.core.gate import Decision, override
-    from shipcall.errors import NotFoundError
+    from shipcall.app.decisions import override_decision
 
-    ws = workspace(ctx)
-    rows = ws.store.decisions()
-    if not rows:
-        raise NotFoundError("no decision to override", hint="run `shipcall gate` first")
-    base = rows[-1] if decision_id is None else next((r for r in rows if r["id"] == decision_id), None)
-    if base is None:
-        raise NotFoundError(f"no decision #{decision_id}", hint="list them with `shipcall decisions`")
-    d = override(Decision.from_dict(base), verdict=verdict, author=author or default_author(), note=note,  # type: ignore[arg-type]
-                 created_at=now())
-    new_id = ws.store.add_decision(d.to_dict() | {"evidence": base["evidence"] | {"overrides": base["id"]}})
+    new_id, base, d = override_decision(workspace(ctx), verdict, note, decision_id=decision_id, who=author)
     if as_json:
         emit_json(d.to_dict() | {"id": new_id, "overrides": base["id"]})
         return

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 import click
 
 from shipcall.cli._common import emit_json, json_option, workspace
@@ -23,45 +21,20 @@ def cli(ctx: click.Context, run_ref: str, mode: str | None, by: tuple[str, ...],
 
     Example: shipcall failures r2 --by topic --mode retrieval_miss
     """
-    from shipcall.app.decisions import load_run
-    from shipcall.core.failures import FAILURE_MODES
-    from shipcall.errors import ConfigError
+    from shipcall.app.failures import failures
 
-    if mode is not None and mode not in FAILURE_MODES:
-        raise ConfigError(f"unknown failure mode {mode!r}", field="--mode", hint=f"one of: {', '.join(FAILURE_MODES)}")
-    ev = load_run(workspace(ctx), run_ref)
-    failed = [r for r in ev.results if r.failure_modes and (mode is None or r.failure_modes[0] == mode)]
-    n = len(ev.results)
-    counts = Counter(r.failure_modes[0] for r in failed)
-    table = []
-    for m, k in counts.most_common():
-        row = {"mode": m, "count": k, "share": k / n if n else 0.0, "description": FAILURE_MODES.get(m, "")}
-        for key in by:
-            per = Counter(ev.items[r.item_id].tags.get(key, "(none)") for r in failed
-                          if r.failure_modes[0] == m and r.item_id in ev.items)
-            row[f"by_{key}"] = dict(sorted(per.items()))
-        ex = []
-        for r in [x for x in failed if x.failure_modes[0] == m][:examples]:
-            it = ev.items.get(r.item_id)
-            ex.append({"id": r.item_id, "question": it.question if it else "", "answer": r.answer,
-                       "abstained": r.abstained, "gold": list(it.answers) if it else [],
-                       "evidence": list(it.evidence) if it else [],
-                       "retrieved": [d.doc_id for d in r.retrieved_docs[:5]], "modes": r.failure_modes})
-        row["examples"] = ex
-        table.append(row)
+    table = failures(workspace(ctx), run_ref, mode=mode, by=list(by), examples=examples)
     if as_json:
-        emit_json({"run_id": ev.run.id, "n_items": n, "failed": len(failed), "modes": table})
+        emit_json(table.to_dict())
         return
-    click.echo(f"run {ev.run.id} ({ev.run.variant}): {len(failed)} of {n} items failed")
-    cum = 0
+    click.echo(f"run {table.run_id} ({table.variant}): {table.failed} of {table.n_items} items failed")
     click.echo(f"\n  {'mode':<20}{'count':>6}{'share':>8}{'cum':>7}  description")
-    for row in table:
-        cum += row["count"]
-        click.echo(f"  {row['mode']:<20}{row['count']:>6}{row['share']:>8.1%}{cum / max(len(failed), 1):>7.0%}  "
+    for row in table.modes:
+        click.echo(f"  {row['mode']:<20}{row['count']:>6}{row['share']:>8.1%}{row['cumulative']:>7.0%}  "
                    f"{row['description']}")
         for key in by:
             click.echo(f"  {'':<20}{key}: " + ", ".join(f"{v}={c}" for v, c in row[f"by_{key}"].items()))
-    for row in table:
+    for row in table.modes:
         if not row["examples"]:
             continue
         click.echo(f"\n{row['mode']} — examples")

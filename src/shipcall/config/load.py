@@ -125,7 +125,9 @@ def resolve_variants(raw: dict[str, Any], *, file: str, lines: dict[str, int]) -
     return {name: out[name] for name in raw}
 
 
-def load_workspace_config(path: Path) -> WorkspaceConfig:
+def load_workspace_config(path: Path, kinds: dict[str, list[str]] | None = None) -> WorkspaceConfig:
+    """Read and validate shipcall.yaml. `kinds`: the registered kinds per variant section
+    (chunker, retriever, generator, task); a kind none of them knows is an error naming its line."""
     data, lines = read_yaml(path)
     file = str(path)
     if not isinstance(data, dict):
@@ -135,7 +137,16 @@ def load_workspace_config(path: Path) -> WorkspaceConfig:
         raise ConfigError("missing or empty", file=file, line=line_of(lines, "variants"), field="variants",
                           hint="define at least one variant, e.g. `baseline: {chunker: {kind: heading}}`")
     data = {**data, "variants": resolve_variants(variants, file=file, lines=lines)}
-    return validate(WorkspaceConfig, data, file=file, lines=lines)
+    config: WorkspaceConfig = validate(WorkspaceConfig, data, file=file, lines=lines)
+    for name, variant in config.variants.items():
+        for section, known in (kinds or {}).items():
+            kind = variant.task if section == "task" else getattr(variant, section).kind
+            if kind not in known:
+                field = f"variants.{name}.{section}"
+                raise ConfigError(f"unknown {section} kind {kind!r}", file=file, line=line_of(lines, field),
+                                  field=field, hint=f"registered: {', '.join(known)} (plugins register through "
+                                                    f"the shipcall.{section}s entry point group)")
+    return config
 
 
 def validate(model: type[BaseModel], data: Any, *, file: str, lines: dict[str, int], prefix: str = "") -> Any:

@@ -247,7 +247,9 @@ def failures_page(request: Request, run_id: str) -> Response:
         ev = load_run(request.app.state.server.ws, run_id)
     except ShipcallError as e:
         return _error(request, e)
-    rows = views.pareto_rows(ev.results, ev.items)
+    from shipcall.app.failures import failure_table
+
+    rows = views.pareto_rows(failure_table(ev))
     return render(request, "failures.html", title=f"Failures of {ev.run.id}", run=ev.run, rows=rows,
                   failed=sum(r["count"] for r in rows), n=len(ev.results))
 

@@ -5,7 +5,6 @@ No HTML here (the templates escape everything); numbers and text only."""
 from __future__ import annotations
 
 import math
-from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from shipcall.core.review import highlight
@@ -70,26 +69,15 @@ def interval_rows(rows: list[Any]) -> dict[str, Any]:
     return {"rows": out, "width": PLOT_W, "zero": PLOT_W / 2, "span": f"{span:.3f}"}
 
 
-def pareto_rows(results: list[Any], items: dict[str, Any], examples: int = 3) -> list[dict[str, Any]]:
-    from shipcall.core.failures import FAILURE_MODES
-
-    failed = [r for r in results if r.failure_modes]
-    counts = Counter(r.failure_modes[0] for r in failed)
-    top = max(counts.values(), default=1)
-    rows, cum = [], 0
-    for mode, k in counts.most_common():
-        cum += k
-        ex = []
-        for r in [x for x in failed if x.failure_modes[0] == mode][:examples]:
-            it = items.get(r.item_id)
-            ex.append({"id": r.item_id, "question": it.question if it else "", "answer": r.answer,
-                       "abstained": r.abstained, "gold": "; ".join(it.answers) if it else "",
-                       "evidence": ", ".join(it.evidence) if it else "",
-                       "retrieved": ", ".join(d.doc_id for d in r.retrieved_docs[:5])})
-        rows.append({"mode": mode, "count": k, "share": f"{k / len(results):.1%}" if results else "–",
-                     "cum": f"{cum / len(failed):.0%}", "bar": round(200 * k / top, 1),
-                     "description": FAILURE_MODES.get(mode, ""), "examples": ex})
-    return rows
+def pareto_rows(table: Any) -> list[dict[str, Any]]:
+    """The failure table (app/failures.py) shaped for the failures page."""
+    top = max((row["count"] for row in table.modes), default=1)
+    return [{"mode": row["mode"], "count": row["count"], "share": f"{row['share']:.1%}",
+             "cum": f"{row['cumulative']:.0%}", "bar": round(200 * row["count"] / top, 1),
+             "description": row["description"],
+             "examples": [e | {"gold": "; ".join(e["gold"]), "evidence": ", ".join(e["evidence"]),
+                               "retrieved": ", ".join(e["retrieved"])} for e in row["examples"]]}
+            for row in table.modes]
 
 
 def chunk_lookup(features: list[Feature]) -> dict[tuple[str, str, str], Any]:

@@ -1,0 +1,64 @@
+"""`shipcall failures RUN` and the failures page: the failure-mode Pareto of a run, per cohort,
+with examples. One implementation (ordering from `core.failures.pareto`); the CLI and the page
+only render it."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from shipcall.app.decisions import RunEvidence, load_run
+from shipcall.app.workspace import Workspace
+from shipcall.core.failures import FAILURE_MODES, pareto
+from shipcall.errors import ConfigError
+
+
+@dataclass
+class FailureTable:
+    run_id: str
+    variant: str
+    n_items: int
+    failed: int
+    modes: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"run_id": self.run_id, "n_items": self.n_items, "failed": self.failed, "modes": self.modes}
+
+
+def failure_table(ev: RunEvidence, *, mode: str | None = None, by: list[str] | None = None,
+                  examples: int = 3) -> FailureTable:
+    """Primary failure modes, most frequent first: count, share of all items, cumulative share
+    of failed items, a breakdown per tag key in `by`, and examples (question, answer, gold,
+    evidence, retrieved)."""
+    known = set(FAILURE_MODES) | {m for r in ev.results for m in r.failure_modes}
+    if mode is not None and mode not in known:
+        raise ConfigError(f"unknown failure mode {mode!r}", field="--mode", hint=f"one of: {', '.join(sorted(known))}")
+    failed = [r for r in ev.results if r.failure_modes and (mode is None or r.failure_modes[0] == mode)]
+    n = len(ev.results)
+    rows: list[dict[str, Any]] = []
+    cum = 0
+    for m, count, _share_of_failed in pareto(failed):
+        cum += count
+        row: dict[str, Any] = {"mode": m, "count": count, "share": count / n if n else 0.0,
+                               "cumulative": cum / len(failed), "description": FAILURE_MODES.get(m, "")}
+        for key in by or []:
+            per = Counter(ev.items[r.item_id].tags.get(key, "(none)") for r in failed
+                          if r.failure_modes[0] == m and r.item_id in ev.items)
+            row[f"by_{key}"] = dict(sorted(per.items()))
+        row["examples"] = [_example(ev, r) for r in [x for x in failed if x.failure_modes[0] == m][:examples]]
+        rows.append(row)
+    return FailureTable(ev.run.id, ev.run.variant, n, len(failed), rows)
+
+
+def _example(ev: RunEvidence, r: Any) -> dict[str, Any]:
+    it = ev.items.get(r.item_id)
+    return {"id": r.item_id, "question": it.question if it else "", "answer": r.answer,
+            "abstained": r.abstained, "gold": list(it.answers) if it else [],
+            "evidence": list(it.evidence) if it else [],
+            "retrieved": [d.doc_id for d in r.retrieved_docs[:5]], "modes": r.failure_modes}
+
+
+def failures(ws: Workspace, run_ref: str, *, mode: str | None = None, by: list[str] | None = None,
+             examples: int = 3) -> FailureTable:
+    return failure_table(load_run(ws, run_ref), mode=mode, by=by, examples=examples)
