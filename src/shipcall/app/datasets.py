@@ -202,8 +202,19 @@ def dataset_summary(ws: Workspace, ref: str, by: list[str] | None = None) -> dic
     keys = list(by or []) or sorted({k for it in ds.items for k in it.tags})
     cohorts = {k: dict(sorted(Counter(it.tags.get(k, "(none)") for it in ds.items).items())) for k in keys}
     meta = next(r for r in ws.store.dataset_versions(name) if r["version"] == ds.version)
-    return {"name": name, "version": ds.version, "hash": ds.hash, "n_items": len(ds.items),
-            "answerable": sum(it.answerable for it in ds.items),
-            "with_evidence": sum(bool(it.evidence) for it in ds.items),
-            "with_answers": sum(bool(it.answers) for it in ds.items),
-            "cohorts": cohorts, "warnings": meta["warnings"]}
+    out: dict[str, Any] = {"name": name, "version": ds.version, "task": ds.task, "hash": ds.hash,
+                           "n_items": len(ds.items)}
+    if ds.task == "classify":
+        counts = Counter(it.label for it in ds.items)
+        out |= {"labels": {label: counts.get(label, 0) for label in (ds.labels or sorted(counts))},
+                "unused_labels": [label for label in ds.labels if not counts.get(label)]}
+    elif ds.task == "summarize":
+        words = [len(it.text.split()) for it in ds.items]
+        out |= {"text_words_mean": sum(words) / len(words),
+                "with_key_points": sum(bool(it.key_points) for it in ds.items),
+                "references_per_item": sum(len(it.reference_summaries) for it in ds.items) / len(ds.items)}
+    else:
+        out |= {"answerable": sum(it.answerable for it in ds.items),
+                "with_evidence": sum(bool(it.evidence) for it in ds.items),
+                "with_answers": sum(bool(it.answers) for it in ds.items)}
+    return out | {"cohorts": cohorts, "warnings": meta["warnings"]}

@@ -89,7 +89,8 @@ def list_(ctx: click.Context, as_json: bool) -> None:
 @json_option
 @click.pass_context
 def show(ctx: click.Context, ref: str, by: tuple[str, ...], as_json: bool) -> None:
-    """Show a dataset version: item counts, answerable share, counts per cohort.
+    """Show a dataset version: item counts, counts per cohort, and per task the answerable share
+    (rag), the label counts (classify) or the text lengths (summarize).
 
     Example: shipcall dataset show sample --by topic
     """
@@ -100,8 +101,16 @@ def show(ctx: click.Context, ref: str, by: tuple[str, ...], as_json: bool) -> No
     if as_json:
         emit_json(out)
         return
-    click.echo(f"{name}@{out['version']}: {out['n_items']} items ({out['answerable']} answerable, "
-               f"{out['with_evidence']} with evidence, {out['with_answers']} with gold answers)")
+    if out["task"] == "classify":
+        labels = out["labels"]
+        click.echo(f"{name}@{out['version']}: {out['n_items']} classify items, {len(labels)} labels")
+        click.echo("  labels: " + ", ".join(f"{k}={n}" for k, n in sorted(labels.items(), key=lambda kv: -kv[1])))
+    elif out["task"] == "summarize":
+        click.echo(f"{name}@{out['version']}: {out['n_items']} summarize items, {out['text_words_mean']:.0f} words "
+                   f"on average, {out['with_key_points']} with key points")
+    else:
+        click.echo(f"{name}@{out['version']}: {out['n_items']} items ({out['answerable']} answerable, "
+                   f"{out['with_evidence']} with evidence, {out['with_answers']} with gold answers)")
     for k, counts in cohorts.items():
         click.echo(f"  {k}: " + ", ".join(f"{v}={n}" for v, n in counts.items()))
     if meta["warnings"]:

@@ -6,15 +6,20 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+# What each task type's feature is called in the narrative.
+FEATURES = {"rag": "the question-answering feature", "classify": "the inbox classifier",
+            "summarize": "the meeting-notes summarizer"}
+
 
 def case_study(decisions: list[dict[str, Any]], *, title: str = "shipcall case study") -> str:
     if not decisions:
         return f"# {title}\n\nNo decisions recorded yet: run `shipcall gate` first.\n"
     first, last = decisions[0], decisions[-1]
     ev0 = first.get("evidence", {})
+    feature = FEATURES.get(ev0.get("task", "rag"), f"the {ev0.get('task')} feature")
     lines = [f"# {title}", "", "## Problem", "",
              f"Whether to replace `{ev0.get('baseline_variant', first['baseline_run'])}` with "
-             f"`{ev0.get('candidate_variant', first['candidate_run'])}` in the question-answering feature, "
+             f"`{ev0.get('candidate_variant', first['candidate_run'])}` in {feature}, "
              f"judged on dataset {ev0.get('dataset', '?')} against a contract written before building "
              f"(contract {first.get('contract_hash')}).", "",
              "## AI-specific considerations", ""]
@@ -27,7 +32,7 @@ def case_study(decisions: list[dict[str, Any]], *, title: str = "shipcall case s
     health: Counter[str] = Counter()
     for d in decisions:
         health.update(d.get("evidence", {}).get("health", {}))
-    lines.append(f"- Answers are probabilistic: {len(regressions)} metric × cohort regressions were found "
+    lines.append(f"- Outputs are probabilistic: {len(regressions)} metric × cohort regressions were found "
                  "significant after correcting for every test run.")
     for r in regressions[:5]:
         lines.append(f"  - {r['metric']} in {r.get('cohort') or 'overall'}: {r['delta']:+.3f} "
@@ -63,5 +68,10 @@ def case_study(decisions: list[dict[str, Any]], *, title: str = "shipcall case s
         todo.append("Fix the dataset-health findings so that regressions are not blamed on the system.")
     if "false_answer" in modes or "over_refusal" in modes:
         todo.append("Tune abstention on its own cohort: wrong answers and refusals trade off.")
+    if any(m.startswith("confused_with:") for m in modes) or "confident_wrong" in modes:
+        todo.append("Look at the label pairs most often confused (`shipcall show RUN --confusion`): a label "
+                    "definition or training examples may be what is missing.")
+    if "missed_key_points" in modes or "too_short" in modes:
+        todo.append("Check the word budget against the key points the summaries must carry.")
     lines += [f"- {t}" for t in todo] or ["- Nothing recorded suggests a change of process."]
     return "\n".join(lines) + "\n"
