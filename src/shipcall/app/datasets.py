@@ -50,8 +50,17 @@ def read_text(path: Path) -> str:
         raise DatasetError("not valid UTF-8", file=str(path), line=line, hint="save the file as UTF-8") from None
 
 
+TASK_FIELDS = {"text": "classify or summarize", "label": "classify", "reference_summaries": "summarize",
+               "key_points": "summarize"}
+
+
 def read_jsonl(path: Path) -> list[Item]:
-    return parse_jsonl(read_text(path), file=str(path))
+    try:
+        return parse_jsonl(read_text(path), file=str(path))
+    except DatasetError as e:  # items of another task imported without --task: say which
+        if e.message == "unknown field" and e.field in TASK_FIELDS:
+            e.hint = f"these look like {TASK_FIELDS[e.field]} items: add --task {TASK_FIELDS[e.field].split()[-1]}"
+        raise
 
 
 def read_beir(folder: Path, split: str) -> tuple[list[Item], int]:

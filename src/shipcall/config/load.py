@@ -88,6 +88,7 @@ def validation_error(
 def _is_union_tag(part: Any) -> bool:
     return isinstance(part, str) and part in {
         "fixed", "heading", "sentence", "document", "bm25", "extractive", "plugin", "openai", "anthropic",
+        "tfidf-logreg", "embedding-logreg", "zero-shot",
         "ExtractiveGenerator", "PluginGenerator", "function-after[_overlap_below_size(), FixedChunker]",
     } or (isinstance(part, str) and part.startswith("function-"))
 

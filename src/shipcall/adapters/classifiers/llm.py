@@ -25,7 +25,7 @@ _STRIP = " \t\r\n\"'`*"
 def parse_label(reply: str, labels: list[str]) -> str | None:
     """The label a reply names, or None (module docstring)."""
     text = reply.strip(_STRIP)
-    if text.endswith(".") and text[:-1] not in ("",):
+    if len(text) > 1 and text.endswith("."):
         text = text[:-1].strip(_STRIP)
     if text in labels:
         return text
