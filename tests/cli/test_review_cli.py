@@ -4,7 +4,6 @@ command line (in-process through `shipcall.cli.main.main`, so exit codes map as 
 from __future__ import annotations
 
 import json
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -44,26 +43,24 @@ class Cli:
 
 
 def log(ws: Any, variant: str, arm: str, question: str, *, rating: str | None = None) -> str:
-    """One logged query answered by `variant` (as `shipcall serve` logs it, without HTTP)."""
-    from shipcall.adapters.clock import now
+    """One logged query answered by `variant` in `arm`, through the serving use case that
+    `shipcall serve` runs (app/serving.py), without HTTP."""
     from shipcall.adapters.store.production_log import ProductionLog
     from shipcall.app.feature import Feature
-    from shipcall.core.production import ProductionLogEntry
+    from shipcall.app.redact import Redactor
+    from shipcall.app.serving import Server
 
     f = Feature.open(ws, variant)
-    r = f.answer(question)
-    rid = uuid.uuid4().hex
-    plog = ProductionLog(ws.store)
-    plog.add(ProductionLogEntry(
-        request_id=rid, created_at=now(), variant=variant, question=question, answer=r.answer.text,
-        abstained=r.answer.abstained, support=r.answer.support, arm=arm,  # type: ignore[arg-type]
-        retrieved=[{"doc_id": s.chunk.doc_id, "chunk_id": s.chunk.id, "score": s.score, "rank": s.rank}
-                   for s in r.chunks],
-        citations=[{"doc_id": c.doc_id, "chunk_id": c.chunk_id} for c in r.answer.citations],
-        corpus_version=f.corpus_version))
+    canary = arm == "candidate"
+    server = Server(ws=ws, settings=ws.config.server, log=ProductionLog(ws.store),
+                    redactor=Redactor(ws.config.redaction), baseline=Feature.open(ws, None) if canary else f,
+                    candidate=f if canary else None,
+                    share=1.0 if canary else 0.0)
+    served = server.ask(question)
+    assert served.entry.arm == arm and served.entry.variant == variant
     if rating:
-        plog.add_feedback(rid, rating)
-    return rid
+        server.feedback(served.request_id, rating, None)
+    return served.request_id
 
 
 @pytest.fixture

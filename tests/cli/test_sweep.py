@@ -55,6 +55,7 @@ def test_sweep_stores_runs_and_ranks_them(ingested) -> None:  # noqa: ANN001
     assert all(r.reused for r in again.rows)
 
 
+@pytest.mark.slow  # embeds a corpus
 def test_sweep_cli_with_dense_and_hybrid(ingested, sc: Shipcall) -> None:  # noqa: ANN001
     pytest.importorskip("sentence_transformers")
     root = ingested.root

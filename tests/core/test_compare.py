@@ -266,6 +266,7 @@ def _simulate(rng: np.random.Generator, seed: int, shift: float):
                    n_resamples=SIM_RESAMPLES)
 
 
+@pytest.mark.slow  # simulation
 def test_simulation_identical_systems_false_alarms_and_coverage(true_differences):
     sims = 500
     rng = np.random.default_rng(12345)
@@ -287,6 +288,7 @@ def test_simulation_identical_systems_false_alarms_and_coverage(true_differences
     assert coverage >= 0.93
 
 
+@pytest.mark.slow  # simulation
 def test_simulation_detects_a_drop_of_0_10_in_one_cohort_of_80(true_differences):
     sims = 300
     rng = np.random.default_rng(777)

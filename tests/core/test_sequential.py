@@ -42,6 +42,7 @@ def _false_alarms(x_a: np.ndarray, n_a: np.ndarray, x_b: np.ndarray, n_b: np.nda
     return float(sequential.mean()), float(naive.mean())
 
 
+@pytest.mark.slow  # simulation
 @pytest.mark.parametrize(("rate", "share"), [(0.2, 0.5), (0.1, 0.2), (0.5, 0.1)])
 def test_looking_after_every_review_keeps_false_alarms_at_alpha_and_naive_peeking_does_not(
         rate: float, share: float) -> None:
@@ -53,6 +54,7 @@ def test_looking_after_every_review_keeps_false_alarms_at_alpha_and_naive_peekin
     assert naive > 3 * ALPHA  # optional stopping (Armitage et al., 1969): far above alpha
 
 
+@pytest.mark.slow  # simulation
 def test_a_real_difference_is_found_and_the_projection_is_roughly_right() -> None:
     x_a, n_a, x_b, n_b = _streams(0.15, 0.30, 0.5, sims=400, steps=1500, seed=11)
     p = always_valid_p(log_e_value(x_a, n_a, x_b, n_b))
@@ -72,6 +74,7 @@ def test_a_real_difference_is_found_and_the_projection_is_roughly_right() -> Non
     assert 0.33 < float(np.median(ratio)) < 3.0
 
 
+@pytest.mark.slow  # simulation
 def test_confidence_sequences_cover_at_every_time() -> None:
     rng = np.random.default_rng(3)
     for rate in (0.03, 0.3):
@@ -119,6 +122,7 @@ def _canary(rng: np.random.Generator, p_base: float, p_cand: float, n: int) -> l
     return obs
 
 
+@pytest.mark.slow  # simulation
 def test_the_monitor_report_itself_under_no_difference_and_under_a_regression() -> None:
     rng = np.random.default_rng(5)
     alarms = 0

@@ -182,6 +182,7 @@ def _cached(db: Path) -> int:
         con.close()
 
 
+@pytest.mark.slow  # kill -9 of a real process
 def test_a_killed_run_resumes_without_repeating_finished_calls(make_ws: MakeWs, tmp_path: Path) -> None:
     portfile, log = tmp_path / "port", tmp_path / "requests.jsonl"
     server = subprocess.Popen([sys.executable, str(Path(__file__).with_name("fake_llm.py")), str(portfile), str(log),

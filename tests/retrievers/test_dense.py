@@ -139,6 +139,7 @@ main(sys.argv[1:])
 """
 
 
+@pytest.mark.slow  # subprocesses without the extra
 def test_missing_extra_names_the_install_line(tmp_path: Path) -> None:
     from tests.conftest import FIXTURES
 

@@ -88,6 +88,7 @@ def test_token_generated_once_owner_only_and_env_wins(ingested, monkeypatch: pyt
         load_or_create_token(ingested)
 
 
+@pytest.mark.slow  # thousands of requests
 def test_canary_share_and_stickiness(ingested) -> None:  # noqa: ANN001
     from shipcall.server.app import create_app
 

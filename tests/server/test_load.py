@@ -8,9 +8,12 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import pytest
 
 from shipcall.adapters.store.production_log import ProductionLog
 from shipcall.adapters.store.store import Store
+
+pytestmark = pytest.mark.slow  # load and kill -9 under load
 
 QUESTIONS = [
     "How many days of paid time off do full-time employees get? mail me at jane.doe{i}@example.com",

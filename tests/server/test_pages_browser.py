@@ -17,6 +17,8 @@ import pytest
 from tests.conftest import FIXTURES
 from tests.server.conftest import TOKEN, live
 
+pytestmark = pytest.mark.slow  # a real headless Chromium
+
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]

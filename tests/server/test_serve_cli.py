@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 
 import httpx
+import pytest
 
 from tests.conftest import Shipcall
+
+pytestmark = pytest.mark.slow  # starts real server processes
 
 QUESTION = "How many days of paid time off do full-time employees get?"
 
