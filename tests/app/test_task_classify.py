@@ -91,12 +91,12 @@ def test_run_metrics_equal_scikit_learn_on_the_export(inbox_ws: Path, capsys: py
         assert abs(cohort["metrics"]["accuracy"] - accuracy_score(yc, pc)) < 1e-9
         assert abs(cohort["metrics"]["macro_f1"] - f1_score(yc, pc, average="macro")) < 1e-9
 
-    # the predicted labels are plain scikit-learn's with the same features: temperature scaling
-    # changes the confidences only
+    # the predicted labels are plain scikit-learn's with the same features and solver: temperature
+    # scaling changes the confidences only
     train = [json.loads(x) for x in (INBOX / "train.jsonl").read_text().splitlines()]
     vec = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
-    lr = LogisticRegression(C=10.0, max_iter=1000).fit(vec.fit_transform([t["text"] for t in train]),
-                                                        [t["label"] for t in train])
+    lr = LogisticRegression(C=10.0, max_iter=1000, solver="saga", random_state=0).fit(
+        vec.fit_transform([t["text"] for t in train]), [t["label"] for t in train])
     plain = lr.predict(vec.transform([r["text"] for r in rows]))
     assert list(plain) == p
 

@@ -5,7 +5,8 @@ Both are scikit-learn pipelines trained on the variant's `train` dataset:
 - features: `TfidfVectorizer(ngram_range=(1, ngram_max), sublinear_tf, min_df)` over the
   texts, or the L2-normalised sentence embeddings of the packaged MiniLM (the `dense` extra;
   embeddings cached by text hash in the workspace, shared with dense retrieval's cache);
-- `LogisticRegression(C, max_iter)` (lbfgs, multinomial) on them;
+- `LogisticRegression(C, max_iter, solver)` (multinomial) on them: saga for TF-IDF (sparse;
+  2.3× faster than lbfgs on BANKING77, accuracy within 0.002), lbfgs for embeddings;
 - calibrated probabilities: `CalibratedClassifierCV(method="temperature", ensemble=False,
   cv=2)` — one temperature fitted on 2-fold cross-validated logits, then the model refitted on
   every training item. Temperature scaling (Guo et al. 2017) divides all logits by one number,
@@ -88,13 +89,15 @@ def _training_data(ctx: BuildContext, field: str) -> tuple[list[str], list[str]]
     return [it.text for it in ctx.train], labels
 
 
-def fit_logreg(x: Any, y: list[str], *, C: float, max_iter: int, calibration: str) -> tuple[Any, bool]:
-    """A logistic regression on (x, y), temperature-calibrated when possible; (model, calibrated)."""
+def fit_logreg(x: Any, y: list[str], *, C: float, max_iter: int, calibration: str,
+               solver: str = "lbfgs") -> tuple[Any, bool]:
+    """A logistic regression on (x, y), temperature-calibrated when possible; (model, calibrated).
+    saga is seeded (random_state=0): its sample order is random, and a run must be repeatable."""
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.linear_model import LogisticRegression
     from threadpoolctl import threadpool_limits
 
-    base = LogisticRegression(C=C, max_iter=max_iter)
+    base = LogisticRegression(C=C, max_iter=max_iter, solver=solver, random_state=0)
     calibrate = calibration == "temperature" and min(Counter(y).values()) >= 2
     model = CalibratedClassifierCV(base, method="temperature", ensemble=False, cv=2) if calibrate else base
     import warnings
@@ -144,7 +147,7 @@ class TfidfLogreg:
                                               min_df=config.min_df)
             x = self.vectorizer.fit_transform(texts)
             self.model, calibrated = fit_logreg(x, labels, C=config.C, max_iter=config.max_iter,
-                                                calibration=config.calibration)
+                                                calibration=config.calibration, solver=config.solver)
             _save({"vectorizer": self.vectorizer, "model": self.model, "calibrated": calibrated}, path)
             self.info.update(trained=True, calibrated=calibrated)
         self.info["build_ms"] = round((time.perf_counter() - t0) * 1000, 1)
@@ -176,7 +179,8 @@ class EmbeddingLogreg:
             self.info.update(trained=False, calibrated=cached["calibrated"])
         else:
             self.model, calibrated = fit_logreg(self.embedder.embed(texts), labels, C=config.C,
-                                                max_iter=config.max_iter, calibration=config.calibration)
+                                                max_iter=config.max_iter, calibration=config.calibration,
+                                                solver=config.solver)
             _save({"model": self.model, "calibrated": calibrated}, path)
             self.info.update(trained=True, calibrated=calibrated)
         self.info["build_ms"] = round((time.perf_counter() - t0) * 1000, 1)
