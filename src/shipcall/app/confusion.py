@@ -8,6 +8,7 @@ from typing import Any
 
 from shipcall.app.workspace import Workspace
 from shipcall.core.metrics.classification import confusion, top_confusions, unique_labels
+from shipcall.core.tasks.classify import ClassifyItem
 from shipcall.errors import ConfigError
 
 
@@ -35,7 +36,7 @@ def confusion_report(ws: Workspace, run_ref: str) -> ConfusionReport:
     if ds.task != "classify":
         raise ConfigError(f"run {run.id} is a {ds.task} run: a confusion matrix needs a classify run",
                           field="--confusion")
-    gold_of = {it.id: it.label for it in ds.items}
+    gold_of = {it.id: it.label for it in ds.items if isinstance(it, ClassifyItem)}
     pairs = [(gold_of[r.item_id], r.extra["prediction"]) for r in ws.store.item_results(run.id)
              if r.item_id in gold_of and r.error is None and r.extra.get("prediction") is not None]
     gold, pred = [g for g, _ in pairs], [p for _, p in pairs]

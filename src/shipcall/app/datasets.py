@@ -213,15 +213,16 @@ def dataset_summary(ws: Workspace, ref: str, by: list[str] | None = None) -> dic
     meta = next(r for r in ws.store.dataset_versions(name) if r["version"] == ds.version)
     out: dict[str, Any] = {"name": name, "version": ds.version, "task": ds.task, "hash": ds.hash,
                            "n_items": len(ds.items)}
+    items: list[Any] = list(ds.items)  # a classify or summarize dataset's items have their own fields
     if ds.task == "classify":
-        counts = Counter(it.label for it in ds.items)
+        counts = Counter(it.label for it in items)
         out |= {"labels": {label: counts.get(label, 0) for label in (ds.labels or sorted(counts))},
                 "unused_labels": [label for label in ds.labels if not counts.get(label)]}
     elif ds.task == "summarize":
-        words = [len(it.text.split()) for it in ds.items]
+        words = [len(it.text.split()) for it in items]
         out |= {"text_words_mean": sum(words) / len(words),
-                "with_key_points": sum(bool(it.key_points) for it in ds.items),
-                "references_per_item": sum(len(it.reference_summaries) for it in ds.items) / len(ds.items)}
+                "with_key_points": sum(1 for it in items if it.key_points),
+                "references_per_item": sum(len(it.reference_summaries) for it in items) / len(items)}
     else:
         out |= {"answerable": sum(it.answerable for it in ds.items),
                 "with_evidence": sum(bool(it.evidence) for it in ds.items),

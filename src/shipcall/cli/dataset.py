@@ -80,7 +80,8 @@ def list_(ctx: click.Context, as_json: bool) -> None:
     if not rows:
         click.echo("no datasets yet: shipcall dataset import FILE --name NAME")
     for r in rows:
-        click.echo(f"{r['name']}@{r['version']}  {r['n_items']} items  {r['created_at'][:19]}  {r['source']}")
+        click.echo(f"{r['name']}@{r['version']}  {r['n_items']} {r['task']} items  {r['created_at'][:19]}  "
+                   f"{r['source']}")
 
 
 @cli.command("show")

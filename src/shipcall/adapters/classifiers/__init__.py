@@ -12,7 +12,7 @@ TRAINED = ("tfidf-logreg", "embedding-logreg")  # kinds that read the variant's 
 
 def build_classifier(config: Any, ctx: BuildContext) -> Classifier:
     cls = CLASSIFIERS.get(config.kind)
-    return cls(config, ctx)  # type: ignore[no-any-return]
+    return cls(config, ctx)
 
 
 __all__ = ["TRAINED", "BuildContext", "Classifier", "build_classifier"]

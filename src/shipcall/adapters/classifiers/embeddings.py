@@ -43,7 +43,8 @@ class TextEmbedder:
             self.cache.compact()
         if not keys:
             return np.zeros((0, embedding_dim(self.encoder)), dtype=np.float32)
-        return np.stack([self.cache.get(k) for k in keys]).astype(np.float32)
+        rows = [self.cache.get(k) for k in keys]
+        return np.stack([r for r in rows if r is not None]).astype(np.float32)
 
     def _embed(self, todo: list[tuple[str, str]]) -> None:
         from tqdm import tqdm

@@ -18,7 +18,7 @@ class Summarizer(Protocol):
 
 def build_summarizer(config: Any, ctx: Any = None) -> Summarizer:
     cls = SUMMARIZERS.get(config.kind)
-    return cls(config, ctx)  # type: ignore[no-any-return]
+    return cls(config, ctx)
 
 
 __all__ = ["Summarizer", "build_summarizer"]

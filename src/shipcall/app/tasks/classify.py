@@ -50,8 +50,8 @@ class ClassifyPredictor:
         self.variant_hash = _hash({"variant": variant.hash, **ident}) if ident else variant.hash
         self.concurrency = max(1, int(getattr(classifier, "concurrency", 1) or 1))
         self.budget = getattr(classifier, "budget", None)
-        self._order = {it.id: i for i, it in enumerate(dataset.items)} if dataset is not None else {}
-        self._items = list(dataset.items) if dataset is not None else []
+        self._items: list[ClassifyItem] = items_of(dataset) if dataset is not None else []
+        self._order = {it.id: i for i, it in enumerate(self._items)}
         self._done: dict[str, tuple[Classification, float]] = {}
         self._lock = threading.Lock()
 
@@ -130,22 +130,22 @@ class ClassifyTask:
             raise ConfigError(f"variant {name!r} has no classifier", field=f"variants.{name}.classifier",
                               hint="classifier: {kind: tfidf-logreg, train: DATASET}")
         labels = list(dataset.labels) if dataset is not None and dataset.labels else (
-            core.label_set(dataset.items) if dataset is not None else [])
+            core.label_set(items_of(dataset)) if dataset is not None else [])
         ctx = BuildContext(labels=labels, model_dir=workspace.state_dir / "models",
                            embedding_dir=workspace.state_dir / "embeddings", store=workspace.store,
                            root=workspace.root)
         train_id = None
         if cfg.kind in TRAINED:
             train_ds = _training_dataset(workspace, cfg.train)
-            ctx.train = list(train_ds.items)
+            ctx.train = items_of(train_ds)
             train_id = (train_ds.name, train_ds.version, train_ds.hash)
             ctx.train_id = train_id
             if dataset is not None and (dataset.name, dataset.version) == (train_ds.name, train_ds.version):
                 ctx.warnings.append(f"variant {name!r} is evaluated on its own training data ({train_ds.name}@"
                                     f"{train_ds.version}): the figures will look better than they are")
             elif dataset is not None:
-                seen = {it.text.strip() for it in train_ds.items}
-                overlap = sum(1 for it in dataset.items if it.text.strip() in seen)
+                seen = {it.text.strip() for it in ctx.train}
+                overlap = sum(1 for it in items_of(dataset) if it.text.strip() in seen)
                 if overlap:
                     ctx.warnings.append(f"{overlap} of {len(dataset.items)} evaluation texts also appear in the "
                                         f"training dataset {train_ds.name}@{train_ds.version}")
@@ -179,6 +179,11 @@ class ClassifyTask:
         row.update({"prediction": result.extra.get("prediction"), "confidence": result.extra.get("confidence"),
                     "correct": result.metrics.get("accuracy"), "scores": result.extra.get("scores", [])})
         return row
+
+
+def items_of(dataset: Dataset) -> list[ClassifyItem]:
+    """A classify dataset's items (the Dataset type holds any task's items)."""
+    return [it for it in dataset.items if isinstance(it, ClassifyItem)]
 
 
 def _training_dataset(ws: Any, ref: str) -> Dataset:

@@ -19,7 +19,7 @@ Cohorts are the items sharing a tag value (`topic=hr`) and get the same metrics.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -106,8 +106,18 @@ def _operations(results: Sequence[ItemResult]) -> np.ndarray:
     return out
 
 
+class Tagged(Protocol):
+    """What aggregation reads of an item of any task: its id and tags."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def tags(self) -> dict[str, str]: ...
+
+
 def aggregate(
-    items: Sequence[Item],
+    items: Sequence[Item] | Sequence[Tagged],
     results: Sequence[ItemResult],
     cohort_keys: Sequence[str] | None = None,
     ks: Sequence[int] = DEFAULT_KS,
