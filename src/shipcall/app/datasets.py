@@ -10,6 +10,7 @@ from typing import Any
 
 from shipcall.app.workspace import Workspace
 from shipcall.core.datasets import Item, dataset_hash, parse_jsonl
+from shipcall.core.jsonl import json_lines
 from shipcall.errors import DatasetError
 
 
@@ -35,7 +36,7 @@ class ImportReport:
 
 
 def read_text(path: Path) -> str:
-    """A dataset file's text (UTF-8, a BOM allowed); errors name the file and line."""
+    """A dataset file's text; a missing file, a folder or bytes that are not UTF-8 are DatasetErrors."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -93,20 +94,14 @@ def read_beir(folder: Path, split: str) -> tuple[list[Item], int]:
                 qrels.setdefault(q, {})[d] = grade
     items: list[Item] = []
     total = 0
-    with qpath.open(encoding="utf-8") as f:
-        for n, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise DatasetError(f"malformed JSON: {e.msg}", file=str(qpath), line=n) from None
-            if not isinstance(obj, dict) or "_id" not in obj or not isinstance(obj.get("text"), str):
-                raise DatasetError("needs `_id` and `text`", file=str(qpath), line=n)
-            total += 1
-            qid = str(obj["_id"])
-            if qid in qrels:
-                items.append(Item(id=qid, question=obj["text"], evidence=qrels[qid]))
+    hint = "each line must be one JSON object with _id, text"
+    for n, obj in json_lines(read_text(qpath), file=str(qpath), hint=hint):
+        if not isinstance(obj, dict) or "_id" not in obj or not isinstance(obj.get("text"), str):
+            raise DatasetError("needs `_id` and `text`", file=str(qpath), line=n)
+        total += 1
+        qid = str(obj["_id"])
+        if qid in qrels:
+            items.append(Item(id=qid, question=obj["text"], evidence=qrels[qid]))
     if not items:
         raise DatasetError(f"no query in queries.jsonl has a judgement above 0 in qrels/{split}.tsv",
                            file=str(folder), hint="check --split")
@@ -224,7 +219,8 @@ def dataset_summary(ws: Workspace, ref: str, by: list[str] | None = None) -> dic
                 "with_key_points": sum(1 for it in items if it.key_points),
                 "references_per_item": sum(len(it.reference_summaries) for it in items) / len(items)}
     else:
-        out |= {"answerable": sum(it.answerable for it in ds.items),
-                "with_evidence": sum(bool(it.evidence) for it in ds.items),
-                "with_answers": sum(bool(it.answers) for it in ds.items)}
+        out |= {"unreviewed": sum(not it.reviewed for it in items),  # drafted with --accept, nobody checked them
+                "answerable": sum(it.answerable for it in items),
+                "with_evidence": sum(bool(it.evidence) for it in items),
+                "with_answers": sum(bool(it.answers) for it in items)}
     return out | {"cohorts": cohorts, "warnings": meta["warnings"]}

@@ -18,7 +18,7 @@ from shipcall.core.runs import ItemResult, Run
 
 def run_task(ws: Workspace, run: Run) -> str:
     """The task type of a run (its variant's; runs from before task types are rag)."""
-    return str((run.config.get("variant") or {}).get("task", "rag"))
+    return run.task
 
 
 def trec_lines(ws: Workspace, run: Run) -> Iterator[str]:

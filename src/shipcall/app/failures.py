@@ -58,7 +58,7 @@ def failure_table(ev: RunEvidence, *, mode: str | None = None, by: list[str] | N
 def mode_descriptions(run: Any) -> dict[str, str]:
     """The failure modes of the run's task with their descriptions (a family such as
     classify's `confused_with:<label>` under its prefix `confused_with:`)."""
-    task = str((run.config.get("variant") or {}).get("task", "rag"))
+    task = str(run.task)
     if task == "rag":
         return dict(FAILURE_MODES)
     from shipcall.app.tasks import get_task
