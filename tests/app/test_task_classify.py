@@ -250,7 +250,7 @@ def test_task_mismatch_and_config_errors(inbox_ws: Path, capsys: pytest.CaptureF
     assert code == 2 and "training dataset questions@1 holds rag items" in err
     cfg.write_text(text + "  broken:\n    task: classify\n    classifier: {kind: tfidf-logreg, trian: x}\n")
     code, _, err = shipcall(capsys, inbox_ws, "runs")
-    assert code == 2 and "variants.broken.classifier.train: Field required" in err
+    assert code == 2 and "variants.broken.classifier.trian" in err and "did you mean train?" in err
 
 
 def test_csv_with_banking77_layout(tmp_path: Path) -> None:

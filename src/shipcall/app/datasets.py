@@ -206,9 +206,10 @@ def dataset_summary(ws: Workspace, ref: str, by: list[str] | None = None) -> dic
     keys = list(by or []) or sorted({k for it in ds.items for k in it.tags})
     cohorts = {k: dict(sorted(Counter(it.tags.get(k, "(none)") for it in ds.items).items())) for k in keys}
     meta = next(r for r in ws.store.dataset_versions(name) if r["version"] == ds.version)
-    out: dict[str, Any] = {"name": name, "version": ds.version, "task": ds.task, "hash": ds.hash,
-                           "n_items": len(ds.items)}
     items: list[Any] = list(ds.items)  # a classify or summarize dataset's items have their own fields
+    out: dict[str, Any] = {"name": name, "version": ds.version, "task": ds.task, "hash": ds.hash,
+                           "n_items": len(ds.items),
+                           "unreviewed": sum(not it.reviewed for it in items)}  # drafted with --accept, unchecked
     if ds.task == "classify":
         counts = Counter(it.label for it in items)
         out |= {"labels": {label: counts.get(label, 0) for label in (ds.labels or sorted(counts))},
@@ -219,8 +220,7 @@ def dataset_summary(ws: Workspace, ref: str, by: list[str] | None = None) -> dic
                 "with_key_points": sum(1 for it in items if it.key_points),
                 "references_per_item": sum(len(it.reference_summaries) for it in items) / len(items)}
     else:
-        out |= {"unreviewed": sum(not it.reviewed for it in items),  # drafted with --accept, nobody checked them
-                "answerable": sum(it.answerable for it in items),
+        out |= {"answerable": sum(it.answerable for it in items),
                 "with_evidence": sum(bool(it.evidence) for it in items),
                 "with_answers": sum(bool(it.answers) for it in items)}
     return out | {"cohorts": cohorts, "warnings": meta["warnings"]}

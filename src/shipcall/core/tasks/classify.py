@@ -58,6 +58,11 @@ class ClassifyItem:
         """The item's input, under the name the question-answering views use."""
         return self.text
 
+    @property
+    def reviewed(self) -> bool:
+        """Always: only drafted rag items wait for a person's review."""
+        return True
+
     def cohorts(self, keys: list[str] | None = None) -> list[str]:
         return cohorts_of(self.tags, keys)
 
