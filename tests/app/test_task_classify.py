@@ -165,7 +165,7 @@ def test_compare_and_gate_on_a_weaker_classifier(inbox_ws: Path, capsys: pytest.
                             str(contract), "--json")
     assert code == 0 and json.loads(out)["verdict"] == "SHIP"
     case = ok(capsys, inbox_ws, "casestudy")
-    assert "inbox classifier" in case
+    assert "Case study: decision" in case and "tfidf" in case
 
 
 CSV = ('id,message,category,channel\n'

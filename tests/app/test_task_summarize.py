@@ -89,7 +89,7 @@ def test_shorter_budget_regressed_waits(notes_ws: Path, capsys: pytest.CaptureFi
     assert modes and all(row["description"] for row in fails["modes"])
     text = ok(capsys, notes_ws, "failures", b)
     assert "evidence:" not in text  # no retrieval to show for summaries
-    assert "meeting-notes summarizer" in ok(capsys, notes_ws, "casestudy")
+    assert "short" in ok(capsys, notes_ws, "casestudy")
 
 
 def test_summarize_import_errors(notes_ws: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
