@@ -39,7 +39,8 @@ def _common(res: ItemResult) -> dict[str, Any]:
 
 
 def _rag_row(res: ItemResult) -> dict[str, Any]:
-    return {"id": res.item_id, "answer": res.answer, "abstained": res.abstained, "support": res.support,
+    return {"id": res.item_id, "answer": res.answer, "context": res.context, "abstained": res.abstained,
+            "support": res.support,
             "citations": [{"doc_id": c.doc_id, "chunk_id": c.chunk_id, "heading_path": list(c.heading_path),
                            "snippet": c.snippet} for c in res.citations],
             "retrieved": [vars(x) for x in res.retrieved],

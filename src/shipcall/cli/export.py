@@ -16,7 +16,8 @@ from shipcall.cli._common import workspace
 @click.pass_context
 def cli(ctx: click.Context, run_ref: str, out: str, fmt: str) -> None:
     """Export RUN's per-item results. JSONL: one line per item with id, answer (exactly the
-    text the answer metrics scored), abstained, citations, retrieved, retrieved_docs, metrics;
+    text exact_match and f1 scored), context (the sentence it was taken from), abstained,
+    citations, retrieved, retrieved_docs, metrics;
     for LLM generators also usage (tokens, cost, cached) and the raw reply, and the judge's
     verdicts with their reasoning when the run was judged. classify runs: the item's fields
     with `prediction`, `confidence`, `correct`; summarize runs: the item's fields with
