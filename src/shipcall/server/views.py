@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 PLOT_W = 220  # px, the interval plots of the comparison page
 HEADLINE = ("contains_answer", "recall@5", "ndcg@10", "f1", "false_answer_rate", "over_refusal_rate",
+            "accuracy", "macro_f1", "ece", "rouge1", "rouge2", "key_point_coverage",
             "latency_ms_p95")
 
 
