@@ -130,7 +130,10 @@ def dataset_health(ws: Workspace, name: str, version: int | None, contract: Cont
 
 
 def gate(ws: Workspace, baseline: str, candidate: str, contract: Contract, *, note: str = "",
-         who: str | None = None, weights: str = "eval") -> tuple[Decision, ComparisonReport]:
+         who: str | None = None, weights: str = "eval", record_decision: bool = True,
+         ) -> tuple[Decision, ComparisonReport]:
+    """Apply the contract to the pair and record the decision (`record_decision=False`: the
+    gate's call without a record, as the compare page and the reports show it)."""
     report = compare_runs(ws, baseline, candidate, contract, metrics=decision_metrics(contract), weights=weights)
     c = report.candidate
     decision = decide(
@@ -149,7 +152,8 @@ def gate(ws: Workspace, baseline: str, candidate: str, contract: Contract, *, no
                           f"({report.production.n_queries} logged queries)")
         decision = replace(decision, reasons=reasons, checks=checks,
                            verdict="WAIT" if any(r.severity == "block" for r in reasons) else "SHIP")
-    record(ws, decision, report)
+    if record_decision:
+        record(ws, decision, report)
     return decision, report
 
 
