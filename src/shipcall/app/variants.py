@@ -98,7 +98,8 @@ def _index_mb(ws: Workspace, run: Run) -> float | None:
     return round(size / 1e6, 3)
 
 
-def _cost_per_1000(run: Run) -> float:
+def cost_per_1000(run: Run) -> float:
+    """US dollars per 1,000 answered items at the configured prices (0 when nothing was priced)."""
     cost = _num(run.metrics.get("cost"))
     items = run.n_items - run.errors
     return round(1000 * cost / items, 6) if cost and items > 0 else 0.0
@@ -137,7 +138,7 @@ def variants(ws: Workspace, dataset: str | None = None, contract: Contract | Non
         rows.append(VariantRow(
             variant=variant, run=run, metrics={m: _num(run.metrics.get(m)) for m in shown if m in run.metrics},
             primary_ci=(_num(lo), _num(hi)), latency_ms_p50=_num(run.metrics.get("latency_ms_p50")),
-            latency_ms_p95=_num(run.metrics.get("latency_ms_p95")), cost_per_1000=_cost_per_1000(run),
+            latency_ms_p95=_num(run.metrics.get("latency_ms_p95")), cost_per_1000=cost_per_1000(run),
             index_mb=_index_mb(ws, run), is_baseline=variant == base_name))
     sign = -1.0 if higher else 1.0
     points = [(None if r.metrics.get(primary) is None else sign * float(r.metrics[primary] or 0.0),
