@@ -45,6 +45,11 @@ def cli(ctx: click.Context, baseline: str, candidate: str, contract_path: str | 
         emit_json(decision.to_dict() | {"comparison": report.comparison.to_dict()}
                   | ({"production_weights": report.production.to_dict()} if report.production is not None else {}))
     else:
+        from shipcall.core.headline import headline
+
+        contract = ws.contract(contract_path)
+        click.echo(headline(decision, report.comparison.rows, primary=contract.primary, guarded=contract.guarded,
+                            candidate_metrics=report.candidate.run.metrics, contract=contract) + "\n")
         print_report(report)
         if report.production is not None:
             from shipcall.render.production import print_weights
