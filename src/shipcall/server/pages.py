@@ -291,9 +291,9 @@ def failures_page(request: Request, run_id: str) -> Response:
     except ShipcallError as e:
         return _error(request, e)
     from shipcall.app.failures import failure_table
+    from shipcall.errors import MissingExtraError
     from shipcall.render import plots
     from shipcall.render.views import failure_rows
-    from shipcall.errors import MissingExtraError
 
     table = failure_table(ev)
     rows = failure_rows(table)
