@@ -69,3 +69,12 @@ class ApiError(ShipcallError):
     def __init__(self, status: int, message: str, *, field: str | None = None, hint: str | None = None) -> None:
         super().__init__(message, field=field, hint=hint)
         self.status = status
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C, with what was kept and how to continue ("412 of 809 items done and stored; run the
+    same command to continue"). The CLI prints it and exits 130."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from shipcall.app.workspace import Workspace
 from shipcall.config.load import load_workspace_config
 from shipcall.errors import ConfigError
 
@@ -56,7 +57,7 @@ variants:
 @pytest.mark.parametrize(("text", "field", "line", "message"), [
     ("variants:\n  a:\n    chunker: {kind: heading, sise: 3}\n", "variants.a.chunker.sise", 3, "unknown key"),
     ("variants:\n  a:\n    chunker: {kind: document, size: 300}\n", "variants.a.chunker.size", 3, "unknown key"),
-    ("variants:\n  a:\n    chunker: {kind: paragraph}\n", "variants.a.chunker", 3, "paragraph"),
+    ("variants:\n  a:\n    chunker: {kind: paragraph}\n", "variants.a.chunker.kind", 3, "paragraph"),
     ("variants:\n  a:\n    retriever: {kind: bm25, k: 0}\n", "variants.a.retriever.k", 3, "greater than"),
     ("variants:\n  a:\n    generator: {kind: extractive, min_score: 2}\n", "variants.a.generator.min_score", 3,
      "less than"),
@@ -66,11 +67,9 @@ variants:
     ("variants:\n  a:\n    extends: nope\n", "variants.a.extends", 3, "unknown variant"),
 ])
 def test_errors_name_field_and_line(tmp_path: Path, text: str, field: str, line: int, message: str) -> None:
-    from shipcall.app.workspace import Workspace
-
     write(tmp_path, text)
     with pytest.raises(ConfigError) as e:
-        _ = Workspace(tmp_path).config  # as every command loads it: with the registered kinds
+        _ = Workspace(tmp_path).config  # as every command opens it: kinds checked against the registries
     assert e.value.field == field
     assert e.value.line == line
     assert message in str(e.value)

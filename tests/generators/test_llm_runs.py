@@ -216,3 +216,34 @@ def test_a_killed_run_resumes_without_repeating_finished_calls(make_ws: MakeWs, 
     # every reply paid before the kill came from the cache: only the rest were asked again
     assert after - before == N_ITEMS - cached_at_kill
     assert out["provider"]["cache_hits"] == cached_at_kill - out["items_done_before"]
+
+
+@pytest.mark.slow  # a real process interrupted with SIGINT
+def test_ctrl_c_says_what_was_kept_and_the_same_command_continues(make_ws: MakeWs, tmp_path: Path) -> None:
+    portfile, log = tmp_path / "port", tmp_path / "requests.jsonl"
+    server = subprocess.Popen([sys.executable, str(Path(__file__).with_name("fake_llm.py")), str(portfile), str(log),
+                               "0.15"])
+    try:
+        deadline = time.monotonic() + 10
+        while not portfile.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        url = f"http://127.0.0.1:{portfile.read_text()}/v1"
+        ws = make_ws({"kind": "openai", "model": "fake-model", "base_url": url, "api_key_env": "FAKE_LLM_KEY",
+                      **FAST, "concurrency": 1})
+        proc = subprocess.Popen([sys.executable, "-m", "shipcall", "run", "--dataset", "t", "--variant", "llm"],
+                                cwd=ws.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        while (not log.exists() or len(log.read_text().splitlines()) < 3) and time.monotonic() < deadline + 60:
+            time.sleep(0.01)
+        assert proc.poll() is None, "the run finished before it could be interrupted"
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 130, err
+        assert "items done and stored; run the same command to continue" in err, err
+        kept = int(err.split("interrupted: run ")[1].split(": ")[1].split(" of ")[0])
+        p = shipcall("run", "--dataset", "t", "--variant", "llm", "--json", cwd=ws.root)
+        assert p.returncode == 0, p.stderr
+        out = json.loads(p.stdout)
+    finally:
+        server.kill()
+        server.wait()
+    assert out["resumed"] and out["items_done_before"] == kept and out["n_items"] == N_ITEMS

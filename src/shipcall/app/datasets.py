@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from shipcall.app.workspace import Workspace
 from shipcall.core.datasets import Item, dataset_hash, parse_jsonl
+from shipcall.core.jsonl import json_lines
 from shipcall.errors import DatasetError
 
 
@@ -28,6 +28,11 @@ class ImportReport:
 
 
 def read_jsonl(path: Path) -> list[Item]:
+    return parse_jsonl(_read_text(path), file=str(path))
+
+
+def _read_text(path: Path) -> str:
+    """A dataset file's text; a missing file, a folder or bytes that are not UTF-8 are DatasetErrors."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -36,11 +41,10 @@ def read_jsonl(path: Path) -> list[Item]:
         raise DatasetError("is a folder", file=str(path),
                            hint="pass a .jsonl file, or --format beir for a BEIR folder") from None
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line = raw[: e.start].count(b"\n") + 1
         raise DatasetError("not valid UTF-8", file=str(path), line=line, hint="save the file as UTF-8") from None
-    return parse_jsonl(text, file=str(path))
 
 
 def read_beir(folder: Path, split: str) -> tuple[list[Item], int]:
@@ -73,20 +77,14 @@ def read_beir(folder: Path, split: str) -> tuple[list[Item], int]:
                 qrels.setdefault(q, {})[d] = grade
     items: list[Item] = []
     total = 0
-    with qpath.open(encoding="utf-8") as f:
-        for n, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise DatasetError(f"malformed JSON: {e.msg}", file=str(qpath), line=n) from None
-            if not isinstance(obj, dict) or "_id" not in obj or not isinstance(obj.get("text"), str):
-                raise DatasetError("needs `_id` and `text`", file=str(qpath), line=n)
-            total += 1
-            qid = str(obj["_id"])
-            if qid in qrels:
-                items.append(Item(id=qid, question=obj["text"], evidence=qrels[qid]))
+    hint = "each line must be one JSON object with _id, text"
+    for n, obj in json_lines(_read_text(qpath), file=str(qpath), hint=hint):
+        if not isinstance(obj, dict) or "_id" not in obj or not isinstance(obj.get("text"), str):
+            raise DatasetError("needs `_id` and `text`", file=str(qpath), line=n)
+        total += 1
+        qid = str(obj["_id"])
+        if qid in qrels:
+            items.append(Item(id=qid, question=obj["text"], evidence=qrels[qid]))
     if not items:
         raise DatasetError(f"no query in queries.jsonl has a judgement above 0 in qrels/{split}.tsv",
                            file=str(folder), hint="check --split")

@@ -22,6 +22,7 @@ from shipcall.adapters.registry import RETRIEVERS
 from shipcall.adapters.retrievers.base import BuildContext, Retriever
 from shipcall.adapters.retrievers.bm25 import BM25Index, load_chunks
 from shipcall.app.workspace import Workspace
+from shipcall.config.errors import config_error
 from shipcall.config.schema import Variant
 from shipcall.core.documents import Chunk, Document, ScoredChunk
 from shipcall.core.runs import Answer
@@ -149,9 +150,9 @@ def retriever_kind(cfg: Any) -> Any:
         try:
             cfg = model.model_validate(cfg.model_dump())
         except ValidationError as e:
-            err = e.errors()[0]
-            where = ".".join(str(x) for x in err["loc"])
-            raise ConfigError(f"retriever {cfg.kind!r}: {where}: {err['msg']}", field=f"retriever.{where}") from None
+            err = config_error(e, model)
+            field = f"retriever.{err.field}" if err.field else "retriever"
+            raise ConfigError(f"retriever {cfg.kind!r}: {err.message}", field=field, hint=err.hint) from None
     return kind, cfg
 
 
@@ -178,16 +179,16 @@ def ensure_index(ws: Workspace, variant: Variant, corpus_version: str, *, show_p
     kind, cfg = retriever_kind(variant.retriever)
     if kind.composite:
         parts = [ensure_index(ws, p, corpus_version, show_progress=show_progress) for p in index_parts(variant)]
-        return kind.combine(cfg, parts)  # type: ignore[no-any-return]
+        return kind.combine(cfg, parts)
     path = ws.index_dir / index_key(variant, corpus_version)
     if kind.is_complete(path):
-        return kind.load_index(path, cfg)  # type: ignore[no-any-return]
+        return kind.load_index(path, cfg)
     chunks = chunk_corpus(ws, variant)
     if not chunks:
         raise CorpusError("the corpus has no text to index", hint="ingest a folder with documents in it")
     ctx = BuildContext(cache_dir=ws.state_dir / "embeddings", show_progress=show_progress,
                        extra={"doc_hashes.json": ws.store.document_hashes()})
-    return kind.build_index(chunks, cfg, path, ctx)  # type: ignore[no-any-return]
+    return kind.build_index(chunks, cfg, path, ctx)
 
 
 def chunk_corpus(ws: Workspace, variant: Variant) -> list[Chunk]:

@@ -139,10 +139,10 @@ class Judge:
             r, m, k = task
             return self.verdict(run.id, by_id[r.item_id], r, m, k)
 
-        for got in answer_items(list(enumerate(tasks)), one, workers=self.config.provider.concurrency,  # type: ignore[arg-type]
+        for got in answer_items(list(enumerate(tasks)), one, workers=self.config.provider.concurrency,
                                 heartbeat=BATCH_SECONDS):
             if got is not None:
-                batch.append(got[1])  # type: ignore[arg-type]
+                batch.append(got[1])
                 done += 1
                 if progress:
                     progress(done, total)

@@ -43,7 +43,8 @@ class Budget:
             budget.add(r)
         return budget
 
-    def add(self, result: ItemResult) -> None:
+    def add(self, result: Any) -> None:
+        """Count what an item paid (`result`: an ItemResult; typed loosely as the pool is generic)."""
         usage = result.extra.get("usage") if result.extra else None
         if not usage or usage.get("cached"):
             return
@@ -75,7 +76,7 @@ def answer_items(todo: list[tuple[int, T]], answer: Callable[[T], R], *, workers
                 return
             res = answer(item)
             if budget is not None:
-                budget.add(res)  # type: ignore[arg-type]
+                budget.add(res)
             yield pos, res
         return
     # Daemon threads, not a ThreadPoolExecutor: after Ctrl-C the process exits at once instead of
@@ -107,7 +108,7 @@ def answer_items(todo: list[tuple[int, T]], answer: Callable[[T], R], *, workers
             if not in_flight:
                 return
             try:
-                pos, res, err = results.get(timeout=heartbeat)
+                pos, got, err = results.get(timeout=heartbeat)
             except queue.Empty:
                 yield None
                 continue
@@ -115,8 +116,8 @@ def answer_items(todo: list[tuple[int, T]], answer: Callable[[T], R], *, workers
             if err is not None:
                 raise err
             if budget is not None:
-                budget.add(res)  # type: ignore[arg-type]
-            yield pos, res  # type: ignore[misc]
+                budget.add(got)
+            yield pos, got  # type: ignore[misc]  # an item without an error has its result
     finally:
         for _ in threads:  # each worker stops after its current item
             tasks.put(None)

@@ -27,7 +27,7 @@ from shipcall.config.schema import Variant
 from shipcall.core.datasets import Dataset, Item
 from shipcall.core.runs import ItemResult, Run, RunIdentity
 from shipcall.core.tasks.base import Predictor
-from shipcall.errors import ConfigError
+from shipcall.errors import ConfigError, Interrupted
 
 if TYPE_CHECKING:
     from shipcall.app.judge import JudgeOptions
@@ -119,16 +119,21 @@ def run_variant(ws: Workspace, dataset: Dataset, name: str, variant: Variant, *,
         except Exception as e:  # one item's failure must not stop the run; it is recorded
             return ItemResult(item_id=item.id, error=f"{type(e).__name__}: {e}", failure_modes=["error"])
 
-    for got in answer_items(todo, one, workers=predictor.concurrency, budget=budget, heartbeat=BATCH_SECONDS):
-        if got is not None:
-            batch.append(got)
-            fresh.append(got)
-            finished += 1
-            if progress:
-                progress(finished, len(items))
-        if len(batch) >= BATCH_ITEMS or time.monotonic() - last >= BATCH_SECONDS:
-            store.save_item_results(current.id, batch)
-            batch, last = [], time.monotonic()
+    try:
+        for got in answer_items(todo, one, workers=predictor.concurrency, budget=budget, heartbeat=BATCH_SECONDS):
+            if got is not None:
+                batch.append(got)
+                fresh.append(got)
+                finished += 1
+                if progress:
+                    progress(finished, len(items))
+            if len(batch) >= BATCH_ITEMS or time.monotonic() - last >= BATCH_SECONDS:
+                store.save_item_results(current.id, batch)
+                batch, last = [], time.monotonic()
+    except KeyboardInterrupt:
+        store.save_item_results(current.id, batch)  # keep everything answered so far
+        raise Interrupted(f"run {current.id}: {finished} of {len(items)} items done and stored; run the same "
+                          f"command to continue where it stopped") from None
     store.save_item_results(current.id, batch)
     stats = predictor.stats()
     if budget is not None and budget.exhausted and finished < len(items):

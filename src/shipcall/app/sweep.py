@@ -39,6 +39,7 @@ from pydantic import ValidationError
 
 from shipcall.app.workspace import Workspace
 from shipcall.config.contract import Contract
+from shipcall.config.errors import config_error
 from shipcall.config.schema import Variant, deep_merge
 from shipcall.core.compare import compare
 from shipcall.core.datasets import Dataset
@@ -190,9 +191,8 @@ def combinations(base: Variant, base_name: str, axes: list[tuple[str, list[Any]]
         try:
             variant = Variant.model_validate(resolved)
         except ValidationError as e:
-            err = e.errors()[0]
-            where = ".".join(str(x) for x in err["loc"] if str(x) not in _KINDS)
-            skipped.append({"variant": name, "reason": f"{where}: {err['msg']}"})
+            err = config_error(e, Variant)
+            skipped.append({"variant": name, "reason": f"{err.field}: {err.message}"})
             continue
         if variant.hash in seen:
             if seen[variant.hash] != name:
@@ -201,10 +201,6 @@ def combinations(base: Variant, base_name: str, axes: list[tuple[str, list[Any]]
         seen[variant.hash] = name
         out.append(Combination(name, settings, variant))
     return out, skipped
-
-
-_KINDS = {"fixed", "heading", "sentence", "document", "bm25", "dense", "hybrid", "extractive", "openai", "anthropic",
-          "plugin"}  # union tags in pydantic error locations
 
 
 def _fit_overlap(chunker: dict[str, Any], base: dict[str, Any], settings: dict[str, Any]) -> None:

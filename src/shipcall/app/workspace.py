@@ -65,11 +65,7 @@ class Workspace:
 
     @cached_property
     def config(self) -> WorkspaceConfig:
-        from shipcall.adapters.registry import CHUNKERS, GENERATORS, RETRIEVERS, TASKS
-
-        kinds = {"chunker": CHUNKERS.names(), "retriever": RETRIEVERS.names(), "generator": GENERATORS.names(),
-                 "task": TASKS.names()}
-        return load_workspace_config(self.config_path, kinds)
+        return load_workspace_config(self.config_path, _registered_kinds)
 
     def variant(self, name: str | None) -> tuple[str, Variant]:
         """The named variant, or the first one in the file when `name` is None."""
@@ -92,7 +88,7 @@ class Workspace:
         if path:
             if not Path(path).is_file():
                 raise NotFoundError("contract file not found", file=str(path))
-            return load_contract(path)
+            return load_contract(Path(path))
         if self.contract_path.is_file():
             return load_contract(self.contract_path)
         return default_contract()
@@ -111,3 +107,10 @@ class Workspace:
             return None
         path = Path(p)
         return path if path.is_absolute() else (self.root / path)
+
+
+def _registered_kinds(section: str) -> list[str]:
+    """The kinds registered for a variant section or task (built-ins and plugins), for the config check."""
+    from shipcall.adapters.registry import CHUNKERS, GENERATORS, RETRIEVERS, TASKS
+
+    return {"chunker": CHUNKERS, "retriever": RETRIEVERS, "generator": GENERATORS, "task": TASKS}[section].names()

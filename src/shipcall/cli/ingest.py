@@ -11,9 +11,11 @@ from shipcall.cli._common import emit_json, json_option, workspace
 @click.argument("path", required=False, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(["folder", "beir"]), default=None,
               help="folder: .md/.html/.txt/.pdf files (default); beir: a BEIR corpus.jsonl.")
+@click.option("--verbose", is_flag=True, help="List every skipped file with its reason.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only the summary line (no progress, no skip summary).")
 @json_option
 @click.pass_context
-def cli(ctx: click.Context, path: str | None, fmt: str | None, as_json: bool) -> None:
+def cli(ctx: click.Context, path: str | None, fmt: str | None, verbose: bool, quiet: bool, as_json: bool) -> None:
     """Ingest PATH (a folder of documents, or with --format beir a BEIR folder) as the
     workspace's corpus; with no PATH, re-read the recorded one. Only changed documents are
     re-chunked; deleted files leave the corpus.
@@ -21,16 +23,23 @@ def cli(ctx: click.Context, path: str | None, fmt: str | None, as_json: bool) ->
     Example: shipcall ingest ~/company-handbook
     """
     from shipcall.app.ingest import ingest
+    from shipcall.render.ingest import skip_summary
 
     ws = workspace(ctx)
-    report = ingest(ws, path, fmt, show_progress=not as_json)
+    report = ingest(ws, path, fmt, show_progress=not (as_json or quiet))
     if as_json:
         emit_json(report.to_dict())
         return
-    for f, w in report.warnings:
-        click.echo(f"warning: {f}: {w}", err=True)
-    for f, r in report.skipped:
-        click.echo(f"skipped {f}: {r}")
+    if not quiet:
+        for f, w in report.warnings[:20] if not verbose else report.warnings:
+            click.echo(f"warning: {f}: {w}", err=True)
+        if len(report.warnings) > 20 and not verbose:
+            click.echo(f"warning: … and {len(report.warnings) - 20} more (--verbose lists them)", err=True)
+        if verbose:
+            for f, r in report.skipped:
+                click.echo(f"skipped {f}: {r}")
+        elif report.skipped:
+            click.echo("skipped " + ", ".join(skip_summary(report.skipped)) + " — `--verbose` lists them")
     click.echo(f"ingested {report.ingested}, skipped {len(report.skipped)} "
                f"({report.added} added, {report.changed} changed, {report.removed} removed, "
                f"{report.unchanged} unchanged); corpus version {report.corpus_version}")

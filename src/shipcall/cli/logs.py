@@ -24,7 +24,7 @@ def cli(ctx: click.Context, since: str | None, variant: str | None, limit: int, 
 
     log = ProductionLog(workspace(ctx).store)
     if request_id:
-        entry = log.get(request_id)
+        entry = log.get(log.resolve(request_id))
         if as_json:
             emit_json(entry.to_dict())
             return
@@ -44,10 +44,10 @@ def cli(ctx: click.Context, since: str | None, variant: str | None, limit: int, 
     for e in entries:
         fb = "".join("+" if f.rating == "up" else "-" for f in e.feedback) or " "
         outcome = "ABSTAINED" if e.abstained else _short(e.answer, 50)
-        click.echo(f"{e.created_at[:19].replace('T', ' ')}  {e.variant:<12} {fb:<3} "
+        click.echo(f"{e.request_id[:12]}  {e.created_at[:19].replace('T', ' ')}  {e.variant:<12} {fb:<3} "
                    f"{e.latency_ms.get('total', 0):7.1f} ms  {_short(e.question, 60):<60}  {outcome}")
     click.echo(f"\n{len(entries)} of {total} entries{' since ' + cutoff if cutoff else ''}; "
-               f"`shipcall logs --id REQUEST_ID` shows one", err=True)
+               f"`shipcall logs --id ID` shows one (any unique prefix of its id)", err=True)
 
 
 def _short(text: str, n: int) -> str:

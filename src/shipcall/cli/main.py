@@ -18,6 +18,7 @@ import click
 COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("init", "Create a workspace: shipcall.yaml, contract.yaml and the store."),
     "ingest": ("ingest", "Read a folder of documents (or a BEIR corpus) into the workspace."),
+    "docs": ("docs", "List the corpus's documents and the ids evidence uses; show one."),
     "ask": ("ask", "Answer a question with a variant, with citations."),
     "demo": ("demo", "Build the bundled sample workspace and run the whole loop, offline."),
     "dataset": ("dataset", "Import, list, show, diff, export and check evaluation datasets."),
@@ -51,7 +52,7 @@ class LazyGroup(click.Group):
         if name not in COMMANDS:
             return None
         module = import_module(f"shipcall.cli.{COMMANDS[name][0]}")
-        return module.cli  # type: ignore[no-any-return]
+        return module.cli
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         with formatter.section("Commands"):
@@ -79,11 +80,16 @@ def main(argv: list[str] | None = None) -> None:
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
         rv: Any = cli.main(args=argv, prog_name="shipcall", standalone_mode=False)
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+    except KeyboardInterrupt as e:
+        from shipcall.errors import Interrupted
+
+        print(f"interrupted: {e.message}" if isinstance(e, Interrupted) else "interrupted", file=sys.stderr)
         sys.exit(130)
-    except click.exceptions.Abort:
-        print("interrupted", file=sys.stderr)
+    except click.exceptions.Abort as e:  # click turns Ctrl-C into Abort, keeping the KeyboardInterrupt as cause
+        from shipcall.errors import Interrupted
+
+        cause = e.__cause__
+        print(f"interrupted: {cause.message}" if isinstance(cause, Interrupted) else "interrupted", file=sys.stderr)
         sys.exit(130)
     except click.ClickException as e:
         e.show()

@@ -114,10 +114,12 @@ def show(ctx: click.Context, request_id: str, as_json: bool) -> None:
 
     Example: shipcall review show 3f2a9c1e…
     """
+    from shipcall.adapters.store.production_log import ProductionLog
     from shipcall.adapters.store.reviews import ReviewStore
     from shipcall.app.review import queue_entry
 
     ws = workspace(ctx)
+    request_id = ProductionLog(ws.store).resolve(request_id)  # any unique prefix, as printed by `review list`
     q = queue_entry(ws, request_id)
     rs = ReviewStore(ws.store)
     if q is None:
@@ -161,12 +163,14 @@ def record(ctx: click.Context, request_id: str, verdict: str, failure_mode: str 
 
     Example: shipcall review record 3f2a9c1e… --verdict incorrect --gold "25 days" --evidence hr/leave.md
     """
+    from shipcall.adapters.store.production_log import ProductionLog
     from shipcall.app.decisions import author
     from shipcall.app.review import queue_entry
     from shipcall.app.review import record as do_record
     from shipcall.core.review import parse_tags
 
     ws = workspace(ctx)
+    request_id = ProductionLog(ws.store).resolve(request_id)  # any unique prefix, as printed by `review list`
     parsed = parse_tags(",".join(tags)) if tags else None
     if parsed is None:
         q = queue_entry(ws, request_id)

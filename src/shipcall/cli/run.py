@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from shipcall.cli._common import emit_json, json_option, warn, workspace
@@ -65,7 +67,7 @@ def cli(ctx: click.Context, dataset_ref: str, variant: str | None, limit: int | 
     if outcome.stopped:
         warn(outcome.stopped)
     if as_json:
-        extra = {"resumed": outcome.resumed, "items_done_before": outcome.done_before}
+        extra: dict[str, Any] = {"resumed": outcome.resumed, "items_done_before": outcome.done_before}
         if outcome.provider is not None:
             extra["provider"] = outcome.provider
         if outcome.judge is not None:

@@ -28,6 +28,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from shipcall.config.errors import config_error, line_of
 from shipcall.config.schema import AnthropicGenerator, OpenAIGenerator
 from shipcall.core.judge import SUFFIXES as JUDGE_SUFFIXES
 from shipcall.core.judge import scale_labels
@@ -76,13 +77,6 @@ max_error_rate: 0.01              # share of candidate items allowed to fail wit
 #       rubric: "5: correct and complete … 1: wrong or unsupported"
 #       scale: [1, 5]               # integers lo..hi, or labels worst first: [no, yes]
 """
-
-_TOP_KEYS = (
-    "primary", "metrics", "cohorts", "tolerance", "guarded", "alpha", "correction",
-    "min_cohort_size", "must_pass", "max_error_rate", "judge",
-)
-_JUDGE_KEYS = ("provider", "repeats", "prompt", "metrics", "rubric", "scale")
-
 
 def is_rate(name: str) -> bool:
     """True for metrics whose values lie in [0, 1]; False for metrics with a unit (ms, tokens)."""
@@ -296,52 +290,13 @@ def _check_range(field: str, value: float, low: float, high: float | None, hint:
         raise ConfigError(f"must be {span} (got {value:g})", field=field, hint=hint)
 
 
-def _line_of(lines: dict[str, int] | None, dotted: str | None) -> int | None:
-    """The line of a dotted field, or of its nearest parent that has one."""
-    if not lines or not dotted:
-        return None
-    parts = dotted.split(".")
-    while parts:
-        key = ".".join(parts)
-        if key in lines:
-            return lines[key]
-        parts.pop()
+def _contract_hint(kind: str, path: tuple[str, ...]) -> str | None:
+    """Hints only a contract can give (the shared translation in config/errors.py does the rest)."""
+    if kind == "missing" and len(path) == 1:
+        return "a contract needs `primary:` (a per-item metric) and `metrics:` (thresholds)"
+    if kind in ("model_type", "model_attributes_type", "dict_type") and len(path) == 2 and path[0] == "metrics":
+        return f"write `{path[1]}: {{min: 0.8}}` (higher is better) or `{{max: 0.05}}` (lower is better)"
     return None
-
-
-_MAPPING_ERRORS = ("model_type", "model_attributes_type", "dict_type")
-
-
-def _from_validation_error(e: ValidationError) -> ConfigError:
-    err = e.errors()[0]
-    loc = [str(p) for p in err["loc"]]
-    if loc[:2] == ["judge", "provider"] and loc[2:3] in (["openai"], ["anthropic"]):
-        loc = loc[:2] + loc[3:]  # the union's tag is not a key the user wrote
-    field = ".".join(loc) if loc else None
-    msg = err["msg"]
-    given = err.get("input")
-    hint: str | None = None
-    kind = err["type"]
-    if kind == "extra_forbidden":
-        msg = "unknown key"
-        allowed = ("min", "max", "tolerance") if len(loc) == 3 and loc[0] == "metrics" else _TOP_KEYS
-        if loc[:1] == ["judge"]:
-            allowed = _JUDGE_KEYS if loc[1:2] != ["provider"] else tuple(OpenAIGenerator.model_fields)
-        close = difflib.get_close_matches(loc[-1], allowed, n=1) if loc else []
-        hint = (f"did you mean {close[0]}? " if close else "") + f"allowed keys: {', '.join(allowed)}"
-    elif kind == "missing":
-        msg = "missing (required)"
-        hint = "a contract needs `primary:` (a per-item metric) and `metrics:` (thresholds)"
-    elif kind in _MAPPING_ERRORS and loc[:1] == ["metrics"] and len(loc) == 2:
-        msg = f"must be a mapping (got {given!r})"
-        hint = f"write `{loc[1]}: {{min: 0.8}}` (higher is better) or `{{max: 0.05}}` (lower is better)"
-    elif kind == "literal_error":
-        expected = (err.get("ctx") or {}).get("expected")
-        msg = f"{msg} (got {given!r})"
-        hint = f"allowed values: {expected}" if expected else None
-    elif given is not None and not isinstance(given, dict):
-        msg = f"{msg} (got {given!r})"
-    return ConfigError(msg, field=field, hint=hint)
 
 
 def parse_contract(data: Any, *, file: str | None = None, lines: dict[str, int] | None = None) -> Contract:
@@ -353,12 +308,11 @@ def parse_contract(data: Any, *, file: str | None = None, lines: dict[str, int] 
                               hint="see the example that `shipcall init` writes")
         return Contract.model_validate(data)
     except ValidationError as e:
-        err = _from_validation_error(e)
+        raise config_error(e, Contract, file=file, lines=lines, hint_for=_contract_hint) from None
     except ConfigError as e:
-        err = e
-    err.file = file
-    err.line = _line_of(lines, err.field)
-    raise err from None
+        e.file = file
+        e.line = line_of(lines, e.field)
+        raise e from None
 
 
 def default_contract(primary: str = "contains_answer") -> Contract:

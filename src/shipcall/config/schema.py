@@ -319,6 +319,11 @@ class EvaluationConfig(_Strict):
         return self
 
 
+_REDACTION_KINDS: tuple[Literal["email", "phone", "card", "iban", "ip", "ssn"], ...] = (
+    "email", "phone", "card", "iban", "ip", "ssn")
+_PUBLIC: tuple[Literal["ask", "feedback"], ...] = ("ask", "feedback")
+
+
 class RedactionPattern(_Strict):
     """An extra recognizer: matches of `pattern` (a Python regex) become `[NAME]`."""
 
@@ -345,7 +350,7 @@ class RedactionConfig(_Strict):
 
     enabled: bool = True
     kinds: list[Literal["email", "phone", "card", "iban", "ip", "ssn"]] = Field(
-        default_factory=lambda: ["email", "phone", "card", "iban", "ip", "ssn"])
+        default_factory=lambda: list(_REDACTION_KINDS))
     phone_regions: list[str] = Field(
         default_factory=lambda: ["US", "GB", "DE", "FR", "NL", "ES", "IT", "IE", "IN", "AU"])
     patterns: list[RedactionPattern] = Field(default_factory=list)
@@ -370,7 +375,7 @@ class ServerConfig(_Strict):
 
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)
-    public: list[Literal["ask", "feedback"]] = Field(default_factory=lambda: ["ask", "feedback"])
+    public: list[Literal["ask", "feedback"]] = Field(default_factory=lambda: list(_PUBLIC))
     max_body_bytes: int = Field(64 * 1024, ge=1024, le=16 * 1024 * 1024)
     max_question_chars: int = Field(4000, ge=10)
     threads: int = Field(64, ge=1, le=1024, description="worker threads for requests")

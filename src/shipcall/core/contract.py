@@ -14,22 +14,46 @@ from typing import Protocol
 class MetricRule(Protocol):
     """A threshold on one metric's overall value, and its own tolerance if any."""
 
-    min: float | None
-    max: float | None
-    tolerance: float | None
+    @property
+    def min(self) -> float | None: ...
+
+    @property
+    def max(self) -> float | None: ...
+
+    @property
+    def tolerance(self) -> float | None: ...
 
 
 class Contract(Protocol):
-    primary: str
-    metrics: Mapping[str, MetricRule]
-    cohorts: Sequence[str]
-    tolerance: float
-    guarded: Sequence[str]
-    alpha: float
-    correction: str
-    min_cohort_size: int
-    must_pass: Sequence[str]
-    max_error_rate: float
+    @property
+    def primary(self) -> str: ...
+
+    @property
+    def metrics(self) -> Mapping[str, MetricRule]: ...
+
+    @property
+    def cohorts(self) -> Sequence[str]: ...
+
+    @property
+    def tolerance(self) -> float: ...
+
+    @property
+    def guarded(self) -> Sequence[str]: ...
+
+    @property
+    def alpha(self) -> float: ...
+
+    @property
+    def correction(self) -> str: ...
+
+    @property
+    def min_cohort_size(self) -> int: ...
+
+    @property
+    def must_pass(self) -> Sequence[str]: ...
+
+    @property
+    def max_error_rate(self) -> float: ...
 
     @property
     def hash(self) -> str: ...

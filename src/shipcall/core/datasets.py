@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from shipcall.core.jsonl import json_lines
 from shipcall.errors import DatasetError
 
 ASSERTION_TYPES = ("contains", "not-contains", "regex", "not-regex", "equals", "min-length", "max-length")
@@ -208,14 +209,7 @@ def parse_jsonl(text: str, *, file: str | None = None) -> list[Item]:
     """Parse a JSONL dataset; blank lines are skipped; duplicate ids are an error."""
     items: list[Item] = []
     seen: dict[str, int] = {}
-    for n, raw in enumerate(text.splitlines(), start=1):
-        if not raw.strip():
-            continue
-        try:
-            obj = json.loads(raw)
-        except json.JSONDecodeError as e:
-            raise DatasetError(f"malformed JSON: {e.msg} (column {e.colno})", file=file, line=n,
-                               hint="each line must be one JSON object") from None
+    for n, obj in json_lines(text, file=file):
         item = parse_item(obj, file=file, line=n)
         if item.id in seen:
             raise DatasetError(f"duplicate id {json.dumps(item.id)} (first on line {seen[item.id]})",

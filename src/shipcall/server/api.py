@@ -77,7 +77,7 @@ def ask(body: AskRequest, request: Request, _: Any = ASK_ACCESS) -> dict[str, An
 @router.post("/feedback", response_model=FeedbackResponse, summary="Rate an answer: up or down, with a comment")
 def feedback(body: FeedbackRequest, request: Request,
              _: Any = FEEDBACK_ACCESS) -> dict[str, Any]:
-    return request.app.state.server.feedback(body.request_id, body.rating, body.comment)  # type: ignore[no-any-return]
+    return request.app.state.server.feedback(body.request_id, body.rating, body.comment)
 
 
 @router.get("/health", summary="Liveness, the variants served and the canary share")
@@ -109,4 +109,4 @@ def logs(request: Request, _: str = Depends(require_token),
 
 @router.get("/logs/{request_id}", summary="One logged query with its feedback (token required)")
 def log_entry(request_id: str, request: Request, _: str = Depends(require_token)) -> dict[str, Any]:
-    return request.app.state.server.log.get(request_id).to_dict()  # type: ignore[no-any-return]
+    return request.app.state.server.log.get(request_id).to_dict()

@@ -213,7 +213,7 @@ class BodyLimit:
             if not delivered:
                 delivered = True
                 return {"type": "http.request", "body": whole, "more_body": False}
-            return await receive()  # type: ignore[no-any-return]
+            return await receive()
 
         await self.app(scope, replay, send)
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
@@ -37,6 +37,8 @@ from shipcall.server.session import (
     set_session,
 )
 
+R = TypeVar("R", bound=Response)
+
 router = APIRouter(prefix="/ui", include_in_schema=False)
 HERE = Path(__file__).parent
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
@@ -53,7 +55,7 @@ def _env() -> Any:
 
 
 def _sessions(request: Request) -> Sessions:
-    return request.app.state.sessions  # type: ignore[no-any-return]
+    return request.app.state.sessions
 
 
 def render(request: Request, template: str, status: int = 200, **ctx: Any) -> HTMLResponse:
@@ -68,7 +70,7 @@ def render(request: Request, template: str, status: int = 200, **ctx: Any) -> HT
     return secure(resp)
 
 
-def secure(resp: Response) -> Response:
+def secure(resp: R) -> R:
     resp.headers["Content-Security-Policy"] = CSP
     resp.headers["X-Frame-Options"] = "DENY"
     resp.headers["X-Content-Type-Options"] = "nosniff"

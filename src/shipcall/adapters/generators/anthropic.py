@@ -66,9 +66,10 @@ class AnthropicProvider:
                                     hint="the endpoint did not answer in the messages protocol; check base_url"
                                     ) from None
         usage = getattr(msg, "usage", None)
-        estimated = usage is None or getattr(usage, "input_tokens", None) is None
-        tin = estimate_tokens(" ".join(m.content for m in messages)) if estimated else int(usage.input_tokens)
-        tout = estimate_tokens(text) if estimated else int(usage.output_tokens or 0)
+        reported = getattr(usage, "input_tokens", None)
+        estimated = reported is None
+        tin = estimate_tokens(" ".join(m.content for m in messages)) if reported is None else int(reported)
+        tout = estimate_tokens(text) if reported is None else int(getattr(usage, "output_tokens", 0) or 0)
         if on_text is not None and text:
             on_text(text)
         return Completion(text=text, tokens_in=tin, tokens_out=tout, finish_reason=stop, model=model,

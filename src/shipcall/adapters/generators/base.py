@@ -74,7 +74,7 @@ class _Completed(GeneratorBase):
 
     def generate(self, question: str, chunks: list[ScoredChunk], *,
                  on_text: Callable[[str], None] | None = None) -> Answer:
-        return self.inner.generate(question, chunks)  # type: ignore[no-any-return]
+        return self.inner.generate(question, chunks)
 
 
 def complete(generator: Any) -> Generator:

@@ -386,8 +386,8 @@ def answer_from(c: Completion, chunks: list[ScoredChunk], cost: float) -> Answer
     meta: dict[str, Any] = {"model": c.model, "finish_reason": c.finish_reason, "attempts": c.attempts}
     if c.usage_estimated:
         meta["usage_estimated"] = True
-    common = {"tokens_in": c.tokens_in, "tokens_out": c.tokens_out, "cost": cost, "ttft_ms": c.ttft_ms,
-              "generate_ms": c.latency_ms, "cached": c.cached}
+    common: dict[str, Any] = {"tokens_in": c.tokens_in, "tokens_out": c.tokens_out, "cost": cost,
+                              "ttft_ms": c.ttft_ms, "generate_ms": c.latency_ms, "cached": c.cached}
     if c.refusal:
         return Answer(text="", abstained=True, raw=c.text.strip() or c.refusal, meta=meta | {"refusal": c.refusal},
                       **common)

@@ -64,9 +64,10 @@ class OpenAIProvider:
         if finish == "content_filter" and not refusal:
             refusal = "the provider's content filter stopped the reply"
         usage = getattr(resp, "usage", None)
-        estimated = usage is None or getattr(usage, "prompt_tokens", None) is None
-        tin = estimate_tokens(" ".join(m.content for m in messages)) if estimated else int(usage.prompt_tokens)
-        tout = estimate_tokens(text) if estimated else int(usage.completion_tokens or 0)
+        reported = getattr(usage, "prompt_tokens", None)
+        estimated = reported is None
+        tin = estimate_tokens(" ".join(m.content for m in messages)) if reported is None else int(reported)
+        tout = estimate_tokens(text) if reported is None else int(getattr(usage, "completion_tokens", 0) or 0)
         if on_text is not None and text:
             on_text(text)
         return Completion(text=text, tokens_in=tin, tokens_out=tout, finish_reason=finish, model=model,
@@ -87,8 +88,9 @@ class OpenAIProvider:
             for choice in getattr(chunk, "choices", None) or []:
                 delta = getattr(choice, "delta", None)
                 piece = getattr(delta, "content", None) if delta is not None else None
-                if getattr(delta, "refusal", None):
-                    refusal_parts.append(delta.refusal)
+                refused = getattr(delta, "refusal", None)
+                if refused:
+                    refusal_parts.append(refused)
                 if piece:
                     if ttft is None:
                         ttft = (time.perf_counter() - t0) * 1000
@@ -102,9 +104,10 @@ class OpenAIProvider:
         refusal = "".join(refusal_parts) or None
         if finish == "content_filter" and not refusal:
             refusal = "the provider's content filter stopped the reply"
-        estimated = usage is None or getattr(usage, "prompt_tokens", None) is None
-        tin = estimate_tokens(" ".join(m.content for m in messages)) if estimated else int(usage.prompt_tokens)
-        tout = estimate_tokens(text) if estimated else int(usage.completion_tokens or 0)
+        reported = getattr(usage, "prompt_tokens", None)
+        estimated = reported is None
+        tin = estimate_tokens(" ".join(m.content for m in messages)) if reported is None else int(reported)
+        tout = estimate_tokens(text) if reported is None else int(getattr(usage, "completion_tokens", 0) or 0)
         return Completion(text=text, tokens_in=tin, tokens_out=tout, finish_reason=finish, model=model,
                           latency_ms=latency, ttft_ms=ttft if ttft is not None else latency, refusal=refusal,
                           usage_estimated=estimated)

@@ -14,7 +14,6 @@ would lose real documents.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from shipcall.core.documents import Document, Section
+from shipcall.core.jsonl import json_lines
 from shipcall.errors import CorpusError
 
 TEXT_TYPES = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
@@ -269,14 +269,8 @@ def load_beir(folder: Path) -> LoadReport:
     report = LoadReport()
     seen: set[str] = set()
     with path.open(encoding="utf-8", errors="replace") as f:
-        for n, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise CorpusError(f"malformed JSON: {e.msg} (column {e.colno})", file=str(path), line=n,
-                                  hint="each line must be one JSON object with _id, title, text") from None
+        for n, obj in json_lines(f, file=str(path), error=CorpusError,
+                                 hint="each line must be one JSON object with _id, title, text"):
             if not isinstance(obj, dict) or "_id" not in obj:
                 raise CorpusError("missing `_id`", file=str(path), line=n, field="_id")
             doc_id = str(obj["_id"])

@@ -128,7 +128,7 @@ class BM25Index:
     def retrieve(self, query: str, k: int) -> list[ScoredChunk]:
         # bm25s's own scoring, without its per-call progress bars and batching: this is the
         # hot path of every question and every evaluated item.
-        ids = next(iter(self.tokenizer.streaming_tokenize([query], update_vocab=False)), [])
+        ids: list[int] = next(iter(self.tokenizer.streaming_tokenize([query], update_vocab=False)), [])
         if not ids:
             return []
         scores = self.model.get_scores_from_ids(ids)

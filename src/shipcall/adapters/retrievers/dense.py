@@ -41,7 +41,7 @@ from shipcall.adapters.retrievers.base import BuildContext
 from shipcall.adapters.retrievers.bm25 import FORMAT, index_text, load_chunks, make_tokenizer, replace_dir, save_chunks
 from shipcall.config.schema import BM25Retriever, DenseRetriever
 from shipcall.core.documents import Chunk, ScoredChunk, content_hash
-from shipcall.errors import ConfigError, MissingExtraError
+from shipcall.errors import ConfigError, Interrupted, MissingExtraError
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 PACKAGED_NAMES = {DEFAULT_MODEL, "sentence-transformers/all-MiniLM-L6-v2"}
@@ -309,7 +309,9 @@ class DenseIndex:
         embed_seconds = time.perf_counter() - t0
         cache.compact()
         dim = embedding_dim(model)
-        vectors = np.stack([cache.get(k) for k in keys]).astype(np.float32) if keys else np.zeros((0, dim), np.float32)
+        got = [cache.get(k) for k in keys]
+        assert all(v is not None for v in got)  # every key was embedded into the cache just above
+        vectors = np.stack(got).astype(np.float32) if keys else np.zeros((0, dim), np.float32)  # type: ignore[arg-type]
         search = VectorSearch.build(vectors, ann_threshold=cfg.ann_threshold, connectivity=cfg.ann_connectivity,
                                     expansion=cfg.ann_expansion)
         ann = search.ann_recall()
@@ -343,7 +345,7 @@ class DenseIndex:
         require_extra()
         meta = json.loads((path / "shipcall.json").read_text(encoding="utf-8"))
         vectors = np.load(path / "vectors.npy")
-        ann = None
+        ann: Any = None
         if (path / "ann.usearch").is_file():
             from usearch.index import Index
 
@@ -401,6 +403,7 @@ def _embed_into(cache: EmbeddingCache, model: Any, todo: list[tuple[str, str]], 
                disable=None if (show_progress or len(todo) >= 256) else True)
     keys: list[str] = []
     rows: list[np.ndarray] = []
+    saved = 0
     try:
         for i in range(0, len(todo), batch_size):
             batch = todo[i:i + batch_size]
@@ -409,8 +412,15 @@ def _embed_into(cache: EmbeddingCache, model: Any, todo: list[tuple[str, str]], 
             bar.update(len(batch))
             if len(keys) >= SHARD_ROWS:
                 cache.add(keys, np.concatenate(rows))
+                saved += len(keys)
                 keys, rows = [], []
         cache.add(keys, np.concatenate(rows) if rows else np.zeros((0, 0), np.float32))
+    except KeyboardInterrupt:
+        if keys:  # a batch interrupted between encoding and bookkeeping has rows but no keys yet
+            cache.add(keys, np.concatenate(rows)[:len(keys)])
+            saved += len(keys)
+        raise Interrupted(f"{saved:,} of {len(todo):,} chunks embedded and cached; run the same command to "
+                          f"continue (cached chunks are never embedded again)") from None
     finally:
         bar.close()
 

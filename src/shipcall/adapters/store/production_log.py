@@ -104,6 +104,21 @@ class ProductionLog:
         self._write(write)
         return fb
 
+    def ids_starting_with(self, prefix: str, limit: int = 11) -> list[str]:
+        """Request ids starting with `prefix` (at most `limit`), to resolve a typed short id."""
+        t = schema.production_log
+        q = (select(t.c.request_id).where(t.c.request_id.startswith(prefix, autoescape=True))
+             .order_by(t.c.request_id).limit(limit))
+        with self.engine.connect() as c:
+            return [r[0] for r in c.execute(q)]
+
+    def resolve(self, given: str) -> str:
+        """The full request id of `given` or of the only id it is a prefix of (as git does)."""
+        from shipcall.core.ids import resolve_prefix
+
+        return resolve_prefix(given, self.ids_starting_with(given), "logged query", field="request_id",
+                              hint="list them with `shipcall logs` or `shipcall review list`")
+
     def get(self, request_id: str) -> ProductionLogEntry:
         t = schema.production_log
         with self.engine.connect() as c:

@@ -247,7 +247,9 @@ class Store:
                 contract_hash=d.get("contract_hash"), author=d["author"], note=d.get("note", ""),
                 override=bool(d.get("override")), reasons=json.dumps(d.get("reasons", [])),
                 evidence=json.dumps(d.get("evidence", {})), created_at=d["created_at"]))
-            return int(res.inserted_primary_key[0])
+            key = res.inserted_primary_key
+            assert key is not None  # an INSERT into a table with an integer primary key
+            return int(key[0])
 
     def decisions(self) -> list[dict[str, Any]]:
         t = schema.decisions

@@ -10,7 +10,7 @@ from shipcall.core.tasks.base import Task, TaskSettings
 
 def get_task(name: str, settings: TaskSettings | None = None) -> Task:
     cls: Any = TASKS.get(name)
-    return cls(settings or TaskSettings())  # type: ignore[no-any-return]
+    return cls(settings or TaskSettings())
 
 
 def task_for(ws: Any, variant: Any) -> Task:

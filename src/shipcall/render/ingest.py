@@ -1,0 +1,41 @@
+"""What `shipcall ingest` says about skipped files: grouped by reason, not one line each."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import PurePosixPath
+
+IMAGE = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".bmp", ".ico", ".tif", ".tiff", ".heic"}
+_DETAIL = re.compile(r"\s*\(.*\)$|:.*$")
+
+
+def _group(path: str, reason: str) -> tuple[str, str]:
+    """(group label, extension) of one skipped file."""
+    ext = PurePosixPath(path).suffix.lower()
+    if reason.startswith("unsupported file type"):
+        return ("images" if ext in IMAGE else "files of an unsupported type"), ext or "(none)"
+    if reason == "empty file":
+        return "empty files", ext
+    if reason.startswith("binary content"):
+        return "binary files", ext
+    if reason.startswith("too large"):
+        return "files above corpus.max_file_mb", ext
+    if reason.startswith("PDF"):
+        return "PDFs without usable text", ext
+    return _DETAIL.sub("", reason) or reason, ext
+
+
+def skip_summary(skipped: Sequence[tuple[str, str]]) -> list[str]:
+    """One line per kind of skip, largest first: "97 images (.png, .jpg, .svg)"."""
+    groups: dict[str, list[str]] = defaultdict(list)
+    for path, reason in skipped:
+        label, ext = _group(path, reason)
+        groups[label].append(ext)
+    lines = []
+    for label, exts in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        kinds = sorted({e for e in exts if e}, key=lambda e: -exts.count(e))
+        shown = f" ({', '.join(kinds[:6])}{', …' if len(kinds) > 6 else ''})" if kinds else ""
+        lines.append(f"{len(exts)} {label}{shown}")
+    return lines
