@@ -61,6 +61,9 @@ def _draw(draw: Callable[[Any], None], *, height: float, prefix: str, title: str
     with _LOCK, mpl.rc_context(_RC):
         fig = Figure(figsize=(WIDTH, height), layout="constrained")
         draw(fig)
+        # the title at the figure's left edge, wrapped: an axes title starts after the tick labels
+        # and would run past the right edge (the SVG clips it)
+        fig.suptitle(_wrap(title, 56), x=0.01, ha="left", fontsize=_RC["axes.titlesize"], fontweight="bold")
         buf = io.StringIO()
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
     return inline_svg(buf.getvalue(), prefix=prefix, title=title, desc=desc)
@@ -106,7 +109,6 @@ def forest(rows: Sequence[dict[str, Any]], *, prefix: str, title: str, tolerance
         ax.grid(axis="y", visible=False)
         band = f"\nshaded: ±{tolerance * scale:g}{unit} tolerance" if tolerance else ""
         ax.set_xlabel(f"change, candidate − baseline{f' ({unit.strip()})' if unit.strip() else ''}{band}")
-        ax.set_title(_wrap(title))
 
     desc = "; ".join(f"{r['label']}: {r['delta'] * scale:+.3g}{unit} [{r['lo'] * scale:+.3g}, {r['hi'] * scale:+.3g}]"
                      f" {r.get('verdict', '')}" for r in rows if _finite(r.get("lo")) and _finite(r.get("hi")))
@@ -137,7 +139,6 @@ def failure_pareto(modes: Sequence[tuple[str, int]], *, prefix: str, title: str,
         twin.set_ylabel("cumulative share (%)")
         twin.grid(False)
         twin.spines["right"].set_visible(True)
-        ax.set_title(_wrap(title))
 
     desc = "; ".join(f"{m}: {c} ({100 * c / total:.0f}%)" for m, c in modes)
     return _draw(draw, height=3.4, prefix=prefix, title=title, desc=desc)
@@ -163,7 +164,6 @@ def failure_shift(rows: Sequence[dict[str, Any]], *, prefix: str, title: str, li
         ax.grid(axis="y", visible=False)
         ax.set_xlabel("failed items (primary mode)")
         ax.legend(loc="best")
-        ax.set_title(_wrap(title))
 
     desc = "; ".join(f"{r['mode']}: {r['baseline']} → {r['candidate']}" for r in rows)
     return _draw(draw, height=1.3 + 0.42 * n, prefix=prefix, title=title, desc=desc)
@@ -190,8 +190,7 @@ def latency(values_ms: Sequence[float], *, p50: float | None, p95: float | None,
                 ax.axvline(value, color=colour, lw=1.6, ls="--", label=f"{name} {value:,.1f} ms")
         ax.set_xlabel("latency per item (ms)")
         ax.set_ylabel("items")
-        ax.legend(loc="upper right")
-        ax.set_title(_wrap(title))
+        ax.legend(loc="best")
 
     p = ", ".join(f"{k} {v:,.1f} ms" for k, v in (("p50", p50), ("p95", p95)) if _finite(v))
     desc = f"{xs.size} items; {p}" if xs.size else "no latencies recorded"
@@ -221,7 +220,6 @@ def history(series: dict[str, Sequence[tuple[str, float]]], *, prefix: str, titl
         if ylabel:
             ax.set_ylabel(ylabel)
         ax.legend(loc="best")
-        ax.set_title(_wrap(title))
 
     desc = "; ".join(f"{label}: " + ", ".join(f"{r} {v * scale:.3g}" for r, v in pts if _finite(v))
                      for label, pts in series.items())
@@ -241,7 +239,6 @@ def growth(versions: Sequence[dict[str, Any]], *, prefix: str, title: str, curre
         ax.set_ylabel("items")
         ax.set_xlabel("dataset version")
         ax.grid(axis="x", visible=False)
-        ax.set_title(_wrap(title))
 
     desc = "; ".join(f"v{v['version']}: {v['n_items']} items" for v in versions)
     return _draw(draw, height=2.6, prefix=prefix, title=title, desc=desc)
@@ -282,11 +279,11 @@ def frontier(points: Sequence[dict[str, Any]], *, prefix: str, title: str, quali
         else:
             a = b = fig.subplots()
         panel(b, "latency", "latency p95 (ms)")
-        a.set_title(_wrap(title) if costly else f"{_wrap(title)}\n(every variant costs $0 per 1,000 items: offline)")
         if sum(1 for p in points if p["pareto"]) > 1:
             a.legend(loc="best")
 
     desc = "; ".join(f"{p['name']}: {quality} {p['quality'] * scale:.3g}, cost/1000 ${p['cost']:.4g}, "
                      f"p95 {p['latency']:.1f} ms{', Pareto-optimal' if p['pareto'] else ''}"
                      for p in points if all(_finite(p.get(k)) for k in ("quality", "cost", "latency")))
-    return _draw(draw, height=5.6 if costly else 3.2, prefix=prefix, title=title, desc=desc)
+    heading = title if costly else f"{title} (every variant costs $0 per 1,000 items: offline)"
+    return _draw(draw, height=5.6 if costly else 3.2, prefix=prefix, title=heading, desc=desc)
