@@ -31,7 +31,8 @@ OVERFLOW_JS = """() => {
     if (el.closest('svg') && el.tagName.toLowerCase() !== 'svg') continue;
     const r = el.getBoundingClientRect();
     if (r.width === 0 || r.height === 0) continue;
-    if ((r.right > w + 1 || r.left < -1) && !clipped(el)) bad.push(el.tagName + '.' + el.className + ' ' + Math.round(r.right));
+    if ((r.right > w + 1 || r.left < -1) && !clipped(el))
+      bad.push(el.tagName + '.' + el.className + ' ' + Math.round(r.right));
   }
   return {page: document.documentElement.scrollWidth > window.innerWidth + 1, elements: bad.slice(0, 5)};
 }"""
