@@ -24,7 +24,7 @@ import io
 import math
 import textwrap
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from shipcall.errors import MissingExtraError
@@ -197,7 +197,7 @@ def latency(values_ms: Sequence[float], *, p50: float | None, p95: float | None,
     return _draw(draw, height=3.0, prefix=prefix, title=title, desc=desc)
 
 
-def history(series: dict[str, Sequence[tuple[str, float]]], *, prefix: str, title: str, scale: float = 1.0,
+def history(series: Mapping[str, Sequence[tuple[str, float]]], *, prefix: str, title: str, scale: float = 1.0,
             ylabel: str = "", current: str | None = None) -> str:
     """series: metric label → [(run id, value)] in run order; the `current` run is ringed."""
     runs = list(dict.fromkeys(r for pts in series.values() for r, _ in pts))
