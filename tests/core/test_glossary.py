@@ -10,16 +10,16 @@ def test_every_registry_metric_has_words_and_its_definition() -> None:
     for name in [*METRICS, "ndcg@7", "judge_correctness", "judge_correctness_kappa"]:
         t = describe(name)
         assert t.family in FAMILIES and t.family != "other", name
-        assert t.plain and t.plain != name, name
+        assert t.words and t.words != name, name
         assert t.definition == metric_info(name).doc
         assert t.higher_is_better == metric_info(name).higher_is_better
-    assert describe("recall@5").plain == "evidence documents found in the top 5"
+    assert describe("recall@5").words == "evidence documents found in the top 5"
     assert set(PLAIN_METRICS) <= set(METRICS)
 
 
 def test_unknown_metrics_keep_their_id_in_other() -> None:
     t = describe("my_plugin_score")
-    assert (t.family, t.plain) == ("other", "my_plugin_score")
+    assert (t.family, t.words) == ("other", "my_plugin_score")
     assert "no definition" in t.definition
 
 

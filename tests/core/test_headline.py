@@ -61,7 +61,7 @@ def test_wait_names_the_regression_in_words_with_its_numbers() -> None:
     row = next(r for r in cmp.rows if r.metric == "over_refusal_rate" and r.verdict == "regressed")
     assert f"{100 * row.baseline:.1f}% to {100 * row.candidate:.1f}% ({row.n} items)" in text
     assert "topic=finance" in text
-    assert "Better: answers given to questions the documents do not cover fell from" in text
+    assert "Better: wrong answers to questions the documents do not cover fell from" in text
     assert "p =" not in text and "over_refusal_rate" not in text  # words, not statistics or ids
 
 
@@ -75,7 +75,7 @@ def test_ship_says_what_held_and_a_threshold_miss_says_which() -> None:
     d2 = decide(cmp, strict, candidate_metrics=metrics, candidate_items=cand, candidate_errors=0,
                 candidate_n=len(cand), baseline_run="r1", candidate_run="r2", author="a", note="", created_at="t")
     text = headline(d2, cmp.rows, primary="contains_answer", candidate_metrics=metrics, contract=strict)
-    assert re.match(r"WAIT: answers that contain the right answer is \d+\.\d%, below the contract's minimum of "
+    assert re.match(r"WAIT: right answers at \d+\.\d%, below the contract's minimum of "
                     r"99\.0%\.", text)
     person = override(d2, verdict="SHIP", author="pm", note="known gap", created_at="t2")
     assert headline(person, cmp.rows, primary="contains_answer", candidate_metrics=metrics,

@@ -36,7 +36,7 @@ def test_callout_names_every_regressed_guarded_metric_primary_first() -> None:
     assert regressed == {"contains_answer", "over_refusal_rate"}
     lines = regression_callouts(cmp.rows, CONTRACT)
     assert len(lines) == 2
-    assert lines[0].startswith("answers that contain the right answer (contains_answer, the primary metric) got worse")
+    assert lines[0].startswith("right answers (contains_answer, the primary metric) got worse")
     assert lines[1].startswith("refusals of questions the documents answer (over_refusal_rate) got worse")
     overall = next(r for r in cmp.overall if r.metric == "over_refusal_rate")
     assert f"{100 * overall.baseline:.1f}% → {100 * overall.candidate:.1f}%" in lines[1]

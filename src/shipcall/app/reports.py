@@ -81,6 +81,7 @@ class RunReport:
     history: list[Run]
     growth: list[dict[str, Any]]
     baseline: Run | None
+    unreviewed: int = 0  # items of the run's dataset version nobody reviewed (drafted with --accept)
 
     @property
     def run(self) -> Run:
@@ -91,8 +92,9 @@ def run_report(ws: Workspace, ref: str) -> RunReport:
     ev = load_run(ws, ref)
     contract = ws.contract()
     base = baseline_for(ws.store.runs(), ev.run, ws.config.default_variant)
+    unreviewed = sum(not it.reviewed for it in ev.items.values())
     return RunReport(ev, contract, failure_table(ev, examples=EXAMPLES), latencies(ev), history_runs(ws, ev.run),
-                     dataset_growth(ws, ev.run.dataset), base)
+                     dataset_growth(ws, ev.run.dataset), base, unreviewed)
 
 
 @dataclass

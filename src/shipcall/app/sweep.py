@@ -74,7 +74,7 @@ class SweepRow:
     gate: dict[str, Any] = field(default_factory=dict)  # {"verdict": SHIP|WAIT, "blocking": [reason details]}
 
     def to_dict(self) -> dict[str, Any]:
-        from shipcall.app.variants import cost_per_1000
+        from shipcall.core.runs import cost_per_1000
 
         return {"variant": self.name, "settings": self.settings, "run_id": self.run.id, "reused": self.reused,
                 "is_base": self.is_base, "metrics": self.run.metrics, "n_items": self.run.n_items,

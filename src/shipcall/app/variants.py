@@ -25,7 +25,7 @@ from shipcall.app.workspace import Workspace
 from shipcall.config.contract import Contract
 from shipcall.core.frontier import pareto
 from shipcall.core.metrics.registry import metric_info
-from shipcall.core.runs import Run
+from shipcall.core.runs import Run, cost_per_1000
 from shipcall.core.stats.mean import mean_interval
 from shipcall.errors import NotFoundError
 
@@ -96,13 +96,6 @@ def _index_mb(ws: Workspace, run: Run) -> float | None:
     except Exception:  # a task without an index, or a variant this version cannot read: no size
         return None
     return round(size / 1e6, 3)
-
-
-def cost_per_1000(run: Run) -> float:
-    """US dollars per 1,000 answered items at the configured prices (0 when nothing was priced)."""
-    cost = _num(run.metrics.get("cost"))
-    items = run.n_items - run.errors
-    return round(1000 * cost / items, 6) if cost and items > 0 else 0.0
 
 
 def variants(ws: Workspace, dataset: str | None = None, contract: Contract | None = None) -> VariantsReport:

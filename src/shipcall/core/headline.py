@@ -37,17 +37,17 @@ def _cohort_list(rows: Sequence[CohortVerdict]) -> str:
 
 
 def _regression(metric: str, rows: Sequence[CohortVerdict]) -> str:
-    plain = describe(metric).plain
+    words = describe(metric).words
     overall = next((r for r in rows if r.cohort is None), None)
     cohorts = [r for r in rows if r.cohort is not None]
     if overall is not None:
-        text = f"{plain} {_moved(overall)}"
+        text = f"{words} {_moved(overall)}"
         if cohorts:
             s = "s" if len(cohorts) > 1 else ""
             text += f", and in {len(cohorts)} cohort{s} ({_cohort_list(cohorts)})"
         return text
     first = cohorts[0]
-    text = f"{plain} got worse in cohort {first.cohort}: it {_moved(first)}"
+    text = f"{words} got worse in cohort {first.cohort}: it {_moved(first)}"
     if len(cohorts) > 1:
         text += f", and in {len(cohorts) - 1} more ({_cohort_list(cohorts[1:])})"
     return text
@@ -55,15 +55,15 @@ def _regression(metric: str, rows: Sequence[CohortVerdict]) -> str:
 
 def _threshold(reason: Reason, candidate_metrics: Mapping[str, float], contract: Any) -> str:
     name = str(reason.metric)
-    plain = describe(name).plain
+    words = describe(name).words
     value = candidate_metrics.get(name)
     rule = contract.metrics.get(name) if contract is not None else None
     if value is None or rule is None:
-        return f"{plain} was not measured, so its threshold cannot be shown to hold"
+        return f"{words}: not measured, so its threshold cannot be shown to hold"
     if rule.min is not None and value < rule.min:
-        return f"{plain} is {format_value(name, value)}, below the contract's minimum of {format_value(name, rule.min)}"
+        return f"{words} at {format_value(name, value)}, below the contract's minimum of {format_value(name, rule.min)}"
     bound = rule.max if rule.max is not None else float("nan")
-    return f"{plain} is {format_value(name, value)}, above the contract's maximum of {format_value(name, bound)}"
+    return f"{words} at {format_value(name, value)}, above the contract's maximum of {format_value(name, bound)}"
 
 
 def headline(decision: Decision, rows: Sequence[CohortVerdict], *, primary: str, guarded: Sequence[str] = (),
@@ -99,7 +99,7 @@ def headline(decision: Decision, rows: Sequence[CohortVerdict], *, primary: str,
     better = [row for row in rows if row.cohort is None and row.verdict == "improved" and row.metric in declared]
     better.sort(key=lambda r: (order.get(r.metric, len(order)), r.metric))
     if better:
-        text += " Better: " + "; ".join(f"{describe(r.metric).plain} {_moved(r)}" for r in better[:3]) + "."
+        text += " Better: " + "; ".join(f"{describe(r.metric).words} {_moved(r)}" for r in better[:3]) + "."
     unsure = [r for r in decision.warnings if r.kind == "underpowered" and r.metric is not None]
     if unsure:
         text += f" {len(unsure)} check{'s' if len(unsure) > 1 else ''} had too few items to tell."

@@ -98,7 +98,7 @@ def run_context(rep: RunReport, links: Links = FILE_LINKS, *, required: bool = T
         "links": links, "key": views.key_metrics(run.metrics, c), "families": views.metric_families(run.metrics, c),
         "cohorts": views.cohort_tables(run.cohorts, shown), "failures": views.failure_rows(rep.failures),
         "failed": rep.failures.failed, "n": rep.failures.n_items, "figures": figures, "baseline": rep.baseline,
-        "history": rep.history, "glossary": views.glossary(list(run.metrics)),
+        "history": rep.history, "glossary": views.glossary(list(run.metrics)), "unreviewed": rep.unreviewed,
     }
 
 
@@ -110,7 +110,7 @@ def _forest_plots(rows: list[Any], contract: Any, required: bool) -> list[str]:
             continue
         scale, unit = views.plot_scale(m)
         svg = _plot(lambda m=m, data=data, scale=scale, unit=unit: plots.forest(
-            data, prefix=f"forest-{m.replace('@', '-')}", title=f"{describe(m).plain} ({m})",
+            data, prefix=f"forest-{m.replace('@', '-')}", title=f"{describe(m).words} ({m})",
             tolerance=contract.tolerance_for(m), scale=scale, unit=unit), required)
         if svg:
             out.append(svg)
@@ -191,7 +191,7 @@ def variants_context(rep: VariantsReport, links: Links = FILE_LINKS, *, required
     points = [{"name": r.variant, "quality": r.metrics.get(p), "lo": r.primary_ci[0], "hi": r.primary_ci[1],
                "cost": r.cost_per_1000, "latency": r.latency_ms_p95, "pareto": r.pareto, "baseline": r.is_baseline}
               for r in rep.rows if r.metrics.get(p) is not None]
-    figure = _plot(lambda: plots.frontier(points, prefix="frontier", quality=f"{p} ({describe(p).plain})",
+    figure = _plot(lambda: plots.frontier(points, prefix="frontier", quality=f"{p} ({describe(p).words})",
                                           scale=scale, title=f"Quality, cost and latency on {rep.dataset}"),
                    required) if points else None
     shown = list(dict.fromkeys([p, *rep.guarded]))

@@ -142,7 +142,7 @@ def regression_callouts(rows: Sequence[Any], contract: Any) -> list[str]:
         t = describe(m)
         overall = next((r for r in bad if r.cohort is None), None)
         cohorts = [r for r in bad if r.cohort is not None]
-        head = f"{t.plain} ({m}{', the primary metric' if m == contract.primary else ''}) got worse"
+        head = f"{t.words} ({m}{', the primary metric' if m == contract.primary else ''}) got worse"
         parts = []
         if overall is not None:
             parts.append(f"overall: {format_value(m, overall.baseline)} → {format_value(m, overall.candidate)} "
@@ -165,7 +165,7 @@ def grouped_warnings(rows: Sequence[Any], contract: Any, reasons: Sequence[Any] 
                                                                      else "")
         needed = [r.items_needed for r in weak if r.items_needed]
         need = f"; about {min(needed):,}–{max(needed):,} items each would settle it" if needed else ""
-        out.append(f"{describe(m).plain} ({m}): too few items to rule out a drop of "
+        out.append(f"{describe(m).words} ({m}): too few items to rule out a drop of "
                    f"{format_delta(m, contract.tolerance_for(m)).lstrip('+')} in {len(weak)} place"
                    f"{'s' if len(weak) > 1 else ''} ({where}){need}")
     for r in reasons:

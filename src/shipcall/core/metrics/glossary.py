@@ -1,11 +1,17 @@
-"""Metrics in words, for people who read reports and pages: each metric's family (retrieval,
-answers, refusals, ...), a plain name, its definition (the registry's formula) and how its
-values are written (a share as a percentage, a score as a decimal, milliseconds, dollars).
+"""Metrics named in words, for the people who read verdicts, narratives, reports and pages (the
+formulas stay in the registry's `doc`).
 
-The formulas stay in the registry (`registry.py`); this module only adds the words. Lookups go
-through dictionaries keyed by the metric's name or its family (`recall` for `recall@5`,
-`precision` for `precision[billing]`); a metric nobody named here falls back to its own id and
-the family "Other", so a new task's metrics show up (unnamed) rather than disappear.
+- `plain(metric)`: what one item scoring 1 means for the person who asked, as a verb phrase
+  ("refuses a question the documents answer"); never a metric id. The narratives use it.
+- `describe(metric)`: the metric for a table or a plot: its family (answers, refusals,
+  retrieval, ...), its name in words as a noun phrase (`words`: "refusals of questions the
+  documents answer"), the registry's definition, its direction and how its values are written
+  (a share as a percentage, a score as a decimal, milliseconds, dollars). `format_value` and
+  `format_delta` write values and changes that way.
+
+Lookups go through dictionaries keyed by the metric's name or its family (`recall` for
+`recall@5`, `precision` for `precision[billing]`); a metric nobody named here keeps its id and
+lands in the family "Other", so a new task's metrics show up (unnamed) rather than disappear.
 """
 
 from __future__ import annotations
@@ -16,6 +22,57 @@ from dataclasses import dataclass
 from typing import Literal
 
 from shipcall.core.metrics.registry import metric_info
+
+# What one item scoring 1 on the metric means for the person who asked.
+PLAIN: dict[str, str] = {
+    "contains_answer": "gives the right answer",
+    "exact_match": "gives exactly the right answer",
+    "f1": "overlaps the right answer word for word",
+    "answer_recall": "covers the words of the right answer",
+    "false_answer_rate": "answers a question the documents do not cover",
+    "over_refusal_rate": "refuses a question the documents answer",
+    "abstain_recall": "declines questions the documents do not cover",
+    "abstain_precision": "declines only questions the documents do not cover",
+    "groundedness": "says only what its sources say",
+    "citation_precision": "cites sources that support the answer",
+    "assertion_pass_rate": "passes the checks written for the question",
+    "latency_ms_p50": "typical response time",
+    "latency_ms_p95": "response time for the slowest 1 in 20 questions",
+    "accuracy": "picks the right label",
+    "macro_f1": "gets every label right, rare ones counted as much as common ones",
+    "weighted_f1": "gets the labels right, weighted by how common they are",
+    "ece": "is as sure as it is right (calibration error)",
+    "rouge1": "uses the words of the reference summary",
+    "rouge2": "uses the word pairs of the reference summary",
+    "rougeL": "follows the reference summary's wording",
+    "key_point_coverage": "covers the key points",
+}
+_AT_K = {"recall": "finds the right documents among its top {k}",
+         "hit": "finds a right document among its top {k}",
+         "precision": "ranks only right documents in its top {k}",
+         "mrr": "ranks the first right document near the top of {k}",
+         "ndcg": "ranks the right documents at the top of {k}"}
+# Nouns for counting per 1,000 questions.
+EVENT: dict[str, str] = {
+    "false_answer_rate": "wrong answers to questions the documents do not cover",
+    "over_refusal_rate": "refusals of questions the documents answer",
+    "contains_answer": "right answers",
+}
+
+
+def plain(metric: str) -> str:
+    """The metric in words ("refuses a question the documents answer")."""
+    if metric in PLAIN:
+        return PLAIN[metric]
+    m = re.fullmatch(r"([a-z]+)@(\d+)", metric)
+    if m and m.group(1) in _AT_K:
+        return _AT_K[m.group(1)].format(k=m.group(2))
+    if metric.startswith("judge_"):
+        return f"is judged {metric[len('judge_'):].replace('_', ' ')} by the LLM judge"
+    if "[" in metric:
+        base, label = metric.rstrip("]").split("[", 1)
+        return f"{plain(base)} for {label.replace('_', ' ')}"
+    return metric.replace("_", " ").replace("@", " at ")
 
 Kind = Literal["share", "score", "ms", "usd", "count"]
 
@@ -37,7 +94,7 @@ FAMILIES: dict[str, str] = {
 @dataclass(frozen=True)
 class _Words:
     family: str
-    plain: str  # a noun phrase; "{k}" / "{label}" filled in for families
+    words: str  # a noun phrase; "{k}" / "{label}" filled in for families
     kind: Kind = "share"
 
 
@@ -57,15 +114,15 @@ _PER_LABEL: dict[str, _Words] = {
 _PLAIN: dict[str, _Words] = {
     "exact_match": _Words("answers", "answers exactly equal to a gold answer"),
     "f1": _Words("answers", "word overlap of answer and gold answer (F1)", "score"),
-    "contains_answer": _Words("answers", "answers that contain the right answer"),
+    "contains_answer": _Words("answers", EVENT["contains_answer"]),
     "answer_recall": _Words("answers", "gold-answer words the answer covers", "score"),
     "assertion_pass_rate": _Words("answers", "item checks (assertions) passed"),
     "groundedness": _Words("grounding", "answer sentences supported by the retrieved text"),
     "citation_precision": _Words("grounding", "cited documents that are evidence"),
     "abstain_recall": _Words("refusals", "questions the documents do not cover that were declined"),
     "abstain_precision": _Words("refusals", "refusals that were right to refuse"),
-    "false_answer_rate": _Words("refusals", "answers given to questions the documents do not cover"),
-    "over_refusal_rate": _Words("refusals", "refusals of questions the documents answer"),
+    "false_answer_rate": _Words("refusals", EVENT["false_answer_rate"]),
+    "over_refusal_rate": _Words("refusals", EVENT["over_refusal_rate"]),
     "latency_ms_p50": _Words("speed", "typical response time (median)", "ms"),
     "latency_ms_p95": _Words("speed", "slow response time (95th percentile)", "ms"),
     "ttft_ms_p50": _Words("speed", "typical time to the first word (median)", "ms"),
@@ -99,12 +156,12 @@ _LABEL_NAME = re.compile(r"([a-z_0-9]+)\[(.+)\]")
 
 @dataclass(frozen=True)
 class MetricText:
-    """A metric for a reader: `plain` is a noun phrase ("refusals of questions the documents
-    answer"), `definition` the registry's formula, `family` a key of FAMILIES."""
+    """A metric for a reader: `words` names it as a noun phrase ("refusals of questions the
+    documents answer"), `definition` is the registry's formula, `family` a key of FAMILIES."""
 
     name: str
     family: str
-    plain: str
+    words: str
     definition: str
     higher_is_better: bool
     kind: Kind
@@ -123,14 +180,14 @@ def _words(name: str) -> _Words | None:
         return _PLAIN[name]
     if (m := _AT_K_NAME.fullmatch(name)) and m.group(1) in _AT_K:
         w = _AT_K[m.group(1)]
-        return _Words(w.family, w.plain.format(k=m.group(2)), w.kind)
+        return _Words(w.family, w.words.format(k=m.group(2)), w.kind)
     if (m := _LABEL_NAME.fullmatch(name)) and m.group(1) in _PER_LABEL:
         w = _PER_LABEL[m.group(1)]
-        return _Words(w.family, w.plain.format(label=m.group(2)), w.kind)
+        return _Words(w.family, w.words.format(label=m.group(2)), w.kind)
     if name.startswith("judge_"):
         for suffix, w in _JUDGE_SUFFIX_WORDS.items():
             if name.endswith(suffix):
-                return _Words(w.family, w.plain.format(name=name[6:-len(suffix)]), w.kind)
+                return _Words(w.family, w.words.format(name=name[6:-len(suffix)]), w.kind)
         return _Words("judge", f"LLM judge's verdict on {name[6:]} (0–1)", "score")
     return None
 
@@ -144,7 +201,7 @@ def describe(name: str) -> MetricText:
     if w is None:
         kind: Kind = "ms" if "_ms" in name else "share"
         return MetricText(name, "other", name, definition, higher, kind)
-    return MetricText(name, w.family, w.plain, definition, higher, w.kind)
+    return MetricText(name, w.family, w.words, definition, higher, w.kind)
 
 
 def group_by_family(names: list[str]) -> list[tuple[str, list[MetricText]]]:
