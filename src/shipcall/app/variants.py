@@ -17,6 +17,7 @@ the Pareto-optimal variants marked and each variant compared with the baseline.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -98,8 +99,11 @@ def _index_mb(ws: Workspace, run: Run) -> float | None:
     return round(size / 1e6, 3)
 
 
-def variants(ws: Workspace, dataset: str | None = None, contract: Contract | None = None) -> VariantsReport:
-    """The variants table of `dataset` (NAME or NAME@VERSION; default: the dataset of the newest run)."""
+def variants(ws: Workspace, dataset: str | None = None, contract: Contract | None = None, *,
+             progress: Callable[[int, int], object] | None = None) -> VariantsReport:
+    """The variants table of `dataset` (NAME or NAME@VERSION; default: the dataset of the newest run).
+    `progress(done, total)` is called as each variant is compared with the baseline (about a
+    second each: the gate's comparison with its bootstrap)."""
     contract = contract or ws.contract()
     runs = ws.store.runs()
     name, _, ver = (dataset or _default_dataset(runs)).partition("@")
@@ -140,14 +144,17 @@ def variants(ws: Workspace, dataset: str | None = None, contract: Contract | Non
         row.pareto = dom is None
         row.dominated_by = None if dom is None else rows[dom].variant
     if base_name is not None:
-        _against_baseline(ws, rows, latest[base_name], contract)
+        _against_baseline(ws, rows, latest[base_name], contract, progress)
     rows.sort(key=lambda r: (not r.is_baseline, not r.pareto, sign * (r.metrics.get(primary) or 0.0)))
     return VariantsReport(name, version, primary, higher, list(contract.guarded), rows, base_name, notes)
 
 
-def _against_baseline(ws: Workspace, rows: list[VariantRow], base: Run, contract: Contract) -> None:
+def _against_baseline(ws: Workspace, rows: list[VariantRow], base: Run, contract: Contract,
+                      progress: Callable[[int, int], object] | None) -> None:
     keep = {contract.primary, *contract.guarded}
-    for row in rows:
+    for i, row in enumerate(rows):
+        if progress is not None:
+            progress(i, len(rows))
         decision, rep = gate(ws, base.id, row.run.id, contract, record_decision=False)
         row.gate = decision.verdict
         row.gate_reasons = [r.detail for r in decision.blocking]
@@ -157,3 +164,5 @@ def _against_baseline(ws: Workspace, rows: list[VariantRow], base: Run, contract
             r.metric: {"delta": _num(r.delta), "ci_low": _num(r.ci_low), "ci_high": _num(r.ci_high),
                        "p_adjusted": _num(r.p_adjusted), "verdict": r.verdict}
             for r in rep.comparison.overall if r.metric in keep}
+    if progress is not None:
+        progress(len(rows), len(rows))

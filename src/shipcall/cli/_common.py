@@ -35,3 +35,25 @@ def fmt(x: Any, digits: int = 3) -> str:
     if isinstance(x, float):
         return f"{x:.{digits}f}"
     return "-" if x is None else str(x)
+
+
+def progress_bar(desc: str, unit: str) -> Any:
+    """A `progress(done, total)` callback drawing a tqdm bar on stderr (hidden when not a
+    terminal); call `.close()` on it when done."""
+    from tqdm import tqdm
+
+    bar: Any = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, desc=desc, unit=unit, disable=None, leave=False)
+        bar.n = done
+        bar.refresh()
+
+    def close() -> None:
+        if bar is not None:
+            bar.close()
+
+    update.close = close  # type: ignore[attr-defined]
+    return update

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from shipcall.cli._common import emit_json, json_option, workspace
+from shipcall.cli._common import emit_json, json_option, progress_bar, workspace
 
 OUT_HELP = "File to write (default: .shipcall/reports/KIND-ID.html in the workspace)."
 
@@ -107,5 +107,9 @@ def variants_cmd(ctx: click.Context, dataset: str | None, out: str | None, as_js
     from shipcall.render.html import variants_html
 
     ws = workspace(ctx)
-    rep = variants(ws, dataset)
+    bar = progress_bar("comparing with the baseline", "variant")
+    try:
+        rep = variants(ws, dataset, progress=bar)
+    finally:
+        bar.close()
     _write(ws, variants_html(rep), out, "variants", f"{rep.dataset}@{rep.version}", as_json=as_json)

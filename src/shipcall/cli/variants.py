@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from shipcall.cli._common import emit_json, json_option, workspace
+from shipcall.cli._common import emit_json, json_option, progress_bar, workspace
 
 
 @click.command("variants")
@@ -23,7 +23,11 @@ def cli(ctx: click.Context, dataset: str | None, as_json: bool) -> None:
     from shipcall.app.variants import variants
     from shipcall.render.variants import variants_text
 
-    rep = variants(workspace(ctx), dataset)
+    bar = progress_bar("comparing with the baseline", "variant")
+    try:
+        rep = variants(workspace(ctx), dataset, progress=bar)
+    finally:
+        bar.close()
     if as_json:
         emit_json(rep.to_list())
         return

@@ -21,7 +21,7 @@ def variants_text(rep: Any) -> str:
         for m in shown:
             cell = format_value(m, r.metrics.get(m))
             if m in vs:
-                cell += f" {MARK.get(vs[m]['verdict'], '')}{format_delta(m, vs[m]['delta'])}"
+                cell += f" ({format_delta(m, vs[m]['delta'])} {MARK.get(vs[m]['verdict'], '?')})"
             cells.append(cell)
         rows.append([r.variant + (" (baseline)" if r.is_baseline else ""), r.run.id, *cells,
                      f"{format_value(p, lo)}–{format_value(p, hi)}" if lo is not None and hi is not None else "–",
@@ -34,7 +34,7 @@ def variants_text(rep: Any) -> str:
     lines.append("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip())
     lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows]
     lines.append("")
-    lines.append("Changes against the baseline with the gate's verdict (+ improved, ! regressed, = no change, "
-                 "? underpowered); gate: what `shipcall gate` would say against the baseline.")
+    lines.append("(change against the baseline, the gate's verdict: + improved, ! regressed, = no change, "
+                 "≥ not worse, ? underpowered); gate: what `shipcall gate` would say against the baseline.")
     lines += [f"note: {n}" for n in rep.notes]
     return "\n".join(lines)
