@@ -132,7 +132,7 @@ def test_different_dataset_versions_are_warned_about_and_split(gated, tmp_path) 
     tree = self_contained(compare_html(rep))
     text = tree.body.text()
     assert "Different dataset versions." in text and "due to the system" in text and "due to the dataset" in text
-    assert text.index("Different dataset versions.") < text.index("Why")
+    assert text.index("Different dataset versions.") < text.index("The contract's metrics")
 
 
 def test_variants_rows_pareto_and_significance(gated) -> None:  # noqa: ANN001

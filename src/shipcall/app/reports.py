@@ -1,5 +1,6 @@
 """Gather the evidence a report shows: `shipcall report run|compare|decision` and the /ui/ pages
-(which render the same values with the same components).
+(which render the same values with the same components). The verdict in words is the gate's
+own first line (`core.narrative.gate_sentence`).
 
 Nothing here knows which task produced a run: reports read per-item metric values, latencies,
 failure modes and the dataset's items. The comparison and the gate's call come from
@@ -20,7 +21,7 @@ from shipcall.app.workspace import Workspace
 from shipcall.config.contract import Contract
 from shipcall.core.compare import CohortVerdict
 from shipcall.core.gate import Decision
-from shipcall.core.headline import headline
+from shipcall.core.narrative import gate_sentence
 from shipcall.core.runs import Run
 from shipcall.errors import NotFoundError
 
@@ -130,8 +131,7 @@ def compare_report(ws: Workspace, baseline: str, candidate: str, *, weights: str
     contract = ws.contract()
     decision, rep = gate(ws, baseline, candidate, contract, weights=weights, record_decision=False)
     b, c = rep.baseline.run, rep.candidate.run
-    text = headline(decision, rep.comparison.rows, primary=contract.primary, guarded=contract.guarded,
-                    candidate_metrics=c.metrics, contract=contract)
+    text = gate_sentence(decision.to_dict(), rep.comparison.to_dict(), contract.primary, list(contract.guarded))
     notes = [n for n in [dataset_note(b, c)] if n]
     return CompareReport(rep, decision, contract, text, failure_table(rep.candidate, examples=EXAMPLES),
                          {"baseline": latencies(rep.baseline), "candidate": latencies(rep.candidate)}, notes)
@@ -174,8 +174,9 @@ def decision_report(ws: Workspace, decision_id: int | None = None) -> DecisionRe
                      "the plots and tables are recomputed under the current contract; the verdict and reasons "
                      "are the decision as recorded.")
     table = compared.report.comparison.rows if compared is not None else stored
-    text = headline(decision, stored or table, primary=contract.primary, guarded=contract.guarded,
-                    candidate_metrics=ev.get("candidate_metrics") or {}, contract=contract)
+    comparison = {"overall": [r.to_dict() for r in table if r.cohort is None],
+                  "cohorts": [r.to_dict() for r in table if r.cohort is not None]}
+    text = gate_sentence(record, comparison, contract.primary, list(contract.guarded))
     history = [{"id": r["id"], "verdict": r["verdict"], "override": bool(r.get("override")), "author": r["author"],
                 "created_at": r["created_at"], "baseline_run": r.get("baseline_run"),
                 "candidate_run": r.get("candidate_run"), "note": r.get("note", "")} for r in reversed(rows)]
