@@ -36,7 +36,11 @@ class IngestReport:
         }
 
 
-def ingest(ws: Workspace, path: str | None, fmt: str | None = None, *, show_progress: bool = False) -> IngestReport:
+def ingest(ws: Workspace, path: str | None, fmt: str | None = None, *,
+           show_progress: bool | None = None) -> IngestReport:
+    """Read, store and index the corpus. `show_progress`: None shows bars on stderr for the
+    steps that last more than a second (reading files, chunking, indexing, embedding); False
+    shows none (`--quiet`)."""
     store = ws.store
     if path is None:
         recorded = ws.corpus_path()
@@ -50,8 +54,8 @@ def ingest(ws: Workspace, path: str | None, fmt: str | None = None, *, show_prog
         fmt = fmt or "folder"
     if not root.exists():
         raise CorpusError("no such file or folder", file=str(root))
-    loaded: LoadReport = load_beir(root) if fmt == "beir" else load_folder(root,
-                                                                           max_file_mb=ws.config.corpus.max_file_mb)
+    loaded: LoadReport = (load_beir(root, show_progress=show_progress) if fmt == "beir" else
+                          load_folder(root, max_file_mb=ws.config.corpus.max_file_mb, show_progress=show_progress))
     report = IngestReport(path=str(root), format=fmt, skipped=loaded.skipped, warnings=loaded.warnings)
     if not loaded.documents:
         what = f"; skipped {len(loaded.skipped)}" if loaded.skipped else ""
@@ -77,7 +81,7 @@ def ingest(ws: Workspace, path: str | None, fmt: str | None = None, *, show_prog
     return report
 
 
-def build_indexes(ws: Workspace, version: str, *, show_progress: bool = False,
+def build_indexes(ws: Workspace, version: str, *, show_progress: bool | None = None,
                   warnings: list[tuple[str, str]] | None = None) -> int:
     """Build (or find) the index of every variant, once per distinct index."""
     from shipcall.app.feature import ensure_index, index_is_complete, index_key
