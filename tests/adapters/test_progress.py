@@ -61,7 +61,7 @@ def test_off_means_nothing(monkeypatch: pytest.MonkeyPatch, how: str) -> None:
     if how == "env":
         monkeypatch.setenv("SHIPCALL_PROGRESS", "off")
     out = Terminal()
-    _drive(progress_bar(3, "run", "item", show=False if how == "quiet" else True, stream=out), 3)
+    _drive(progress_bar(3, "run", "item", show=how != "quiet", stream=out), 3)
     announce("index: scoring 30,000 chunks", False if how == "quiet" else None, io.StringIO())
     assert out.getvalue() == "" and not library_bars(False if how == "quiet" else None, Terminal())
 

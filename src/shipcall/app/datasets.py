@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,8 +28,9 @@ class ImportReport:
                 "hash": self.hash, "left_out_unjudged": self.left_out, "warnings": self.warnings}
 
 
-def read_jsonl(path: Path) -> list[Item]:
-    return parse_jsonl(_read_text(path), file=str(path))
+def read_jsonl(path: Path, documents: Collection[str] | None = None) -> list[Item]:
+    """A JSONL dataset, every bad line reported; with `documents`, unknown evidence ids are errors."""
+    return parse_jsonl(_read_text(path), file=str(path), documents=documents)
 
 
 def _read_text(path: Path) -> str:
@@ -91,20 +93,31 @@ def read_beir(folder: Path, split: str) -> tuple[list[Item], int]:
     return items, total - len(items)
 
 
-def import_dataset(ws: Workspace, source: str, name: str, *, fmt: str = "jsonl", split: str = "test") -> ImportReport:
+def import_dataset(ws: Workspace, source: str, name: str, *, fmt: str = "jsonl", split: str = "test",
+                   allow_unknown_evidence: bool = False) -> ImportReport:
+    """Validate a dataset and store it as a new version of `name` when its content changed.
+
+    A JSONL file is checked whole: every bad line (up to 50) is reported and nothing is stored.
+    Evidence must name documents of the corpus (an unknown id would silently zero the item's
+    retrieval metrics): an error suggesting the nearest ids, unless `allow_unknown_evidence`
+    (then a warning). BEIR qrels judge a published corpus that is often ingested in part, so
+    their unknown ids stay warnings."""
     path = Path(source).expanduser()
     left_out = 0
+    known = ws.store.document_hashes()
     if fmt == "beir":
         items, left_out = read_beir(path, split)
     else:
-        items = read_jsonl(path)
-    known = ws.store.document_hashes()
+        items = read_jsonl(path, documents=known if known and not allow_unknown_evidence else None)
     warnings: list[str] = []
     if known:
         for it in items:
             for doc in it.evidence:
                 if doc not in known:
                     warnings.append(f"item {it.id}: evidence {doc!r} is not in the corpus")
+    elif any(it.evidence for it in items):
+        warnings.append("the workspace has no corpus yet, so evidence ids were not checked: "
+                        "`shipcall ingest` first to have them checked")
     h = dataset_hash(items)
     version, created = ws.store.save_dataset(name, items, h, source=str(path.resolve()), warnings=warnings)
     return ImportReport(name, version, created, len(items), h, left_out, warnings)
@@ -134,3 +147,12 @@ def dataset_summary(ws: Workspace, ref: str, by: list[str] | None = None) -> dic
             "with_evidence": sum(bool(it.evidence) for it in ds.items),
             "with_answers": sum(bool(it.answers) for it in ds.items),
             "cohorts": cohorts, "warnings": meta["warnings"]}
+
+
+def dataset_template(ws: Workspace | None) -> str:
+    """`dataset import --template`: a commented example file; inside a workspace with a corpus
+    it also shows a few real document ids."""
+    from shipcall.core.datasets import item_template
+
+    ids = sorted(ws.store.document_hashes()) if ws is not None else []
+    return item_template(ids)

@@ -7,6 +7,7 @@ import json
 import click
 
 from shipcall.cli._common import emit_json, json_option, workspace
+from shipcall.errors import ShipcallError
 
 
 @click.group("dataset")
@@ -18,21 +19,38 @@ def cli() -> None:
 
 
 @cli.command("import")
-@click.argument("source", type=click.Path())
-@click.option("--name", required=True, help="Dataset name.")
+@click.argument("source", type=click.Path(), required=False)
+@click.option("--name", default=None, help="Dataset name (required unless --template).")
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "beir"]), default="jsonl",
               help="jsonl: one item a line (default); beir: a BEIR folder (queries.jsonl + qrels/).")
 @click.option("--split", default="test", show_default=True, help="BEIR qrels split (qrels/<split>.tsv).")
+@click.option("--allow-unknown-evidence", is_flag=True,
+              help="Store items whose evidence names documents the corpus does not have (a warning, not an error).")
+@click.option("--template", is_flag=True, help="Print a commented example dataset file and exit.")
 @json_option
 @click.pass_context
-def import_(ctx: click.Context, source: str, name: str, fmt: str, split: str, as_json: bool) -> None:
+def import_(ctx: click.Context, source: str | None, name: str | None, fmt: str, split: str,
+            allow_unknown_evidence: bool, template: bool, as_json: bool) -> None:
     """Validate SOURCE and store it as a new version of dataset NAME (if its content changed).
+    Every bad line is reported (up to 50, with its line and field) and then nothing is stored;
+    evidence naming a document the corpus does not have is an error that suggests the nearest
+    ids (`shipcall docs list` prints them).
 
-    Example: shipcall dataset import --format beir ~/scifact --split test --name scifact
+    Example: shipcall dataset import questions.jsonl --name support   (start from: --template > questions.jsonl)
     """
-    from shipcall.app.datasets import import_dataset
+    from shipcall.app.datasets import dataset_template, import_dataset
 
-    rep = import_dataset(workspace(ctx), source, name, fmt=fmt, split=split)
+    if template:
+        try:
+            ws = workspace(ctx)
+        except ShipcallError:  # outside a workspace: the template without real ids
+            ws = None
+        click.echo(dataset_template(ws), nl=False)
+        return
+    if source is None or name is None:
+        raise click.UsageError("give SOURCE and --name NAME (or --template for an example file)")
+    rep = import_dataset(workspace(ctx), source, name, fmt=fmt, split=split,
+                         allow_unknown_evidence=allow_unknown_evidence)
     if as_json:
         emit_json(rep.to_dict())
         return
