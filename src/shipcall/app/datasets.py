@@ -10,7 +10,7 @@ from typing import Any
 from shipcall.app.workspace import Workspace
 from shipcall.core.datasets import Item, dataset_hash, parse_jsonl
 from shipcall.core.jsonl import json_lines
-from shipcall.errors import DatasetError
+from shipcall.errors import DatasetError, ShipcallError
 
 
 @dataclass
@@ -22,10 +22,12 @@ class ImportReport:
     hash: str
     left_out: int = 0
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # next steps, e.g. cohorts the contract could compare
 
     def to_dict(self) -> dict[str, object]:
         return {"name": self.name, "version": self.version, "created": self.created, "n_items": self.n_items,
-                "hash": self.hash, "left_out_unjudged": self.left_out, "warnings": self.warnings}
+                "hash": self.hash, "left_out_unjudged": self.left_out, "warnings": self.warnings,
+                "notes": self.notes}
 
 
 def read_jsonl(path: Path, documents: Collection[str] | None = None) -> list[Item]:
@@ -120,7 +122,23 @@ def import_dataset(ws: Workspace, source: str, name: str, *, fmt: str = "jsonl",
                         "`shipcall ingest` first to have them checked")
     h = dataset_hash(items)
     version, created = ws.store.save_dataset(name, items, h, source=str(path.resolve()), warnings=warnings)
-    return ImportReport(name, version, created, len(items), h, left_out, warnings)
+    return ImportReport(name, version, created, len(items), h, left_out, warnings, _cohort_notes(ws, items))
+
+
+def _cohort_notes(ws: Workspace, items: list[Item]) -> list[str]:
+    """When the contract compares no cohorts yet and the items are tagged: say how to compare them."""
+    from shipcall.core.contract_fit import cohort_keys
+
+    try:
+        if ws.contract().cohorts:
+            return []
+    except ShipcallError:  # an invalid contract.yaml is reported by the commands that use it
+        return []
+    keys = cohort_keys(it.tags for it in items)
+    if not keys:
+        return []
+    return [f"contract.yaml compares no cohorts yet; these items are tagged {', '.join(keys)}: set "
+            f"`cohorts: [{', '.join(keys)}]` there to see every metric per cohort"]
 
 
 def parse_ref(ref: str) -> tuple[str, int | None]:

@@ -62,6 +62,8 @@ def import_(ctx: click.Context, source: str | None, name: str | None, fmt: str, 
         click.echo(f"left out {rep.left_out} queries with no judgement above 0 in qrels/{split}.tsv")
     verb = "stored" if rep.created else "unchanged: already stored as"
     click.echo(f"{verb} {rep.name}@{rep.version} ({rep.n_items} items)")
+    for note in rep.notes:
+        click.echo(f"note: {note}", err=True)
 
 
 @cli.command("list")
