@@ -20,7 +20,7 @@ def _later(ws: Workspace, decision: dict, candidate_variant: str) -> list[str]:
 
 def case_studies(ws: Workspace, ids: list[int] | None = None) -> list[str]:
     decisions = live_decisions(ws)
-    wanted = ids or [None]
+    wanted: list[int | None] = list(ids) if ids else [None]
     out = []
     for i in wanted:
         d, _ = decision_chain(decisions, i)
