@@ -43,7 +43,8 @@ def test_init_leaves_cohorts_commented_until_a_dataset_exists(ingested, capsys: 
 
 def test_contract_check_warns_where_the_contract_does_not_fit(ingested, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: ANN001
     contract = ingested.root / "contract.yaml"
-    contract.write_text("primary: contains_answer\nmetrics:\n  contains_answer: {min: 0.99}\n  recall@5: {min: 0.1}\n"
+    # a bar no run reaches: answering takes more than a microsecond
+    contract.write_text("primary: contains_answer\nmetrics:\n  latency_ms_p95: {max: 0.001}\n  recall@5: {min: 0.1}\n"
                         "cohorts: [topic, team]\nmin_cohort_size: 2\n")
     cli(ingested.root, capsys, "dataset", "import", str(FIXTURES / "dataset.jsonl"), "--name", "t")
     out, err = cli(ingested.root, capsys, "contract", "check", "--dataset", "t")
@@ -54,18 +55,18 @@ def test_contract_check_warns_where_the_contract_does_not_fit(ingested, capsys: 
     data = json.loads(cli(ingested.root, capsys, "contract", "check", "--json")[0])  # the newest dataset
     assert data["valid"] and data["dataset"] == "t@1" and data["baseline_run"] == "r1"
     assert [(w["kind"], w["field"]) for w in data["warnings"]] == [
-        ("cohort_missing", "cohorts"), ("threshold_missed", "metrics.contains_answer")]
+        ("cohort_missing", "cohorts"), ("threshold_missed", "metrics.latency_ms_p95")]
     assert "every gate will say WAIT until a candidate reaches it" in data["warnings"][1]["detail"]
 
 
 def test_gate_says_when_the_baseline_itself_fails_the_contract(ingested, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: ANN001
-    (ingested.root / "contract.yaml").write_text("primary: contains_answer\nmetrics:\n  contains_answer: {min: 0.99}\n")
+    (ingested.root / "contract.yaml").write_text("primary: contains_answer\nmetrics:\n  latency_ms_p95: {max: 0.001}\n")
     cli(ingested.root, capsys, "dataset", "import", str(FIXTURES / "dataset.jsonl"), "--name", "t")
     cli(ingested.root, capsys, "run", "--dataset", "t")
     out, _ = cli(ingested.root, capsys, "gate", "--baseline", "r1", "--candidate", "r1", code=1)  # A/A: WAIT
     first = out.splitlines()[0]
     assert first.startswith("WAIT") and "both fail the contract; the candidate is not the cause" in first
-    assert "WARN  baseline_fails: the baseline r1 misses it too: contains_answer" in out
+    assert "WARN  baseline_fails: the baseline r1 misses it too: latency_ms_p95" in out
     data = json.loads(cli(ingested.root, capsys, "gate", "--baseline", "r1", "--candidate", "r1", "--json",
                           code=1)[0])
     assert [r["kind"] for r in data["reasons"]][:2] == ["threshold", "baseline_fails"]

@@ -103,6 +103,9 @@ class Feature:
         feature.built_index = built
         if feature.generator.capabilities.binds:  # LLM generators: the response cache, prompt paths
             feature.generator.bind(store=ws.store, root=ws.root)
+        warm = getattr(feature.generator, "warm", None)  # a generator with a model loads it now, not mid-answer
+        if callable(warm):
+            warm()
         feature.load_ms = (time.perf_counter() - t0) * 1000
         return feature
 
@@ -171,8 +174,10 @@ def retriever_kind(cfg: Any) -> Any:
 
 
 def loads_model(variant: Variant) -> bool:
-    """Whether opening the variant loads an embedding model (a dense part): seconds, not milliseconds."""
-    return any(p.retriever.kind == "dense" for p in index_parts(variant))
+    """Whether opening the variant loads an embedding model (a dense part, or the extractive
+    generator's `semantic` sentence scoring): seconds, not milliseconds."""
+    return (any(p.retriever.kind == "dense" for p in index_parts(variant))
+            or bool(getattr(variant.generator, "semantic", False)))
 
 
 def index_parts(variant: Variant) -> list[Variant]:
