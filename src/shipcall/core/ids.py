@@ -40,5 +40,6 @@ def nearest_ids(given: str, ids: Iterable[str], n: int = 3) -> list[str]:
 
     g_name, g_stem = name(given), stem(given)
     related = {i for i in ids if name(i) == g_name or (g_stem and (stem(i) == g_stem or f"/{g_stem}/" in f"/{i}"))}
-    related.update(difflib.get_close_matches(given, ids, n=n, cutoff=0.6))
+    if not related:  # only when no id shares the name: ids that merely share a folder are weak guesses
+        related.update(difflib.get_close_matches(given, ids, n=n, cutoff=0.6))
     return sorted(related, key=lambda i: (-difflib.SequenceMatcher(None, given, i).ratio(), i))[:n]
