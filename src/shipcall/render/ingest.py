@@ -9,7 +9,8 @@ from pathlib import PurePosixPath
 
 IMAGE = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".bmp", ".ico", ".tif", ".tiff", ".heic"}
 SINGULAR = {"images": "image", "empty files": "empty file",
-            "files of an unsupported type": "file of an unsupported type", "binary files": "binary file", "files above corpus.max_file_mb": "file above corpus.max_file_mb",
+            "files of an unsupported type": "file of an unsupported type", "binary files": "binary file",
+            "files above corpus.max_file_mb": "file above corpus.max_file_mb",
             "PDFs without usable text": "PDF without usable text"}
 _DETAIL = re.compile(r"\s*\(.*\)$|:.*$")
 
