@@ -69,7 +69,7 @@ WRAPPED = "\n".join(textwrap.wrap(POLICY, 60))
     ("travel.txt", f"Travel policy\n\n{WRAPPED}\n"),
     ("travel.html", f"<html><body><h1>Travel</h1><h2>Flights home</h2>\n<p>{WRAPPED}</p></body></html>"),
     ("travel.pdf", pdf_bytes(["Travel policy", POLICY, "Questions go to the travel desk."])),
-], ids=["md", "txt", "html", "pdf"])  # not the content: a PDF's creation time would differ between xdist workers
+], ids=["md", "txt", "html", "pdf"])  # ids fixed: a PDF carries its creation time
 def test_hard_wrapped_documents_answer_with_whole_sentences(tmp_path: Path, name: str, content: Any) -> None:
     assert "\n" in WRAPPED  # the source really is hard-wrapped
     ws = workspace(tmp_path, {name: content})
