@@ -80,7 +80,7 @@ def print_decision(decision: object, *, brief: bool = False) -> None:
     assert isinstance(decision, Decision)
     head = decision.summary or decision.verdict
     click.echo(head + (" (human override)" if decision.override else ""))
-    shown = [r for r in decision.reasons if not brief or r.severity == "block"]
+    shown = [r for r in decision.reasons if not brief or r.severity == "block" or r.kind == "baseline_fails"]
     for r in shown:
         where = f" [{r.cohort}]" if r.cohort else ""
         click.echo(f"  {r.severity.upper():<5} {r.kind}{where}: {r.detail}")

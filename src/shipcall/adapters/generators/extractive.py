@@ -115,6 +115,12 @@ class ExtractiveGenerator(GeneratorBase):
             cache = root / ".shipcall" / "embeddings" if root is not None else None
             self._scorer = SentenceScorer(self.config.semantic_model, cache)
 
+    def warm(self) -> None:
+        """`semantic`: load the sentence encoder now, when the variant opens, so that the first
+        answer's latency is the answer's and not the model's loading (seconds)."""
+        if self.scorer is not None:
+            _ = self.scorer.encoder
+
     @property
     def scorer(self) -> Any:
         if self._scorer is None and self.config.semantic:
