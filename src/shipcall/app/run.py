@@ -85,7 +85,7 @@ def run_variant(ws: Workspace, dataset: Dataset, name: str, variant: Variant, *,
         raise ConfigError(f"variant {name!r} is a {task.name} variant but dataset {dataset.name}@{dataset.version} "
                           f"holds {dataset_task} items", field="--dataset",
                           hint=f"run a {dataset_task} variant on it, or pick a {task.name} dataset")
-    predictor = predictor or task.build(ws, name, variant)
+    predictor = predictor or task.build(ws, name, variant, dataset)
     items = list(dataset.items[:limit] if limit else dataset.items)
     ks = ws.config.evaluation.k
     judge_ = None

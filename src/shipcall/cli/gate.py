@@ -19,10 +19,13 @@ from shipcall.cli._common import check_output_path, emit_json, json_option, work
 @click.option("--weights", type=click.Choice(["eval", "production"]), default="eval", show_default=True,
               help="production: also re-weight cohort results to the production log's mix; a guarded metric "
                    "that regresses there blocks.")
+@click.option("--record/--no-record", "record", default=None,
+              help="Record the decision (default: yes, except an A/A gate of a run against itself).")
 @json_option
 @click.pass_context
 def cli(ctx: click.Context, baseline: str, candidate: str, contract_path: str | None, author: str | None,
-        note: str, junit_path: str | None, md_path: str | None, weights: str, as_json: bool) -> int:
+        note: str, junit_path: str | None, md_path: str | None, weights: str, record: bool | None,
+        as_json: bool) -> int:
     """Apply the contract to CANDIDATE against BASELINE and record the decision. Exits 0 for
     SHIP, 1 for WAIT, 2 for errors.
 
@@ -37,7 +40,7 @@ def cli(ctx: click.Context, baseline: str, candidate: str, contract_path: str | 
             check_output_path(path, field=field)  # before the decision is recorded
     ws = workspace(ctx)
     decision, report = gate(ws, baseline, candidate, ws.contract(contract_path), note=note, who=author,
-                            weights=weights)
+                            weights=weights, record_decision=record)
     from shipcall.core.narrative import gate_sentence
 
     contract = ws.contract(contract_path)

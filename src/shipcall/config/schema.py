@@ -268,6 +268,118 @@ GeneratorConfig = Annotated[
 LLMGeneratorConfig = OpenAIGenerator | AnthropicGenerator
 
 
+# -- classify and summarize ---------------------------------------------------------------------
+
+class _Calibrated(_Strict):
+    C: float = Field(10.0, gt=0, description="inverse regularisation strength of the logistic regression")
+    max_iter: int = Field(1000, ge=10, le=100_000)
+    calibration: Literal["temperature", "none"] = Field(
+        "temperature", description="temperature scaling of the probabilities on 2-fold cross-validated logits")
+
+
+class TfidfLogregClassifier(_Calibrated):
+    """TF-IDF word n-grams + logistic regression (scikit-learn), trained on the dataset `train`
+    (NAME or NAME@VERSION). The offline default. The fitted model is cached in the workspace by
+    (training dataset version, these settings). `solver: saga` (seeded) is the default because on
+    sparse TF-IDF features it fitted BANKING77 2.3× faster than lbfgs, with accuracy within 0.002."""
+
+    kind: Literal["tfidf-logreg"]
+    solver: Literal["saga", "lbfgs"] = "saga"
+    train: str = Field(min_length=1, description="training dataset: NAME or NAME@VERSION")
+    ngram_max: int = Field(2, ge=1, le=3, description="word n-grams from 1 to this")
+    min_df: int = Field(1, ge=1, description="ignore n-grams in fewer training texts")
+    sublinear_tf: bool = True
+
+
+class EmbeddingLogregClassifier(_Calibrated):
+    """Sentence embeddings (the packaged MiniLM by default; the `dense` extra) + logistic
+    regression, trained on the dataset `train`. Embeddings are cached like the dense retriever's."""
+
+    kind: Literal["embedding-logreg"]
+    solver: Literal["saga", "lbfgs"] = "lbfgs"  # 384 dense features: lbfgs converges in few iterations
+    train: str = Field(min_length=1, description="training dataset: NAME or NAME@VERSION")
+    model: str = "all-MiniLM-L6-v2"
+    batch_size: int = Field(64, ge=1, le=4096)
+
+
+class ZeroShotClassifier(_Strict):
+    """The label whose description is nearest to the text by embedding (the `dense` extra): for
+    when there is no training data yet. `labels` maps a label to its description (default: the
+    label with `_` as spaces); confidence = softmax of the cosine similarities / temperature."""
+
+    kind: Literal["zero-shot"]
+    labels: dict[str, str] = Field(default_factory=dict, description="label → description")
+    model: str = "all-MiniLM-L6-v2"
+    temperature: float = Field(0.05, gt=0, le=10)
+    batch_size: int = Field(64, ge=1, le=4096)
+
+
+class _LLMClassifier(_LLMGenerator):
+    """An LLM classifier: the prompt lists the labels (with `labels` descriptions when given) and
+    the reply must be exactly one label; anything else is an item error (`unparseable`)."""
+
+    labels: dict[str, str] = Field(default_factory=dict, description="label → description shown in the prompt")
+    max_tokens: int = Field(32, ge=1, le=1_000_000, description="completion token limit per call")
+
+
+class OpenAIClassifier(_LLMClassifier):
+    kind: Literal["openai"]
+    api_key_env: str | None = Field("OPENAI_API_KEY", exclude=True,
+                                    description="env var holding the API key; null for keyless local servers")
+
+
+class AnthropicClassifier(_LLMClassifier):
+    kind: Literal["anthropic"]
+    api_key_env: str | None = Field("ANTHROPIC_API_KEY", exclude=True, description="env var holding the API key")
+    temperature: float | None = Field(None, ge=0, le=1)
+
+
+ClassifierConfig = Annotated[
+    TfidfLogregClassifier | EmbeddingLogregClassifier | ZeroShotClassifier | OpenAIClassifier | AnthropicClassifier,
+    Field(discriminator="kind"),
+]
+
+
+class ExtractiveSummarizer(_Strict):
+    """Deterministic extractive summaries (adapters/summarizers/extractive.py has the method):
+    whole source sentences, disfluencies removed, no near-duplicates, at most `max_words` words
+    (speaker names included), in source order."""
+
+    kind: Literal["extractive"]
+    max_words: int = Field(120, ge=5, le=100_000, description="word budget of the summary")
+    min_sentence_words: int = Field(6, ge=1, le=100, description="shorter sentences are never picked")
+    position_weight: float = Field(0.3, ge=0, le=10, description="bonus for sentences early in the source")
+    length_weight: float = Field(0.2, ge=0, le=10, description="bonus for sentences with more content words")
+    redundancy: float = Field(0.5, gt=0, le=1, description="TF-IDF cosine above which a sentence repeats a chosen one")
+    speakers: bool = Field(True, description="start each summary sentence with its speaker (`Speaker: ...`)")
+
+
+class _LLMSummarizer(_LLMGenerator):
+    """An LLM summarizer: the prompt (Jinja2, built in by default) asks for at most `max_words`
+    words; a text longer than `context_tokens` (estimated as characters / 4) is summarized in
+    parts first, then the part summaries are summarized (map-reduce)."""
+
+    max_words: int = Field(120, ge=5, le=100_000, description="word budget of the summary")
+    context_tokens: int = Field(8000, ge=256, le=10_000_000,
+                                description="prompt tokens the model takes; longer texts are map-reduced")
+
+
+class OpenAISummarizer(_LLMSummarizer):
+    kind: Literal["openai"]
+    api_key_env: str | None = Field("OPENAI_API_KEY", exclude=True,
+                                    description="env var holding the API key; null for keyless local servers")
+
+
+class AnthropicSummarizer(_LLMSummarizer):
+    kind: Literal["anthropic"]
+    api_key_env: str | None = Field("ANTHROPIC_API_KEY", exclude=True, description="env var holding the API key")
+    temperature: float | None = Field(None, ge=0, le=1)
+
+
+SummarizerConfig = Annotated[ExtractiveSummarizer | OpenAISummarizer | AnthropicSummarizer, Field(discriminator="kind")]
+_TASK_KEYS = {"rag": ("chunker", "retriever", "generator"), "classify": ("classifier",), "summarize": ("summarizer",)}
+
+
 def builtin_models(section: str) -> dict[str, type[BaseModel]]:
     """kind -> config model of the built-in kinds of a variant section (chunker, retriever,
     generator), read from the section's union itself so that no list of kinds is repeated."""
@@ -289,21 +401,47 @@ def builtin_models(section: str) -> dict[str, type[BaseModel]]:
 
 class Variant(_Strict):
     """One complete configuration of the feature. `task` names its task type (rag, classify,
-    summarize, or a registered plugin task); existing workspaces are rag."""
+    summarize, or a registered plugin task); existing workspaces are rag. A rag variant has
+    chunker, retriever and generator; a classify variant a `classifier`; a summarize variant a
+    `summarizer` (default: extractive)."""
 
     description: str = ""
     task: str = Field("rag", min_length=1)
     chunker: ChunkerConfig = Field(default_factory=lambda: HeadingChunker(kind="heading"))
     retriever: RetrieverConfig = Field(default_factory=lambda: BM25Retriever(kind="bm25"))
     generator: GeneratorConfig = Field(default_factory=lambda: ExtractiveGenerator(kind="extractive"))
+    classifier: ClassifierConfig | None = None
+    summarizer: SummarizerConfig | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _keys_of_the_task(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        task = data.get("task", "rag")
+        if task not in _TASK_KEYS:
+            return data  # a plugin task: its keys are its own business
+        for other, keys in _TASK_KEYS.items():
+            for key in keys:
+                if other != task and key in data:
+                    raise ValueError(f"`{key}` belongs to task {other}, not {task} (set `task: {other}` or remove "
+                                     f"`{key}`)")
+        if task == "classify" and data.get("classifier") is None:
+            raise ValueError("a classify variant needs `classifier: {kind: tfidf-logreg, train: DATASET}` "
+                             "(or embedding-logreg, zero-shot, openai, anthropic)")
+        if task == "summarize" and data.get("summarizer") is None:
+            data = {**data, "summarizer": {"kind": "extractive"}}
+        return data
 
     def resolved(self) -> dict[str, Any]:
-        """The full configuration (defaults filled in). `task: rag` is left out, so variants
-        written before task types existed keep their identity (hash, resumable runs)."""
+        """The variant as configured, with only its task's keys: `task: rag` and the classify and
+        summarize keys are left out of a rag variant, so variants written before task types existed
+        keep their identity (hash, resumable runs). A plugin task keeps every key."""
         out = self.model_dump(mode="json")
-        if out.get("task") == "rag":
-            del out["task"]
-        return out
+        if self.task not in _TASK_KEYS:
+            return {k: v for k, v in out.items() if k not in ("classifier", "summarizer")}
+        keep = ("description",) + (("task",) if self.task != "rag" else ()) + _TASK_KEYS[self.task]
+        return {k: out[k] for k in keep}
 
     @property
     def hash(self) -> str:

@@ -40,6 +40,8 @@ from shipcall.core.extract import (
     tokenize,
     word_bigrams,
 )
+from shipcall.core.injection import instruction_like
+from shipcall.core.injection import quote as quote_source
 from shipcall.core.runs import Answer, Citation
 from shipcall.core.text import sentence_units, strip_markup
 
@@ -113,6 +115,12 @@ class ExtractiveGenerator(GeneratorBase):
             cache = root / ".shipcall" / "embeddings" if root is not None else None
             self._scorer = SentenceScorer(self.config.semantic_model, cache)
 
+    def warm(self) -> None:
+        """`semantic`: load the sentence encoder now, when the variant opens, so that the first
+        answer's latency is the answer's and not the model's loading (seconds)."""
+        if self.scorer is not None:
+            _ = self.scorer.encoder
+
     @property
     def scorer(self) -> Any:
         if self._scorer is None and self.config.semantic:
@@ -178,8 +186,8 @@ class ExtractiveGenerator(GeneratorBase):
             return Answer(text="", abstained=True, support=score)
         context = _render(chosen)
         answer = found if found is not None else context
-        if any(_instructs(c) for c in chosen):
-            answer = context  # a planted instruction stays quoted as its document's text, never a bare answer
+        if instruction_like(context):  # a planted instruction is quoted as its document's words, never voiced
+            answer = context = quote_source(context, chosen[0].scored.chunk.doc_id)
         citations: dict[str, Citation] = {}
         for c in chosen:
             ch = c.scored.chunk
@@ -270,21 +278,6 @@ def _embedded_text(c: Candidate) -> str:
     return f"{head}: {c.unit.text}" if head else c.unit.text
 
 
-def _instructs(c: Candidate) -> bool:
-    """A sentence that instructs the reader (a planted "send your password to …"; core/injection.py)."""
-    from shipcall.core.injection import instruction_like
-
-    return instruction_like(c.unit.text)
-
-
-def _shown(c: Candidate) -> str:
-    """A sentence as the answer shows it: an instructing one quoted as its document's words, never
-    in the system's voice (security review D23)."""
-    from shipcall.core.injection import quote
-
-    return quote(c.unit.text, c.scored.chunk.doc_id) if _instructs(c) else c.unit.text
-
-
 def _render(chosen: list[Candidate]) -> str:
     """The context as one text: sentences joined by a space; list items on their own lines,
     after the sentence that introduces them (a list item alone is half a statement)."""
@@ -293,9 +286,9 @@ def _render(chosen: list[Candidate]) -> str:
         if c.unit.kind == "list_item" and (parts or c.unit.lead):
             if not parts:
                 parts.append(c.unit.lead)
-            parts.append("\n- " + _shown(c))
+            parts.append("\n- " + c.unit.text)
         else:
-            parts.append((" " if parts else "") + _shown(c))
+            parts.append((" " if parts else "") + c.unit.text)
     return "".join(parts)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import fields, is_dataclass
 from pathlib import Path
 from typing import Any
@@ -17,10 +17,11 @@ from shipcall.adapters.store.blobs import EVIDENCE, ITEM, ITEM_RESULT, RUN_CONFI
 from shipcall.adapters.store.chunked import delete_in, select_in
 from shipcall.adapters.store.errors import install as install_error_translation
 from shipcall.adapters.store.errors import translate
-from shipcall.core.datasets import Dataset, Item, parse_item
+from shipcall.core.datasets import Dataset, Item
 from shipcall.core.documents import Document, Section
 from shipcall.core.runs import Citation, ItemResult, Retrieved, Run
-from shipcall.errors import NotFoundError, StoreError
+from shipcall.core.tasks.parsers import item_parser
+from shipcall.errors import DatasetError, NotFoundError, StoreError
 
 
 class Store:
@@ -183,8 +184,9 @@ class Store:
 
     # -- datasets ---------------------------------------------------------------------------
     def save_dataset(self, name: str, items: list[Item], hash_: str, *, source: str,
-                     warnings: list[str], task: str = "rag") -> tuple[int, bool]:
-        """Store a new version unless the latest has the same content hash and task.
+                     warnings: list[str], task: str = "rag", labels: Sequence[str] = ()) -> tuple[int, bool]:
+        """Store a new version unless the latest has the same content hash. Every version of a
+        dataset holds items of one task type; a classify dataset also keeps its label set.
 
         Returns (version, created)."""
         from shipcall.core.names import check_name
@@ -194,11 +196,16 @@ class Store:
         with self.engine.begin() as c:
             latest = c.execute(select(t.c.version, t.c.hash, t.c.task).where(t.c.name == name)
                                .order_by(t.c.version.desc()).limit(1)).first()
-            if latest and latest.hash == hash_ and latest.task == task:
+            if latest and latest.task != task:
+                raise DatasetError(f"dataset {name!r} holds {latest.task} items; these are {task} items",
+                                   field="--name", hint="import them under another name, or with --task " + latest.task)
+            if latest and latest.hash == hash_:
                 return latest.version, False
             version = (latest.version if latest else 0) + 1
             c.execute(insert(t).values(name=name, version=version, hash=hash_, n_items=len(items),
                                        source=source, warnings=json.dumps(warnings), created_at=now(), task=task))
+            if labels:  # a classify dataset's label set (the labels file may name labels no item uses)
+                c.execute(insert(schema.meta).values(key=_labels_key(name, version), value=json.dumps(list(labels))))
             rows = [{"dataset": name, "version": version, "position": i, "item_id": it.id,
                      "data": ITEM.dumps(it.to_dict())} for i, it in enumerate(items)]
             for i in range(0, len(rows), 1000):
@@ -229,8 +236,15 @@ class Store:
             ti = schema.dataset_items
             rows = c.execute(select(ti.c.item_id, ti.c.data).where(ti.c.dataset == name, ti.c.version == v)
                              .order_by(ti.c.position)).all()
-        items = tuple(parse_item(ITEM.loads(r.data, where=f"item {r.item_id} of {name}@{v}")) for r in rows)
-        return Dataset(name=name, items=items, version=v, task=found.task)
+            meta = schema.meta
+            raw_labels = c.execute(select(meta.c.value).where(meta.c.key == _labels_key(name, v))).scalar()
+        labels = json.loads(raw_labels) if raw_labels else []
+        parse = item_parser(found.task, labels)
+        if parse is None:
+            raise StoreError(f"dataset {name}@{v} holds items of task {found.task!r}, which is not installed",
+                             hint="install the plugin that provides the task")
+        items = tuple(parse(ITEM.loads(r.data, where=f"item {r.item_id} of {name}@{v}")) for r in rows)
+        return Dataset(name=name, items=items, version=v, task=found.task, labels=tuple(labels))
 
     # -- runs -------------------------------------------------------------------------------
     def create_run(self, run: Run) -> Run:
@@ -331,12 +345,33 @@ class Store:
             raise StoreError("the store returned no id for the new decision")
         return int(key[0])
 
-    def decisions(self) -> list[dict[str, Any]]:
+    def decisions(self, *, include_void: bool = True) -> list[dict[str, Any]]:
+        """Decisions oldest first; each has `void` (None, or who voided it, when and why).
+        `include_void=False` leaves voided decisions out (case studies, narratives)."""
         t = schema.decisions
         with self.engine.connect() as c:
             rows = c.execute(select(t).order_by(t.c.id)).all()
-        return [dict(r._mapping) | {"reasons": json.loads(r.reasons),
-                                    "evidence": EVIDENCE.loads(r.evidence, where=f"decision {r.id}")} for r in rows]
+        out = []
+        for r in rows:
+            evidence = EVIDENCE.loads(r.evidence, where=f"decision {r.id}")
+            d = dict(r._mapping) | {"reasons": json.loads(r.reasons), "evidence": evidence,
+                                    "void": evidence.get("void")}
+            if include_void or not d["void"]:
+                out.append(d)
+        return out
+
+    def void_decision(self, decision_id: int, *, note: str, author: str, at: str) -> dict[str, Any]:
+        """Mark a decision void (a test, a mistake): it stays in the history with the reason in
+        its evidence blob (no schema change), and case studies and narratives leave it out."""
+        t = schema.decisions
+        with self.engine.begin() as c:
+            row = c.execute(select(t).where(t.c.id == decision_id)).first()
+            if row is None:
+                raise NotFoundError(f"no decision #{decision_id}", hint="list them with `shipcall decisions`")
+            evidence = EVIDENCE.loads(row.evidence, where=f"decision {decision_id}")
+            evidence["void"] = {"note": note, "author": author, "at": at}
+            c.execute(t.update().where(t.c.id == decision_id).values(evidence=EVIDENCE.dumps(evidence)))
+        return next(d for d in self.decisions() if d["id"] == decision_id)
 
 
 def display_url(url: str | URL) -> str:
@@ -434,6 +469,11 @@ def prepare_sqlite_file(path: Path, *, create: bool = True) -> None:
                 os.chmod(p, 0o600)
         except OSError:
             pass  # missing, or not ours to change: SQLite reports what matters when it opens the file
+
+
+def _labels_key(name: str, version: int) -> str:
+    """The meta row that keeps a classify dataset version's label set (a JSON list)."""
+    return f"dataset_labels:{name}@{version}"
 
 
 def _document(row: Any) -> Document:
