@@ -21,7 +21,7 @@ import pytest
 pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
 
-TOKEN = "test-token-0123456789abcdef"
+TOKEN = "test-token-Wq3v9ZrK7pXc2LmN8sTd4HfY6jBe"  # strong enough: 32+ characters, no pattern
 
 
 @contextmanager

@@ -80,9 +80,9 @@ def test_token_generated_once_owner_only_and_env_wins(ingested, monkeypatch: pyt
     path.chmod(0o644)
     load_or_create_token(ingested)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    monkeypatch.setenv("SHIPCALL_TOKEN", "from-the-environment-123")
+    monkeypatch.setenv("SHIPCALL_TOKEN", "from-the-environment-Rk4nQ8wZp2Lx7Vb")
     env = load_or_create_token(ingested)
-    assert env.origin == "env" and env.token == "from-the-environment-123"
+    assert env.origin == "env" and env.token == "from-the-environment-Rk4nQ8wZp2Lx7Vb"
     monkeypatch.setenv("SHIPCALL_TOKEN", "short")
     with pytest.raises(ConfigError, match="too short"):
         load_or_create_token(ingested)

@@ -251,6 +251,7 @@ def record(ws: Workspace, decision: Decision, report: ComparisonReport | None) -
             "baseline_variant": report.baseline.run.variant,
             "candidate_variant": report.candidate.run.variant,
             "dataset": f"{report.candidate.run.dataset}@{report.candidate.run.dataset_version}",
+            "task": report.candidate.run.task,
             "health": report.health.counts() if report.health else {},
         }
         if report.production is not None:

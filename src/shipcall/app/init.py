@@ -24,4 +24,7 @@ def init_workspace(directory: Path, *, force: bool = False, corpus_path: str | N
     ws = Workspace(root)
     _ = ws.config  # validate what we wrote
     _ = ws.store   # create the store and apply migrations
+    from shipcall.adapters.store.secret import load_or_create_secret
+
+    load_or_create_secret(ws.state_dir)  # .shipcall/secret (0600): keys the log's user pseudonyms
     return root

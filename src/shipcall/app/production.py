@@ -23,6 +23,13 @@ if TYPE_CHECKING:
     from shipcall.core.datasets import Item
 
 
+def _counted(ws: Workspace, entries: list[Any]) -> list[Any]:
+    """The entries that count: at most production.max_queries_per_user per user or address."""
+    from shipcall.core.production import cap_per_user
+
+    return cap_per_user(entries, ws.config.production.max_queries_per_user)
+
+
 def drift(ws: Workspace, dataset: str, *, since: str | None = None, by: Sequence[str] | None = None,
           min_queries: int = 30) -> DriftReport:
     """How far the logged query mix (since `since`) has moved from `dataset`'s latest version."""
@@ -30,7 +37,7 @@ def drift(ws: Workspace, dataset: str, *, since: str | None = None, by: Sequence
 
     name, version = parse_ref(dataset)
     ds = ws.store.load_dataset(name, version)
-    entries = ReviewStore(ws.store).log_entries(since=since)
+    entries = _counted(ws, ReviewStore(ws.store).log_entries(since=since))
     keys = cohort_keys(ws, ds.items, by)
     questions = [e.question for e in entries]
     assignments = assign(ws, questions, ds.items, keys)
@@ -47,7 +54,7 @@ def drift(ws: Workspace, dataset: str, *, since: str | None = None, by: Sequence
 def production_mix(ws: Workspace, items: Sequence[Item], keys: Sequence[str], *,
                    since: str | None = None) -> tuple[dict[str, dict[str, int]], int]:
     """Logged queries per cohort value, per key (key → value → count), and the number of queries."""
-    entries = ReviewStore(ws.store).log_entries(since=since)
+    entries = _counted(ws, ReviewStore(ws.store).log_entries(since=since))
     assignments = assign(ws, [e.question for e in entries], items, keys)
     counts: dict[str, dict[str, int]] = {k: {} for k in keys}
     for a in assignments:
@@ -78,7 +85,7 @@ def observations(ws: Workspace, *, since: str | None = None, dataset: str | None
     """The monitor's three streams (wrong answers from first reviews, abstentions, thumbs-down
     from the latest rating), each observation tagged with its query's arm and cohorts."""
     rs = ReviewStore(ws.store)
-    entries = rs.log_entries(since=since)
+    entries = _counted(ws, rs.log_entries(since=since))
     name = dataset or default_dataset(ws)
     items = dataset_items(ws, name)
     keys = cohort_keys(ws, items, by)

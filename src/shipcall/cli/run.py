@@ -19,10 +19,13 @@ from shipcall.cli._common import emit_json, json_option, warn, workspace
 @click.option("--judge-repeats", type=click.IntRange(min=1, max=20), default=None,
               help="Judge each item N times (default: the contract's judge.repeats) to measure the judge's "
                    "self-agreement.")
+@click.option("--wait", is_flag=True,
+              help="If an identical run is already in progress in another process, wait for it to finish "
+                   "and then run (default: stop with exit 2).")
 @json_option
 @click.pass_context
 def cli(ctx: click.Context, dataset_ref: str, variant: str | None, limit: int | None, judge: bool | None,
-        judge_repeats: int | None, as_json: bool) -> None:
+        judge_repeats: int | None, wait: bool, as_json: bool) -> None:
     """Run a variant over every item of a dataset and store per-item results. An interrupted
     run resumes where it stopped when the same command is run again. LLM generators answer
     several items at once (their `concurrency`), never pay twice for a reply (response cache),
@@ -56,7 +59,8 @@ def cli(ctx: click.Context, dataset_ref: str, variant: str | None, limit: int | 
         judge_bar[0].refresh()
 
     try:
-        outcome = run(ws, ds, variant, limit=limit, progress=progress, judge=options, judge_progress=judge_progress)
+        outcome = run(ws, ds, variant, limit=limit, progress=progress, judge=options, judge_progress=judge_progress,
+                      wait=wait, on_wait=lambda msg: click.echo(msg, err=True))
     finally:
         bar.close()
         for b in judge_bar:

@@ -74,12 +74,13 @@ class Item:
 @dataclass(frozen=True)
 class Dataset:
     """A named, versioned list of items of one task type (rag, classify, summarize). `hash`
-    identifies the content; versions are immutable."""
+    identifies the content; versions are immutable. A classify dataset has its label set."""
 
     name: str
     items: tuple[Item, ...]
     version: int = 0
     task: str = "rag"
+    labels: tuple[str, ...] = ()
 
     @property
     def hash(self) -> str:

@@ -3,8 +3,11 @@ script served from the package (server/static/), nothing from outside the server
 reads and works without JavaScript; review.js adds keyboard shortcuts.
 
 Access: the evaluation pages (runs, failures, comparisons, decisions) are open like
-/v1/health; the ask page follows `server.public` (like /v1/ask); the review pages show logged
-queries and record reviews, so they need a session (a redirect to /ui/login otherwise). Every
+/v1/health, except that production questions promoted into a dataset (and the answers and gold
+answers shown with them) pass through the redactor for a visitor without a session; the ask page
+follows `server.public` (like /v1/ask); the review pages show logged queries and record reviews,
+so they need a session (a redirect to /ui/login otherwise). Expensive pages (comparisons) are
+computed once per (runs, contract, corpus) and cached (server/cache.py). Every
 state-changing form is a POST protected against cross-site requests (server/session.py).
 Responses carry a Content-Security-Policy that allows only this server's own scripts, styles
 and images, and forbids framing (keyboard shortcuts must not be clickjacked).
@@ -152,7 +155,17 @@ async def login(request: Request) -> Response:
     target = _safe_next(form.get("next"))
     token = str(form.get("token", ""))
     reviewer = " ".join(str(form.get("reviewer", "")).split())[:200] or "reviewer"
-    if not request.app.state.auth.check_token(token):
+    auth = request.app.state.auth
+    wait = auth.throttled(request)
+    if wait > 0:  # too many wrong tokens from this address: not even checked (server/limits.py)
+        from shipcall.core.ratelimit import retry_after
+
+        refused = render(request, "login.html", status=429, title="Sign in", next=target,
+                         error=f"Too many failed sign-ins from this address: try again in {retry_after(wait)} s.")
+        refused.headers["Retry-After"] = retry_after(wait)
+        return refused
+    if not auth.check_token(token):
+        auth.failed(request)
         return render(request, "login.html", status=401, title="Sign in", next=target,
                       error="That is not the server's token.")
     resp = redirect(target)
@@ -164,6 +177,12 @@ async def login(request: Request) -> Response:
 async def logout(request: Request) -> Response:
     if await _checked_form(request) is None:
         return _forbidden(request)
+    import anyio.to_thread
+
+    from shipcall.server.session import SESSION_COOKIE
+
+    value = request.cookies.get(SESSION_COOKIE)
+    await anyio.to_thread.run_sync(lambda: _sessions(request).revoke(value))  # no copy of the cookie works now
     resp = redirect("/ui/login")
     clear_session(resp, request)
     return resp
@@ -194,7 +213,8 @@ async def ask(request: Request) -> Response:
     browser = request.cookies.get(CSRF_COOKIE, "")  # one browser keeps one canary arm (an id unrelated to it)
     user = "ui-" + _sessions(request).csrf_token("user:" + browser)[:16] if browser else None
     try:
-        served = await anyio.to_thread.run_sync(lambda: server.ask(question, user))
+        client = request.client.host if request.client else None
+        served = await anyio.to_thread.run_sync(lambda: server.ask(question, user, client))
     except ShipcallError as e:
         return render(request, "ask.html", status=422, title="Ask", question=question, served=None,
                       message=e.message)
@@ -253,8 +273,12 @@ def failures_page(request: Request, run_id: str) -> Response:
     from shipcall.app.failures import failure_table
 
     rows = views.pareto_rows(failure_table(ev))
+    redacted = 0
+    if _reviewer(request) is None:  # production text only to signed-in people, else redacted
+        redactor = request.app.state.server.redactor
+        redacted = views.redact_production_examples(rows, lambda t: redactor.redact(t).text)
     return render(request, "failures.html", title=f"Failures of {ev.run.id}", run=ev.run, rows=rows,
-                  failed=sum(r["count"] for r in rows), n=len(ev.results))
+                  failed=sum(r["count"] for r in rows), n=len(ev.results), redacted=redacted)
 
 
 @router.get("/compare/{baseline}/{candidate}")
@@ -263,16 +287,25 @@ def compare_page(request: Request, baseline: str, candidate: str, weights: str =
     from shipcall.errors import NotFoundError
 
     ws = request.app.state.server.ws
-    notice = None
-    try:
+    weights = "production" if weights == "production" else "eval"
+
+    def build() -> tuple[Any, str | None]:
         try:
-            rep = compare_runs(ws, baseline, candidate, ws.contract(),
-                               weights="production" if weights == "production" else "eval")
+            return compare_runs(ws, baseline, candidate, contract, weights=weights), None
         except NotFoundError as e:
             if weights != "production" or "production log" not in e.message:
                 raise
-            notice = f"{e.message} ({e.hint})"
-            rep = compare_runs(ws, baseline, candidate, ws.contract())
+            return compare_runs(ws, baseline, candidate, contract), f"{e.message} ({e.hint})"
+
+    try:
+        contract = ws.contract()
+        b, c = ws.store.get_run(baseline), ws.store.get_run(candidate)
+        if b.status == "finished" and c.status == "finished":  # finished runs never change: cache the page
+            log_size = request.app.state.server.log.count() if weights == "production" else None
+            key = ("compare", b.id, c.id, contract.hash, weights, ws.store.corpus_version(), log_size)
+            rep, notice = _page_cache(request).get(key, build)
+        else:
+            rep, notice = build()
     except ShipcallError as e:
         return _error(request, e)
     cmp = rep.comparison
@@ -280,6 +313,10 @@ def compare_page(request: Request, baseline: str, candidate: str, weights: str =
     return render(request, "compare.html", title=f"{rep.baseline.run.id} → {rep.candidate.run.id}", rep=rep,
                   cmp=cmp, overall=views.interval_rows(cmp.overall), cohorts=views.interval_rows(notable),
                   hidden=len(cmp.cohorts) - len(notable), weights=rep.production, notice=notice)
+
+
+def _page_cache(request: Request) -> Any:
+    return request.app.state.page_cache  # made in create_app
 
 
 @router.get("/decisions")
@@ -428,6 +465,8 @@ async def record_review(request: Request, request_id: str) -> Response:
         d.strip() for d in str(form.get("evidence_other", "")).replace("\n", ",").split(",") if d.strip()]
 
     def save() -> None:
+        for name in ("gold", "note", "tags", "evidence_other"):
+            server.check_length(str(form.get(name, "")), name)
         record(server.ws, request_id, reviewer=who, verdict=str(form.get("verdict", "")),
                failure_mode=str(form.get("failure_mode") or "") or None, gold_answer=str(form.get("gold", "")),
                evidence=evidence, tags=parse_tags(str(form.get("tags", ""))), note=str(form.get("note", "")),

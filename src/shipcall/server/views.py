@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 PLOT_W = 220  # px, the interval plots of the comparison page
 HEADLINE = ("contains_answer", "recall@5", "ndcg@10", "f1", "false_answer_rate", "over_refusal_rate",
+            "accuracy", "macro_f1", "ece", "rouge1", "rouge2", "key_point_coverage",
             "latency_ms_p95")
 
 
@@ -129,7 +130,9 @@ def sources(ws: Workspace, entry: Any, chunks: dict[tuple[str, str, str], Any]) 
             doc = ws.store.document(c["doc_id"])
             text, where = (doc.text if doc else ""), "document text (the answering variant is not being served)"
         seen.add(c["doc_id"])
-        pieces = highlight(text, entry.answer) if text and cited else []
+        # what was shown: the answer and, for an extractive answer, the sentences it was taken from
+        shown_text = " ".join([entry.answer, *(x.get("snippet", "") for x in entry.citations)])
+        pieces = highlight(text, shown_text) if text and cited else []
         if any(m for _, m in pieces):
             shown = _trim(pieces)
         elif text:
@@ -139,6 +142,20 @@ def sources(ws: Workspace, entry: Any, chunks: dict[tuple[str, str, str], Any]) 
         out.append({"doc_id": c["doc_id"], "chunk_id": c.get("chunk_id"), "where": where, "pieces": shown,
                     "cited": cited, "score": c.get("score")})
     return out
+
+
+def redact_production_examples(rows: list[dict[str, Any]], redact: Any) -> int:
+    """Production questions promoted into a dataset, and what was answered to them, as a visitor
+    without a session may see them: through today's redactor (the log was redacted when the query
+    was asked, by the recognizers of that day). Returns how many examples were redacted."""
+    n = 0
+    for row in rows:
+        for e in row["examples"]:
+            if e.get("production"):
+                for k in ("question", "answer", "gold"):
+                    e[k] = redact(e[k]) if e[k] else e[k]
+                n += 1
+    return n
 
 
 def draft_sources(ws: Workspace, draft: Any, context: int = 300) -> list[dict[str, Any]]:

@@ -6,7 +6,12 @@ Bad files are skipped with a reason, never fatal:
 - files larger than `max_file_mb`;
 - symlinks that resolve outside the corpus root (not followed);
 - PDFs that pypdf cannot parse or that hold no extractable text;
-- files that vanish while ingestion runs.
+- files that vanish or change while ingestion reads them, and anything that is not a regular
+  file (a FIFO would block the read forever);
+- hostile files: a symlink loop, HTML nested deeper than `MAX_HTML_DEPTH` levels, a PDF with more
+  than `max_pdf_pages` pages, any file whose extracted text exceeds `max_chars` characters (a
+  PDF whose pages share one huge content stream multiplies a small file into gigabytes of text),
+  or a PDF that takes longer than `max_seconds` to extract.
 Text that is not valid UTF-8 is decoded as Windows-1252 (undecodable bytes become U+FFFD) and
 reported as a warning: such files are usually legacy Latin-1/Windows exports, and dropping them
 would lose real documents.
@@ -16,7 +21,10 @@ from __future__ import annotations
 
 import os
 import re
+import stat
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +36,27 @@ TEXT_TYPES = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm
               ".txt": "text", ".text": "text", ".rst": "text", ".pdf": "pdf"}
 
 
+MAX_HTML_DEPTH = 256  # elements inside elements; real pages stay far below, a parser bomb does not
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one file may cost (CorpusConfig holds the configured values)."""
+
+    max_file_mb: float = 20.0
+    max_chars: int = 10_000_000
+    max_seconds: float = 30.0
+    max_pdf_pages: int = 5000
+
+
+class _Refused(BaseException):
+    """A file over a limit (BaseException: pypdf's broad `except Exception` must not swallow it)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 @dataclass
 class LoadReport:
     documents: list[Document] = field(default_factory=list)
@@ -35,25 +64,40 @@ class LoadReport:
     warnings: list[tuple[str, str]] = field(default_factory=list)
 
 
-def load_folder(root: Path, *, max_file_mb: float = 20.0) -> LoadReport:
+def load_folder(root: Path, *, max_file_mb: float = 20.0, limits: Limits | None = None) -> LoadReport:
     root = root.resolve()
     if not root.is_dir():
         raise CorpusError("not a folder", file=str(root), hint="pass a folder of .md/.html/.txt/.pdf files")
     report = LoadReport()
-    return load_files(root, list(discover(root, report)), report, max_file_mb=max_file_mb)
+    limits = limits or Limits(max_file_mb=max_file_mb)
+    return load_files(root, list(discover(root, report)), report, limits=limits)
 
 
-def load_files(root: Path, paths: list[Path], report: LoadReport, *, max_file_mb: float = 20.0) -> LoadReport:
-    """Read discovered files; a file that disappeared since discovery is skipped, not fatal."""
+def load_files(root: Path, paths: list[Path], report: LoadReport, *, max_file_mb: float = 20.0,
+               limits: Limits | None = None) -> LoadReport:
+    """Read discovered files; no single file can stop the others (see the module docstring)."""
+    import errno
+
+    limits = limits or Limits(max_file_mb=max_file_mb)
     for path in paths:
         rel = path.relative_to(root).as_posix()
         try:
-            doc = _load_file(path, rel, root, max_file_mb, report)
+            doc = _load_file(path, rel, root, limits, report)
+        except _Refused as e:
+            report.skipped.append((rel, e.reason))
+            continue
         except FileNotFoundError:
             report.skipped.append((rel, "vanished during ingestion"))
             continue
+        except RuntimeError as e:  # Path.resolve() on a symlink loop (Python < 3.13)
+            report.skipped.append((rel, f"symlink loop ({e})" if "loop" in str(e).lower() else f"unreadable: {e}"))
+            continue
         except OSError as e:
-            report.skipped.append((rel, f"unreadable: {e.strerror or e}"))
+            reason = "symlink loop" if e.errno == errno.ELOOP else f"unreadable: {e.strerror or e}"
+            report.skipped.append((rel, reason))
+            continue
+        except RecursionError:
+            report.skipped.append((rel, f"nested too deeply (more than {MAX_HTML_DEPTH} levels)"))
             continue
         if doc is not None:
             report.documents.append(doc)
@@ -79,9 +123,9 @@ def discover(root: Path, report: LoadReport) -> Iterator[Path]:
                 yield d / name
 
 
-def _load_file(path: Path, rel: str, root: Path, max_file_mb: float, report: LoadReport) -> Document | None:
+def _load_file(path: Path, rel: str, root: Path, limits: Limits, report: LoadReport) -> Document | None:
     if path.is_symlink():
-        target = path.resolve()
+        target = path.resolve(strict=True)  # a loop raises (RuntimeError or ELOOP), a dangling link vanishes
         if not target.is_relative_to(root):
             report.skipped.append((rel, "symlink to a file outside the corpus root (not followed)"))
             return None
@@ -89,14 +133,9 @@ def _load_file(path: Path, rel: str, root: Path, max_file_mb: float, report: Loa
     if kind is None:
         report.skipped.append((rel, f"unsupported file type {path.suffix or '(none)'}"))
         return None
-    size = path.stat().st_size
-    if size > max_file_mb * 1024 * 1024:
-        report.skipped.append((rel, f"too large ({size / 1024 / 1024:.0f} MB > corpus.max_file_mb "
-                                    f"{max_file_mb:g} MB)"))
-        return None
-    raw = path.read_bytes()
+    raw = _read_regular_file(path, limits.max_file_mb)
     if kind == "pdf":
-        return _load_pdf(raw, rel, report)
+        return _load_pdf(raw, rel, report, limits)
     if _looks_binary(raw):
         report.skipped.append((rel, f"binary content in a {path.suffix} file"))
         return None
@@ -108,11 +147,59 @@ def _load_file(path: Path, rel: str, root: Path, max_file_mb: float, report: Loa
     if not text.strip():
         report.skipped.append((rel, "empty file"))
         return None
+    _check_chars(len(text), limits)
     if kind == "markdown":
         return markdown_document(rel, text)
     if kind == "html":
         return html_document(rel, text)
     return Document(id=rel, text=text, title=_first_line(text))
+
+
+def _read_regular_file(path: Path, max_file_mb: float) -> bytes:
+    """The bytes of a regular file, refused when it is something else (a FIFO, a device), too
+    large, or changed while it was read (its size or modification time moved, or fewer or more
+    bytes came than it had): the next ingest reads it whole."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO must not block the open
+    with os.fdopen(fd, "rb") as f:
+        before = os.fstat(fd)
+        if not stat.S_ISREG(before.st_mode):
+            raise _Refused("not a regular file (a FIFO, socket or device)")
+        if before.st_size > max_file_mb * 1024 * 1024:
+            raise _Refused(f"too large ({before.st_size / 1024 / 1024:.0f} MB > corpus.max_file_mb "
+                           f"{max_file_mb:g} MB)")
+        raw = f.read(before.st_size + 1)
+        after = os.fstat(fd)
+    if len(raw) != before.st_size or (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+        raise _Refused("changed while being read (run ingest again once it is written)")
+    return raw
+
+
+def _check_chars(n: int, limits: Limits) -> None:
+    if n > limits.max_chars:
+        raise _Refused(f"more than corpus.max_chars ({limits.max_chars:,}) characters of text")
+
+
+@contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Interrupt the work inside after `seconds` (SIGALRM, in the main thread; elsewhere the
+    callers' own checks between pages apply)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expire(_signum: int, _frame: object) -> None:
+        raise _Refused(f"took longer than corpus.max_seconds ({seconds:g} s) to extract")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _looks_binary(raw: bytes) -> bool:
@@ -172,7 +259,10 @@ _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 
 
 def html_document(doc_id: str, html: str) -> Document:
-    """HTML → plain text (one block a line, table rows as `cell | cell`), sections from h1–h6."""
+    """HTML → Markdown-like plain text, so that its blocks read as Markdown's do: one block per
+    paragraph with a blank line between blocks (a line break in the source is a space), headings
+    as `#` lines, list items as `- item`, tables as Markdown tables (`| cell | cell |` lines; the
+    first row is the header); sections from h1–h6."""
     from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
     html = re.sub(r"<br\s*/?>", " ", html, flags=re.IGNORECASE)
@@ -185,18 +275,28 @@ def html_document(doc_id: str, html: str) -> Document:
     lines: list[str] = []
     heads: list[tuple[int, int, str]] = []
     offset = 0
+    last = ""  # the kind of the last block written: rows of a table and items of a list stay together
 
-    def emit(line: str, level: int = 0) -> None:
-        nonlocal offset
+    def emit(line: str, level: int = 0, kind: str = "p") -> None:
+        nonlocal offset, last
         line = " ".join(line.split())
         if not line:
             return
+        if lines and not (kind == last and kind in ("tr", "li")):
+            lines.append("")
+            offset += 1
         if level:
             heads.append((offset, level, line))
+            line = "#" * level + " " + line
+        elif kind == "li":
+            line = "- " + line
         lines.append(line)
         offset += len(line) + 1
+        last = kind
 
-    def visit(node: object) -> None:
+    def visit(node: object, depth: int = 1) -> None:
+        if depth > MAX_HTML_DEPTH:
+            raise _Refused(f"HTML nested deeper than {MAX_HTML_DEPTH} levels")
         for child in node.iter(include_text=False):  # type: ignore[attr-defined]
             tag = child.tag
             if tag in _HEADINGS:
@@ -204,7 +304,14 @@ def html_document(doc_id: str, html: str) -> Document:
             elif tag == "tr":
                 cells = [" ".join(c.text(separator="").split()) for c in child.iter(include_text=False)
                          if c.tag in ("td", "th")]
-                emit(" | ".join(c for c in cells if c))
+                cells = [c.replace("|", "/") for c in cells if c]
+                if cells:
+                    first = last != "tr"
+                    emit("| " + " | ".join(cells) + " |", kind="tr")
+                    if first:  # the delimiter row that makes the first row a Markdown table's header
+                        emit("| " + " | ".join("---" for _ in cells) + " |", kind="tr")
+            elif tag == "li":
+                emit(child.text(separator=""), kind="li")
             elif tag in _BLOCKS:
                 emit(child.text(separator=""))
             elif tag == "br":
@@ -215,7 +322,7 @@ def html_document(doc_id: str, html: str) -> Document:
                                   if t.tag == "-text").strip()
                     if own:
                         emit(own)
-                    visit(child)
+                    visit(child, depth + 1)
                 else:
                     emit(child.text(separator=""))
 
@@ -226,34 +333,42 @@ def html_document(doc_id: str, html: str) -> Document:
     return Document(id=doc_id, text=text, title=title, sections=_sections(heads, len(text)))
 
 
-def _load_pdf(raw: bytes, rel: str, report: LoadReport) -> Document | None:
+def _load_pdf(raw: bytes, rel: str, report: LoadReport, limits: Limits | None = None) -> Document | None:
     import io
     import logging
 
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
+    limits = limits or Limits()
     logging.getLogger("pypdf").setLevel(logging.ERROR)
+    deadline = time.monotonic() + limits.max_seconds
     try:
-        reader = PdfReader(io.BytesIO(raw))
-        pages = [(p.extract_text() or "") for p in reader.pages]
+        with _time_limit(limits.max_seconds):
+            reader = PdfReader(io.BytesIO(raw))
+            n_pages = len(reader.pages)
+            if n_pages > limits.max_pdf_pages:
+                raise _Refused(f"{n_pages:,} pages, more than corpus.max_pdf_pages ({limits.max_pdf_pages:,})")
+            pages, total = [], 0
+            for p in reader.pages:
+                page = p.extract_text() or ""
+                total += len(page)
+                _check_chars(total, limits)
+                if time.monotonic() > deadline:
+                    raise _Refused(f"took longer than corpus.max_seconds ({limits.max_seconds:g} s) to extract")
+                pages.append(page)
     except (PdfReadError, ValueError, KeyError, TypeError, OSError, IndexError) as e:
         report.skipped.append((rel, f"PDF could not be parsed ({type(e).__name__}: {str(e)[:80]})"))
         return None
     except Exception as e:  # pypdf raises many kinds on broken files; any of them means "skip"
         report.skipped.append((rel, f"PDF could not be parsed ({type(e).__name__})"))
         return None
-    parts: list[str] = []
-    heads: list[tuple[int, int, str]] = []
-    offset = 0
-    for i, page in enumerate(pages, start=1):
-        page = page.strip()
-        if not page:
-            continue
-        heads.append((offset, 1, f"page {i}"))
-        parts.append(page + "\n")
-        offset += len(page) + 1
-    text = "".join(parts)
+    from shipcall.core.reflow import reflow_pages
+
+    flow = reflow_pages(pages)  # PDF lines are visual lines: rebuild the paragraphs across pages
+    heads = [(at, 1, f"page {i}") for i, at in enumerate(flow.page_starts, start=1) if at is not None]
+    heads = sorted(heads + [(at, 2, h) for at, h in flow.headings], key=lambda h: (h[0], h[1]))
+    text = flow.text
     if not text.strip():
         report.skipped.append((rel, "PDF has no extractable text (scanned?)"))
         return None

@@ -84,8 +84,7 @@ class BM25Index:
         for ids in tokens.ids:
             counts.update(set(ids))
         df = {sid_to_stem[sid]: n for sid, n in counts.items() if sid in sid_to_stem}
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".building-", dir=dest.parent))
+        tmp = build_dir(dest)
         try:
             model.save(str(tmp), show_progress=False)
             tokenizer.save_vocab(str(tmp))
@@ -101,6 +100,7 @@ class BM25Index:
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
+        remove_orphans(dest.parent)
         return cls(dest, model, tokenizer, chunks, df)
 
     @classmethod
@@ -153,6 +153,72 @@ class BM25Index:
 
     def stem(self, word: str) -> str:
         return self._stem_of(word) if self._stem_of else word
+
+
+BUILDING = ".building-"
+LEGACY_ORPHAN_SECONDS = 600
+
+
+def build_dir(dest: Path) -> Path:
+    """A fresh, owner-only folder beside `dest` to build an index in, named after this process
+    (`.building-PID-…`) so that a later build can tell an orphan (its process is gone) from a
+    build in progress. The index folder itself is owner-only too: it holds the documents' text."""
+    dest.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f"{BUILDING}{os.getpid()}-", dir=dest.parent))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
+def remove_orphans(parent: Path) -> list[str]:
+    """Remove what a killed build left in `parent`: `.building-PID-…` folders whose process is
+    gone (older `.building-…` folders without a pid once they are 10 minutes old) and `….old`
+    folders of an interrupted swap. Returns the names removed."""
+    removed: list[str] = []
+    try:
+        entries = list(parent.iterdir())
+    except OSError:
+        return removed
+    for p in entries:
+        name = p.name
+        if name.startswith(BUILDING):
+            pid_text = name[len(BUILDING):].split("-", 1)[0]
+            if pid_text.isdigit():
+                orphan = not _alive(int(pid_text))
+            else:
+                try:
+                    orphan = time.time() - p.stat().st_mtime > LEGACY_ORPHAN_SECONDS
+                except OSError:
+                    continue
+        else:
+            orphan = name.endswith(".old") and p.is_dir()
+        if orphan:
+            shutil.rmtree(p, ignore_errors=True)
+            removed.append(name)
+    return removed
+
+
+def prune_indexes(parent: Path, corpus_version: str) -> list[str]:
+    """Remove the index folders of other corpus versions (a re-ingest made them obsolete; the
+    newest one of each chunker has already lent its unchanged chunks to the new build)."""
+    removed = remove_orphans(parent)
+    try:
+        entries = list(parent.iterdir())
+    except OSError:
+        return removed
+    for p in entries:
+        obsolete = p.is_dir() and not p.name.startswith(".") and not p.name.startswith(corpus_version + "-")
+        if obsolete and (p / "shipcall.json").is_file():  # only what we built
+            shutil.rmtree(p, ignore_errors=True)
+            removed.append(p.name)
+    return removed
 
 
 def replace_dir(tmp: Path, dest: Path) -> None:

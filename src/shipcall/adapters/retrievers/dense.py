@@ -38,7 +38,16 @@ from typing import Any, ClassVar
 import numpy as np
 
 from shipcall.adapters.retrievers.base import BuildContext
-from shipcall.adapters.retrievers.bm25 import FORMAT, index_text, load_chunks, make_tokenizer, replace_dir, save_chunks
+from shipcall.adapters.retrievers.bm25 import (
+    FORMAT,
+    build_dir,
+    index_text,
+    load_chunks,
+    make_tokenizer,
+    remove_orphans,
+    replace_dir,
+    save_chunks,
+)
 from shipcall.config.schema import BM25Retriever, DenseRetriever
 from shipcall.core.documents import Chunk, ScoredChunk, content_hash
 from shipcall.errors import ConfigError, Interrupted, MissingExtraError
@@ -158,7 +167,7 @@ class EmbeddingCache:
     def add(self, keys: list[str], vectors: np.ndarray) -> None:
         if not keys:
             return
-        self.dir.mkdir(parents=True, exist_ok=True)
+        self.dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         name = f"shard-{time.time_ns():020d}-{os.getpid()}.npz"
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=self.dir)
         try:
@@ -322,8 +331,7 @@ class DenseIndex:
                 "embed_seconds": round(embed_seconds, 3),
                 "embed_chunks_per_s": round(len(missing) / embed_seconds, 2) if missing and embed_seconds else None,
                 "ann": ann}
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".building-", dir=dest.parent))
+        tmp = build_dir(dest)
         try:
             save_chunks(tmp, chunks)
             np.save(tmp / "vectors.npy", vectors)
@@ -338,6 +346,7 @@ class DenseIndex:
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
+        remove_orphans(dest.parent)
         return cls(dest, cfg, chunks, search, df, meta)
 
     @classmethod

@@ -20,6 +20,7 @@ def to_prediction(item: Item, r: Response) -> Prediction:
         item_id=item.id,
         retrieved=[Retrieved(sc.chunk.doc_id, sc.chunk.id, sc.score, sc.rank) for sc in r.chunks],
         answer="" if a.abstained else a.text,
+        context="" if a.abstained else a.context,
         citations=list(a.citations),
         abstained=a.abstained,
         support=a.support,
@@ -59,5 +60,5 @@ class RagPredictor:
 
 
 class RagTask(RagScoring):
-    def build(self, workspace: Any, name: str, variant: Variant) -> RagPredictor:
+    def build(self, workspace: Any, name: str, variant: Variant, dataset: Any = None) -> RagPredictor:
         return RagPredictor(Feature.open(workspace, name, variant=variant))
