@@ -162,8 +162,11 @@ def test_compare_and_gate_on_a_weaker_classifier(inbox_ws: Path, capsys: pytest.
     assert code == 1 and json.loads(out)["verdict"] == "WAIT"
     contract.write_text(contract.read_text().replace("0.95", "0.5"))
     code, out, _ = shipcall(capsys, inbox_ws, "gate", "--baseline", a, "--candidate", a, "--contract",
-                            str(contract), "--json")
-    assert code == 0 and json.loads(out)["verdict"] == "SHIP"
+                            str(contract), "--json", "--record")
+    # a run against itself: nothing regressed; a small test set may still be too small to rule out
+    # a drop of the tolerance, which blocks (issue 13: absence of evidence is not evidence)
+    aa = json.loads(out)
+    assert code in (0, 1) and not [r for r in aa["reasons"] if r["severity"] == "block" and r["kind"] != "underpowered"]
     case = ok(capsys, inbox_ws, "casestudy")
     assert "Case study: decision" in case and "tfidf" in case
 

@@ -75,7 +75,7 @@ def test_shorter_budget_regressed_waits(notes_ws: Path, capsys: pytest.CaptureFi
     b = ok(capsys, notes_ws, "run", "--dataset", "notes", "--variant", "short", "--json")["run_id"]
     cmp = ok(capsys, notes_ws, "compare", a, b, "--by", "department", "--json")
     r1 = [r for r in cmp["overall"] if r["metric"] == "rouge1"][0]
-    assert r1["verdict"] == "regressed" and r1["test"] == "paired_t"
+    assert r1["verdict"] == "regressed" and r1["test"] == "signflip_bootstrap_t"
     assert "summary_words" in cmp["skipped"] and all(r["metric"] != "summary_words" for r in cmp["overall"])
     contract = tmp_path / "c.yaml"
     contract.write_text("primary: rouge1\nmetrics:\n  rouge1: {min: 0.1}\ncohorts: [department]\n"

@@ -78,8 +78,7 @@ def print_decision(decision: object, *, brief: bool = False) -> None:
     from shipcall.core.gate import Decision
 
     assert isinstance(decision, Decision)
-    head = decision.summary or decision.verdict
-    click.echo(head + (" (human override)" if decision.override else ""))
+    click.echo(f"{decision.verdict}" + (" (human override)" if decision.override else ""))
     shown = [r for r in decision.reasons if not brief or r.severity == "block"]
     for r in shown:
         where = f" [{r.cohort}]" if r.cohort else ""
