@@ -185,3 +185,33 @@ def test_override_records_a_human_call(aa):
     assert shipped.verdict == "SHIP" and shipped.override and shipped.reasons == waited.reasons
     with pytest.raises(ConfigError):
         override(waited, verdict="SHIP", author="lead", note=" ", created_at="2026-01-03T00:00:00Z")
+
+
+def test_a_baseline_that_fails_the_same_thresholds_is_named_and_the_candidate_is_not_blamed(aa):
+    from shipcall.core.gate import baseline_note
+
+    base, cand, tags, comparison = aa
+    contract = _contract(metrics={"contains_answer": {"min": 0.95}, "latency_ms_p95": {"max": 500}})
+    values = {"contains_answer": _mean(cand, "contains_answer"), "latency_ms_p95": 900.0}
+    decision = decide(comparison, contract, candidate_metrics=values, candidate_items=cand, candidate_errors=0,
+                      candidate_n=len(cand), baseline_run="run-a", candidate_run="run-b", author="a", note="",
+                      created_at="2026-01-02T03:04:05Z",
+                      baseline_metrics={"contains_answer": _mean(base, "contains_answer"), "latency_ms_p95": 400.0})
+    assert decision.verdict == "WAIT"  # the thresholds still block: the contract is the contract
+    shared = [r for r in decision.reasons if r.kind == "baseline_fails"]
+    assert [(r.metric, r.severity) for r in shared] == [("contains_answer", "warn")]  # latency: the baseline met it
+    assert "the baseline run-a misses it too" in shared[0].detail
+    assert decision.warnings[0] == shared[0]  # first among the warnings: it explains the blocks
+    note = baseline_note([r.to_dict() for r in decision.reasons])
+    assert note == "The baseline misses contains_answer too: those thresholds are not the candidate's doing."
+    # every block shared with the baseline: the verdict line says both fail
+    only = _contract(metrics={"contains_answer": {"min": 0.95}})
+    d2 = decide(comparison, only, candidate_metrics=values, candidate_items=cand, candidate_errors=0,
+                candidate_n=len(cand), baseline_run="run-a", candidate_run="run-b", author="a", note="",
+                created_at="2026-01-02T03:04:05Z", baseline_metrics={"contains_answer": 0.8})
+    note = baseline_note([r.to_dict() for r in d2.reasons])
+    assert note is not None and "both fail the contract; the candidate is not the cause" in note
+    assert Decision.from_dict(d2.to_dict()) == d2
+    # without the baseline's metrics (or when it meets them) nothing is said
+    d3 = _decide(comparison, only, cand)
+    assert baseline_note([r.to_dict() for r in d3.reasons]) is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 from shipcall.app.workspace import Workspace
 from shipcall.core.datasets import Item, dataset_hash, parse_jsonl
 from shipcall.core.jsonl import json_lines
-from shipcall.errors import DatasetError
+from shipcall.errors import DatasetError, DatasetErrors, ShipcallError
 
 
 @dataclass
@@ -25,11 +26,12 @@ class ImportReport:
     warnings: list[str] = field(default_factory=list)
     task: str = "rag"
     labels: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # next steps, e.g. cohorts the contract could compare
 
     def to_dict(self) -> dict[str, object]:
         out: dict[str, object] = {"name": self.name, "version": self.version, "created": self.created,
                                   "n_items": self.n_items, "hash": self.hash, "left_out_unjudged": self.left_out,
-                                  "warnings": self.warnings, "task": self.task}
+                                  "warnings": self.warnings, "task": self.task, "notes": self.notes}
         if self.task == "classify":
             out["labels"] = self.labels
         return out
@@ -55,12 +57,15 @@ TASK_FIELDS = {"text": "classify or summarize", "label": "classify", "reference_
                "key_points": "summarize"}
 
 
-def read_jsonl(path: Path) -> list[Item]:
+def read_jsonl(path: Path, documents: Collection[str] | None = None) -> list[Item]:
+    """A JSONL dataset, every bad line reported; with `documents`, unknown evidence ids are errors."""
     try:
-        return parse_jsonl(read_text(path), file=str(path))
+        return parse_jsonl(read_text(path), file=str(path), documents=documents)
     except DatasetError as e:  # items of another task imported without --task: say which
-        if e.message == "unknown field" and e.field in TASK_FIELDS:
-            e.hint = f"these look like {TASK_FIELDS[e.field]} items: add --task {TASK_FIELDS[e.field].split()[-1]}"
+        first = e.errors[0] if isinstance(e, DatasetErrors) and e.errors else e
+        if first.message == "unknown field" and first.field in TASK_FIELDS:
+            e.hint = f"these look like {TASK_FIELDS[first.field]} items: add --task " \
+                     f"{TASK_FIELDS[first.field].split()[-1]}"
         raise
 
 
@@ -137,11 +142,17 @@ def read_task_items(path: Path, task: str, fmt: str, columns: CsvColumns | None,
 
 
 def import_dataset(ws: Workspace, source: str, name: str, *, fmt: str = "jsonl", split: str = "test",
-                   task: str = "rag", columns: CsvColumns | None = None, labels_file: str | None = None
-                   ) -> ImportReport:
+                   task: str = "rag", columns: CsvColumns | None = None, labels_file: str | None = None,
+                   allow_unknown_evidence: bool = False) -> ImportReport:
     """Validate a dataset file for its task and store it as a new version of `name` (when its
     content changed). classify: the label set is `labels_file` (one label a line) or else the
-    labels the items use; JSONL or `fmt="csv"` with `columns`. summarize: JSONL. rag: JSONL or BEIR."""
+    labels the items use; JSONL or `fmt="csv"` with `columns`. summarize: JSONL. rag: JSONL or BEIR.
+
+    A JSONL file is checked whole: every bad line (up to 50) is reported and nothing is stored.
+    Evidence must name documents of the corpus (an unknown id would silently zero the item's
+    retrieval metrics): an error suggesting the nearest ids, unless `allow_unknown_evidence`
+    (then a warning). BEIR qrels judge a published corpus that is often ingested in part, so
+    their unknown ids stay warnings."""
     from shipcall.core.names import check_name
 
     check_name(name, what="dataset", field="--name")  # before reading a large file
@@ -172,7 +183,8 @@ def import_dataset(ws: Workspace, source: str, name: str, *, fmt: str = "jsonl",
     elif fmt == "beir":
         items, left_out = read_beir(path, split)
     else:
-        items = read_jsonl(path)
+        known_docs = ws.store.document_hashes()
+        items = read_jsonl(path, documents=known_docs if known_docs and not allow_unknown_evidence else None)
     known = ws.store.document_hashes() if task == "rag" else {}
     warnings: list[str] = []
     if known:
@@ -180,6 +192,9 @@ def import_dataset(ws: Workspace, source: str, name: str, *, fmt: str = "jsonl",
             for doc in it.evidence:
                 if doc not in known:
                     warnings.append(f"item {it.id}: evidence {doc!r} is not in the corpus")
+    elif task == "rag" and any(it.evidence for it in items):
+        warnings.append("the workspace has no corpus yet, so evidence ids were not checked: "
+                        "`shipcall ingest` first to have them checked")
     if task == "classify" and len(labels) < 2:
         warnings.append(f"only one label ({labels[0]!r}): every classifier is trivially right")
     h = dataset_hash(items)
@@ -187,7 +202,24 @@ def import_dataset(ws: Workspace, source: str, name: str, *, fmt: str = "jsonl",
         h = hashlib.sha256(f"{h}\n{json.dumps(labels)}".encode()).hexdigest()[:16]
     version, created = ws.store.save_dataset(name, items, h, source=str(path.resolve()), warnings=warnings,
                                              task=task, labels=labels)
-    return ImportReport(name, version, created, len(items), h, left_out, warnings, task=task, labels=labels)
+    return ImportReport(name, version, created, len(items), h, left_out, warnings, task=task, labels=labels,
+                        notes=_cohort_notes(ws, items))
+
+
+def _cohort_notes(ws: Workspace, items: list[Item]) -> list[str]:
+    """When the contract compares no cohorts yet and the items are tagged: say how to compare them."""
+    from shipcall.core.contract_fit import cohort_keys
+
+    try:
+        if ws.contract().cohorts:
+            return []
+    except ShipcallError:  # an invalid contract.yaml is reported by the commands that use it
+        return []
+    keys = cohort_keys(it.tags for it in items)
+    if not keys:
+        return []
+    return [f"contract.yaml compares no cohorts yet; these items are tagged {', '.join(keys)}: set "
+            f"`cohorts: [{', '.join(keys)}]` there to see every metric per cohort"]
 
 
 def parse_ref(ref: str) -> tuple[str, int | None]:
@@ -227,3 +259,12 @@ def dataset_summary(ws: Workspace, ref: str, by: list[str] | None = None) -> dic
                 "with_evidence": sum(bool(it.evidence) for it in items),
                 "with_answers": sum(bool(it.answers) for it in items)}
     return out | {"cohorts": cohorts, "warnings": meta["warnings"]}
+
+
+def dataset_template(ws: Workspace | None) -> str:
+    """`dataset import --template`: a commented example file; inside a workspace with a corpus
+    it also shows a few real document ids."""
+    from shipcall.core.datasets import item_template
+
+    ids = sorted(ws.store.document_hashes()) if ws is not None else []
+    return item_template(ids)

@@ -217,7 +217,8 @@ def gate(ws: Workspace, baseline: str, candidate: str, contract: Contract, *, no
     decision = decide(
         report.comparison, contract, candidate_metrics=c.run.metrics, candidate_items=c.values,
         candidate_errors=c.run.errors, candidate_n=c.run.n_items, baseline_run=report.baseline.run.id,
-        candidate_run=c.run.id, author=who or author(), note=note, created_at=now())
+        candidate_run=c.run.id, author=who or author(), note=note, created_at=now(),
+        baseline_metrics=report.baseline.run.metrics)
     if report.production is not None:  # --weights production: a guarded metric regressed at production's mix
         from shipcall.core.gate import _KIND_ORDER
         from shipcall.core.weights import weighted_reasons

@@ -75,3 +75,25 @@ def output_file(path: str, *, field: str) -> Iterator[TextIO]:
 def write_output(path: str, text: str, *, field: str) -> None:
     with output_file(path, field=field) as f:
         f.write(text)
+
+
+def progress_bar(desc: str, unit: str) -> Any:
+    """A `progress(done, total)` callback drawing a tqdm bar on stderr (hidden when not a
+    terminal); call `.close()` on it when done."""
+    from tqdm import tqdm
+
+    bar: Any = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, desc=desc, unit=unit, disable=None, leave=False)
+        bar.n = done
+        bar.refresh()
+
+    def close() -> None:
+        if bar is not None:
+            bar.close()
+
+    update.close = close  # type: ignore[attr-defined]
+    return update

@@ -7,6 +7,7 @@ import json
 import click
 
 from shipcall.cli._common import emit_json, json_option, workspace, write_output
+from shipcall.errors import ShipcallError
 
 
 @click.group("dataset")
@@ -18,8 +19,8 @@ def cli() -> None:
 
 
 @cli.command("import")
-@click.argument("source", type=click.Path())
-@click.option("--name", required=True, help="Dataset name.")
+@click.argument("source", type=click.Path(), required=False)
+@click.option("--name", default=None, help="Dataset name (required unless --template).")
 @click.option("--task", "task", type=click.Choice(["rag", "classify", "summarize"]), default="rag",
               show_default=True, help="The items' task type: questions (rag), labelled texts (classify) or texts "
                                       "with reference summaries (summarize).")
@@ -34,22 +35,35 @@ def cli() -> None:
               help="CSV: a column that becomes a tag of the same name, i.e. a cohort (repeatable).")
 @click.option("--labels", "labels_file", type=click.Path(dir_okay=False), default=None,
               help="classify: the label set, one label a line (default: the labels the items use).")
+@click.option("--allow-unknown-evidence", is_flag=True,
+              help="Store items whose evidence names documents the corpus does not have (a warning, not an error).")
+@click.option("--template", is_flag=True, help="Print a commented example dataset file and exit.")
 @json_option
 @click.pass_context
-def import_(ctx: click.Context, source: str, name: str, task: str, fmt: str, split: str, text_column: str,
-            label_column: str, id_column: str | None, tag_columns: tuple[str, ...], labels_file: str | None,
-            as_json: bool) -> None:
+def import_(ctx: click.Context, source: str | None, name: str | None, task: str, fmt: str, split: str,
+            text_column: str, label_column: str, id_column: str | None, tag_columns: tuple[str, ...],
+            labels_file: str | None, allow_unknown_evidence: bool, template: bool, as_json: bool) -> None:
     """Validate SOURCE and store it as a new version of dataset NAME (if its content changed).
-    Items are checked for their task; a bad one is reported with its file, line and field.
+    Items are checked for their task; every bad line is reported (up to 50, with its line and
+    field) and then nothing is stored; evidence naming a document the corpus does not have is an
+    error that suggests the nearest ids (`shipcall docs list` prints them).
 
-    Example: shipcall dataset import inbox.csv --task classify --format csv --text-column text
-    --label-column category --tag-column channel --name inbox
+    Example: shipcall dataset import questions.jsonl --name support   (start from: --template > questions.jsonl)
     """
-    from shipcall.app.datasets import CsvColumns, import_dataset
+    from shipcall.app.datasets import CsvColumns, dataset_template, import_dataset
 
+    if template:
+        try:
+            ws = workspace(ctx)
+        except ShipcallError:  # outside a workspace: the template without real ids
+            ws = None
+        click.echo(dataset_template(ws), nl=False)
+        return
+    if source is None or name is None:
+        raise click.UsageError("give SOURCE and --name NAME (or --template for an example file)")
     columns = CsvColumns(text=text_column, label=label_column, id=id_column, tags=tuple(tag_columns))
     rep = import_dataset(workspace(ctx), source, name, fmt=fmt, split=split, task=task, columns=columns,
-                         labels_file=labels_file)
+                         labels_file=labels_file, allow_unknown_evidence=allow_unknown_evidence)
     if as_json:
         emit_json(rep.to_dict())
         return
@@ -62,6 +76,8 @@ def import_(ctx: click.Context, source: str, name: str, task: str, fmt: str, spl
     verb = "stored" if rep.created else "unchanged: already stored as"
     what = f"{rep.n_items} {rep.task} items" + (f", {len(rep.labels)} labels" if rep.task == "classify" else "")
     click.echo(f"{verb} {rep.name}@{rep.version} ({what})")
+    for note in rep.notes:
+        click.echo(f"note: {note}", err=True)
 
 
 @cli.command("list")

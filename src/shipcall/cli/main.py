@@ -31,6 +31,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "calibrate": ("calibrate", "Choose a variant's abstention threshold on a dataset; write a new variant."),
     "compare": ("compare", "Compare a candidate run with a baseline run, per cohort."),
     "failures": ("failures", "Failure modes of a run: Pareto table and examples."),
+    "variants": ("variants", "The variants side by side: quality, latency, cost; the Pareto frontier marked."),
+    "report": ("report", "Write a self-contained HTML report of a run, comparison, decision or the variants."),
     "gate": ("gate", "Decide SHIP or WAIT from the contract; exit 0 SHIP, 1 WAIT."),
     "decide": ("decide", "Record a human decision (an override) with its reason."),
     "decisions": ("decisions", "List the recorded ship/wait decisions."),

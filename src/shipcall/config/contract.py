@@ -46,7 +46,9 @@ _UNIT_PREFIXES: tuple[str, ...] = ("latency", "ttft", "tokens", "cost", "length"
 
 DEFAULT_CONTRACT_YAML = """\
 # contract.yaml: what "good" means for this feature, declared before building.
-# `shipcall contract check` validates it; `shipcall gate` applies it.
+# `shipcall contract check` validates it (with --dataset NAME: against your items and the latest
+# baseline run); `shipcall gate` applies it. The thresholds below are examples: set them from
+# what your baseline reaches and what your users need.
 # Only `primary` and `metrics` are required; the other keys show their defaults or an example.
 
 description: "answer employees' questions from our internal docs"   # the user problem, in words (case studies)
@@ -58,7 +60,10 @@ metrics:                          # thresholds on the candidate's overall value
   false_answer_rate: {max: 0.05}  # lower is better -> max
   latency_ms_p95: {max: 1500, tolerance: 100}   # per-metric tolerance, in the metric's unit
 
-cohorts: [topic, difficulty]      # tag keys to compare per cohort (default: none)
+# cohorts: [topic]                # tag keys of your items to compare per cohort (default: none);
+                                  # uncomment once a dataset's items carry them: `shipcall dataset
+                                  # show NAME` lists the tags, `shipcall contract check` warns
+                                  # about cohorts no item has
 tolerance: 0.02                   # largest acceptable drop per cohort on guarded metrics
 guarded: [contains_answer, recall@5, false_answer_rate]
                                   # default: the listed metrics that are means of per-item values
@@ -321,6 +326,22 @@ def parse_contract(data: Any, *, file: str | None = None, lines: dict[str, int] 
         e.file = file
         e.line = line_of(lines, e.field)
         raise e from None
+
+
+COHORTS_COMMENTED = "# cohorts: [topic]                # tag keys of your items"
+
+
+def contract_yaml_with_cohorts(keys: list[str], dataset: str) -> str:
+    """DEFAULT_CONTRACT_YAML with `cohorts` set to `keys` (the tags of `dataset`'s items) instead
+    of commented out: what `shipcall init --force` writes once a dataset exists."""
+    lines = DEFAULT_CONTRACT_YAML.splitlines(keepends=True)
+    start = next(i for i, line in enumerate(lines) if line.startswith(COHORTS_COMMENTED))
+    end = start + 1
+    while end < len(lines) and lines[end].startswith(" " * 20) and lines[end].lstrip().startswith("#"):
+        end += 1
+    lines[start:end] = [f"cohorts: [{', '.join(keys)}]".ljust(34) + f"# tag keys of {dataset}'s items, "
+                        "compared per cohort\n"]
+    return "".join(lines)
 
 
 def default_contract(primary: str = "contains_answer") -> Contract:

@@ -22,6 +22,9 @@ SHIP if and only if no reason blocks. Reasons, each `{kind, severity, metric, co
   that is not guarded, a cohort key that is not the contract's) warns.
 - `production_weighted` (block; only with `gate --weights production`): a guarded metric
   regressed once cohort results are re-weighted to the production log's mix (core/weights.py).
+- `baseline_fails` (warn): a threshold the candidate misses that the baseline misses too (given
+  the baseline's metrics). The WAIT then says nothing against the change: both fail the
+  contract, and the candidate is not the cause. `baseline_note` words it for the verdict line.
 
 Passed checks are listed in `Decision.checks` so a reader sees what was verified, not only
 what failed. The core takes the time and author as values (no clock, no environment).
@@ -42,12 +45,13 @@ if TYPE_CHECKING:  # duck-typed: the core reads the contract's fields, never imp
     from shipcall.core.contract import Contract
 
 ReasonKind = Literal["threshold", "cohort_regressed", "must_pass", "error_rate", "underpowered",
-                     "production_weighted"]
+                     "production_weighted", "baseline_fails"]
 Severity = Literal["block", "warn"]
 GateVerdict = Literal["SHIP", "WAIT"]
 _KIND_ORDER: dict[str, int] = {
     "threshold": 0, "error_rate": 1, "must_pass": 2, "cohort_regressed": 3, "underpowered": 4,
     "production_weighted": 3,  # core/weights.py: with `gate --weights production`
+    "baseline_fails": -1,  # a warning, listed first among warnings: it explains the blocks above
 }
 _PERFECT_SLACK = 1e-9
 
@@ -153,6 +157,41 @@ def _threshold_reasons(contract: Contract, values: Mapping[str, float]) -> tuple
             bound = f">= {_fmt(rule.min)}" if rule.min is not None else f"<= {_fmt(float(rule.max or 0))}"
             checks.append(f"threshold: {name} = {_fmt(v)} {bound}")
     return reasons, checks
+
+
+def _baseline_reasons(contract: Contract, blocks: list[Reason], baseline: Mapping[str, float],
+                      baseline_run: str) -> list[Reason]:
+    """For each threshold the candidate misses: does the baseline miss it too?"""
+    out: list[Reason] = []
+    for r in blocks:
+        if r.kind != "threshold" or r.metric is None or r.metric not in contract.metrics:
+            continue
+        value = baseline.get(r.metric)
+        if value is None or not math.isfinite(float(value)):
+            continue
+        rule, v = contract.metrics[r.metric], float(value)
+        if (rule.min is not None and v < rule.min) or (rule.max is not None and v > rule.max):
+            side = (f"below the minimum {_fmt(rule.min)}" if rule.min is not None and v < rule.min
+                    else f"above the maximum {_fmt(float(rule.max or 0))}")
+            out.append(Reason("baseline_fails", "warn", r.metric, None,
+                              f"the baseline {baseline_run} misses it too: {r.metric} = {_fmt(v)}, {side}. "
+                              "Both fail the contract; the candidate is not the cause"))
+    return out
+
+
+def baseline_note(reasons: list[Mapping[str, Any]]) -> str | None:
+    """One sentence for the verdict line when the baseline fails thresholds too (None if not).
+    `reasons` as stored (Reason.to_dict())."""
+    shared = [r.get("metric") for r in reasons if r.get("kind") == "baseline_fails"]
+    if not shared:
+        return None
+    blocks = [r for r in reasons if r.get("severity") == "block"]
+    names = ", ".join(str(m) for m in shared)
+    if all(r.get("kind") == "threshold" and r.get("metric") in shared for r in blocks):
+        return (f"The baseline misses the same thresholds ({names}): both fail the contract; the candidate is "
+                "not the cause. Set thresholds from what users need and the baseline reaches "
+                "(`shipcall contract check`), or improve until they hold.")
+    return f"The baseline misses {names} too: those thresholds are not the candidate's doing."
 
 
 def _must_pass_reasons(
@@ -287,12 +326,14 @@ def decide(
     author: str,
     note: str,
     created_at: str,
+    baseline_metrics: Mapping[str, float] | None = None,
 ) -> Decision:
     """Apply the contract: SHIP if no reason blocks, else WAIT (warnings never block).
 
     `candidate_metrics` are the candidate run's overall values (Run.metrics, aggregate-only
     metrics included); `candidate_items` its per-item values (item id → {metric → value}; an
-    errored item has none) for the must-pass rule.
+    errored item has none) for the must-pass rule. With `baseline_metrics` (the baseline run's
+    overall values), thresholds both runs miss are said to be no fault of the candidate.
     """
     reasons: list[Reason] = []
     checks: list[str] = []
@@ -304,6 +345,8 @@ def decide(
     ):
         reasons.extend(part[0])
         checks.extend(part[1])
+    if baseline_metrics is not None:
+        reasons.extend(_baseline_reasons(contract, reasons, baseline_metrics, baseline_run))
     reasons.sort(key=lambda r: (r.severity != "block", _KIND_ORDER[r.kind]))
     verdict: GateVerdict = "WAIT" if any(r.severity == "block" for r in reasons) else "SHIP"
     return Decision(

@@ -78,8 +78,9 @@ def print_decision(decision: object, *, brief: bool = False) -> None:
     from shipcall.core.gate import Decision
 
     assert isinstance(decision, Decision)
-    click.echo(f"{decision.verdict}" + (" (human override)" if decision.override else ""))
-    shown = [r for r in decision.reasons if not brief or r.severity == "block"]
+    head = decision.summary or decision.verdict
+    click.echo(head + (" (human override)" if decision.override else ""))
+    shown = [r for r in decision.reasons if not brief or r.severity == "block" or r.kind == "baseline_fails"]
     for r in shown:
         where = f" [{r.cohort}]" if r.cohort else ""
         click.echo(f"  {r.severity.upper():<5} {r.kind}{where}: {r.detail}")

@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from shipcall.adapters.progress import progress_bar
 from shipcall.core.documents import Document, Section
 from shipcall.core.jsonl import json_lines
 from shipcall.errors import CorpusError
@@ -64,43 +65,50 @@ class LoadReport:
     warnings: list[tuple[str, str]] = field(default_factory=list)
 
 
-def load_folder(root: Path, *, max_file_mb: float = 20.0, limits: Limits | None = None) -> LoadReport:
+def load_folder(root: Path, *, max_file_mb: float = 20.0, limits: Limits | None = None,
+                show_progress: bool | None = None) -> LoadReport:
     root = root.resolve()
     if not root.is_dir():
         raise CorpusError("not a folder", file=str(root), hint="pass a folder of .md/.html/.txt/.pdf files")
     report = LoadReport()
     limits = limits or Limits(max_file_mb=max_file_mb)
-    return load_files(root, list(discover(root, report)), report, limits=limits)
+    return load_files(root, list(discover(root, report)), report, limits=limits, show_progress=show_progress)
 
 
 def load_files(root: Path, paths: list[Path], report: LoadReport, *, max_file_mb: float = 20.0,
-               limits: Limits | None = None) -> LoadReport:
+               limits: Limits | None = None, show_progress: bool | None = None) -> LoadReport:
     """Read discovered files; no single file can stop the others (see the module docstring)."""
     import errno
 
     limits = limits or Limits(max_file_mb=max_file_mb)
-    for path in paths:
-        rel = path.relative_to(root).as_posix()
-        try:
-            doc = _load_file(path, rel, root, limits, report)
-        except _Refused as e:
-            report.skipped.append((rel, e.reason))
-            continue
-        except FileNotFoundError:
-            report.skipped.append((rel, "vanished during ingestion"))
-            continue
-        except RuntimeError as e:  # Path.resolve() on a symlink loop (Python < 3.13)
-            report.skipped.append((rel, f"symlink loop ({e})" if "loop" in str(e).lower() else f"unreadable: {e}"))
-            continue
-        except OSError as e:
-            reason = "symlink loop" if e.errno == errno.ELOOP else f"unreadable: {e.strerror or e}"
-            report.skipped.append((rel, reason))
-            continue
-        except RecursionError:
-            report.skipped.append((rel, f"nested too deeply (more than {MAX_HTML_DEPTH} levels)"))
-            continue
-        if doc is not None:
-            report.documents.append(doc)
+    bar = progress_bar(len(paths), "read", "file", show=show_progress)
+    try:
+        for path in paths:
+            bar.update(1)
+            rel = path.relative_to(root).as_posix()
+            try:
+                doc = _load_file(path, rel, root, limits, report)
+            except _Refused as e:
+                report.skipped.append((rel, e.reason))
+                continue
+            except FileNotFoundError:
+                report.skipped.append((rel, "vanished during ingestion"))
+                continue
+            except RuntimeError as e:  # Path.resolve() on a symlink loop (Python < 3.13)
+                report.skipped.append((rel, f"symlink loop ({e})" if "loop" in str(e).lower()
+                                       else f"unreadable: {e}"))
+                continue
+            except OSError as e:
+                reason = "symlink loop" if e.errno == errno.ELOOP else f"unreadable: {e.strerror or e}"
+                report.skipped.append((rel, reason))
+                continue
+            except RecursionError:
+                report.skipped.append((rel, f"nested too deeply (more than {MAX_HTML_DEPTH} levels)"))
+                continue
+            if doc is not None:
+                report.documents.append(doc)
+    finally:
+        bar.close()
     return report
 
 
@@ -375,7 +383,7 @@ def _load_pdf(raw: bytes, rel: str, report: LoadReport, limits: Limits | None = 
     return Document(id=rel, text=text, title=_first_line(text), sections=_sections(heads, len(text)))
 
 
-def load_beir(folder: Path) -> LoadReport:
+def load_beir(folder: Path, *, show_progress: bool | None = None) -> LoadReport:
     """A BEIR corpus: `corpus.jsonl` with `_id`, `title`, `text`; the text is `title + " " + text`."""
     path = folder / "corpus.jsonl" if folder.is_dir() else folder
     if not path.is_file():
@@ -383,23 +391,37 @@ def load_beir(folder: Path) -> LoadReport:
                           hint="--format beir expects a folder with corpus.jsonl (BEIR layout)")
     report = LoadReport()
     seen: set[str] = set()
-    with path.open(encoding="utf-8", errors="replace") as f:
-        for n, obj in json_lines(f, file=str(path), error=CorpusError,
-                                 hint="each line must be one JSON object with _id, title, text"):
-            if not isinstance(obj, dict) or "_id" not in obj:
-                raise CorpusError("missing `_id`", file=str(path), line=n, field="_id")
-            doc_id = str(obj["_id"])
-            title = obj.get("title") or ""
-            body = obj.get("text") or ""
-            if not isinstance(title, str) or not isinstance(body, str):
-                raise CorpusError("`title` and `text` must be strings", file=str(path), line=n)
-            if doc_id in seen:
-                report.skipped.append((doc_id, f"duplicate _id on line {n}"))
-                continue
-            seen.add(doc_id)
-            text = f"{title} {body}".strip() if title else body
-            if not text:
-                report.skipped.append((doc_id, f"empty document on line {n}"))
-                continue
-            report.documents.append(Document(id=doc_id, text=text, title=title))
+    bar = progress_bar(_count_lines(path), "read", "line", show=show_progress)
+    try:
+        with path.open(encoding="utf-8", errors="replace") as f:
+            for n, obj in json_lines(f, file=str(path), error=CorpusError,
+                                     hint="each line must be one JSON object with _id, title, text"):
+                bar.update(n - bar.n)
+                if not isinstance(obj, dict) or "_id" not in obj:
+                    raise CorpusError("missing `_id`", file=str(path), line=n, field="_id")
+                doc_id = str(obj["_id"])
+                title = obj.get("title") or ""
+                body = obj.get("text") or ""
+                if not isinstance(title, str) or not isinstance(body, str):
+                    raise CorpusError("`title` and `text` must be strings", file=str(path), line=n)
+                if doc_id in seen:
+                    report.skipped.append((doc_id, f"duplicate _id on line {n}"))
+                    continue
+                seen.add(doc_id)
+                text = f"{title} {body}".strip() if title else body
+                if not text:
+                    report.skipped.append((doc_id, f"empty document on line {n}"))
+                    continue
+                report.documents.append(Document(id=doc_id, text=text, title=title))
+    finally:
+        bar.close()
     return report
+
+
+def _count_lines(path: Path) -> int:
+    """Lines in a file, for the progress bar's total (a fast pass over bytes)."""
+    n = 0
+    with path.open("rb") as f:
+        while block := f.read(1 << 20):
+            n += block.count(b"\n")
+    return n

@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from shipcall.adapters.progress import announce, library_bars, progress_bar
 from shipcall.adapters.retrievers.base import BuildContext
 from shipcall.config.schema import BM25Retriever
 from shipcall.core.documents import Chunk, ScoredChunk
@@ -33,6 +34,27 @@ def make_tokenizer(cfg: BM25Retriever) -> Any:
 
     stemmer = Stemmer.Stemmer(cfg.stemmer) if cfg.stemmer else None
     return bm25s.tokenization.Tokenizer(stopwords=cfg.stopwords or [], stemmer=stemmer)
+
+
+TOKENIZE_BATCH = 2000
+
+
+def tokenize_with_progress(tokenizer: Any, texts: list[str], show_progress: bool | None) -> Any:
+    """bm25s's tokenization in batches under shipcall's progress bar (tokenizing is the larger
+    part of a build: 36 s of 58 s for 100,000 abstracts on 2 busy cores). The vocabulary grows
+    across batches in order of first appearance, so the ids equal one call's."""
+    from bm25s.tokenization import Tokenized
+
+    ids: list[list[int]] = []
+    bar = progress_bar(len(texts), "index", "chunk", show=show_progress)
+    try:
+        for i in range(0, len(texts), TOKENIZE_BATCH):
+            batch = texts[i:i + TOKENIZE_BATCH]
+            ids.extend(tokenizer.tokenize(batch, update_vocab=True, show_progress=False, return_as="ids"))
+            bar.update(len(batch))
+    finally:
+        bar.close()
+    return Tokenized(ids=ids, vocab=tokenizer.get_vocab_dict())
 
 
 def index_text(chunk: Chunk) -> str:
@@ -67,18 +89,19 @@ class BM25Index:
         return cls.load(path, cfg)
 
     @classmethod
-    def build(cls, chunks: list[Chunk], cfg: BM25Retriever, dest: Path, *, show_progress: bool = False,
+    def build(cls, chunks: list[Chunk], cfg: BM25Retriever, dest: Path, *, show_progress: bool | None = None,
               extra: dict[str, Any] | None = None) -> BM25Index:
         import bm25s
 
         t_start = time.perf_counter()
         tokenizer = make_tokenizer(cfg)
-        show_progress = show_progress and len(chunks) >= 20_000  # small corpora index in a blink
-        tokens = tokenizer.tokenize([index_text(c) for c in chunks], update_vocab=True,
-                                    show_progress=show_progress, return_as="tuple")
+        tokens = tokenize_with_progress(tokenizer, [index_text(c) for c in chunks], show_progress)
         # The NumPy backend: numba's JIT would cost every fresh process a second on its first query.
         model = bm25s.BM25(k1=cfg.k1, b=cfg.b, method=cfg.method, backend="numpy")
-        model.index(tokens, show_progress=show_progress)
+        large = len(chunks) >= 20_000  # smaller corpora score in a second or two
+        if large:
+            announce(f"index: scoring {len(chunks):,} chunks", show_progress)
+        model.index(tokens, show_progress=large and library_bars(show_progress))
         sid_to_stem = {sid: stem for stem, sid in tokens.vocab.items()}
         counts: Counter[int] = Counter()
         for ids in tokens.ids:
