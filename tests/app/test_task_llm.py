@@ -24,7 +24,8 @@ pytest.importorskip("anthropic")
 pytest.importorskip("jinja2")
 
 INBOX = Path(str(files("shipcall") / "sample" / "inbox"))
-FAST = {"timeout": 2.0, "max_retries": 1, "backoff": 0.01, "backoff_max": 0.05, "concurrency": 4,
+# a generous timeout: a busy machine can take seconds to answer, and a timeout would add retries
+FAST = {"timeout": 60.0, "max_retries": 1, "backoff": 0.01, "backoff_max": 0.05, "concurrency": 4,
         "price": {"input": 1.0, "output": 2.0}}
 
 

@@ -54,9 +54,10 @@ def test_contract_check_warns_where_the_contract_does_not_fit(ingested, capsys: 
     cli(ingested.root, capsys, "run", "--dataset", "t")
     data = json.loads(cli(ingested.root, capsys, "contract", "check", "--json")[0])  # the newest dataset
     assert data["valid"] and data["dataset"] == "t@1" and data["baseline_run"] == "r1"
-    assert [(w["kind"], w["field"]) for w in data["warnings"]] == [
+    assert [(w["kind"], w["field"]) for w in data["findings"]] == [
         ("cohort_missing", "cohorts"), ("threshold_missed", "metrics.latency_ms_p95")]
-    assert "every gate will say WAIT until a candidate reaches it" in data["warnings"][1]["detail"]
+    assert "every gate will say WAIT until a candidate reaches it" in data["findings"][1]["detail"]
+    assert data["warnings"][1].startswith("metrics.latency_ms_p95: the baseline run r1 reaches")
 
 
 def test_gate_says_when_the_baseline_itself_fails_the_contract(ingested, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: ANN001

@@ -100,10 +100,12 @@ def test_persistent_5xx_gives_up_after_max_retries_with_a_clear_error() -> None:
 
 @pytest.mark.parametrize("kind", ["openai", "anthropic"])
 def test_a_hang_past_the_timeout_is_retried(kind: str) -> None:
+    # Retries get the answer at once, but a busy machine may still need more than the short
+    # timeout to deliver one, so later attempts may time out too: hence max_retries 5, attempts >= 2.
     with FakeLLM(fail_first(1, Hang())) as fake:
-        c = client(fake, kind, timeout=0.3).complete(MESSAGES)
+        c = client(fake, kind, timeout=0.5, max_retries=5).complete(MESSAGES)
         held = fake.hanging  # the server still holds the first request: the client gave up on its own
-    assert c.attempts == 2 and c.text and held == 1
+    assert c.attempts >= 2 and c.text and held == 1
 
 
 def test_a_persistent_hang_ends_in_a_timeout_error() -> None:

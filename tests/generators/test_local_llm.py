@@ -13,7 +13,7 @@ from tests.generators.conftest import MakeWs
 from tests.generators.fake_llm import FakeLLM, Reply, Request
 
 LOCAL = {"kind": "openai", "model": "llama3.1:8b", "api_key_env": None, "temperature": 0,
-         "price": {"input": 0, "output": 0}, "concurrency": 1, "timeout": 5.0, "max_retries": 1}
+         "price": {"input": 0, "output": 0}, "concurrency": 1, "timeout": 60.0, "max_retries": 1}  # a busy machine
 
 
 def local_model(req: Request) -> Reply:

@@ -7,8 +7,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import threading
 from pathlib import Path
+
+import pytest
 
 from shipcall.adapters.ingest.loaders import Limits, LoadReport, discover, load_files, load_folder
 from tests.ingest.hostile import deep_html, pdf_bomb
@@ -74,35 +75,31 @@ def test_a_fifo_does_not_block_ingestion(tmp_path: Path) -> None:
     assert "not a regular file" in skipped(rep)["pipe.md"]
 
 
-def test_a_file_that_changes_while_it_is_read_is_skipped(tmp_path: Path) -> None:
-    """A writer keeps appending to a file while ingestion reads it: the loader notices (size or
-    modification time moved during the read) and skips it; other files ingest."""
+def test_a_file_that_changes_while_it_is_read_is_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another writer appends to a file while ingestion reads it: the loader notices (size or
+    modification time moved during the read) and skips it; other files ingest. The append is
+    made to happen between the loader's size check and its read (at the os.fstat call), not
+    raced by a writer thread, whose timing would depend on how busy the machine is."""
     good(tmp_path)
     path = tmp_path / "growing.txt"
-    path.write_bytes(b"word " * 2_000_000)  # 10 MB
-    stop = threading.Event()
+    path.write_bytes(b"word " * 20_000)
+    growing = os.stat(path)
+    real_fstat = os.fstat
+    appended: list[int] = []
 
-    def append() -> None:
-        with path.open("ab") as f:
-            while not stop.is_set():
-                f.write(b"more ")
-                f.flush()
+    def fstat_then_append(fd: int) -> os.stat_result:
+        st = real_fstat(fd)
+        if (st.st_dev, st.st_ino) == (growing.st_dev, growing.st_ino) and not appended:
+            with path.open("ab") as f:  # the other writer, right after the size was taken
+                appended.append(f.write(b"more " * 1000))
+        return st
 
-    writer = threading.Thread(target=append, daemon=True)
-    writer.start()
-    try:
-        reasons = []
-        for _ in range(5):  # the writer is descheduled for a whole read only on a very busy machine
-            rep = LoadReport()
-            load_files(tmp_path, list(discover(tmp_path, rep)), rep, limits=Limits(max_file_mb=200))
-            assert "good.md" in [d.id for d in rep.documents]
-            reasons.append(skipped(rep).get("growing.txt"))
-            if reasons[-1]:
-                break
-    finally:
-        stop.set()
-        writer.join()
-    assert any(r and "changed while being read" in r for r in reasons), reasons
+    monkeypatch.setattr(os, "fstat", fstat_then_append)
+    rep = LoadReport()
+    load_files(tmp_path, list(discover(tmp_path, rep)), rep, limits=Limits(max_file_mb=200))
+    monkeypatch.undo()
+    assert appended and "good.md" in [d.id for d in rep.documents]
+    assert "changed while being read" in (skipped(rep).get("growing.txt") or "")
 
 
 def test_the_cli_ingests_the_rest_and_reports_each_hostile_file(tmp_path: Path) -> None:

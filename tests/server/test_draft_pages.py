@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.server.conftest import TOKEN, live
+from tests.server.conftest import TOKEN, client, live
 from tests.server.test_pages_browser import ARGS, CHROMIUM, _playwright
 
 
@@ -37,7 +37,7 @@ def test_draft_pages_show_the_source_and_record_reviews_without_javascript(draft
 
     ws, app, drafts = drafted
     first, second = drafts[0], drafts[1]
-    with live(app) as url, httpx.Client(base_url=url) as c:
+    with live(app) as url, client(base_url=url) as c:
         assert c.get(f"/ui/review/draft/{first.draft_id}").status_code == 303  # sign in first
         csrf = _login(c)
         queue = c.get("/ui/review").text
@@ -108,7 +108,7 @@ def test_pages_say_how_many_items_nobody_reviewed(ingested) -> None:  # noqa: AN
     draft(ingested, name="quick", n=4, kinds=["factoid"], accept=True, progress=False)
     ds = ingested.store.load_dataset("quick")
     r1, r2 = run(ingested, ds, "baseline").run.id, run(ingested, ds, "small").run.id
-    with live(create_app(ingested, token=TOKEN)) as url, httpx.Client(base_url=url) as c:
+    with live(create_app(ingested, token=TOKEN)) as url, client(base_url=url) as c:
         page = c.get(f"/ui/runs/{r1}").text
         assert f"{len(ds.items)} of {len(ds.items)} items of quick@1 nobody has reviewed" in page
         assert "Unreviewed items:" in c.get(f"/ui/compare/{r1}/{r2}").text

@@ -22,7 +22,7 @@ import pytest
 
 from shipcall.errors import ConfigError
 from tests.conftest import FIXTURES, Shipcall
-from tests.server.conftest import TOKEN, live
+from tests.server.conftest import TOKEN, client, http, live
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 QUESTION = "How many days of paid time off do full-time employees get?"
@@ -49,11 +49,11 @@ def test_user_pseudonyms_are_an_hmac_under_the_workspace_secret(ingested) -> Non
     assert stat.S_IMODE(secret_file.stat().st_mode) == 0o600  # made by init
     key = bytes.fromhex(secret_file.read_text().strip())
     with live(app_for(ingested)) as url:
-        rid = httpx.post(f"{url}/v1/ask", json={"question": QUESTION, "user": "alice.martin@corp.example"}
+        rid = http.post(f"{url}/v1/ask", json={"question": QUESTION, "user": "alice.martin@corp.example"}
                          ).json()["request_id"]
-        anon = httpx.post(f"{url}/v1/ask", json={"question": QUESTION}).json()["request_id"]
-        entry = httpx.get(f"{url}/v1/logs/{rid}", headers=AUTH).json()
-        anon_entry = httpx.get(f"{url}/v1/logs/{anon}", headers=AUTH).json()
+        anon = http.post(f"{url}/v1/ask", json={"question": QUESTION}).json()["request_id"]
+        entry = http.get(f"{url}/v1/logs/{rid}", headers=AUTH).json()
+        anon_entry = http.get(f"{url}/v1/logs/{anon}", headers=AUTH).json()
     constant_salt = hashlib.sha256(b"shipcall-user\0alice.martin@corp.example").hexdigest()[:16]
     assert entry["user_hash"] != constant_salt  # the reviewer's reversal no longer works
     assert entry["user_hash"] == hmac.new(key, b"user\0alice.martin@corp.example", hashlib.sha256).hexdigest()[:16]
@@ -105,36 +105,36 @@ def test_serve_refuses_a_weak_token_from_the_environment(ingested) -> None:  # n
 
 
 def test_failed_sign_ins_are_throttled(ingested) -> None:  # noqa: ANN001
-    with live(app_for(ingested, login_rate_limit="5/min")) as url, httpx.Client(base_url=url, timeout=60) as c:
+    with live(app_for(ingested, login_rate_limit="5/h")) as url, client(base_url=url) as c:
         login = c.get("/ui/login")
         csrf = re.search(r'name="csrf" value="([^"]+)"', login.text).group(1)
         codes = [c.post("/ui/login", data={"token": f"guess-{i}", "csrf": csrf}).status_code for i in range(7)]
         assert codes[:5] == [401] * 5 and codes[5:] == [429, 429]
         right = c.post("/ui/login", data={"token": TOKEN, "csrf": csrf})
         assert right.status_code == 429 and int(right.headers["retry-after"]) >= 1  # not even checked
-        bearer = [httpx.get(f"{url}/v1/logs", headers={"Authorization": "Bearer nope"}).status_code for _ in range(2)]
+        bearer = [http.get(f"{url}/v1/logs", headers={"Authorization": "Bearer nope"}).status_code for _ in range(2)]
         assert bearer == [429, 429]  # the same address guessing through the API
 
 
 def test_bearer_guesses_are_throttled_too(ingested) -> None:  # noqa: ANN001
-    with live(app_for(ingested, login_rate_limit="3/min")) as url:
-        codes = [httpx.get(f"{url}/v1/logs", headers={"Authorization": f"Bearer guess-{i}"}).status_code
+    with live(app_for(ingested, login_rate_limit="3/h")) as url:
+        codes = [http.get(f"{url}/v1/logs", headers={"Authorization": f"Bearer guess-{i}"}).status_code
                  for i in range(5)]
         assert codes == [401, 401, 401, 429, 429]
-        assert httpx.get(f"{url}/v1/logs", headers=AUTH).status_code == 429
+        assert http.get(f"{url}/v1/logs", headers=AUTH).status_code == 429
 
 
 # -- D7: rate limits and sizes ----------------------------------------------------------------------
 
 def test_open_endpoints_have_a_per_client_rate_limit_with_retry_after(ingested) -> None:  # noqa: ANN001
-    with live(app_for(ingested, rate_limit="4/min")) as url:
-        codes = [httpx.post(f"{url}/v1/ask", json={"question": QUESTION}).status_code for _ in range(6)]
+    with live(app_for(ingested, rate_limit="4/h")) as url:
+        codes = [http.post(f"{url}/v1/ask", json={"question": QUESTION}).status_code for _ in range(6)]
         assert codes == [200] * 4 + [429] * 2
-        r = httpx.post(f"{url}/v1/ask", json={"question": QUESTION})
-        assert r.status_code == 429 and 1 <= int(r.headers["retry-after"]) <= 60 and "error" in r.json()
-        assert httpx.post(f"{url}/v1/feedback", json={"request_id": "x", "rating": "up"}).status_code == 429
-        assert httpx.post(f"{url}/v1/ask", json={"question": QUESTION}, headers=AUTH).status_code == 200  # token
-        assert httpx.get(f"{url}/v1/health").status_code == 200  # not an open endpoint: never limited
+        r = http.post(f"{url}/v1/ask", json={"question": QUESTION})
+        assert r.status_code == 429 and 1 <= int(r.headers["retry-after"]) <= 900 and "error" in r.json()
+        assert http.post(f"{url}/v1/feedback", json={"request_id": "x", "rating": "up"}).status_code == 429
+        assert http.post(f"{url}/v1/ask", json={"question": QUESTION}, headers=AUTH).status_code == 200  # token
+        assert http.get(f"{url}/v1/health").status_code == 200  # not an open endpoint: never limited
 
 
 def test_serve_rate_limit_defaults_depend_on_the_address() -> None:
@@ -152,10 +152,10 @@ def test_serve_rate_limit_defaults_depend_on_the_address() -> None:
 
 def test_sizes_are_enforced_before_any_work(ingested) -> None:  # noqa: ANN001
     with live(app_for(ingested, max_question_chars=100, max_comment_chars=50)) as url:
-        r = httpx.post(f"{url}/v1/ask", json={"question": "x" * 101})
+        r = http.post(f"{url}/v1/ask", json={"question": "x" * 101})
         assert r.status_code == 422 and r.json()["field"] == "question"
-        rid = httpx.post(f"{url}/v1/ask", json={"question": QUESTION}).json()["request_id"]
-        r = httpx.post(f"{url}/v1/feedback", json={"request_id": rid, "rating": "down", "comment": "y" * 51})
+        rid = http.post(f"{url}/v1/ask", json={"question": QUESTION}).json()["request_id"]
+        r = http.post(f"{url}/v1/feedback", json={"request_id": rid, "rating": "down", "comment": "y" * 51})
         assert r.status_code == 422 and "max_comment_chars" in r.json()["hint"]
 
 
@@ -164,15 +164,15 @@ def test_sizes_are_enforced_before_any_work(ingested) -> None:  # noqa: ANN001
 def test_absurd_since_is_a_400(ingested) -> None:  # noqa: ANN001
     with live(app_for(ingested)) as url:
         for since in ("9999999999d", "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"):
-            r = httpx.get(f"{url}/v1/logs", params={"since": since}, headers=AUTH)
+            r = http.get(f"{url}/v1/logs", params={"since": since}, headers=AUTH)
             assert r.status_code == 400 and r.json()["field"] == "since", r.text
 
 
 def test_health_shows_the_store_size_and_retention_only_with_the_token(ingested) -> None:  # noqa: ANN001
     with live(app_for(ingested)) as url:
-        open_view = httpx.get(f"{url}/v1/health").json()
+        open_view = http.get(f"{url}/v1/health").json()
         assert open_view["status"] == "ok" and "store" not in open_view and "retention" not in open_view
-        op = httpx.get(f"{url}/v1/health", headers=AUTH).json()
+        op = http.get(f"{url}/v1/health", headers=AUTH).json()
         assert op["store"]["kind"] == "sqlite" and op["store"]["size_bytes"] > 10_000
         assert set(op["retention"]) == {"retain", "last_pruned_at", "pruned_before", "oldest_entry", "entries"}
 
@@ -206,11 +206,11 @@ def test_health_is_degraded_and_asks_fail_clearly_on_a_read_only_store(ingested,
         ro = Workspace.open(ingested.root)
         app = create_app(ro, token=TOKEN)
         with live(app) as url:
-            h = httpx.get(f"{url}/v1/health")
+            h = http.get(f"{url}/v1/health")
             assert h.status_code == 503 and h.json()["status"] == "degraded"
-            detail = httpx.get(f"{url}/v1/health", headers=AUTH).json()["problem"]
+            detail = http.get(f"{url}/v1/health", headers=AUTH).json()["problem"]
             assert "cannot be written" in detail and "readonly" in detail
-            r = httpx.post(f"{url}/v1/ask", json={"question": QUESTION})
+            r = http.post(f"{url}/v1/ask", json={"question": QUESTION})
             assert r.status_code == 503 and "the store cannot be written" in r.json()["error"]
             assert str(ingested.root) not in r.text  # no server paths to anonymous callers
     finally:
@@ -233,8 +233,8 @@ def test_serve_retain_deletes_old_entries_and_records_the_retention(ingested) ->
     _old_entry(ingested, "old-1", "2020-01-01T00:00:00.000+00:00")
     ProductionLog(ingested.store).add_feedback("old-1", "down", "meh")
     with live(app_for(ingested, retain="30d")) as url:
-        fresh = httpx.post(f"{url}/v1/ask", json={"question": QUESTION}).json()["request_id"]
-        deadline = time.monotonic() + 30
+        fresh = http.post(f"{url}/v1/ask", json={"question": QUESTION}).json()["request_id"]
+        deadline = time.monotonic() + 120  # a bound for a busy machine, not a speed expectation
         while time.monotonic() < deadline and ProductionLog(ingested.store).count() > 1:
             time.sleep(0.05)
     ids = ProductionLog(ingested.store).request_ids()
@@ -272,12 +272,12 @@ def test_store_info(ingested, sc: Shipcall) -> None:  # noqa: ANN001
 # -- D20: sign-out ---------------------------------------------------------------------------------
 
 def test_signing_out_revokes_the_session_on_the_server(ingested) -> None:  # noqa: ANN001
-    with live(app_for(ingested)) as url, httpx.Client(base_url=url, timeout=60) as c:
+    with live(app_for(ingested)) as url, client(base_url=url) as c:
         csrf = signed_in(c)
         cookie = c.cookies.get("shipcall_session")
         assert cookie and c.get("/v1/logs").status_code == 200
         assert c.post("/ui/logout", data={"csrf": csrf}).status_code == 303
-        thief = httpx.Client(base_url=url, cookies={"shipcall_session": cookie}, timeout=60)
+        thief = client(base_url=url, cookies={"shipcall_session": cookie}, timeout=60)
         assert thief.get("/v1/logs").status_code == 401
         assert thief.get("/ui/review").status_code == 303  # to the sign-in page
         thief.close()
@@ -303,8 +303,8 @@ def test_a_comparison_page_is_computed_once(two_runs) -> None:  # noqa: ANN001
     app = app_for(ws)
     with live(app) as url:
         with ThreadPoolExecutor(4) as pool:
-            pages = list(pool.map(lambda _: httpx.get(f"{url}/ui/compare/{b}/{c}", timeout=60), range(4)))
-        again = httpx.get(f"{url}/ui/compare/{b}/{c}")
+            pages = list(pool.map(lambda _: http.get(f"{url}/ui/compare/{b}/{c}", timeout=60), range(4)))
+        again = http.get(f"{url}/ui/compare/{b}/{c}")
     assert all(p.status_code == 200 for p in pages) and again.status_code == 200
     cache = app.state.page_cache
     assert cache.misses == 1 and cache.hits == 4  # four concurrent requests and one later: one computation
@@ -333,8 +333,8 @@ def test_promoted_production_text_is_redacted_for_visitors(ingested) -> None:  #
     promote(ingested, "prod")
     rid = run(ingested, ingested.store.load_dataset("prod"), "baseline").run.id
     with live(app_for(ingested)) as url:
-        visitor = httpx.get(f"{url}/ui/runs/{rid}/failures", timeout=120).text
-        with httpx.Client(base_url=url, timeout=60) as c:
+        visitor = http.get(f"{url}/ui/runs/{rid}/failures", timeout=120).text
+        with client(base_url=url) as c:
             signed_in(c)
             staff = c.get(f"/ui/runs/{rid}/failures").text
     assert "dana.lee@corp.example" not in visitor and "[EMAIL]" in visitor and "came from production" in visitor
@@ -360,7 +360,7 @@ def test_a_flood_from_one_address_counts_at_most_the_cap(ingested, tmp_path: Pat
     import_dataset(ingested, str(FIXTURES / "dataset.jsonl"), "t")
     with live(app_for(ingested)) as url:
         for _ in range(12):
-            httpx.post(f"{url}/v1/ask", json={"question": QUESTION})
+            http.post(f"{url}/v1/ask", json={"question": QUESTION})
     items = list(ingested.store.load_dataset("t").items)
     _, n_all = production_mix(ingested, items, ["topic"])
     cfg = ingested.config_path
@@ -382,15 +382,15 @@ def test_a_log_that_refuses_rows_makes_health_degraded_until_it_takes_them_again
     server.probe_seconds = 0.0  # probe on every health request (the default is at most every 2 s)
     engine = ingested.store.engine
     with live(app) as url:
-        assert httpx.get(f"{url}/v1/health", timeout=60).status_code == 200
+        assert http.get(f"{url}/v1/health", timeout=60).status_code == 200
         with engine.begin() as c:
             c.execute(text("CREATE TRIGGER refuse BEFORE INSERT ON production_log "
                            "BEGIN SELECT RAISE(ABORT, 'database disk image is malformed'); END"))
-        r = httpx.post(f"{url}/v1/ask", json={"question": QUESTION}, timeout=60)
+        r = http.post(f"{url}/v1/ask", json={"question": QUESTION}, timeout=60)
         assert r.status_code == 503 and "corrupt" in r.json()["error"]
-        h = httpx.get(f"{url}/v1/health", timeout=60)
+        h = http.get(f"{url}/v1/health", timeout=60)
         assert h.status_code == 503 and h.json()["status"] == "degraded"
         with engine.begin() as c:
             c.execute(text("DROP TRIGGER refuse"))
-        assert httpx.get(f"{url}/v1/health", timeout=60).status_code == 200
-        assert httpx.post(f"{url}/v1/ask", json={"question": QUESTION}, timeout=60).status_code == 200
+        assert http.get(f"{url}/v1/health", timeout=60).status_code == 200
+        assert http.post(f"{url}/v1/ask", json={"question": QUESTION}, timeout=60).status_code == 200

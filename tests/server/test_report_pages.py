@@ -8,11 +8,10 @@ from __future__ import annotations
 import json
 import re
 
-import httpx
 import pytest
 
 from tests.conftest import FIXTURES
-from tests.server.conftest import TOKEN, live
+from tests.server.conftest import TOKEN, client, live
 
 pytest.importorskip("matplotlib")
 PLOT = re.compile(r'<svg[^>]*class="plot"')
@@ -40,7 +39,7 @@ def test_pages_share_the_reports(served) -> None:  # noqa: ANN001
     from shipcall.app.decisions import gate
 
     ws, app, (b, s, d) = served
-    with live(app) as url, httpx.Client(base_url=url) as c:
+    with live(app) as url, client(base_url=url) as c:
         runs = c.get("/ui/runs").text
         # compare links go to the baseline variant's run, not to the previous run
         assert f'href="/ui/compare/{b}/{s}"' in runs and f'href="/ui/compare/{b}/{d}"' in runs
@@ -84,7 +83,7 @@ def test_compare_page_warns_about_dataset_versions(served, tmp_path) -> None:  #
     (tmp_path / "v2.jsonl").write_text("\n".join(lines[1:] + [json.dumps(json.loads(lines[0]) | {"id": "t-13"})]))
     import_dataset(ws, str(tmp_path / "v2.jsonl"), "t")
     c2 = run(ws, ws.store.load_dataset("t", 2), "small").run.id
-    with live(app) as url, httpx.Client(base_url=url) as c:
+    with live(app) as url, client(base_url=url) as c:
         page = c.get(f"/ui/compare/{b}/{c2}").text
     assert "Different dataset versions." in page and "t@1 and t@2" in page
     assert page.index("Different dataset versions.") < page.index("<h2>")

@@ -29,7 +29,8 @@ class ContractCheck:
     def to_dict(self) -> dict[str, Any]:
         return {"file": self.file, "valid": True, "hash": self.contract.hash, "contract": self.contract.to_dict(),
                 "dataset": self.dataset, "baseline_run": self.baseline_run,
-                "warnings": [w.to_dict() for w in self.warnings], "notes": self.notes}
+                "warnings": [f"{w.field}: {w.detail}" for w in self.warnings],  # as printed
+                "findings": [w.to_dict() for w in self.warnings], "notes": self.notes}
 
 
 def check_contract(ws: Workspace | None, path: str | None = None, dataset_ref: str | None = None) -> ContractCheck:

@@ -22,22 +22,6 @@ from shipcall.core.runs import ItemResult, Run
 from shipcall.errors import NotFoundError
 
 
-def contract_warnings(ws: Workspace, contract: Contract) -> list[str]:
-    """What `contract check` warns about: contract cohort keys that no item of any stored dataset
-    (latest versions) carries — those cohorts would never be compared."""
-    items = []
-    for row in ws.store.dataset_versions():
-        try:
-            items += list(ws.store.load_dataset(row["name"], row["version"]).items)
-        except NotFoundError:
-            continue
-    if not items:
-        return []
-    have = {k for it in items for k in it.tags}
-    return [f"cohorts: no dataset item has the tag key {key!r}, so it is never compared (tag keys the items "
-            f"have: {', '.join(sorted(have)) or 'none'})" for key in contract.cohorts if key not in have]
-
-
 def author() -> str:
     return os.environ.get("SHIPCALL_AUTHOR") or os.environ.get("USER") or getpass.getuser() or "unknown"
 
