@@ -102,7 +102,7 @@ def run_variant(ws: Workspace, dataset: Dataset, name: str, variant: Variant, *,
         current = store.create_run(Run(
             id="", variant=name, variant_hash=ident.variant_hash, dataset=dataset.name,
             dataset_version=dataset.version, corpus_version=ident.corpus_version, code_version=__version__,
-            started_at=now(), config=ident.config, n_items=len(items)))
+            started_at=now(), config=ident.config, n_items=len(items), task=task.name))
         resumed = False
     done = store.finished_item_ids(current.id)
     todo = [(i, it) for i, it in enumerate(items) if it.id not in done]

@@ -34,12 +34,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "decide": ("decide", "Record a human decision (an override) with its reason."),
     "decisions": ("decisions", "List the recorded ship/wait decisions."),
     "contract": ("contract", "Validate the evaluation contract."),
+    "explain": ("explain", "Explain a decision to executives, domain experts or legal, from its evidence."),
     "casestudy": ("casestudy", "Write a case study from the decision history."),
     "serve": ("serve", "Serve the feature over HTTP (canary, production log, redaction, token)."),
     "logs": ("logs", "Read the production log of `shipcall serve` (redacted)."),
     "review": ("review", "Review queue: sample logged queries, review them, promote them into a dataset."),
     "drift": ("drift", "How far the production query mix has moved from a dataset."),
     "monitor": ("monitor", "Canary: always-valid comparison of baseline and candidate, per cohort."),
+    "store": ("store", "The workspace's store: info (URL, kind, migration, size) and pending migrations."),
 }
 
 

@@ -91,6 +91,7 @@ class Run:
     errors: int = 0
     metrics: dict[str, float] = field(default_factory=dict)
     cohorts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    task: str = "rag"  # the dataset's task type (rag | classify | summarize)
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,10 @@ from sqlalchemy.exc import IntegrityError
 
 from shipcall.adapters.clock import now
 from shipcall.adapters.store import schema
+from shipcall.adapters.store.chunked import select_in
 
 if TYPE_CHECKING:
     from shipcall.adapters.store.store import Store
-
 
 
 class StoreResponseCache:
@@ -79,12 +79,8 @@ def update_item_metrics(store: Store, run_id: str, values: dict[str, dict[str, f
         return
     t = schema.item_results
     with store.engine.begin() as c:
-        ids = list(values)
-        current: dict[str, dict[str, float]] = {}
-        for i in range(0, len(ids), 500):
-            for r in c.execute(select(t.c.item_id, t.c.metrics).where(
-                    t.c.run_id == run_id, t.c.item_id.in_(ids[i:i + 500]))):
-                current[r.item_id] = json.loads(r.metrics)
+        current = {r.item_id: json.loads(r.metrics) for r in select_in(
+            c, select(t.c.item_id, t.c.metrics).where(t.c.run_id == run_id), t.c.item_id, values)}
         for item_id, new in values.items():
             if item_id in current:
                 c.execute(update(t).where(t.c.run_id == run_id, t.c.item_id == item_id)

@@ -12,15 +12,17 @@ import json
 import re
 import threading
 import time
+from collections.abc import Iterable
 from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.exc import OperationalError
 
 from shipcall.adapters.clock import now
 from shipcall.adapters.store import schema
+from shipcall.adapters.store.chunked import select_in
 from shipcall.core.production import Feedback, ProductionLogEntry
 from shipcall.errors import ConfigError, NotFoundError
 
@@ -30,7 +32,6 @@ if TYPE_CHECKING:
 MAX_LIMIT = 10_000
 _RELATIVE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|min|h|d|w)\s*$", re.IGNORECASE)
 _UNITS = {"s": "seconds", "m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-
 
 
 def parse_since(text: str | None, *, field: str = "since") -> str | None:
@@ -120,25 +121,35 @@ class ProductionLog:
                               hint="list them with `shipcall logs` or `shipcall review list`")
 
     def get(self, request_id: str) -> ProductionLogEntry:
-        t = schema.production_log
-        with self.engine.connect() as c:
-            row = c.execute(select(t).where(t.c.request_id == request_id)).first()
-            if row is None:
-                raise NotFoundError(f"no logged query with request_id {request_id!r}", field="request_id")
-            return self._with_feedback(c, [_entry(row)])[0]
+        found = self.entries(ids=[request_id], limit=None)
+        if not found:
+            raise NotFoundError(f"no logged query with request_id {request_id!r}", field="request_id")
+        return found[0]
 
-    def entries(self, *, limit: int = 100, since: str | None = None, variant: str | None = None,
+    def entries(self, *, limit: int | None = 100, since: str | None = None, variant: str | None = None,
+                ids: Iterable[str] | None = None, oldest_first: bool = False,
                 with_feedback: bool = True) -> list[ProductionLogEntry]:
-        """Newest first. `since` is a stored-format time (see `parse_since`)."""
+        """Logged queries with their feedback, newest first (`oldest_first`: in log order): the
+        newest `limit` (at most MAX_LIMIT; None: all, for review, drift and monitoring), since
+        `since` (a stored-format time, see `parse_since`), of one `variant`, or those `ids`.
+        The one reader of the production log."""
         t = schema.production_log
-        q = select(t).order_by(t.c.id.desc()).limit(max(1, min(int(limit), MAX_LIMIT)))
+        q = select(t).order_by(t.c.id if oldest_first else t.c.id.desc())
         if since:
             q = q.where(t.c.created_at >= since)
         if variant:
             q = q.where(t.c.variant == variant)
+        cap = None if limit is None else max(1, min(int(limit), MAX_LIMIT))
         with self.engine.connect() as c:
-            out = [_entry(r) for r in c.execute(q)]
-            return self._with_feedback(c, out) if with_feedback else out
+            if ids is None:
+                rows = c.execute(q if cap is None else q.limit(cap)).all()
+            else:
+                rows = sorted(select_in(c, q, t.c.request_id, ids), key=lambda r: r.id, reverse=not oldest_first)
+                rows = rows if cap is None else rows[:cap]
+            out = [_entry(r) for r in rows]
+            if with_feedback:
+                _attach_feedback(c, out)
+        return out
 
     def count(self, *, since: str | None = None, variant: str | None = None) -> int:
         t = schema.production_log
@@ -155,18 +166,13 @@ class ProductionLog:
         with self.engine.connect() as c:
             return {r[0] for r in c.execute(select(t.c.request_id))}
 
-    @staticmethod
-    def _with_feedback(c: Any, entries: list[ProductionLogEntry]) -> list[ProductionLogEntry]:
-        if not entries:
-            return entries
-        f = schema.production_feedback
-        by_id = {e.request_id: e for e in entries}
-        ids = list(by_id)
-        for i in range(0, len(ids), 500):
-            for r in c.execute(select(f).where(f.c.request_id.in_(ids[i:i + 500])).order_by(f.c.id)):
-                by_id[r.request_id].feedback.append(
-                    Feedback(r.request_id, r.rating, r.comment, r.created_at, json.loads(r.redactions)))
-        return entries
+
+def _attach_feedback(c: Connection, entries: list[ProductionLogEntry]) -> None:
+    by_id = {e.request_id: e for e in entries}
+    f = schema.production_feedback
+    for r in sorted(select_in(c, select(f), f.c.request_id, by_id), key=lambda r: r.id):
+        by_id[r.request_id].feedback.append(
+            Feedback(r.request_id, r.rating, r.comment, r.created_at, json.loads(r.redactions)))
 
 
 def _entry(r: Any) -> ProductionLogEntry:

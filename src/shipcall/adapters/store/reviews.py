@@ -14,14 +14,14 @@ from sqlalchemy.exc import IntegrityError
 
 from shipcall.adapters.clock import now
 from shipcall.adapters.store import schema
-from shipcall.adapters.store.production_log import _entry
-from shipcall.core.production import Feedback, ProductionLogEntry
+from shipcall.adapters.store.chunked import select_in
+from shipcall.adapters.store.production_log import ProductionLog
+from shipcall.core.production import ProductionLogEntry
 from shipcall.core.review import Review
-from shipcall.errors import NotFoundError
+from shipcall.errors import NotFoundError, StoreError
 
 if TYPE_CHECKING:
     from shipcall.adapters.store.store import Store
-
 
 
 @dataclass
@@ -64,36 +64,12 @@ def _review(r: Any) -> Review:
 class ReviewStore:
     def __init__(self, store: Store) -> None:
         self.engine = store.engine
+        self.log = ProductionLog(store)
 
     # -- the production log, read in full -------------------------------------------------
     def log_entries(self, *, since: str | None = None, ids: Iterable[str] | None = None) -> list[ProductionLogEntry]:
         """Logged queries, oldest first, with their feedback: all since `since`, or those `ids`."""
-        t, f = schema.production_log, schema.production_feedback
-        q = select(t).order_by(t.c.id)
-        if since:
-            q = q.where(t.c.created_at >= since)
-        with self.engine.connect() as c:
-            if ids is not None:
-                wanted = list(dict.fromkeys(ids))
-                rows = []
-                for i in range(0, len(wanted), 500):
-                    rows += list(c.execute(q.where(t.c.request_id.in_(wanted[i:i + 500]))))
-                rows.sort(key=lambda r: r.id)
-            else:
-                rows = list(c.execute(q))
-            entries = [_entry(r) for r in rows]
-            by_id = {e.request_id: e for e in entries}
-            fq = select(f).order_by(f.c.id)
-            if since:
-                fq = fq.where(f.c.request_id.in_(select(t.c.request_id).where(t.c.created_at >= since)))
-            if ids is not None:
-                fq = fq.where(f.c.request_id.in_(list(by_id) or [""]))
-            for r in c.execute(fq):
-                e = by_id.get(r.request_id)
-                if e is not None:
-                    e.feedback.append(Feedback(r.request_id, r.rating, r.comment, r.created_at,
-                                               json.loads(r.redactions)))
-        return entries
+        return self.log.entries(limit=None, since=since, ids=ids, oldest_first=True)
 
     def log_entry(self, request_id: str) -> ProductionLogEntry:
         found = self.log_entries(ids=[request_id])
@@ -115,8 +91,8 @@ class ReviewStore:
         stamp = now()
         added = 0
         with self.engine.begin() as c:
-            have = {r[0] for r in c.execute(select(t.c.request_id).where(
-                t.c.request_id.in_([r["request_id"] for r in rows] or [""])))}
+            have = {r.request_id for r in select_in(c, select(t.c.request_id), t.c.request_id,
+                                                    [r["request_id"] for r in rows])}
             for r in rows:
                 if r["request_id"] in have:
                     continue
@@ -186,7 +162,7 @@ class ReviewStore:
                     return _review(saved)
             except IntegrityError:  # two first reviews at once: take the next rank
                 continue
-        raise NotFoundError("could not save the review", hint="try again")
+        raise StoreError("could not save the review: other reviewers kept taking its rank", hint="try again")
 
     def reviews(self, *, request_ids: Iterable[str] | None = None, since: str | None = None) -> list[Review]:
         t = schema.reviews
@@ -194,13 +170,8 @@ class ReviewStore:
         if since:
             q = q.where(t.c.updated_at >= since)
         with self.engine.connect() as c:
-            if request_ids is None:
-                return [_review(r) for r in c.execute(q)]
-            ids = list(dict.fromkeys(request_ids))
-            out: list[Review] = []
-            for i in range(0, len(ids), 500):
-                out += [_review(r) for r in c.execute(q.where(t.c.request_id.in_(ids[i:i + 500])))]
-            return out
+            rows = c.execute(q).all() if request_ids is None else select_in(c, q, t.c.request_id, request_ids)
+        return [_review(r) for r in rows]
 
     # -- promotions -------------------------------------------------------------------------
     def promoted(self, dataset: str) -> dict[str, dict[str, Any]]:

@@ -1,4 +1,9 @@
-"""Tables as SQLAlchemy Core objects (no ORM), shared by SQLite and Postgres."""
+"""The live tables as SQLAlchemy Core objects (no ORM), shared by SQLite and Postgres: what the
+queries use. They equal the result of every migration in `migrations/` applied in order
+(tests/store/test_migrations.py compares them column by column); a new column goes into a new
+migration and here, never into a released migration.
+
+Python-side `default=`s fill values a query leaves out; `server_default`s are part of the DDL."""
 
 from __future__ import annotations
 
@@ -65,6 +70,7 @@ datasets = Table(
     Column("source", Text, nullable=False, default=""),
     Column("warnings", Text, nullable=False, default="[]"),
     Column("created_at", String(40), nullable=False),
+    Column("task", Text, nullable=False, server_default="rag"),  # m005: rag | classify | summarize
     PrimaryKeyConstraint("name", "version"),
 )
 
@@ -96,6 +102,7 @@ runs = Table(
     Column("metrics", Text, nullable=False, default="{}"),
     Column("cohorts", Text, nullable=False, default="{}"),
     Column("seq", Integer, nullable=False, default=0),
+    Column("task", Text, nullable=False, server_default="rag"),  # m005: the dataset's task
 )
 
 item_results = Table(
@@ -125,9 +132,6 @@ decisions = Table(
     Column("evidence", Text, nullable=False, default="{}"),
     Column("created_at", String(40), nullable=False),
 )
-
-# Keep Float imported for later numeric columns (latency, cost) without re-touching imports.
-_ = Float
 
 # -- production log (m003): one row per answered query of `shipcall serve`, already redacted ----
 production_log = Table(
@@ -239,3 +243,23 @@ review_promotions = Table(
     Column("promoted_at", String(40), nullable=False),
     PrimaryKeyConstraint("request_id", "dataset"),
 )
+
+# -- drafts (m006): candidate items drafted from the corpus, reviewed by people, then promoted ----
+drafts = Table(
+    "drafts", metadata,
+    Column("id", String(64), primary_key=True),                   # draft-<10 hex>
+    Column("position", Integer, nullable=False),                  # queue order
+    Column("batch", String(40), nullable=False),                  # one `dataset draft` call
+    Column("dataset", String(200), nullable=False),               # the dataset it is drafted for
+    Column("kind", String(20), nullable=False),                   # factoid | paraphrase | multi_hop | unanswerable
+    Column("generator", String(200), nullable=False),             # extractive | a variant name
+    Column("data", Text, nullable=False),                         # JSON: question, answers, evidence, tags, source
+    Column("created_at", String(40), nullable=False),
+    Column("verdict", String(10)),                                # accept | reject | NULL (pending)
+    Column("reviewer", String(200)),
+    Column("reviewed_at", String(40)),
+    Column("edits", Text, nullable=False, default="{}"),          # JSON: the reviewer's changed fields
+    Column("note", Text, nullable=False, default=""),
+    Column("promoted_version", Integer),                          # dataset version it entered, once promoted
+)
+Index("ix_drafts_dataset", drafts.c.dataset)

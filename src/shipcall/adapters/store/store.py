@@ -8,12 +8,13 @@ from dataclasses import fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, delete, event, func, insert, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy import URL, Engine, create_engine, delete, event, func, insert, make_url, select, text, update
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 
 from shipcall.adapters.clock import now
-from shipcall.adapters.store import schema
-from shipcall.adapters.store.migrations import migrate
+from shipcall.adapters.store import migrations, schema
+from shipcall.adapters.store.blobs import EVIDENCE, ITEM, ITEM_RESULT, RUN_CONFIG
+from shipcall.adapters.store.chunked import delete_in, select_in
 from shipcall.core.datasets import Dataset, Item, parse_item
 from shipcall.core.documents import Document, Section
 from shipcall.core.runs import Citation, ItemResult, Retrieved, Run
@@ -25,7 +26,9 @@ class Store:
         self.engine = engine
 
     @classmethod
-    def open(cls, url: str) -> Store:
+    def open(cls, url: str, *, migrate: bool = True) -> Store:
+        """Open the store at a SQLAlchemy URL, applying pending migrations unless `migrate` is
+        False (`shipcall store info` and `store migrate --dry-run` look without changing)."""
         if url.startswith("sqlite:///"):
             Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -41,11 +44,46 @@ class Store:
                 cur.execute("PRAGMA synchronous=NORMAL")
                 cur.execute("PRAGMA busy_timeout=10000")
                 cur.close()
-        try:
-            migrate(engine)
-        except OperationalError as e:
-            raise StoreError(f"cannot open store {url!r}: {e.orig}") from None
+        if migrate:
+            try:
+                migrations.migrate(engine)
+            except OperationalError as e:
+                raise StoreError(f"cannot open store {url!r}: {e.orig}") from None
         return cls(engine)
+
+    # -- the store itself ---------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        """The SQLAlchemy URL, password hidden."""
+        return display_url(self.engine.url)
+
+    @property
+    def kind(self) -> str:
+        """The database: sqlite, postgresql, ..."""
+        return self.engine.dialect.name
+
+    def size_bytes(self) -> int | None:
+        """SQLite: the database file plus its write-ahead log; Postgres: the database's size."""
+        path = sqlite_file(self.engine.url)
+        if path is not None:
+            return sum(p.stat().st_size for p in (path, path.with_name(path.name + "-wal")) if p.exists())
+        if self.kind == "postgresql":
+            with self.engine.connect() as c:
+                return int(c.execute(text("SELECT pg_database_size(current_database())")).scalar() or 0)
+        return None  # in-memory SQLite, other databases
+
+    def migrations_applied(self) -> dict[int, str]:
+        return migrations.applied(self.engine)
+
+    def migrations_pending(self) -> list[str]:
+        return [m.name for m in migrations.pending(self.engine)]
+
+    def migrate(self) -> list[str]:
+        """Apply the pending migrations; return their names."""
+        return migrations.migrate(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
 
     # -- meta -------------------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
@@ -67,9 +105,7 @@ class Store:
         t = schema.documents
         stamp = now()
         with self.engine.begin() as c:
-            ids = [d.id for d in upserts] + list(deletions)
-            for i in range(0, len(ids), 500):
-                c.execute(delete(t).where(t.c.id.in_(ids[i:i + 500])))
+            delete_in(c, t, t.c.id, [d.id for d in upserts] + list(deletions))
             rows = [{
                 "id": d.id, "hash": d.hash, "title": d.title, "text": d.text,
                 "sections": json.dumps([[list(s.heading_path), s.start, s.end] for s in d.sections]),
@@ -110,21 +146,21 @@ class Store:
 
     # -- datasets ---------------------------------------------------------------------------
     def save_dataset(self, name: str, items: list[Item], hash_: str, *, source: str,
-                     warnings: list[str]) -> tuple[int, bool]:
-        """Store a new version unless the latest has the same content hash.
+                     warnings: list[str], task: str = "rag") -> tuple[int, bool]:
+        """Store a new version unless the latest has the same content hash and task.
 
         Returns (version, created)."""
         t = schema.datasets
         with self.engine.begin() as c:
-            latest = c.execute(select(t.c.version, t.c.hash).where(t.c.name == name)
+            latest = c.execute(select(t.c.version, t.c.hash, t.c.task).where(t.c.name == name)
                                .order_by(t.c.version.desc()).limit(1)).first()
-            if latest and latest.hash == hash_:
+            if latest and latest.hash == hash_ and latest.task == task:
                 return latest.version, False
             version = (latest.version if latest else 0) + 1
             c.execute(insert(t).values(name=name, version=version, hash=hash_, n_items=len(items),
-                                       source=source, warnings=json.dumps(warnings), created_at=now()))
+                                       source=source, warnings=json.dumps(warnings), created_at=now(), task=task))
             rows = [{"dataset": name, "version": version, "position": i, "item_id": it.id,
-                     "data": json.dumps(it.to_dict(), ensure_ascii=False)} for i, it in enumerate(items)]
+                     "data": ITEM.dumps(it.to_dict())} for i, it in enumerate(items)]
             for i in range(0, len(rows), 1000):
                 c.execute(insert(schema.dataset_items), rows[i:i + 1000])
         return version, True
@@ -140,20 +176,21 @@ class Store:
     def load_dataset(self, name: str, version: int | None = None) -> Dataset:
         t = schema.datasets
         with self.engine.connect() as c:
-            q = select(t.c.version).where(t.c.name == name)
+            q = select(t.c.version, t.c.task).where(t.c.name == name)
             q = q.where(t.c.version == version) if version else q.order_by(t.c.version.desc()).limit(1)
-            v = c.execute(q).scalar()
-            if v is None:
+            found = c.execute(q).first()
+            if found is None:
                 known = sorted({r[0] for r in c.execute(select(t.c.name))})
                 what = f"{name}@{version}" if version else name
                 raise NotFoundError(f"no dataset {what!r}",
                                     hint=f"datasets: {', '.join(known)}" if known else
                                     "import one with `shipcall dataset import FILE --name NAME`")
+            v = found.version
             ti = schema.dataset_items
-            rows = c.execute(select(ti.c.data).where(ti.c.dataset == name, ti.c.version == v)
+            rows = c.execute(select(ti.c.item_id, ti.c.data).where(ti.c.dataset == name, ti.c.version == v)
                              .order_by(ti.c.position)).all()
-        items = tuple(parse_item(json.loads(r.data)) for r in rows)
-        return Dataset(name=name, items=items, version=v)
+        items = tuple(parse_item(ITEM.loads(r.data, where=f"item {r.item_id} of {name}@{v}")) for r in rows)
+        return Dataset(name=name, items=items, version=v, task=found.task)
 
     # -- runs -------------------------------------------------------------------------------
     def create_run(self, run: Run) -> Run:
@@ -165,7 +202,7 @@ class Store:
                 try:
                     c.execute(insert(t).values(
                         id=run.id, seq=seq, variant=run.variant, variant_hash=run.variant_hash,
-                        config=json.dumps(run.config), dataset=run.dataset,
+                        config=RUN_CONFIG.dumps(run.config), dataset=run.dataset, task=run.task,
                         dataset_version=run.dataset_version, corpus_version=run.corpus_version,
                         code_version=run.code_version, status="running", started_at=run.started_at,
                         n_items=run.n_items, errors=0))
@@ -195,12 +232,12 @@ class Store:
         t = schema.item_results
         rows = [{
             "run_id": run_id, "item_id": r.item_id, "position": pos,
-            "data": json.dumps(_result_data(r), ensure_ascii=False),
+            "data": ITEM_RESULT.dumps(_result_data(r)),
             "metrics": json.dumps(r.metrics), "error": r.error,
         } for pos, r in results]
         with self.engine.begin() as c:
-            have = {x[0] for x in c.execute(select(t.c.item_id).where(
-                t.c.run_id == run_id, t.c.item_id.in_([r["item_id"] for r in rows])))}
+            have = {x.item_id for x in select_in(c, select(t.c.item_id).where(t.c.run_id == run_id), t.c.item_id,
+                                                 [r["item_id"] for r in rows])}
             rows = [r for r in rows if r["item_id"] not in have]
             if rows:
                 c.execute(insert(t), rows)
@@ -246,17 +283,38 @@ class Store:
                 verdict=d["verdict"], baseline_run=d.get("baseline_run"), candidate_run=d.get("candidate_run"),
                 contract_hash=d.get("contract_hash"), author=d["author"], note=d.get("note", ""),
                 override=bool(d.get("override")), reasons=json.dumps(d.get("reasons", [])),
-                evidence=json.dumps(d.get("evidence", {})), created_at=d["created_at"]))
+                evidence=EVIDENCE.dumps(d.get("evidence", {})), created_at=d["created_at"]))
             key = res.inserted_primary_key
-            assert key is not None  # an INSERT into a table with an integer primary key
-            return int(key[0])
+        if key is None:
+            raise StoreError("the store returned no id for the new decision")
+        return int(key[0])
 
     def decisions(self) -> list[dict[str, Any]]:
         t = schema.decisions
         with self.engine.connect() as c:
             rows = c.execute(select(t).order_by(t.c.id)).all()
-        return [dict(r._mapping) | {"reasons": json.loads(r.reasons), "evidence": json.loads(r.evidence)}
-                for r in rows]
+        return [dict(r._mapping) | {"reasons": json.loads(r.reasons),
+                                    "evidence": EVIDENCE.loads(r.evidence, where=f"decision {r.id}")} for r in rows]
+
+
+def display_url(url: str | URL) -> str:
+    """A store URL to show: SQLAlchemy's form, password hidden."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return str(url)
+
+
+def sqlite_file(url: str | URL) -> Path | None:
+    """The database file of a SQLite URL; None for other databases and in-memory SQLite."""
+    try:
+        u = make_url(url)
+    except ArgumentError:
+        return None
+    if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:" \
+            or u.query.get("mode") == "memory":
+        return None
+    return Path(u.database.removeprefix("file:"))
 
 
 def _document(row: Any) -> Document:
@@ -269,8 +327,8 @@ def _run(row: Any) -> Run:
         id=row.id, variant=row.variant, variant_hash=row.variant_hash, dataset=row.dataset,
         dataset_version=row.dataset_version, corpus_version=row.corpus_version, code_version=row.code_version,
         status=row.status, started_at=row.started_at, finished_at=row.finished_at,
-        config=json.loads(row.config), n_items=row.n_items, errors=row.errors,
-        metrics=json.loads(row.metrics), cohorts=json.loads(row.cohorts),
+        config=RUN_CONFIG.loads(row.config, where=f"run {row.id}"), n_items=row.n_items, errors=row.errors,
+        metrics=json.loads(row.metrics), cohorts=json.loads(row.cohorts), task=row.task,
     )
 
 
@@ -287,20 +345,20 @@ def _result_data(r: ItemResult) -> dict[str, Any]:
 
 
 def _item_result(row: Any) -> ItemResult:
-    d = json.loads(row.data)
+    d = ITEM_RESULT.loads(row.data, where=f"item {row.item_id} of run {row.run_id}")
     return ItemResult(
         item_id=row.item_id,
-        retrieved=[Retrieved(**x) for x in d.get("retrieved", [])],
-        retrieved_docs=[Retrieved(**x) for x in d.get("retrieved_docs", [])],
-        answer=d.get("answer", ""),
-        context=d.get("context", ""),
+        retrieved=[Retrieved(**x) for x in d["retrieved"]],
+        retrieved_docs=[Retrieved(**x) for x in d["retrieved_docs"]],
+        answer=d["answer"],
+        context=d.get("context", ""),  # the sentence an answer span came from (written since issue 14)
         citations=[Citation(x["doc_id"], x["chunk_id"], tuple(x["heading_path"]), x["snippet"])
-                   for x in d.get("citations", [])],
-        abstained=d.get("abstained", False),
-        support=d.get("support", 0.0),
-        latency_ms=d.get("latency_ms", {}),
+                   for x in d["citations"]],
+        abstained=d["abstained"],
+        support=d["support"],
+        latency_ms=d["latency_ms"],
         error=row.error,
         metrics=json.loads(row.metrics),
-        failure_modes=d.get("failure_modes", []),
-        extra=d.get("extra", {}),
+        failure_modes=d["failure_modes"],
+        extra=d["extra"],
     )

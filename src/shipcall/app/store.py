@@ -1,0 +1,75 @@
+"""`shipcall store info` and `shipcall store migrate`: which store a workspace uses, which
+migration it has reached, and the migrations it still lacks.
+
+Every command applies pending migrations when it opens the store; these two look first (they
+open the store without migrating), so a team can see and apply a schema change on purpose,
+e.g. before a shared Postgres store is used by several versions of shipcall.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from shipcall.adapters.store.migrations import MIGRATIONS
+from shipcall.adapters.store.store import Store, display_url, sqlite_file
+from shipcall.app.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class StoreInfo:
+    url: str                 # SQLAlchemy URL, password hidden
+    kind: str                # sqlite | postgresql | ...
+    migration: str | None    # the latest migration the store records (None: a new, empty store)
+    size_bytes: int | None   # None where the database cannot say (in-memory SQLite)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class MigrationReport:
+    url: str
+    dry_run: bool
+    pending: list[str] = field(default_factory=list)   # before this call
+    applied: list[str] = field(default_factory=list)   # by this call (none on a dry run)
+    migration: str | None = None                       # the latest recorded after this call
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def store_info(ws: Workspace) -> StoreInfo:
+    url = ws.store_url()
+    if _missing(url):
+        return StoreInfo(url=display_url(url), kind="sqlite", migration=None, size_bytes=0)
+    store = Store.open(url, migrate=False)
+    try:
+        return StoreInfo(url=store.url, kind=store.kind, migration=_latest(store.migrations_applied()),
+                         size_bytes=store.size_bytes())
+    finally:
+        store.close()
+
+
+def migrate_store(ws: Workspace, *, dry_run: bool = False) -> MigrationReport:
+    """Apply the pending migrations (only list them with `dry_run`)."""
+    url = ws.store_url()
+    if dry_run and _missing(url):  # look without creating the file
+        return MigrationReport(url=display_url(url), dry_run=True, pending=[m.name for m in MIGRATIONS])
+    store = Store.open(url, migrate=False)
+    try:
+        pending = store.migrations_pending()
+        applied = [] if dry_run else store.migrate()
+        return MigrationReport(url=store.url, dry_run=dry_run, pending=pending, applied=applied,
+                               migration=_latest(store.migrations_applied()))
+    finally:
+        store.close()
+
+
+def _missing(url: str) -> bool:
+    path = sqlite_file(url)
+    return path is not None and not path.exists()
+
+
+def _latest(applied: dict[int, str]) -> str | None:
+    return applied[max(applied)] if applied else None
