@@ -43,6 +43,6 @@ def test_semantic_scoring_finds_a_paraphrase_and_caches_sentence_embeddings(tmp_
     real = again.generator.scorer._encode
     again.generator.scorer._encode = lambda texts: (encoded.append(len(texts)), real(texts))[1]
     assert again.answer(question).answer.context == answer.context
-    assert encoded == [1]  # only the question was encoded
+    assert sum(encoded) == 1  # only the question was encoded
     lexical = Feature.open(ws, "lexical").answer(question).answer
     assert answer.support != lexical.support  # the similarity is part of the support score
