@@ -106,8 +106,8 @@ def sh(args: list[str], *, cwd: Path, env: dict[str, str], timeout: int = 7200) 
 class Version:
     """One code version: a src tree run with `python -m shipcall` and the driver."""
 
-    def __init__(self, name: str, src: Path) -> None:
-        self.name, self.src = name, src
+    def __init__(self, name: str, src: Path, code: str) -> None:
+        self.name, self.src, self.code = name, src, code
         self.env = {**os.environ, "PYTHONPATH": str(src), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
 
     def shipcall(self, *args: str, cwd: Path) -> str:
@@ -129,7 +129,7 @@ class Version:
         driver = DATA / "driver.py"
         driver.write_text(DRIVER)
         out = sh([sys.executable, str(driver), str(root), "d", variant, str(repeats)], cwd=root, env=self.env)
-        return json.loads(out.strip().splitlines()[-1])
+        return {**json.loads(out.strip().splitlines()[-1]), "code": self.code}
 
 
 def dist_info(ref: str, src: Path) -> None:
@@ -209,7 +209,8 @@ def collect(args: argparse.Namespace, result: dict[str, Any], save: Any) -> dict
     archive = subprocess.run(["git", "archive", args.baseline_ref, "src"], cwd=ROOT, capture_output=True, check=True)
     subprocess.run(["tar", "-x", "-C", str(today_src)], input=archive.stdout, check=True)
     dist_info(args.baseline_ref, today_src / "src")
-    versions = [Version("today", today_src / "src"), Version("new", ROOT / "src")]
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout
+    versions = [Version("today", today_src / "src", args.baseline_ref), Version("new", ROOT / "src", head.strip())]
     squad_corpus, squad_items = squad_slice(DATA / "squad")
     wrapped = hard_wrapped_sample(DATA / "wrapped")
     sets = {"squad": (squad_corpus, squad_items), "sample": (SAMPLE / "docs", SAMPLE / "dataset.jsonl"),
@@ -396,6 +397,11 @@ def render(r: dict[str, Any]) -> str:
                  f"{sv['false_answer_rate']['rate']:.3f} [{sv['false_answer_rate']['ci'][0]:.3f}, "
                  f"{sv['false_answer_rate']['ci'][1]:.3f}], refusals {sv['over_refusal_rate']['rate']:.3f} "
                  f"[{sv['over_refusal_rate']['ci'][0]:.3f}, {sv['over_refusal_rate']['ci'][1]:.3f}]."]
+    codes = sorted({v.get("code", "?") for k, v in runs.items() if not k.startswith("today/")})
+    if len(codes) > 1:
+        text += ["", "Code measured per run: " + "; ".join(
+            f"{k}: `{v.get('code', '?')}`" for k, v in runs.items() if not k.startswith("today/")) +
+            " (a run kept by `--resume` keeps the commit it was measured at)."]
     text += ["", "### Speed (`app.run` in-process: retrieve, answer, score, store; wall seconds per run)", "",
              table(["Run", "items", "median s", "min s", "items/s (median)", "items/s (best)"], speed), "",
              f"{r['repeats']} runs each, interleaved by dataset. The new answerer does more per question than "
