@@ -3,6 +3,7 @@
     python benchmarks/answers.py                   # everything (about 15 min on 2 busy cores)
     python benchmarks/answers.py --no-semantic     # without the dense extra's semantic variant
     python benchmarks/answers.py --render          # rewrite the section from the last results
+    python benchmarks/answers.py --resume          # after an interruption: measure only what is missing
 
 "Today's default" is the code at `--baseline-ref` (default: the commit the answers work started
 from), extracted with `git archive` into benchmarks/.data/answers/today/ and run in a subprocess
@@ -105,8 +106,8 @@ def sh(args: list[str], *, cwd: Path, env: dict[str, str], timeout: int = 7200) 
 class Version:
     """One code version: a src tree run with `python -m shipcall` and the driver."""
 
-    def __init__(self, name: str, src: Path) -> None:
-        self.name, self.src = name, src
+    def __init__(self, name: str, src: Path, code: str) -> None:
+        self.name, self.src, self.code = name, src, code
         self.env = {**os.environ, "PYTHONPATH": str(src), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
 
     def shipcall(self, *args: str, cwd: Path) -> str:
@@ -128,7 +129,7 @@ class Version:
         driver = DATA / "driver.py"
         driver.write_text(DRIVER)
         out = sh([sys.executable, str(driver), str(root), "d", variant, str(repeats)], cwd=root, env=self.env)
-        return json.loads(out.strip().splitlines()[-1])
+        return {**json.loads(out.strip().splitlines()[-1]), "code": self.code}
 
 
 def dist_info(ref: str, src: Path) -> None:
@@ -197,7 +198,9 @@ def calibrate(version: Version, root: Path, variant: str, limit: float) -> dict[
     return json.loads(out)
 
 
-def collect(args: argparse.Namespace) -> dict[str, Any]:
+def collect(args: argparse.Namespace, result: dict[str, Any], save: Any) -> dict[str, Any]:
+    """Measure every run not yet in `result` (a resumed benchmark keeps what it measured), saving
+    after each one."""
     DATA.mkdir(parents=True, exist_ok=True)
     today_src = DATA / "today"
     if today_src.exists():
@@ -206,37 +209,54 @@ def collect(args: argparse.Namespace) -> dict[str, Any]:
     archive = subprocess.run(["git", "archive", args.baseline_ref, "src"], cwd=ROOT, capture_output=True, check=True)
     subprocess.run(["tar", "-x", "-C", str(today_src)], input=archive.stdout, check=True)
     dist_info(args.baseline_ref, today_src / "src")
-    versions = [Version("today", today_src / "src"), Version("new", ROOT / "src")]
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout
+    versions = [Version("today", today_src / "src", args.baseline_ref), Version("new", ROOT / "src", head.strip())]
     squad_corpus, squad_items = squad_slice(DATA / "squad")
     wrapped = hard_wrapped_sample(DATA / "wrapped")
     sets = {"squad": (squad_corpus, squad_items), "sample": (SAMPLE / "docs", SAMPLE / "dataset.jsonl"),
             "sample_wrapped": (wrapped, SAMPLE / "dataset.jsonl")}
-    result: dict[str, Any] = {"baseline_ref": args.baseline_ref, "repeats": args.repeats, "runs": {}}
+    result.setdefault("runs", {})
+    result.update({"baseline_ref": args.baseline_ref, "repeats": args.repeats})
+    runs = result["runs"]
     for name, (corpus, items) in sets.items():
         for v in versions:
+            key = f"{v.name}/{name}"
+            if key in runs:
+                continue
             log(f"{v.name} on {name}")
             root = v.workspace(DATA / "ws" / f"{v.name}-{name}", corpus, items)
-            result["runs"][f"{v.name}/{name}"] = v.measure(root, "baseline", args.repeats)
+            runs[key] = v.measure(root, "baseline", args.repeats)
+            save(result)
     new = versions[1]
-    root = DATA / "ws" / "new-sample"
-    log("calibrate on the sample (max false answers 0.25)")
-    cal = calibrate(new, root, "baseline", 0.25)
-    result["calibration"] = cal
-    result["runs"]["new/sample calibrated"] = new.measure(root, cal["new_variant"], 1)
+    if "new/sample calibrated" not in runs:
+        root = DATA / "ws" / "new-sample"
+        if not root.exists():
+            new.workspace(root, *sets["sample"])
+        log("calibrate on the sample (max false answers 0.25)")
+        cal = calibrate(new, root, "baseline", 0.25)
+        result["calibration"] = cal
+        runs["new/sample calibrated"] = new.measure(root, cal["new_variant"], 1)
+        save(result)
     if not args.no_semantic:
         extra = "  semantic:\n    extends: baseline\n    generator: {semantic: true}\n"
         for name in ("sample", "squad"):
+            key = f"semantic/{name}"
+            if key in runs:
+                continue
             corpus, items = sets[name]
             log(f"semantic on {name} (embeds every candidate sentence once)")
-            root = new.workspace(DATA / "ws" / f"semantic-{name}", corpus, items, extra)
+            root = DATA / "ws" / f"semantic-{name}"
+            if not (root / ".shipcall" / "embeddings").is_dir():  # keep a filled embedding cache
+                new.workspace(root, corpus, items, extra)
             cold = new.measure(root, "semantic", 1)
             warm = new.measure(root, "semantic", max(1, min(args.repeats, 3)))
             warm["cold_seconds"] = cold["seconds"]
-            result["runs"][f"semantic/{name}"] = warm
+            runs[key] = warm
             if name == "sample":
                 cal_s = calibrate(new, root, "semantic", 0.25)
                 result["semantic_calibration"] = cal_s
-                result["runs"]["semantic/sample calibrated"] = new.measure(root, cal_s["new_variant"], 1)
+                runs["semantic/sample calibrated"] = new.measure(root, cal_s["new_variant"], 1)
+            save(result)
     return result
 
 
@@ -377,6 +397,11 @@ def render(r: dict[str, Any]) -> str:
                  f"{sv['false_answer_rate']['rate']:.3f} [{sv['false_answer_rate']['ci'][0]:.3f}, "
                  f"{sv['false_answer_rate']['ci'][1]:.3f}], refusals {sv['over_refusal_rate']['rate']:.3f} "
                  f"[{sv['over_refusal_rate']['ci'][0]:.3f}, {sv['over_refusal_rate']['ci'][1]:.3f}]."]
+    codes = sorted({v.get("code", "?") for k, v in runs.items() if not k.startswith("today/")})
+    if len(codes) > 1:
+        text += ["", "Code measured per run: " + "; ".join(
+            f"{k}: `{v.get('code', '?')}`" for k, v in runs.items() if not k.startswith("today/")) +
+            " (a run kept by `--resume` keeps the commit it was measured at)."]
     text += ["", "### Speed (`app.run` in-process: retrieve, answer, score, store; wall seconds per run)", "",
              table(["Run", "items", "median s", "min s", "items/s (median)", "items/s (best)"], speed), "",
              f"{r['repeats']} runs each, interleaved by dataset. The new answerer does more per question than "
@@ -404,6 +429,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, default=5, help="timed runs per version and dataset")
     ap.add_argument("--no-semantic", action="store_true", help="skip the semantic (dense extra) variant")
     ap.add_argument("--render", action="store_true", help="only rewrite the section from the last results")
+    ap.add_argument("--resume", action="store_true", help="keep the runs an interrupted benchmark measured")
     args = ap.parse_args(argv)
     results_path = DATA / "results.json"
     if args.render:
@@ -412,15 +438,22 @@ def main(argv: list[str] | None = None) -> int:
         if not SQUAD.is_file():
             print(f"SQuAD slice not found at {SQUAD} (set SHIPCALL_DATA)", file=sys.stderr)
             return 2
+        previous = json.loads(results_path.read_text()) if args.resume and results_path.is_file() else {}
         t0, load0 = time.perf_counter(), os.getloadavg()[0]
-        result = collect(args)
+        DATA.mkdir(parents=True, exist_ok=True)
+
+        def save(r: dict[str, Any]) -> None:
+            results_path.write_text(json.dumps(r, indent=1))
+
+        result = collect(args, previous, save)
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                                 text=True).stdout.strip()
-        result["_run"] = {"minutes": (time.perf_counter() - t0) / 60, "load": [load0, os.getloadavg()[0]],
+        minutes = (time.perf_counter() - t0) / 60 + previous.get("_run", {}).get("minutes", 0.0)
+        result["_run"] = {"minutes": minutes, "load": [previous.get("_run", {}).get("load", [load0])[0],
+                                                       os.getloadavg()[0]],
                           "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "commit": commit,
                           "command": "python benchmarks/answers.py" + (" --no-semantic" if args.no_semantic else "")}
-        DATA.mkdir(parents=True, exist_ok=True)
-        results_path.write_text(json.dumps(result, indent=1))
+        save(result)
     write_section(render(result))
     log(f"written to BENCHMARKS.md ({START} … {END}) and {results_path}")
     return 0

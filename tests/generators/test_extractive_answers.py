@@ -64,15 +64,18 @@ def pdf_bytes(paragraphs: list[str]) -> bytes:
 WRAPPED = "\n".join(textwrap.wrap(POLICY, 60))
 
 
-@pytest.mark.parametrize("name, content", [
-    ("travel.md", f"# Travel\n\n## Flights home\n\n{WRAPPED}\n"),
-    ("travel.txt", f"Travel policy\n\n{WRAPPED}\n"),
-    ("travel.html", f"<html><body><h1>Travel</h1><h2>Flights home</h2>\n<p>{WRAPPED}</p></body></html>"),
-    ("travel.pdf", pdf_bytes(["Travel policy", POLICY, "Questions go to the travel desk."])),
-], ids=["md", "txt", "html", "pdf"])  # ids fixed: a PDF carries its creation time
-def test_hard_wrapped_documents_answer_with_whole_sentences(tmp_path: Path, name: str, content: Any) -> None:
+HARD_WRAPPED = {
+    "travel.md": lambda: f"# Travel\n\n## Flights home\n\n{WRAPPED}\n",
+    "travel.txt": lambda: f"Travel policy\n\n{WRAPPED}\n",
+    "travel.html": lambda: f"<html><body><h1>Travel</h1><h2>Flights home</h2>\n<p>{WRAPPED}</p></body></html>",
+    "travel.pdf": lambda: pdf_bytes(["Travel policy", POLICY, "Questions go to the travel desk."]),
+}
+
+
+@pytest.mark.parametrize("name", list(HARD_WRAPPED))
+def test_hard_wrapped_documents_answer_with_whole_sentences(tmp_path: Path, name: str) -> None:
     assert "\n" in WRAPPED  # the source really is hard-wrapped
-    ws = workspace(tmp_path, {name: content})
+    ws = workspace(tmp_path, {name: HARD_WRAPPED[name]()})
     body = ask(ws, "Can I book a flight home when I travel for more than ten days?")
     assert not body["abstained"], body
     first = POLICY.split(". ")[0] + "."
@@ -205,7 +208,10 @@ def test_no_answer_of_a_run_on_hard_wrapped_documents_is_glued_from_two_places(t
         doc_ids = {c.doc_id for c in res.citations}
         assert len(doc_ids) == 1, res  # one place: one document
         doc = docs[doc_ids.pop()]
-        pieces = [p.strip() for text in (res.context, res.answer) for p in text.split("\n- ")]
+        # a planted instruction is shown as a quotation of its document (core/injection.py): unwrap it
+        texts = [re.sub(r'^\(quoting [^,]+, unverified: "(.*)"\)$', r"\1", t, flags=re.S)
+                 for t in (res.context, res.answer)]
+        pieces = [p.strip() for text in texts for p in text.split("\n- ")]
         for piece in pieces:
             for sentence in re.split(r"(?<=[.!?:])\s+(?=[A-Z0-9])", piece):
                 if not read_whole(sentence, doc):

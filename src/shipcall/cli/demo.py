@@ -42,6 +42,8 @@ def cli(ctx: click.Context, directory: str | None, task: str) -> None:
             click.echo(f"A: {ABSTENTION} (support {r.answer.support:.2f} below min_score)")
         else:
             click.echo(f"A: {r.answer.text}")
+            if r.answer.context and r.answer.context != r.answer.text:
+                click.echo(f"   “{r.answer.context}”")
             for i, c in enumerate(r.answer.citations, start=1):
                 click.echo(f"   [{i}] {c.doc_id}" + (f" — {' > '.join(c.heading_path)}" if c.heading_path else ""))
         click.echo(f"   ({r.latency_ms['total']:.1f} ms)\n")

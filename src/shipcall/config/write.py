@@ -56,6 +56,13 @@ def add_variant(path: Path, name: str, spec: dict[str, Any], comment: str = "") 
     end = last_value.end_mark.index
     if end > 0 and text[end - 1] == "\n":  # a block value ends at the start of the next line
         at = end
+        # ... after any blank lines and the comments of what follows: step back over them
+        while at > 0:
+            prev = text.rfind("\n", 0, at - 1) + 1
+            line = text[prev:at - 1]
+            if line.strip() and not (line.lstrip().startswith("#") and len(line) - len(line.lstrip()) < len(indent)):
+                break
+            at = prev
     else:
         nl = text.find("\n", end)
         at = len(text) if nl < 0 else nl + 1

@@ -146,9 +146,9 @@ def answer_type(question: str) -> AnswerType:
         return last[1] if last else "other"
     best: tuple[int, int, AnswerType] | None = None
     for order, (kind, pattern) in enumerate(_RULES):
-        m = pattern.search(q)
-        if m and kind != "other" and (best is None or (m.start(), order) < best[:2]):
-            best = (m.start(), order, kind)
+        found = pattern.search(q)
+        if found and kind != "other" and (best is None or (found.start(), order) < best[:2]):
+            best = (found.start(), order, kind)
     return best[2] if best else "other"  # "What program…", "Which tool…", "Where…"
 
 

@@ -129,8 +129,3 @@ def blocks(text: str) -> list[Block]:
             out.append(Block("html", span))
     return out
 
-
-def table_header_text(text: str, block: Block) -> list[str]:
-    """The cells of a table header row."""
-    a, b = block.lines[0]
-    return [c.strip() for c in text[a:b].strip().strip("|").split("|")]

@@ -48,7 +48,7 @@ class Rate:
     def rate(self) -> float:
         return self.count / self.n if self.n else 0.0
 
-    def to_dict(self) -> dict[str, float | int]:
+    def to_dict(self) -> dict[str, float | int | list[float]]:
         return {"rate": round(self.rate, 6), "count": self.count, "n": self.n,
                 "ci": [round(self.low, 6), round(self.high, 6)]}
 

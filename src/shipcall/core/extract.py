@@ -234,6 +234,8 @@ def candidate_spans(sentence: str, kind: str, toks: Sequence[Token], q: Question
 
 
 _BREAKS = frozenset(",;:()[]—–")
+_BARE_NUMBER = re.compile(r"[\d,.]+|(?:(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+                          r"fifteen|twenty|thirty|forty|fifty|hundred|thousand)[ -]?)+", re.I)
 _CLAUSE_BREAKS = frozenset(";:()[]—")
 
 
@@ -318,8 +320,8 @@ def pick_span(sentence: str, kind: str, q: Question, stem: Callable[[str], str],
     if best is None:
         return None
     _, a, b = best
-    if kind in ("number", "duration"):
-        b = _extend_with_question_words(sentence, toks, b, q)
+    if kind in ("number", "duration") and _BARE_NUMBER.fullmatch(sentence[a:b]):
+        b = _extend_with_question_words(sentence, toks, b, q)  # "14" → "14 parking spaces"
     return a, b
 
 

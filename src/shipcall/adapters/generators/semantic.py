@@ -68,8 +68,22 @@ class SentenceScorer:
                 if len(self._pending[0]) >= FLUSH_ROWS:
                     self._flush_locked()
             matrix = np.stack([self._vector(k) for k in keys])  # type: ignore[misc]
-        q = self._encode([question])[0]
+        q = self._encode_one(question)
         return matrix @ q
+
+    def _encode_one(self, text: str) -> np.ndarray:
+        """One short text on one torch thread: on shared cores, two OpenMP threads spinning against
+        other processes are many times slower for a single query (adapters/retrievers/dense.py)."""
+        import torch
+
+        n = torch.get_num_threads()
+        if n == 1:
+            return self._encode([text])[0]
+        torch.set_num_threads(1)
+        try:
+            return self._encode([text])[0]
+        finally:
+            torch.set_num_threads(n)
 
     def _vector(self, key: str) -> np.ndarray | None:
         v = self._memory.get(key)
