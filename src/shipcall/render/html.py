@@ -40,8 +40,17 @@ def environment(*extra_dirs: str) -> Any:
     env = Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape(default=True),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["fmt"] = views.fmt
+    env.filters["wbr"] = _wbr
     env.globals.update(describe=describe, value=format_value, change=format_delta)
     return env
+
+
+def _wbr(text: Any) -> Any:
+    """Metric ids may break after `_` and `@` (`over_<wbr>refusal_<wbr>rate`): narrow table columns
+    then wrap an id instead of pushing the table past the page's edge."""
+    from markupsafe import Markup, escape
+
+    return Markup(str(escape(str(text))).replace("_", "_<wbr>").replace("@", "@<wbr>"))
 
 
 @lru_cache(maxsize=1)
