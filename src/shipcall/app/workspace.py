@@ -78,7 +78,7 @@ class Workspace:
 
     def store_url(self) -> str:
         url = os.environ.get("SHIPCALL_STORE") or self.config.store
-        if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+        if url.startswith("sqlite:///") and not url.startswith(("sqlite:////", "sqlite:///file:")):
             rel = url[len("sqlite:///"):]
             url = "sqlite:///" + str((self.root / rel).resolve())
         return url

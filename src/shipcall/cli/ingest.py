@@ -26,7 +26,7 @@ def cli(ctx: click.Context, path: str | None, fmt: str | None, verbose: bool, qu
     from shipcall.render.ingest import skip_summary
 
     ws = workspace(ctx)
-    report = ingest(ws, path, fmt, show_progress=not (as_json or quiet))
+    report = ingest(ws, path, fmt, show_progress=False if quiet else None)  # bars go to stderr, also with --json
     if as_json:
         emit_json(report.to_dict())
         return

@@ -36,8 +36,7 @@ def cli(ctx: click.Context, dataset_ref: str, variant: str | None, grid: tuple[s
     Example: shipcall sweep --dataset sample --variant baseline --grid chunker.kind=fixed,heading,sentence
     --grid chunker.size=128,256,512 --grid retriever.kind=bm25,dense,hybrid
     """
-    from tqdm import tqdm
-
+    from shipcall.adapters.progress import progress_bar
     from shipcall.app.datasets import parse_ref
     from shipcall.app.sweep import sweep
 
@@ -50,13 +49,11 @@ def cli(ctx: click.Context, dataset_ref: str, variant: str | None, grid: tuple[s
         if bar is not None:
             bar.close()
         click.echo(f"[{i}/{n}] {name}", err=True)
-        bar = tqdm(total=len(ds.items[:limit] if limit else ds.items), unit="item", desc="run", disable=None,
-                   leave=False)
+        bar = progress_bar(len(ds.items[:limit] if limit else ds.items), f"run {i}/{n}", "item")
 
     def progress(done: int, total: int) -> None:
         if bar is not None:
-            bar.n = done
-            bar.refresh()
+            bar.update(done - bar.n)
 
     try:
         report = sweep(ws, ds, variant, list(grid), ws.contract(contract_path), metric=metric, rerun=rerun,

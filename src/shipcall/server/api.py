@@ -71,7 +71,7 @@ class FeedbackResponse(BaseModel):
              summary="Answer a question (logged, redacted)")
 def ask(body: AskRequest, request: Request, _: Any = ASK_ACCESS) -> dict[str, Any]:
 
-    served = request.app.state.server.ask(body.question, body.user)
+    served = request.app.state.server.ask(body.question, body.user, request.client.host if request.client else None)
     return {"request_id": served.request_id, **served.response.to_dict(served.feature.name)}
 
 
@@ -81,17 +81,35 @@ def feedback(body: FeedbackRequest, request: Request,
     return request.app.state.server.feedback(body.request_id, body.rating, body.comment)
 
 
-@router.get("/health", summary="Liveness, the variants served and the canary share")
-def health(request: Request) -> dict[str, Any]:
+@router.get("/health", summary="Liveness and whether the store takes writes (503 `degraded` when not); "
+                               "with the token also the store's size and the log's retention")
+def health(request: Request) -> Any:
+    from fastapi.responses import JSONResponse
+
     s = request.app.state.server
-    return {
-        "status": "ok",
+    problem = s.health()
+    body: dict[str, Any] = {
+        "status": "degraded" if problem else "ok",
         "variant": s.baseline.name,
         "candidate": s.candidate.name if s.candidate else None,
         "share": s.share,
         "corpus_version": s.baseline.corpus_version,
         "started_at": s.started_at,
     }
+    if problem:
+        body["problem"] = "the store cannot be written"
+    if request.app.state.auth.principal(request) is not None:  # operators only: sizes and reasons
+        from shipcall.adapters.store.production_log import retention
+
+        store = s.ws.store
+        body["store"] = {"kind": store.kind, "size_bytes": store.size_bytes()}
+        if problem:
+            body["problem"] = f"the store cannot be written: {problem}"
+        try:
+            body["retention"] = retention(store)
+        except Exception:  # a damaged log must not break the health answer itself
+            body["retention"] = None
+    return JSONResponse(body, status_code=503 if problem else 200)
 
 
 @router.get("/logs", summary="The production log, newest first (token required)")

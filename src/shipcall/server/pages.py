@@ -7,8 +7,11 @@ The evaluation pages (run, comparison, decision, variants) include the same body
 a page and its report never disagree; their plots are inline SVG like the files'.
 
 Access: the evaluation pages (runs, failures, comparisons, decisions) are open like
-/v1/health; the ask page follows `server.public` (like /v1/ask); the review pages show logged
-queries and record reviews, so they need a session (a redirect to /ui/login otherwise). Every
+/v1/health, except that production questions promoted into a dataset (and the answers and gold
+answers shown with them) pass through the redactor for a visitor without a session; the ask page
+follows `server.public` (like /v1/ask); the review pages show logged queries and record reviews,
+so they need a session (a redirect to /ui/login otherwise). Expensive pages (comparisons) are
+computed once per (runs, contract, corpus) and cached (server/cache.py). Every
 state-changing form is a POST protected against cross-site requests (server/session.py).
 Responses carry a Content-Security-Policy that allows only this server's own scripts, styles
 and images, and forbids framing (keyboard shortcuts must not be clickjacked).
@@ -156,7 +159,17 @@ async def login(request: Request) -> Response:
     target = _safe_next(form.get("next"))
     token = str(form.get("token", ""))
     reviewer = " ".join(str(form.get("reviewer", "")).split())[:200] or "reviewer"
-    if not request.app.state.auth.check_token(token):
+    auth = request.app.state.auth
+    wait = auth.throttled(request)
+    if wait > 0:  # too many wrong tokens from this address: not even checked (server/limits.py)
+        from shipcall.core.ratelimit import retry_after
+
+        refused = render(request, "login.html", status=429, title="Sign in", next=target,
+                         error=f"Too many failed sign-ins from this address: try again in {retry_after(wait)} s.")
+        refused.headers["Retry-After"] = retry_after(wait)
+        return refused
+    if not auth.check_token(token):
+        auth.failed(request)
         return render(request, "login.html", status=401, title="Sign in", next=target,
                       error="That is not the server's token.")
     resp = redirect(target)
@@ -168,6 +181,12 @@ async def login(request: Request) -> Response:
 async def logout(request: Request) -> Response:
     if await _checked_form(request) is None:
         return _forbidden(request)
+    import anyio.to_thread
+
+    from shipcall.server.session import SESSION_COOKIE
+
+    value = request.cookies.get(SESSION_COOKIE)
+    await anyio.to_thread.run_sync(lambda: _sessions(request).revoke(value))  # no copy of the cookie works now
     resp = redirect("/ui/login")
     clear_session(resp, request)
     return resp
@@ -198,7 +217,8 @@ async def ask(request: Request) -> Response:
     browser = request.cookies.get(CSRF_COOKIE, "")  # one browser keeps one canary arm (an id unrelated to it)
     user = "ui-" + _sessions(request).csrf_token("user:" + browser)[:16] if browser else None
     try:
-        served = await anyio.to_thread.run_sync(lambda: server.ask(question, user))
+        client = request.client.host if request.client else None
+        served = await anyio.to_thread.run_sync(lambda: server.ask(question, user, client))
     except ShipcallError as e:
         return render(request, "ask.html", status=422, title="Ask", question=question, served=None,
                       message=e.message)
@@ -299,13 +319,17 @@ def failures_page(request: Request, run_id: str) -> Response:
 
     table = failure_table(ev)
     rows = failure_rows(table)
+    redacted = 0
+    if _reviewer(request) is None:  # production text only to signed-in people, else redacted
+        redactor = request.app.state.server.redactor
+        redacted = views.redact_production_examples(rows, lambda t: redactor.redact(t).text)
     try:
         figure = plots.failure_pareto([(r["mode"], r["count"]) for r in table.modes], prefix="pareto",
                                       title="Why items failed") if rows else None
     except MissingExtraError:
         figure = None
     return render(request, "failures.html", title=f"Failures of {ev.run.id}", run=ev.run, rows=rows,
-                  failed=table.failed, n=len(ev.results), figure=figure)
+                  failed=table.failed, n=len(ev.results), figure=figure, redacted=redacted)
 
 
 @router.get("/compare/{baseline}/{candidate}")
@@ -317,18 +341,32 @@ def compare_page(request: Request, baseline: str, candidate: str, weights: str =
     from shipcall.render.views import PAGE_LINKS
 
     ws = request.app.state.server.ws
-    notice = None
-    try:
+    weights = "production" if weights == "production" else "eval"
+
+    def build() -> tuple[Any, str | None]:
         try:
-            rep = compare_report(ws, baseline, candidate, weights="production" if weights == "production" else "eval")
+            return compare_report(ws, baseline, candidate, weights=weights), None
         except NotFoundError as e:
             if weights != "production" or "production log" not in e.message:
                 raise
-            notice = f"{e.message} ({e.hint})"
-            rep = compare_report(ws, baseline, candidate)
+            return compare_report(ws, baseline, candidate), f"{e.message} ({e.hint})"
+
+    try:
+        contract = ws.contract()
+        b, c = ws.store.get_run(baseline), ws.store.get_run(candidate)
+        if b.status == "finished" and c.status == "finished":  # finished runs never change: cache the page
+            log_size = request.app.state.server.log.count() if weights == "production" else None
+            key = ("compare", b.id, c.id, contract.hash, weights, ws.store.corpus_version(), log_size)
+            rep, notice = _page_cache(request).get(key, build)
+        else:
+            rep, notice = build()
     except ShipcallError as e:
         return _error(request, e)
     return render(request, "compare.html", notice=notice, **compare_context(rep, PAGE_LINKS, required=False))
+
+
+def _page_cache(request: Request) -> Any:
+    return request.app.state.page_cache  # made in create_app
 
 
 @router.get("/decisions")
@@ -503,6 +541,8 @@ async def record_review(request: Request, request_id: str) -> Response:
         d.strip() for d in str(form.get("evidence_other", "")).replace("\n", ",").split(",") if d.strip()]
 
     def save() -> None:
+        for name in ("gold", "note", "tags", "evidence_other"):
+            server.check_length(str(form.get(name, "")), name)
         record(server.ws, request_id, reviewer=who, verdict=str(form.get("verdict", "")),
                failure_mode=str(form.get("failure_mode") or "") or None, gold_answer=str(form.get("gold", "")),
                evidence=evidence, tags=parse_tags(str(form.get("tags", ""))), note=str(form.get("note", "")),

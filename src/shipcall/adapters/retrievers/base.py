@@ -29,10 +29,11 @@ class Retriever(Protocol):
 @dataclass(frozen=True)
 class BuildContext:
     """What an index build may use besides the chunks: the shared embedding cache, whether to
-    show a progress bar, and extra files to store beside the index."""
+    show progress (None: shipcall's policy, bars for steps longer than a second; False: never,
+    as `--quiet`; see adapters/progress.py), and extra files to store beside the index."""
 
     cache_dir: Path
-    show_progress: bool = False
+    show_progress: bool | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
