@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shipcall.core.metrics.glossary import FAMILIES, describe, format_delta, format_value, group_by_family
+from shipcall.core.metrics.glossary import FAMILIES, describe, format_delta, format_value, group_by_family, plain
 from shipcall.core.metrics.registry import METRICS, PLAIN_METRICS, metric_info
 
 
@@ -15,6 +15,14 @@ def test_every_registry_metric_has_words_and_its_definition() -> None:
         assert t.higher_is_better == metric_info(name).higher_is_better
     assert describe("recall@5").words == "evidence documents found in the top 5"
     assert set(PLAIN_METRICS) <= set(METRICS)
+
+
+def test_both_vocabularies_for_every_metric() -> None:
+    # plain(): what a 1 means, a verb phrase (narratives); describe().words: a noun phrase (tables)
+    for name in [*METRICS, "precision[billing]", "judge_correctness"]:
+        assert plain(name) and "_" not in plain(name).split(" for ")[0], name
+    assert plain("recall@5") == "finds the right documents among its top 5"
+    assert describe("over_refusal_rate").words == "refusals of questions the documents answer"
 
 
 def test_unknown_metrics_keep_their_id_in_other() -> None:

@@ -65,6 +65,19 @@ def _open(browser: Any, url: str, width: int, outside: list[str], errors: list[s
     return page
 
 
+def _screenshot(page: Any, path: Path) -> None:
+    """A full-page screenshot; on a busy machine Chromium sometimes refuses a tall capture, so
+    once more, then the viewport (the screenshots are artefacts, the assertions are the checks)."""
+    from playwright.sync_api import Error
+
+    for full in (True, True, False):
+        try:
+            page.screenshot(path=str(path), full_page=full)
+            return
+        except Error:
+            continue
+
+
 def test_report_files_offline_with_plots_and_no_overflow(demo, tmp_path: Path) -> None:  # noqa: ANN001
     from shipcall.app.reports import compare_report, decision_report, run_report
     from shipcall.app.variants import variants
@@ -94,7 +107,7 @@ def test_report_files_offline_with_plots_and_no_overflow(demo, tmp_path: Path) -
                     lead = page.evaluate("document.body.innerText.slice(0, 400)")
                     if name in ("compare.html", "decision.html"):
                         assert demo.decision.verdict in lead, lead
-                page.screenshot(path=str(shots / f"{name}.{width}.png"), full_page=True)
+                _screenshot(page, shots / f"{name}.{width}.png")
                 page.close()
             assert not outside, (name, outside)
             assert not errors, (name, errors)
@@ -125,7 +138,7 @@ def test_pages_fit_and_read_at_1280_and_390(demo, tmp_path: Path) -> None:  # no
                 assert not overflow["page"] and not overflow["elements"], (name, width, overflow)
                 if name != "runs":
                     assert page.evaluate(PLOTS_JS) >= 1, name
-                page.screenshot(path=str(shots / f"page-{name}.{width}.png"), full_page=True)
+                _screenshot(page, shots / f"page-{name}.{width}.png")
                 page.close()
         browser.close()
     assert not outside, outside

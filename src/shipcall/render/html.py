@@ -40,8 +40,17 @@ def environment(*extra_dirs: str) -> Any:
     env = Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape(default=True),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["fmt"] = views.fmt
+    env.filters["wbr"] = _wbr
     env.globals.update(describe=describe, value=format_value, change=format_delta)
     return env
+
+
+def _wbr(text: Any) -> Any:
+    """Metric ids may break after `_` and `@` (`over_<wbr>refusal_<wbr>rate`): narrow table columns
+    then wrap an id instead of pushing the table past the page's edge."""
+    from markupsafe import Markup, escape
+
+    return Markup(str(escape(str(text))).replace("_", "_<wbr>").replace("@", "@<wbr>"))
 
 
 @lru_cache(maxsize=1)
@@ -121,8 +130,12 @@ def compare_context(rep: CompareReport, links: Links = FILE_LINKS, *, required: 
     r, c = rep.report, rep.contract
     cmp = r.comparison
     b, cand = rep.baseline, rep.candidate
-    notable = [x for x in cmp.cohorts if x.verdict != "no_change"]
-    quiet = [x for x in cmp.cohorts if x.verdict == "no_change"]
+    confirm = [x for x in cmp.rows if getattr(x, "family", "confirmatory") == "confirmatory"]
+    explore = [x for x in cmp.rows if getattr(x, "family", "confirmatory") != "confirmatory"]
+    settled = ("no_change", "not_worse")  # within the tolerance, or a harmful drop excluded
+    notable = [x for x in confirm if x.cohort is not None and x.verdict not in settled]
+    quiet = [x for x in confirm if x.cohort is not None and x.verdict in settled]
+    moved = [x for x in explore if x.verdict in ("regressed", "improved")]
     shift = r.failure_shift
     figures = {
         "forest": _forest_plots(cmp.rows, c, required),
@@ -139,8 +152,11 @@ def compare_context(rep: CompareReport, links: Links = FILE_LINKS, *, required: 
         "links": links, "verdict": rep.decision.verdict, "headline": rep.headline,
         "reasons": views.reason_lines(rep.decision.reasons),
         "warnings": views.grouped_warnings(cmp.rows, c, rep.decision.reasons), "checks": rep.decision.checks,
-        "notes": rep.notes, "callouts": callouts, "overall": [views.comparison_row(x) for x in cmp.overall],
+        "notes": rep.notes, "callouts": callouts,
+        "overall": [views.comparison_row(x) for x in confirm if x.cohort is None],
         "cohorts": [views.comparison_row(x) for x in notable], "quiet": [views.comparison_row(x) for x in quiet],
+        "explored": [views.comparison_row(x) for x in moved], "n_explored": len(explore),
+        "explored_size": (getattr(cmp, "families", {}) or {}).get("exploratory", {}).get("size", 0),
         "split": views.split_rows(cmp.dataset_split), "shift": shift, "figures": figures,
         "failures": views.failure_rows(rep.failures), "health": r.health.counts() if r.health else {},
         "weights": r.production, "key": _key_pairs(b, cand, c),

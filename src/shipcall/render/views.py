@@ -180,7 +180,8 @@ def grouped_warnings(rows: Sequence[Any], contract: Any, reasons: Sequence[Any] 
 
 
 def reason_lines(reasons: Sequence[Any]) -> list[dict[str, Any]]:
-    words = {"threshold": "below a threshold", "cohort_regressed": "a guarded metric got worse",
+    words = {"threshold": "a threshold is missed", "cohort_regressed": "a guarded metric got worse",
+             "underpowered": "too few items to rule out a drop",
              "must_pass": "a must-pass item failed", "error_rate": "too many errors",
              "production_weighted": "worse at the production mix"}
     return [{"kind": words.get(r.kind, r.kind.replace("_", " ")), "metric": r.metric,

@@ -99,7 +99,7 @@ class _Words:
 
 
 # Metrics "at k" and per-label metrics, by the family part of their name.
-_AT_K: dict[str, _Words] = {
+_AT_K_WORDS: dict[str, _Words] = {
     "recall": _Words("retrieval", "evidence documents found in the top {k}"),
     "precision": _Words("retrieval", "top-{k} results that are evidence"),
     "hit": _Words("retrieval", "questions with an evidence document in the top {k}"),
@@ -178,8 +178,8 @@ class MetricText:
 def _words(name: str) -> _Words | None:
     if name in _PLAIN:
         return _PLAIN[name]
-    if (m := _AT_K_NAME.fullmatch(name)) and m.group(1) in _AT_K:
-        w = _AT_K[m.group(1)]
+    if (m := _AT_K_NAME.fullmatch(name)) and m.group(1) in _AT_K_WORDS:
+        w = _AT_K_WORDS[m.group(1)]
         return _Words(w.family, w.words.format(k=m.group(2)), w.kind)
     if (m := _LABEL_NAME.fullmatch(name)) and m.group(1) in _PER_LABEL:
         w = _PER_LABEL[m.group(1)]
