@@ -119,6 +119,12 @@ def run_variant(ws: Workspace, dataset: Dataset, name: str, variant: Variant, *,
         except Exception as e:  # one item's failure must not stop the run; it is recorded
             return ItemResult(item_id=item.id, error=f"{type(e).__name__}: {e}", failure_modes=["error"])
 
+    others = 0  # items another process (resuming the same run at once) stored first: theirs are kept
+
+    def save(rows: list[tuple[int, ItemResult]]) -> None:
+        nonlocal others
+        others += len(rows) - store.save_item_results(current.id, rows)
+
     try:
         for got in answer_items(todo, one, workers=predictor.concurrency, budget=budget, heartbeat=BATCH_SECONDS):
             if got is not None:
@@ -128,13 +134,13 @@ def run_variant(ws: Workspace, dataset: Dataset, name: str, variant: Variant, *,
                 if progress:
                     progress(finished, len(items))
             if len(batch) >= BATCH_ITEMS or time.monotonic() - last >= BATCH_SECONDS:
-                store.save_item_results(current.id, batch)
+                save(batch)
                 batch, last = [], time.monotonic()
     except KeyboardInterrupt:
-        store.save_item_results(current.id, batch)  # keep everything answered so far
+        save(batch)  # keep everything answered so far
         raise Interrupted(f"run {current.id}: {finished} of {len(items)} items done and stored; run the same "
                           f"command to continue where it stopped") from None
-    store.save_item_results(current.id, batch)
+    save(batch)
     stats = predictor.stats()
     if budget is not None and budget.exhausted and finished < len(items):
         return RunOutcome(current, resumed, len(items) - len(todo), provider=stats, stopped=(
@@ -143,7 +149,7 @@ def run_variant(ws: Workspace, dataset: Dataset, name: str, variant: Variant, *,
     judged = judge_.run(current, items, progress=judge_progress) if judge_ is not None else None
     # what this process scored is in memory; only items done before a resume (or re-scored by the
     # judge) are read back
-    results = (store.item_results(current.id) if (done or judged is not None)
+    results = (store.item_results(current.id) if (done or others or judged is not None)
                else [r for _, r in sorted(fresh, key=lambda x: x[0])])
     current.metrics, current.cohorts = task.aggregate(items, results)
     if judged is not None:
@@ -153,6 +159,9 @@ def run_variant(ws: Workspace, dataset: Dataset, name: str, variant: Variant, *,
     current.finished_at = now()
     current.status = "finished"
     store.finish_run(current)
+    warnings = judged.warnings if judged else []
+    if others:
+        warnings.append(f"another process was resuming run {current.id} at the same time and stored {others} "
+                        "of these items first: its results are kept, none is stored twice")
     return RunOutcome(current, resumed, len(items) - len(todo), provider=stats,
-                      judge=[s.to_dict() for s in judged.summaries] if judged else None,
-                      warnings=judged.warnings if judged else [])
+                      judge=[s.to_dict() for s in judged.summaries] if judged else None, warnings=warnings)
