@@ -14,7 +14,7 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 from shipcall.adapters.clock import now
 from shipcall.adapters.store import migrations, schema
 from shipcall.adapters.store.blobs import EVIDENCE, ITEM, ITEM_RESULT, RUN_CONFIG
-from shipcall.adapters.store.chunked import delete_in, insert_new, select_in
+from shipcall.adapters.store.chunked import delete_in, insert_new
 from shipcall.core.datasets import Dataset, Item, parse_item
 from shipcall.core.documents import Document, Section
 from shipcall.core.runs import Citation, ItemResult, Retrieved, Run
