@@ -104,4 +104,4 @@ def test_v1_store_works_after_migrating(v1: Cli) -> None:
     assert without_latency(r2["metrics"]) == without_latency(v1.json("show", "r1")["metrics"])
     gate = v1.json("gate", "--baseline", "r1", "--candidate", "r2", code=(0, 1))
     assert gate["verdict"] == "SHIP"  # identical results
-    assert v1.json("store", "info")["migration"] == "m005_tasks"
+    assert v1.json("store", "info")["migration"] == "m006_drafts"

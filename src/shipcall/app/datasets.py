@@ -130,6 +130,7 @@ def dataset_summary(ws: Workspace, ref: str, by: list[str] | None = None) -> dic
     cohorts = {k: dict(sorted(Counter(it.tags.get(k, "(none)") for it in ds.items).items())) for k in keys}
     meta = next(r for r in ws.store.dataset_versions(name) if r["version"] == ds.version)
     return {"name": name, "version": ds.version, "hash": ds.hash, "n_items": len(ds.items),
+            "unreviewed": sum(not it.reviewed for it in ds.items),  # drafted with --accept, nobody checked them
             "answerable": sum(it.answerable for it in ds.items),
             "with_evidence": sum(bool(it.evidence) for it in ds.items),
             "with_answers": sum(bool(it.answers) for it in ds.items),

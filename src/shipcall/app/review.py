@@ -187,7 +187,8 @@ class PromoteReport:
 
 
 def promote(ws: Workspace, dataset: str, *, since: str | None = None, dry_run: bool = False) -> PromoteReport:
-    """Turn reviewed queries not yet promoted into `dataset` into items of its next version.
+    """Turn reviewed queries not yet promoted into `dataset`, and the drafts accepted for it
+    (app/draft_review.py), into items of its next version.
     Skipped, with the reason: reviewers who disagree, reviews that cannot make an item (a wrong
     answer without gold answer or evidence), and questions the dataset already holds word for
     word (SQuAD-normalised text) — one item per question."""
@@ -234,14 +235,25 @@ def promote(ws: Workspace, dataset: str, *, since: str | None = None, dry_run: b
         promoted.append({"request_id": rid, "item_id": item.id, "question": item.question,
                          "answerable": item.answerable, "verdict": item.source.get("verdict"),
                          "reviewer": item.source.get("reviewer"), "tags": item.tags})
+    from shipcall.app.draft_review import mark_promoted, promotable
+
+    n_logged = len(new_items)
+    drafted, drafted_rows, drafted_skipped = promotable(ws, dataset, have, questions)  # accepted drafts
+    new_items += drafted
+    promoted += drafted_rows
+    skipped += drafted_skipped
     if not new_items or dry_run:
         return PromoteReport(dataset, prev, False, promoted, skipped, prev, len(items) + len(new_items))
     all_items = items + new_items
+    what = [f"{n} reviewed production queries" for n in [n_logged] if n] + [
+        f"{n} accepted drafts" for n in [len(drafted)] if n]
     version, created = ws.store.save_dataset(
         dataset, all_items, dataset_hash(all_items),
-        source=f"shipcall review promote: {len(new_items)} reviewed production queries"
-               + (f" added to {dataset}@{prev}" if prev else ""), warnings=[])
-    rs.record_promotions(dataset, version, [(p["request_id"], p["item_id"]) for p in promoted])
+        source=f"shipcall review promote: {' and '.join(what)}" + (f" added to {dataset}@{prev}" if prev else ""),
+        warnings=[])
+    rs.record_promotions(dataset, version, [(p["request_id"], p["item_id"]) for p in promoted
+                                            if p.get("kind") != "draft"])
+    mark_promoted(ws, [p["draft_id"] for p in drafted_rows], version)
     return PromoteReport(dataset, version, created, promoted, skipped, prev, len(all_items))
 
 

@@ -1,4 +1,4 @@
-"""`shipcall dataset …`: import, list, show, diff, export evaluation datasets."""
+"""`shipcall dataset …`: import, list, show, diff, export, check, draft and cover evaluation datasets."""
 
 from __future__ import annotations
 
@@ -77,12 +77,15 @@ def show(ctx: click.Context, ref: str, by: tuple[str, ...], as_json: bool) -> No
     from shipcall.app.datasets import dataset_summary
 
     out = dataset_summary(workspace(ctx), ref, list(by))
-    name, cohorts, meta = out["name"], out["cohorts"], out
+    name, cohorts, meta, unreviewed = out["name"], out["cohorts"], out, out["unreviewed"]
     if as_json:
         emit_json(out)
         return
     click.echo(f"{name}@{out['version']}: {out['n_items']} items ({out['answerable']} answerable, "
                f"{out['with_evidence']} with evidence, {out['with_answers']} with gold answers)")
+    if unreviewed:
+        click.echo(f"  {unreviewed} of {out['n_items']} items nobody has reviewed (drafted with --accept): "
+                   f"treat results on them as provisional")
     for k, counts in cohorts.items():
         click.echo(f"  {k}: " + ", ".join(f"{v}={n}" for v, n in counts.items()))
     if meta["warnings"]:
@@ -171,3 +174,89 @@ def health(ctx: click.Context, ref: str, by: tuple[str, ...], contract_path: str
     click.echo(f"{ref}: {rep.n_items} items; " + ", ".join(f"{k} {v}" for k, v in rep.counts().items()))
     for f in rep.findings:
         click.echo(f"  {f.check:<20}{', '.join(f.items[:4]):<24} {f.detail}")
+
+
+@cli.command("draft")
+@click.option("--name", required=True, help="Dataset the drafts are for (a new version with --accept).")
+@click.option("--n", "n", type=click.IntRange(1, 100_000), default=100, show_default=True, help="How many drafts.")
+@click.option("--kinds", default="factoid,paraphrase,multi_hop,unanswerable", show_default=True,
+              help="Comma-separated kinds of draft.")
+@click.option("--generator", default="extractive", show_default=True,
+              help="extractive (offline rules) or a variant with an LLM generator (openai/anthropic).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same corpus: same drafts.")
+@click.option("--accept", is_flag=True,
+              help="Store the drafts now as a new version of NAME, marked `reviewed: false` (no review).")
+@click.option("--prompt", "prompt", type=click.Path(dir_okay=False), default=None,
+              help="Jinja2 drafting prompt for an LLM generator (default: the built-in draft.md.j2).")
+@json_option
+@click.pass_context
+def draft(ctx: click.Context, name: str, n: int, kinds: str, generator: str, seed: int, accept: bool,
+          prompt: str | None, as_json: bool) -> None:
+    """Draft candidate items from the corpus: questions with their gold answer and evidence
+    document, for a person to accept, edit or reject in the review queue (`shipcall review list
+    --kind draft`, or /ui/review of `shipcall serve`). Offline by default (rules over the
+    documents' sentences and tables); an LLM variant drafts better ones.
+
+    Example: shipcall dataset draft --name support --n 100 && shipcall review list --kind draft
+    """
+    from shipcall.app.drafting import draft as do_draft
+
+    rep = do_draft(workspace(ctx), name=name, n=n, kinds=kinds, generator=generator, seed=seed, accept=accept,
+                   prompt=prompt)
+    if as_json:
+        emit_json(rep.to_dict())
+        return
+    for note in rep.notes:
+        click.echo(f"note: {note}", err=True)
+    kinds_text = ", ".join(f"{v} {k}" for k, v in rep.to_dict()["by_kind"].items())
+    dropped = ", ".join(f"{v} {k}" for k, v in rep.dropped.items()) or "none"
+    click.echo(f"drafted {len(rep.drafts)} items for {name} with {rep.generator} ({kinds_text}); dropped: {dropped}")
+    if rep.version is not None:
+        click.echo(f"stored {name}@{rep.version}, every drafted item marked reviewed: false "
+                   f"(`shipcall dataset show {name}` counts them)")
+    elif rep.drafts:
+        click.echo(f"queued {rep.queued} drafts for review: shipcall review list --kind draft "
+                   f"(or /ui/review), then shipcall review promote --dataset {name}")
+
+
+@cli.command("coverage")
+@click.argument("ref")
+@json_option
+@click.pass_context
+def coverage(ctx: click.Context, ref: str, as_json: bool) -> None:
+    """What a dataset covers: documents and headings with at least one item's evidence, the
+    largest uncovered documents, items per topic folder against the corpus, items whose
+    evidence is gone, and (with a production log) the logged questions no item is near.
+
+    Example: shipcall dataset coverage support@2
+    """
+    from shipcall.app.coverage import dataset_coverage
+    from shipcall.app.datasets import parse_ref
+
+    rep = dataset_coverage(workspace(ctx), *parse_ref(ref))
+    d = rep.to_dict()
+    if as_json:
+        emit_json(d)
+        return
+    click.echo(f"{rep.dataset}: {rep.items} items cover {rep.covered_documents} of {rep.documents} documents "
+               f"({rep.share:.0%}) and {d['headings']['covered']} of {d['headings']['total']} headings "
+               f"({d['headings']['share']:.0%})")
+    if rep.uncovered:
+        click.echo(f"largest uncovered documents ({rep.uncovered_total} in all):")
+        for u in rep.uncovered[:10]:
+            click.echo(f"  {u['chunks']:>5} chunks  {u['doc_id']}")
+    click.echo(f"  {'topic':<24}{'items':>7}{'share':>8}{'corpus':>8}  covered documents")
+    for t, v in rep.by_topic.items():
+        click.echo(f"  {t:<24}{v['items']:>7}{v['item_share']:>8.0%}{v['corpus_share']:>8.0%}  "
+                   f"{v['covered_documents']} of {v['documents']}")
+    if rep.missing_evidence:
+        click.echo(f"{len(rep.missing_evidence)} items name evidence the corpus no longer has, e.g. "
+                   f"{rep.missing_evidence[0]['item_id']}: {', '.join(rep.missing_evidence[0]['doc_ids'])}")
+    p = rep.production
+    if p:
+        click.echo(f"production: {p['far']} of {p['questions']} logged questions ({p['far_share']:.0%}) have no "
+                   f"item near them")
+        for c, v in list(p["by_cohort"].items())[:10]:
+            click.echo(f"  {c:<30} {v['far']} of {v['questions']} far ({v['far_share']:.0%})")
+    for note in rep.notes:
+        click.echo(f"note: {note}", err=True)

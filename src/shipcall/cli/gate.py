@@ -42,7 +42,9 @@ def cli(ctx: click.Context, baseline: str, candidate: str, contract_path: str | 
         with open(md_path, "w", encoding="utf-8") as f:
             f.write(markdown(decision, report))
     if as_json:
-        emit_json(decision.to_dict() | {"comparison": report.comparison.to_dict()}
+        unreviewed = next((len(f.items) for f in (report.health.findings if report.health else [])
+                           if f.check == "unreviewed"), 0)
+        emit_json(decision.to_dict() | {"comparison": report.comparison.to_dict(), "unreviewed_items": unreviewed}
                   | ({"production_weights": report.production.to_dict()} if report.production is not None else {}))
     else:
         print_report(report)

@@ -26,10 +26,14 @@ def cli(ctx: click.Context, run_ref: str, by: tuple[str, ...], as_json: bool) ->
     from shipcall.app.judge import judge_report
 
     judged = judge_report(ws, r)  # the LLM judge's verdicts, agreement and kappa, when it ran
+    unreviewed = sum(not it.reviewed for it in ws.store.load_dataset(r.dataset, r.dataset_version).items)
     if as_json:
-        emit_json(run_json(r, cohorts) | ({"judge": judged} if judged else {}))
+        emit_json(run_json(r, cohorts) | ({"judge": judged} if judged else {}) | {"unreviewed_items": unreviewed})
         return
     click.echo(run_text(r, list(by) or None, cohorts))
+    if unreviewed:
+        click.echo(f"\nnote: {unreviewed} of {r.n_items} items of {r.dataset}@{r.dataset_version} nobody has reviewed "
+                   f"(drafted with --accept): treat these results as provisional")
     if judged:
         click.echo(judge_text(judged["metrics"]))
         for w in judged["warnings"]:

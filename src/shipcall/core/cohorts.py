@@ -86,6 +86,18 @@ class SimilarityIndex:
         norms[norms == 0] = 1.0
         self._items_t = csr_matrix(m.multiply(1.0 / norms[:, None])).T.tocsr()
 
+    def similarity(self, question: str, item: int) -> float:
+        """Cosine similarity of `question` and the item at index `item` (0 without content words)."""
+        sq, dot = 0.0, 0.0
+        col = self._items_t[:, item].toarray().ravel()
+        for t, c in Counter(terms(question)).items():
+            j = self.vocab.get(t)
+            w = c * (self.idf[j] if j is not None else self.max_idf)
+            sq += w * w
+            if j is not None:
+                dot += w * col[j]
+        return float(min(1.0, dot / math.sqrt(sq))) if sq else 0.0
+
     def nearest(self, questions: Sequence[str], block: int = 2000) -> list[tuple[int | None, float]]:
         """(index of the nearest item, cosine similarity) per question; (None, 0.0) when the
         dataset is empty or the question has no content words."""

@@ -24,7 +24,9 @@ class Item:
     """One evaluation case.
 
     `evidence` maps document id → graded relevance (> 0); a list in the file means grade 1.
-    `answers` is any-of. `answerable=False` items expect an abstention. `human_labels` are a
+    `answers` is any-of. `answerable=False` items expect an abstention. `reviewed=False` marks
+    an item drafted from the corpus and stored without a person's review (`dataset draft
+    --accept`); reports count such items. `human_labels` are a
     person's verdicts on judge metrics (`"human_label": {"correctness": 4}`; a single value,
     stored under "*", applies to every judge metric), for the judge's agreement (Cohen's kappa).
     """
@@ -39,6 +41,7 @@ class Item:
     notes: str = ""
     source: dict[str, Any] = field(default_factory=dict)
     human_labels: dict[str, str] = field(default_factory=dict)
+    reviewed: bool = True  # False: drafted and stored with `dataset draft --accept`, nobody has reviewed it
 
     def cohorts(self, keys: list[str] | None = None) -> list[str]:
         """The item's cohorts as `tag=value` strings, for the given tag keys (all if None)."""
@@ -63,6 +66,8 @@ class Item:
         if self.human_labels:
             d["human_label"] = (self.human_labels["*"] if set(self.human_labels) == {"*"}
                                 else dict(self.human_labels))
+        if not self.reviewed:
+            d["reviewed"] = False
         return d
 
 
@@ -104,7 +109,7 @@ def parse_item(obj: Any, *, file: str | None = None, line: int | None = None) ->
     if not isinstance(obj, dict):
         raise fail("item", f"must be a JSON object (got {_type_name(obj)})")
     known = {"id", "question", "answers", "answerable", "evidence", "tags", "assert", "notes", "source",
-             "human_label"}
+             "human_label", "reviewed"}
     unknown = sorted(set(obj) - known)
     if unknown:
         raise fail(unknown[0], "unknown field", hint=f"allowed fields: {', '.join(sorted(known))}")
@@ -164,6 +169,9 @@ def parse_item(obj: Any, *, file: str | None = None, line: int | None = None) ->
             raise fail(f"assert[{i}].type", f"unknown assertion type {json.dumps(a['type'])}",
                        hint=f"one of: {', '.join(ASSERTION_TYPES)}")
         assertions.append(Assertion(a["type"], a["value"]))
+    reviewed = obj.get("reviewed", True)
+    if not isinstance(reviewed, bool):
+        raise fail("reviewed", f"must be true or false (got {json.dumps(reviewed)})")
     notes = obj.get("notes", "")
     if not isinstance(notes, str):
         raise fail("notes", f"must be a string (got {_type_name(notes)})")
@@ -193,6 +201,7 @@ def parse_item(obj: Any, *, file: str | None = None, line: int | None = None) ->
         notes=notes,
         source=source,
         human_labels=human,
+        reviewed=reviewed,
     )
 
 

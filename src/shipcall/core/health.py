@@ -27,7 +27,7 @@ MIN_RUNS_FOR_SUSPECT = 3
 @dataclass(frozen=True)
 class Finding:
     check: str   # gold_not_in_corpus | evidence_changed | duplicate | near_duplicate | suspect_gold |
-                 # small_cohort | unknown_evidence
+                 # small_cohort | unknown_evidence | unreviewed
     items: tuple[str, ...]
     detail: str
 
@@ -85,6 +85,12 @@ def check_health(
         if changed:
             f.append(Finding("evidence_changed", (it.id,),
                              f"evidence changed after the item was added: {', '.join(changed)}"))
+    unreviewed = [it.id for it in items if not it.reviewed]
+    if unreviewed:
+        f.append(Finding("unreviewed", tuple(unreviewed),
+                         f"{len(unreviewed)} of {len(items)} items were drafted from the corpus and stored without "
+                         f"a person's review (`dataset draft --accept`): their questions and gold answers are "
+                         f"unchecked, so treat results on them as provisional"))
     f.extend(_duplicates(items))
     f.extend(_suspect_gold(items, run_failures))
     for key in cohort_keys:

@@ -34,4 +34,7 @@ def markdown(d: Decision, report: Any) -> str:
         lines.append("")
     for c in report.comparison.callouts:
         lines.append(f"- {c}")
+    unreviewed = [f for f in (report.health.findings if report.health else []) if f.check == "unreviewed"]
+    if unreviewed:
+        lines.append(f"- Unreviewed items: {unreviewed[0].detail}")
     return "\n".join(lines) + "\n"

@@ -49,6 +49,9 @@ def print_report(rep: Any, *, cohorts_all: bool = False) -> None:
         click.echo("\nFailure modes (primary), baseline → candidate")
         for f in rep.failure_shift:
             click.echo(f"  {f['mode']:<20}{f['baseline']:>5} → {f['candidate']:<5} ({f['delta']:+d})")
+    unreviewed = [f for f in (rep.health.findings if rep.health else []) if f.check == "unreviewed"]
+    if unreviewed:
+        click.echo(f"\nUnreviewed items: {unreviewed[0].detail}")
     if rep.health and rep.health.findings:
         counts = ", ".join(f"{k} {v}" for k, v in rep.health.counts().items())
         click.echo(f"\nDataset health: {counts} (details: shipcall dataset health {c.dataset}@{c.dataset_version})")

@@ -237,8 +237,9 @@ def run_page(request: Request, run_id: str) -> Response:
         return _error(request, e)
     earlier = [r for r in ws.store.runs() if r.dataset == run.dataset and r.id != run.id
                and r.status == "finished"]
+    unreviewed = sum(not it.reviewed for it in ws.store.load_dataset(run.dataset, run.dataset_version).items)
     return render(request, "run.html", title=f"Run {run.id}", run=run, tables=views.cohort_tables(run),
-                  metrics=sorted(run.metrics.items()), others=earlier[:8])
+                  metrics=sorted(run.metrics.items()), others=earlier[:8], unreviewed=unreviewed)
 
 
 @router.get("/runs/{run_id}/failures")
@@ -291,6 +292,7 @@ def decisions_page(request: Request) -> Response:
 @router.get("/review")
 def review_queue(request: Request, done: int = 0) -> Response:
     from shipcall.adapters.store.reviews import ReviewStore
+    from shipcall.app.draft_review import drafts
     from shipcall.app.review import queue, reason_text
     from shipcall.core.review import agreement
 
@@ -299,12 +301,15 @@ def review_queue(request: Request, done: int = 0) -> Response:
         return _to_login(request)
     ws = request.app.state.server.ws
     entries = queue(ws)
+    drafted = drafts(ws)
     reviewed = sum(q.reviewed for q in entries)
     mine = sum(any(r.reviewer == who for r in q.reviews) for q in entries)
     first = next((q for q in entries if not any(r.reviewer == who for r in q.reviews)), None)
+    first_draft = next((d for d in drafted if not d.reviewed), None)
     return render(request, "review_queue.html", title="Review queue", entries=entries, reviewed=reviewed, mine=mine,
                   total=len(entries), first=first, reason_text=reason_text, done=bool(done),
-                  agreement=agreement(ReviewStore(ws.store).reviews()))
+                  agreement=agreement(ReviewStore(ws.store).reviews()), drafts=drafted,
+                  drafts_reviewed=sum(d.reviewed for d in drafted), first_draft=first_draft)
 
 
 def _neighbours(entries: list[Any], request_id: str, who: str) -> tuple[Any, Any, Any, int]:
@@ -313,6 +318,66 @@ def _neighbours(entries: list[Any], request_id: str, who: str) -> tuple[Any, Any
     nxt = entries[idx + 1] if 0 <= idx < len(entries) - 1 else None
     later = [q for q in entries[idx + 1:] + entries[:max(idx, 0)] if not any(r.reviewer == who for r in q.reviews)]
     return prev, nxt, (later[0] if later else None), idx
+
+
+@router.get("/review/draft/{draft_id}")
+def review_draft(request: Request, draft_id: str) -> Response:
+    from shipcall.app.draft_review import drafts
+    from shipcall.core.drafting import VERDICTS
+
+    who = _reviewer(request)
+    if who is None:
+        return _to_login(request)
+    ws = request.app.state.server.ws
+    entries = drafts(ws)
+    idx = next((i for i, d in enumerate(entries) if d.draft.draft_id == draft_id), None)
+    if idx is None:
+        return render(request, "error.html", status=404, title="Not queued", message=f"no draft {draft_id}",
+                      hint="draft items with `shipcall dataset draft --name NAME`")
+    q = entries[idx]
+    final = q.final
+    return render(request, "review_draft.html", title="Review draft", q=q, d=q.draft, final=final,
+                  position=idx + 1, total=len(entries), reviewed=sum(x.reviewed for x in entries),
+                  prev=entries[idx - 1] if idx > 0 else None, nxt=entries[idx + 1] if idx + 1 < len(entries) else None,
+                  verdicts=VERDICTS, sources=views.draft_sources(ws, q.draft),
+                  tags_text=", ".join(f"{k}={v}" for k, v in final.tags.items()))
+
+
+@router.post("/review/draft/{draft_id}")
+async def record_draft_review(request: Request, draft_id: str) -> Response:
+    from shipcall.app.draft_review import drafts
+    from shipcall.app.draft_review import record as record_draft
+    from shipcall.core.review import parse_tags
+
+    who = _reviewer(request)
+    if who is None:
+        return _to_login(request)
+    form = await _checked_form(request)
+    if form is None:
+        return _forbidden(request)
+    server = request.app.state.server
+    evidence = [d.strip() for d in str(form.get("evidence_text", "")).replace("\n", ",").split(",") if d.strip()]
+
+    def save() -> None:
+        record_draft(server.ws, draft_id, reviewer=who, verdict=str(form.get("verdict", "")),
+                     question=str(form.get("question", "")) or None, gold=str(form.get("gold", "")) or None,
+                     evidence=evidence, tags=parse_tags(str(form.get("tags", ""))), note=str(form.get("note", "")),
+                     redact=lambda t: server.redactor.redact(t).text)
+
+    import anyio.to_thread
+
+    try:
+        await anyio.to_thread.run_sync(save)
+    except ShipcallError as e:
+        what = f"{e.field}: {e.message}" if e.field else e.message
+        return render(request, "error.html", status=422, title="Not saved", message=what,
+                      hint=(e.hint or "") + " — go back (Alt+←) to correct the form.")
+    entries = await anyio.to_thread.run_sync(lambda: drafts(server.ws))
+    idx = next((i for i, d in enumerate(entries) if d.draft.draft_id == draft_id), 0)
+    later = [d for d in entries[idx + 1:] + entries[:idx] if not d.reviewed]
+    if not later:
+        return redirect("/ui/review?done=1")
+    return redirect(f"/ui/review/draft/{later[0].draft.draft_id}")
 
 
 @router.get("/review/{request_id}")

@@ -137,3 +137,31 @@ def sources(ws: Workspace, entry: Any, chunks: dict[tuple[str, str, str], Any]) 
         out.append({"doc_id": c["doc_id"], "chunk_id": c.get("chunk_id"), "where": where, "pieces": shown,
                     "cited": cited, "score": c.get("score")})
     return out
+
+
+def draft_sources(ws: Workspace, draft: Any, context: int = 300) -> list[dict[str, Any]]:
+    """The passages a draft came from, in their documents: the source sentence marked, the
+    gold answer inside it marked as the answer, and up to `context` characters either side."""
+    out = []
+    for p in draft.source.get("passages", []) or []:
+        doc = ws.store.document(p.get("doc_id", ""))
+        if doc is None:
+            out.append({"doc_id": p.get("doc_id"), "where": "", "pieces": [
+                {"text": "(the document is no longer in the corpus)", "mark": False, "answer": False}]})
+            continue
+        a, b = int(p.get("start", 0)), int(p.get("end", 0))
+        ans = p.get("answer")
+        lo, hi = max(0, a - context), min(len(doc.text), b + context)
+        cuts = [(lo, a, False, False)]
+        if ans and a <= ans[0] <= ans[1] <= b:
+            cuts += [(a, ans[0], True, False), (ans[0], ans[1], True, True), (ans[1], b, True, False)]
+        else:
+            cuts.append((a, b, True, False))
+        cuts.append((b, hi, False, False))
+        pieces = [{"text": doc.text[x:y], "mark": m, "answer": an} for x, y, m, an in cuts if y > x]
+        if lo > 0:
+            pieces[0]["text"] = "… " + pieces[0]["text"]
+        if hi < len(doc.text):
+            pieces[-1]["text"] += " …"
+        out.append({"doc_id": doc.id, "where": " > ".join(p.get("heading_path") or []), "pieces": pieces})
+    return out

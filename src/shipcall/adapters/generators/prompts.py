@@ -63,6 +63,11 @@ def _attribute(value: str) -> str:
     return value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def attribute(value: str) -> str:
+    """`value` made safe to place inside a quoted attribute of the prompt's delimiters."""
+    return _attribute(value)
+
+
 def sources_for(chunks: list[ScoredChunk]) -> list[Source]:
     """The retrieved chunks as numbered, delimiter-safe sources (source n = the chunk ranked n)."""
     return [

@@ -184,3 +184,28 @@ def load_chunks(path: Path) -> list[Chunk]:
     return chunks
 
 
+
+
+def nearest_texts(texts: list[str], queries: list[str]) -> list[tuple[int | None, float]]:
+    """For each query, the index of the best-matching text by BM25 (bm25s, English stemming and
+    stopwords) and its score; (None, 0.0) when no text shares a term with the query. Used to find
+    the nearest dataset item of a logged question."""
+    import bm25s
+    import Stemmer
+
+    if not texts:
+        return [(None, 0.0) for _ in queries]
+    stemmer = Stemmer.Stemmer("english")
+    model = bm25s.BM25(backend="numpy")
+    model.index(bm25s.tokenize(texts, stopwords="en", stemmer=stemmer, show_progress=False), show_progress=False)
+    out: list[tuple[int | None, float]] = []
+    for q in queries:
+        toks = bm25s.tokenize([q], stopwords="en", stemmer=stemmer, show_progress=False, return_ids=False)
+        words = [w for w in toks[0] if w in model.vocab_dict] if toks and toks[0] else []
+        if not words:
+            out.append((None, 0.0))
+            continue
+        scores = model.get_scores(words)
+        best = int(np.argmax(scores))
+        out.append((best, float(scores[best])) if scores[best] > 0 else (None, 0.0))
+    return out

@@ -243,3 +243,23 @@ review_promotions = Table(
     Column("promoted_at", String(40), nullable=False),
     PrimaryKeyConstraint("request_id", "dataset"),
 )
+
+# -- drafts (m006): candidate items drafted from the corpus, reviewed by people, then promoted ----
+drafts = Table(
+    "drafts", metadata,
+    Column("id", String(64), primary_key=True),                   # draft-<10 hex>
+    Column("position", Integer, nullable=False),                  # queue order
+    Column("batch", String(40), nullable=False),                  # one `dataset draft` call
+    Column("dataset", String(200), nullable=False),               # the dataset it is drafted for
+    Column("kind", String(20), nullable=False),                   # factoid | paraphrase | multi_hop | unanswerable
+    Column("generator", String(200), nullable=False),             # extractive | a variant name
+    Column("data", Text, nullable=False),                         # JSON: question, answers, evidence, tags, source
+    Column("created_at", String(40), nullable=False),
+    Column("verdict", String(10)),                                # accept | reject | NULL (pending)
+    Column("reviewer", String(200)),
+    Column("reviewed_at", String(40)),
+    Column("edits", Text, nullable=False, default="{}"),          # JSON: the reviewer's changed fields
+    Column("note", Text, nullable=False, default=""),
+    Column("promoted_version", Integer),                          # dataset version it entered, once promoted
+)
+Index("ix_drafts_dataset", drafts.c.dataset)

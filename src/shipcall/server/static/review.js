@@ -2,8 +2,10 @@
 // the verdicts are radio buttons with a submit button, and previous/next are links.
 (function () {
   "use strict";
-  var VERDICT_KEYS = { c: "correct", x: "incorrect", a: "should_abstain" };
-  var FIELD_KEYS = { g: "gold", e: "evidence", t: "tags", n: "note" };
+  // A key means the first of its verdicts that the page offers: logged queries (correct,
+  // incorrect, should_abstain) or drafted items (accept, reject).
+  var VERDICT_KEYS = { c: ["correct"], x: ["incorrect", "reject"], a: ["should_abstain", "accept"] };
+  var FIELD_KEYS = { g: "gold", e: "evidence", t: "tags", n: "note", q: "question" };
 
   function typing(el) {
     if (!el || !el.tagName) return false;
@@ -17,8 +19,11 @@
     if (link && link.href) window.location.assign(link.href);
   }
 
-  function decide(form, verdict) {
-    var radio = form.querySelector('input[name="verdict"][value="' + verdict + '"]');
+  function decide(form, verdicts) {
+    var radio = null;
+    for (var i = 0; i < verdicts.length && !radio; i++) {
+      radio = form.querySelector('input[name="verdict"][value="' + verdicts[i] + '"]');
+    }
     if (!radio) return;
     radio.checked = true;
     if (form.dataset.sending) return;
@@ -45,8 +50,8 @@
     var key = event.key;
     var form = document.getElementById("review-form");
     if (!form) {  // the queue page: j or Enter opens the first query to review
-      if (key === "j" || key === "ArrowRight") {
-        var start = document.querySelector("[data-key-next]");
+      if (key === "j" || key === "ArrowRight" || key === "d") {
+        var start = document.querySelector(key === "d" ? "[data-key-drafts]" : "[data-key-next]");
         if (start) { event.preventDefault(); window.location.assign(start.href); }
       }
       return;

@@ -32,6 +32,7 @@ from shipcall.adapters.store.migrations import (
     m003_production_log,
     m004_reviews,
     m005_tasks,
+    m006_drafts,
 )
 
 # The bookkeeping table, frozen as m001's era created it (schema.migrations is its live twin).
@@ -91,6 +92,7 @@ MIGRATIONS = Migrations(Migration.of(m) for m in (
     m003_production_log,
     m004_reviews,
     m005_tasks,
+    m006_drafts,
 ))
 
 
