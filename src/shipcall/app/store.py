@@ -41,7 +41,7 @@ class MigrationReport:
 
 def store_info(ws: Workspace) -> StoreInfo:
     url = ws.store_url()
-    if _missing(url):
+    if store_missing(url):
         return StoreInfo(url=display_url(url), kind="sqlite", migration=None, size_bytes=0)
     store = Store.open(url, migrate=False)
     try:
@@ -54,7 +54,7 @@ def store_info(ws: Workspace) -> StoreInfo:
 def migrate_store(ws: Workspace, *, dry_run: bool = False) -> MigrationReport:
     """Apply the pending migrations (only list them with `dry_run`)."""
     url = ws.store_url()
-    if dry_run and _missing(url):  # look without creating the file
+    if dry_run and store_missing(url):  # look without creating the file
         return MigrationReport(url=display_url(url), dry_run=True, pending=[m.name for m in MIGRATIONS])
     store = Store.open(url, migrate=False)
     try:
@@ -84,7 +84,7 @@ def copy_store(source_url: str, target_url: str, progress: Any = None) -> CopyRe
     from shipcall.errors import ConfigError
 
     source_url, target_url = _absolute(source_url), _absolute(target_url)
-    if _missing(source_url):
+    if store_missing(source_url):
         raise ConfigError(f"no store at {display_url(source_url)}", field="SOURCE_URL",
                           hint="`shipcall store info --json` prints a workspace's store URL")
     if display_url(source_url) == display_url(target_url):
@@ -113,7 +113,7 @@ def _absolute(url: str) -> str:
     return url
 
 
-def _missing(url: str) -> bool:
+def store_missing(url: str) -> bool:
     path = sqlite_file(url)
     return path is not None and not path.exists()
 

@@ -80,9 +80,11 @@ def feedback(body: FeedbackRequest, request: Request,
     return request.app.state.server.feedback(body.request_id, body.rating, body.comment)
 
 
-@router.get("/health", summary="Liveness, the variants served and the canary share")
+@router.get("/health", summary="Liveness, the variants served, the canary share, the store's kind and migration")
 def health(request: Request) -> dict[str, Any]:
     s = request.app.state.server
+    s.follow_canary()
+    applied = s.ws.store.migrations_applied()
     return {
         "status": "ok",
         "variant": s.baseline.name,
@@ -90,7 +92,40 @@ def health(request: Request) -> dict[str, Any]:
         "share": s.share,
         "corpus_version": s.baseline.corpus_version,
         "started_at": s.started_at,
+        "store": {"kind": s.ws.store.kind, "migration": applied[max(applied)] if applied else None},
     }
+
+
+class CanaryRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    action: Literal["set", "promote", "rollback"]
+    share: float | None = Field(None, ge=0, le=1, description="set: the candidate's share of traffic")
+    candidate: str | None = Field(None, description="set: the candidate variant (default: the current one)")
+    note: str = Field("", max_length=2000, description="why: recorded with the decision")
+
+
+@router.get("/admin/canary", summary="The live canary split every replica follows (token required)")
+def canary_status(request: Request, _: str = Depends(require_token)) -> dict[str, Any]:
+    from shipcall.app.canary import current
+
+    return current(request.app.state.server.ws).to_dict()
+
+
+@router.post("/admin/canary", summary="Change the live canary split on every replica (token required)")
+def canary_change(body: CanaryRequest, request: Request, who: str = Depends(require_token)) -> dict[str, Any]:
+    from shipcall.app import canary
+
+    s = request.app.state.server
+    if body.action == "set":
+        state = canary.set_canary(s.ws, share=body.share, candidate=body.candidate, note=body.note, who=who)
+    elif body.action == "promote":
+        state = canary.promote(s.ws, note=body.note, who=who)
+    else:
+        state = canary.rollback(s.ws, note=body.note, who=who)
+    if s.canary is not None:  # this replica at once; the others within their poll interval
+        s.canary.state = state
+    s.follow_canary()
+    return state.to_dict()
 
 
 @router.get("/logs", summary="The production log, newest first (token required)")

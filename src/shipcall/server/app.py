@@ -49,11 +49,13 @@ log = logging.getLogger("shipcall.server")
 
 def create_app(workspace: Workspace | str | Path | None = None, *, variant: str | None = None,
                candidate: str | None = None, share: float | None = None, token: str | None = None,
-               settings: ServerConfig | None = None) -> FastAPI:
+               settings: ServerConfig | None = None, live_canary: bool = True,
+               canary_poll: float = 2.0) -> FastAPI:
     """Open the workspace and its features and return the app (nothing listens yet).
 
     `token`: the bearer token (default: SHIPCALL_TOKEN or the workspace's token file, created
-    on first use); `settings`: override `server:` from shipcall.yaml."""
+    on first use); `settings`: override `server:` from shipcall.yaml; `live_canary`: follow the
+    canary split stored in the store (`shipcall canary ...`), re-read every `canary_poll` seconds."""
     from shipcall.app.feature import Feature
     from shipcall.server.auth import load_or_create_token
 
@@ -76,6 +78,15 @@ def create_app(workspace: Workspace | str | Path | None = None, *, variant: str 
     cand = Feature.open(ws, candidate) if candidate else None
     server = Server(ws=ws, settings=settings, log=ProductionLog(ws.store), redactor=redactor,
                     baseline=baseline, candidate=cand, share=float(share or 0.0))
+    if live_canary:
+        from shipcall.app.canary import CanaryWatch, seed
+
+        state, warning = seed(ws, baseline.name, cand.name if cand else None, float(share or 0.0))
+        if warning:
+            log.warning(warning)
+        server.canary = CanaryWatch(ws.store, state, poll=canary_poll)
+        server.canary._next = 0.0  # read the stored split before the first answer
+        server.follow_canary()
     auth = Auth(token or load_or_create_token(ws).token, public=frozenset(settings.public))
 
     @asynccontextmanager
