@@ -30,6 +30,7 @@ from shipcall.core.tasks.base import Predictor
 from shipcall.errors import ConfigError, Interrupted
 
 if TYPE_CHECKING:
+    from shipcall.app.distributed import RayExecutor
     from shipcall.app.judge import JudgeOptions
 
 BATCH_SECONDS = 0.1
@@ -61,17 +62,19 @@ def run_identity(predictor: Predictor, dataset: Dataset, variant: Variant, *, ks
 
 def run(ws: Workspace, dataset: Dataset, variant_name: str | None, *, limit: int | None = None,
         progress: Callable[[int, int], object] | None = None, judge: JudgeOptions | None = None,
-        judge_progress: Callable[[int, int], object] | None = None) -> RunOutcome:
-    """Run a variant of the workspace (by name; None: the first) over a dataset version."""
+        judge_progress: Callable[[int, int], object] | None = None,
+        executor: RayExecutor | None = None) -> RunOutcome:
+    """Run a variant of the workspace (by name; None: the first) over a dataset version
+    (`executor`: answer the items on a Ray cluster instead of in this process)."""
     name, variant = ws.variant(variant_name)
     return run_variant(ws, dataset, name, variant, limit=limit, progress=progress, judge=judge,
-                       judge_progress=judge_progress)
+                       judge_progress=judge_progress, executor=executor)
 
 
 def run_variant(ws: Workspace, dataset: Dataset, name: str, variant: Variant, *, limit: int | None = None,
                 progress: Callable[[int, int], object] | None = None, judge: JudgeOptions | None = None,
                 judge_progress: Callable[[int, int], object] | None = None,
-                predictor: Predictor | None = None) -> RunOutcome:
+                predictor: Predictor | None = None, executor: RayExecutor | None = None) -> RunOutcome:
     """Run one variant configuration (explicitly given: a sweep passes its combinations) over a
     dataset version, through its task: build -> per item predict -> score -> store -> aggregate."""
     task = task_for(ws, variant)
@@ -125,8 +128,10 @@ def run_variant(ws: Workspace, dataset: Dataset, name: str, variant: Variant, *,
         nonlocal others
         others += len(rows) - store.save_item_results(current.id, rows)
 
+    answers = (executor.answer(str(ws.root), ws.store_url(), name, variant, todo) if executor is not None else
+               answer_items(todo, one, workers=predictor.concurrency, budget=budget, heartbeat=BATCH_SECONDS))
     try:
-        for got in answer_items(todo, one, workers=predictor.concurrency, budget=budget, heartbeat=BATCH_SECONDS):
+        for got in answers:
             if got is not None:
                 batch.append(got)
                 fresh.append(got)

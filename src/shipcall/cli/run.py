@@ -19,10 +19,16 @@ from shipcall.cli._common import emit_json, json_option, warn, workspace
 @click.option("--judge-repeats", type=click.IntRange(min=1, max=20), default=None,
               help="Judge each item N times (default: the contract's judge.repeats) to measure the judge's "
                    "self-agreement.")
+@click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="Where items are answered: this process, or a Ray cluster (the `ray` extra).")
+@click.option("--address", default=None, help="With --executor ray: `auto` or ray://HOST:PORT to join a running "
+                                              "cluster (default: start a local one).")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="With --executor ray: how many workers (default: the cluster's CPUs).")
 @json_option
 @click.pass_context
 def cli(ctx: click.Context, dataset_ref: str, variant: str | None, limit: int | None, judge: bool | None,
-        judge_repeats: int | None, as_json: bool) -> None:
+        judge_repeats: int | None, executor: str, address: str | None, workers: int | None, as_json: bool) -> None:
     """Run a variant over every item of a dataset and store per-item results. An interrupted
     run resumes where it stopped when the same command is run again. LLM generators answer
     several items at once (their `concurrency`), never pay twice for a reply (response cache),
@@ -38,6 +44,16 @@ def cli(ctx: click.Context, dataset_ref: str, variant: str | None, limit: int | 
     from shipcall.render.run import judge_text, run_json, run_text
 
     ws = workspace(ctx)
+    ray_executor = None
+    if executor == "ray":
+        from shipcall.app.distributed import RayExecutor, require_ray
+
+        require_ray()
+        ray_executor = RayExecutor(address=address, workers=workers)
+    elif address or workers:
+        from shipcall.errors import ConfigError
+
+        raise ConfigError("--address and --workers go with --executor ray", field="--executor")
     ds = ws.store.load_dataset(*parse_ref(dataset_ref))
     options = judge_options(ws, judge, judge_repeats, warn=warn)
     bar = tqdm(total=len(ds.items[:limit] if limit else ds.items), unit="item", desc="run",
@@ -56,7 +72,8 @@ def cli(ctx: click.Context, dataset_ref: str, variant: str | None, limit: int | 
         judge_bar[0].refresh()
 
     try:
-        outcome = run(ws, ds, variant, limit=limit, progress=progress, judge=options, judge_progress=judge_progress)
+        outcome = run(ws, ds, variant, limit=limit, progress=progress, judge=options, judge_progress=judge_progress,
+                      executor=ray_executor)
     finally:
         bar.close()
         for b in judge_bar:
