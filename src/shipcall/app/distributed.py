@@ -69,6 +69,32 @@ class RayExecutor:
                 ray.kill(a)
 
 
+    def embed(self, model: str, todo: list[tuple[str, str]], batch_size: int) -> Iterator[tuple[list[str], Any]]:
+        """Embed (key, text) pairs with Ray Data: `map_batches` over the chunks, one model per
+        worker (an actor pool), yielding (keys, vectors) batches for the embedding cache."""
+        ray = self.start()
+        n = self.workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
+        ds = ray.data.from_items([{"key": k, "text": t} for k, t in todo], override_num_blocks=max(n, 1) * 4)
+        out = ds.map_batches(_Embedder, fn_constructor_args=(model, batch_size), batch_size=max(batch_size, 64),
+                             batch_format="numpy", concurrency=n, num_cpus=1)
+        for batch in out.iter_batches(batch_size=1024, batch_format="numpy"):
+            yield [str(k) for k in batch["key"]], batch["vector"]
+
+
+class _Embedder:
+    """A Ray Data worker: the sentence-transformers model loaded once, then batch after batch."""
+
+    def __init__(self, model: str, batch_size: int) -> None:
+        from shipcall.adapters.retrievers.dense import load_encoder
+
+        self.model, self.batch_size = load_encoder(model), batch_size
+
+    def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
+        from shipcall.adapters.retrievers.dense import encode
+
+        return {"key": batch["key"], "vector": encode(self.model, [str(t) for t in batch["text"]], self.batch_size)}
+
+
 class _Answerer:
     """A Ray actor: the variant opened once in the worker, then shard after shard of items."""
 

@@ -174,11 +174,13 @@ def index_is_complete(ws: Workspace, variant: Variant, corpus_version: str) -> b
                for p, path in zip(index_parts(variant), index_paths(ws, variant, corpus_version), strict=True))
 
 
-def ensure_index(ws: Workspace, variant: Variant, corpus_version: str, *, show_progress: bool = False) -> Retriever:
+def ensure_index(ws: Workspace, variant: Variant, corpus_version: str, *, show_progress: bool = False,
+                 embedder: Any = None) -> Retriever:
     """Load the variant's index, or build it; a composite kind opens its parts and joins them."""
     kind, cfg = retriever_kind(variant.retriever)
     if kind.composite:
-        parts = [ensure_index(ws, p, corpus_version, show_progress=show_progress) for p in index_parts(variant)]
+        parts = [ensure_index(ws, p, corpus_version, show_progress=show_progress, embedder=embedder)
+                 for p in index_parts(variant)]
         return kind.combine(cfg, parts)
     path = ws.index_dir / index_key(variant, corpus_version)
     if kind.is_complete(path):
@@ -187,7 +189,7 @@ def ensure_index(ws: Workspace, variant: Variant, corpus_version: str, *, show_p
     if not chunks:
         raise CorpusError("the corpus has no text to index", hint="ingest a folder with documents in it")
     ctx = BuildContext(cache_dir=ws.state_dir / "embeddings", show_progress=show_progress,
-                       extra={"doc_hashes.json": ws.store.document_hashes()})
+                       extra={"doc_hashes.json": ws.store.document_hashes()}, embedder=embedder)
     return kind.build_index(chunks, cfg, path, ctx)
 
 

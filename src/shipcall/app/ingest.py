@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from shipcall.adapters.ingest.loaders import LoadReport, load_beir, load_folder
 from shipcall.app.workspace import Workspace
@@ -36,7 +37,8 @@ class IngestReport:
         }
 
 
-def ingest(ws: Workspace, path: str | None, fmt: str | None = None, *, show_progress: bool = False) -> IngestReport:
+def ingest(ws: Workspace, path: str | None, fmt: str | None = None, *, show_progress: bool = False,
+           embedder: Any = None) -> IngestReport:
     store = ws.store
     if path is None:
         recorded = ws.corpus_path()
@@ -73,12 +75,12 @@ def ingest(ws: Workspace, path: str | None, fmt: str | None = None, *, show_prog
     store.set_meta("corpus_path", str(root))
     store.set_meta("corpus_format", fmt)
     report.indexes_built = build_indexes(ws, report.corpus_version, show_progress=show_progress,
-                                         warnings=report.warnings)
+                                         warnings=report.warnings, embedder=embedder)
     return report
 
 
 def build_indexes(ws: Workspace, version: str, *, show_progress: bool = False,
-                  warnings: list[tuple[str, str]] | None = None) -> int:
+                  warnings: list[tuple[str, str]] | None = None, embedder: Any = None) -> int:
     """Build (or find) the index of every variant, once per distinct index."""
     from shipcall.app.feature import ensure_index, index_is_complete, index_key
     from shipcall.errors import MissingExtraError
@@ -92,7 +94,7 @@ def build_indexes(ws: Workspace, version: str, *, show_progress: bool = False,
         seen.add(key)
         if not index_is_complete(ws, variant, version):
             try:
-                ensure_index(ws, variant, version, show_progress=show_progress)
+                ensure_index(ws, variant, version, show_progress=show_progress, embedder=embedder)
             except MissingExtraError as e:  # the documents are in; that variant fails clearly when used
                 if warnings is not None:
                     warnings.append((f"variant {name}", f"index not built: {e.message}; {e.hint}"))

@@ -29,11 +29,14 @@ class Retriever(Protocol):
 @dataclass(frozen=True)
 class BuildContext:
     """What an index build may use besides the chunks: the shared embedding cache, whether to
-    show a progress bar, and extra files to store beside the index."""
+    show a progress bar, extra files to store beside the index, and where embeddings are computed."""
 
     cache_dir: Path
     show_progress: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    # computes embeddings elsewhere (`ingest --executor ray`): `embed(model, [(key, text)], batch_size)`
+    # yields (keys, vectors) batches; None: in this process
+    embedder: Any = None
 
 
 class RetrieverKind(Protocol):
