@@ -11,6 +11,8 @@ queue assigns it (keyword rules, else the nearest item's tags).
 
 from __future__ import annotations
 
+from typing import Any
+
 from shipcall.app.workspace import Workspace
 from shipcall.core.coverage import Coverage, ProductionQuestion, coverage
 
@@ -28,7 +30,7 @@ def dataset_coverage(ws: Workspace, name: str, version: int | None = None) -> Co
     return rep
 
 
-def _production(ws: Workspace, items: list) -> list[ProductionQuestion] | None:  # type: ignore[type-arg]
+def _production(ws: Workspace, items: list[Any]) -> list[ProductionQuestion] | None:
     from shipcall.adapters.retrievers.bm25 import nearest_texts
     from shipcall.adapters.store.reviews import ReviewStore
     from shipcall.app.review import assign, cohort_keys

@@ -135,7 +135,7 @@ def _offline(documents: list[Any], n: int, kinds: Sequence[str], seed: int, ques
         bar = tqdm(total=len(documents), desc="reading documents", unit="doc", file=sys.stderr)
     try:
         return draft_offline(documents, n, kinds=kinds, seed=seed, existing_questions=questions,
-                             on_document=(lambda: bar.update(1)) if bar is not None else None)
+                             on_document=(lambda: None if bar.update(1) else None) if bar is not None else None)
     finally:
         if bar is not None:
             bar.close()

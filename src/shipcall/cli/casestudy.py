@@ -1,4 +1,4 @@
-"""`shipcall casestudy`: write a case study from the decision history."""
+"""`shipcall casestudy [DECISION ...]`: case studies of decisions, from their own evidence."""
 
 from __future__ import annotations
 
@@ -8,24 +8,34 @@ from shipcall.cli._common import emit_json, json_option, workspace
 
 
 @click.command("casestudy")
-@click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write Markdown here (default: stdout).")
+@click.argument("decisions", nargs=-1, type=int)
+@click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write here (default: stdout).")
+@click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md", show_default=True)
 @json_option
 @click.pass_context
-def cli(ctx: click.Context, out: str | None, as_json: bool) -> None:
-    """Problem → AI-specific considerations → decisions made → outcome → what we would do
-    differently, filled from the recorded decisions and their evidence.
+def cli(ctx: click.Context, decisions: tuple[int, ...], out: str | None, fmt: str, as_json: bool) -> None:
+    """One case study per decision chain (a gate decision and the human calls on it; default: the
+    latest): problem → AI-specific considerations → decisions made → outcome → what we would do
+    differently, each from that decision's own evidence. Several DECISIONs make a portfolio.
 
-    Example: shipcall casestudy --out case.md
+    Example: shipcall casestudy 3 7 --format html --out portfolio.html
     """
-    from shipcall.render.casestudy import case_study
+    from pathlib import Path
 
-    text = case_study(workspace(ctx).store.decisions())
+    from shipcall.app.casestudy import case_studies
+    from shipcall.errors import NotFoundError
+    from shipcall.render.casestudy import to_html
+
+    text = "\n---\n\n".join(case_studies(workspace(ctx), list(decisions) or None))
+    body = to_html(text) if fmt == "html" else text
     if out:
-        with open(out, "w", encoding="utf-8") as f:
-            f.write(text)
+        if not Path(out).parent.is_dir():
+            raise NotFoundError("the folder to write into does not exist", file=str(Path(out).parent),
+                                hint="create it first, or pick another --out")
+        Path(out).write_text(body, encoding="utf-8")
     if as_json:
         emit_json({"markdown": text, "out": out})
     elif not out:
-        click.echo(text, nl=False)
+        click.echo(body, nl=False)
     else:
         click.echo(f"wrote {out}", err=True)

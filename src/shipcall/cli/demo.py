@@ -43,7 +43,11 @@ def cli(directory: str | None) -> None:
         click.echo(f"Run {run.id} ({name}): contains_answer {m.get('contains_answer', 0):.3f}, "
                    f"recall@5 {m.get('recall@5', 0):.3f}, false_answer_rate {m.get('false_answer_rate', 0):.3f}, "
                    f"latency p95 {m.get('latency_ms_p95', 0):.1f} ms")
-    click.echo("")
+    from shipcall.core.narrative import gate_sentence
+
+    contract = ws.contract()
+    click.echo("\n" + gate_sentence(out.decision.to_dict(), out.report.comparison.to_dict(), contract.primary,
+                                    list(contract.guarded)) + "\n")
     print_report(out.report)
     if out.failure_counts:
         failed = sum(n for _, n in out.failure_counts)

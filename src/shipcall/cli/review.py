@@ -242,8 +242,8 @@ def record(ctx: click.Context, request_id: str, verdict: str, failure_mode: str 
                           field="--question")
     request_id = ProductionLog(ws.store).resolve(request_id)  # any unique prefix, as printed by `review list`
     if parsed is None:
-        q = queue_entry(ws, request_id)
-        parsed = dict(q.cohorts) if q else {}
+        queued = queue_entry(ws, request_id)
+        parsed = dict(queued.cohorts) if queued else {}
     r = do_record(ws, request_id, reviewer=reviewer or author(), verdict=verdict, failure_mode=failure_mode,
                   gold_answer=gold, evidence=evidence, tags=parsed, note=note, redact=redactor(ws))
     if as_json:

@@ -48,6 +48,7 @@ DEFAULT_CONTRACT_YAML = """\
 # `shipcall contract check` validates it; `shipcall gate` applies it.
 # Only `primary` and `metrics` are required; the other keys show their defaults or an example.
 
+description: "answer employees' questions from our internal docs"   # the user problem, in words (case studies)
 primary: contains_answer          # per-item metric that must-pass items are judged on
 
 metrics:                          # thresholds on the candidate's overall value
@@ -152,6 +153,7 @@ class Contract(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    description: str = ""  # the user problem this contract defines "good" for, in words (case studies)
     primary: str
     metrics: dict[str, MetricRule]
     cohorts: list[str] = Field(default_factory=list)
@@ -163,6 +165,8 @@ class Contract(BaseModel):
     must_pass: list[str] = Field(default_factory=list)
     max_error_rate: float = 0.0
     judge: JudgeConfig | None = None
+    costs: dict[str, float] = Field(default_factory=dict)  # per failure mode, in the user's unit (narratives)
+    cost_unit: str = "points"
 
     @model_validator(mode="before")
     @classmethod

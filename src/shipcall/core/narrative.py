@@ -174,9 +174,34 @@ def verdict_sentence(ev: Evidence, sec: Section) -> str:
     parts += [f"it {_change(sec, ev, m, None)}" for m in improved[:2]]
     if not parts:
         blocks = [r for r in ev.decision.get("reasons", []) if r.get("severity") == "block"]
-        parts.append(f"{len(blocks)} of the contract's conditions are not met" if blocks
-                     else "no guarded measure got worse and every threshold holds")
-    return f"{ev.decision['verdict']}: " + "; ".join(parts) + "."
+        if blocks:
+            parts.append(f"{len(blocks)} of the contract's conditions are not met: "
+                         + "; ".join(_block_words(b) for b in blocks[:2]))
+        else:
+            parts.append("no guarded measure got worse and every threshold of the contract holds")
+    under = {r.get("cohort") for r in ev.comparison.get("cohorts", []) if r.get("verdict") == "underpowered"}
+    tail = (f" {len(under)} cohorts are too small to check yet." if under else "")
+    return f"{ev.decision['verdict']}: " + "; ".join(parts) + "." + tail
+
+
+def _block_words(b: dict[str, Any]) -> str:
+    metric = b.get("metric") or ""
+    if b.get("kind") == "threshold" and metric:
+        return f"how often it {plain(metric)} misses the contract's bar"
+    if b.get("kind") == "must_pass":
+        return "a must-pass question fails"
+    if b.get("kind") == "error_rate":
+        return "too many questions raised errors"
+    return b.get("kind", "").replace("_", " ")
+
+
+def gate_sentence(decision: dict[str, Any], comparison: dict[str, Any], primary: str, guarded: list[str]) -> str:
+    """The gate's first line: the verdict in plain words (rates as percentages, counts out of n)."""
+    ev = Evidence(decision=decision, chain=[decision], comparison=comparison, baseline_variant="",
+                  candidate_variant="", baseline_description="", candidate_description="", dataset="",
+                  baseline_metrics={}, candidate_metrics={}, primary=primary, guarded=guarded, cohort_keys=[],
+                  outcomes={}, failure_modes=[])
+    return verdict_sentence(ev, Section(""))
 
 
 # -- exec -----------------------------------------------------------------------------------------

@@ -8,7 +8,8 @@ from xml.sax.saxutils import escape, quoteattr
 from shipcall.core.gate import Decision
 
 
-def junit_xml(d: Decision) -> str:
+def junit_xml(d: Decision, sentence: str = "") -> str:
+    """`sentence`: the verdict in plain words, shown first (the suite's system-out)."""
     cases = []
     for r in d.reasons:
         name = quoteattr(f"{r.kind} {r.metric or ''} {r.cohort or ''}".strip())
@@ -22,11 +23,13 @@ def junit_xml(d: Decision) -> str:
         cases.append(f'  <testcase classname="shipcall.gate" name={quoteattr(c)}/>')
     failures = sum(1 for r in d.reasons if r.severity == "block")
     return (f'<?xml version="1.0" encoding="UTF-8"?>\n<testsuite name="shipcall gate {d.verdict}" '
-            f'tests="{len(cases)}" failures="{failures}">\n' + "\n".join(cases) + "\n</testsuite>\n")
+            f'tests="{len(cases)}" failures="{failures}">\n'
+            + (f"  <system-out>{escape(sentence)}</system-out>\n" if sentence else "")
+            + "\n".join(cases) + "\n</testsuite>\n")
 
 
-def markdown(d: Decision, report: Any) -> str:
-    lines = [f"## shipcall gate: **{d.verdict}**", "",
+def markdown(d: Decision, report: Any, sentence: str = "") -> str:
+    lines = [f"## shipcall gate: **{d.verdict}**", "", *([sentence, ""] if sentence else []),
              f"Baseline `{d.baseline_run}` → candidate `{d.candidate_run}`; contract `{d.contract_hash}`.", ""]
     if d.reasons:
         lines += ["| severity | kind | cohort | detail |", "|---|---|---|---|"]

@@ -158,7 +158,8 @@ def draft_sources(ws: Workspace, draft: Any, context: int = 300) -> list[dict[st
         else:
             cuts.append((a, b, True, False))
         cuts.append((b, hi, False, False))
-        pieces = [{"text": doc.text[x:y], "mark": m, "answer": an} for x, y, m, an in cuts if y > x]
+        pieces: list[dict[str, Any]] = [{"text": doc.text[x:y], "mark": m, "answer": an}
+                                        for x, y, m, an in cuts if y > x]
         if lo > 0:
             pieces[0]["text"] = "… " + pieces[0]["text"]
         if hi < len(doc.text):

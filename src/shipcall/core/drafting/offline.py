@@ -260,18 +260,18 @@ def draft_offline(documents: Sequence[Document], n: int, *, kinds: Sequence[str]
     queue = [(d, kinds_seq[i] if i < len(kinds_seq) else "factoid") for i, d in enumerate(slots)]
     while queue and len(drafts) < n:
         doc_id, kind = queue.pop(0)
-        x = next_candidate(doc_id)
-        if x is None:
+        got = next_candidate(doc_id)
+        if got is None:
             other = next((d for d in cands if next_candidate(d) is not None and d not in {q[0] for q in queue}), None)
             if other is None:
                 other = next((d for d in cands if next_candidate(d) is not None), None)
             if other is None:
                 continue
-            doc_id, x = other, next_candidate(other)
-            assert x is not None
-        used.add(id(x))
-        used_headings[doc_id].add(x.heading)
-        draft = make(kind, x) or make("factoid", x)
+            doc_id, got = other, next_candidate(other)
+            assert got is not None
+        used.add(id(got))
+        used_headings[doc_id].add(got.heading)
+        draft = make(kind, got) or make("factoid", got)
         assert draft is not None
         ev = [docs[e].text for e in draft.evidence]
         near = draft.source.get("near")

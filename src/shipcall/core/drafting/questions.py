@@ -27,6 +27,7 @@ clauses.py, table rows in tables.py. Pure: no I/O.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from shipcall.core.drafting.clauses import (
@@ -72,6 +73,8 @@ from shipcall.core.drafting.lexicon import (
     past_of_participle,
     third_person,
 )
+
+Emit = Callable[..., None]  # records one drafted question
 
 PRIOR = {"object": 0.7, "born": 0.95, "year": 0.85, "date": 0.8, "how_many": 0.8, "how_much": 0.75, "agent": 0.85,
          "definition": 0.8, "where": 0.65, "subject": 0.55, "table_row": 0.85}
@@ -185,9 +188,9 @@ def is_person(name: str, persons: frozenset[str] | set[str]) -> bool:
         set(words) & ORG_WORDS)
 
 
-def _rest_rules(clause: Clause, text: str, subject: str, aux: str, verbs: str, add: object) -> None:
+def _rest_rules(clause: Clause, text: str, subject: str, aux: str, verbs: str, add: Emit) -> None:
     rest = clause.rest
-    emit = add  # type: ignore[assignment]
+    emit = add
     quoted = quoted_indices(rest)
     for i, t in enumerate(rest):
         if not clear_before(rest, i):
@@ -256,21 +259,21 @@ def _rest_rules(clause: Clause, text: str, subject: str, aux: str, verbs: str, a
                 noun = span(rest[j:k], text)
                 ans = span(rest[i:k], text)
                 tail = cut_at_and(cut_at_boundary(rest, k), k)
-                after = tail[k:]
-                if after and after[0].low == "of":
-                    after = []  # "within 5 working days of receiving a report": the of-phrase belongs to the amount
+                trail = tail[k:]
+                if trail and trail[0].low == "of":
+                    trail = []  # "within 5 working days of receiving a report": the of-phrase belongs to the amount
                 if prev in PREPOSITIONS:  # "within 5 days" → Within how many days …
                     q = phrase([f"{prev} how many {noun}", aux, subject, verbs, span(rest[:i - 1], text),
-                                 span(after, text)])
+                                 span(trail, text)])
                 else:
-                    q = phrase([f"how many {noun}", aux, subject, verbs, span(rest[:i], text), span(after, text)])
+                    q = phrase([f"how many {noun}", aux, subject, verbs, span(rest[:i], text), span(trail, text)])
                 number = span(rest[i:j], text)
                 emit(q, ans, "how_many", rest[i].start, rest[k - 1].end, (number,) if number != ans else ())
 
 
-def _front_rules(clause: Clause, text: str, subject: str, do: tuple[str, str] | None, add: object) -> None:
+def _front_rules(clause: Clause, text: str, subject: str, do: tuple[str, str] | None, add: Emit) -> None:
     """`In 2003, Beyoncé released …` → In what year did Beyoncé release …?"""
-    emit = add  # type: ignore[assignment]
+    emit = add
     f = clause.front
     if do is None or len(f) < 2:
         return
@@ -290,10 +293,10 @@ def _front_rules(clause: Clause, text: str, subject: str, do: tuple[str, str] | 
              f[-1].end)
 
 
-def _agent_rule(clause: Clause, text: str, subject: str, add: object, persons: frozenset[str] = frozenset()
+def _agent_rule(clause: Clause, text: str, subject: str, add: Emit, persons: frozenset[str] = frozenset()
                 ) -> None:
     """`X was managed by Mathew Knowles` → Who managed X?"""
-    emit = add  # type: ignore[assignment]
+    emit = add
     if not clause.aux or clause.aux.lower() not in BE or not clause.verbs or not is_participle(clause.verbs[-1].text):
         return
     rest = clause.rest
@@ -329,9 +332,9 @@ def _agent_rule(clause: Clause, text: str, subject: str, add: object, persons: f
         return
 
 
-def _definition_rule(clause: Clause, text: str, subject: str, add: object) -> None:
+def _definition_rule(clause: Clause, text: str, subject: str, add: Emit) -> None:
     """`Frédéric Chopin was a Polish composer …` → Who was Frédéric Chopin?"""
-    emit = add  # type: ignore[assignment]
+    emit = add
     if not clause.aux or clause.aux.lower() not in BE or clause.verbs or not clause.rest:
         return
     if not subject[:1].isupper() or subject.split()[0].lower() in DETERMINERS:
@@ -353,10 +356,10 @@ def _definition_rule(clause: Clause, text: str, subject: str, add: object) -> No
     emit(phrase([who, clause.aux.lower(), subject]), span(pred, text), "definition", pred[0].start, pred[-1].end)
 
 
-def _object_rule(clause: Clause, text: str, subject: str, do: tuple[str, str], add: object,
+def _object_rule(clause: Clause, text: str, subject: str, do: tuple[str, str], add: Emit,
                  persons: frozenset[str] = frozenset()) -> None:
     """`She released "Listen" as the lead single` → What did Beyoncé release as the lead single?"""
-    emit = add  # type: ignore[assignment]
+    emit = add
     rest = clause.rest
     if not rest or (clause.aux and clause.aux.lower() in BE and not clause.verbs):
         return
@@ -398,9 +401,9 @@ def _object_rule(clause: Clause, text: str, subject: str, do: tuple[str, str], a
     emit(phrase([who, aux, subject, verbs, span(tail[end:], text)]), text[a:b], "object", a, b)
 
 
-def _subject_rule(clause: Clause, text: str, add: object, ans_is_person: bool = False) -> None:
+def _subject_rule(clause: Clause, text: str, add: Emit, ans_is_person: bool = False) -> None:
     """`Chopin composed the Polonaise in A-flat major` → Who composed the Polonaise …?"""
-    emit = add  # type: ignore[assignment]
+    emit = add
     subj = clause.subject
     if not subj or not all(t.cap or t.low in ("of", "the", "de", "&", "and") for t in subj) or (
             subj[0].low in DETERMINERS) or subj[-1].low == "and":
