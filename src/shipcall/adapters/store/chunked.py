@@ -46,11 +46,7 @@ def insert_new(conn: Connection, table: Table, rows: list[dict[str, Any]], keys:
     fails; a check-then-insert would race between its read and its write."""
     if not rows:
         return 0
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    elif conn.dialect.name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    else:  # other databases: no portable upsert; fall back to a read then an insert
+    if conn.dialect.name not in ("postgresql", "sqlite"):  # no portable upsert: a read, then an insert
         from sqlalchemy import insert, select, tuple_
 
         cols = [table.c[k] for k in keys]
@@ -59,6 +55,9 @@ def insert_new(conn: Connection, table: Table, rows: list[dict[str, Any]], keys:
         if new:
             conn.execute(insert(table), new)
         return len(new)
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect_insert: Any = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     n = 0
     width = max(1, len(rows[0]))
     size = max(1, 900 // width)  # bound parameters per statement (see CHUNK)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Column, Table, func, inspect, select, text
+from sqlalchemy import Column, Table, UniqueConstraint, func, inspect, select, text
 
 from shipcall.adapters.store import schema
 from shipcall.adapters.store.chunked import insert_new
@@ -44,7 +44,7 @@ def table_key(t: Table) -> list[str]:
     if t.primary_key.columns:
         return [c.name for c in t.primary_key.columns]
     for con in t.constraints:
-        if getattr(con, "columns", None) and con.__class__.__name__ == "UniqueConstraint":
+        if isinstance(con, UniqueConstraint):
             return [c.name for c in con.columns]
     raise ValueError(f"table {t.name} has no key to copy by")
 
