@@ -50,14 +50,16 @@ def test_the_exec_narrative_speaks_plainly(demo) -> None:  # noqa: ANN001
 
 
 def test_a_case_study_holds_one_decision_chain(demo) -> None:  # noqa: ANN001
-    from shipcall.app.casestudy import case_studies
+    from shipcall.app.casestudy import case_evidence
     from shipcall.app.decisions import gate, override_decision
+    from shipcall.render.casestudy import case_study
 
     ws = demo.workspace
     first = ws.store.decisions()[-1]["id"]
     override_decision(ws, "SHIP", "paraphrase refusals accepted for the pilot")
     gate(ws, demo.runs["baseline"].id, demo.runs["baseline"].id, ws.contract(), note="an unrelated A/A check")
-    text = case_studies(ws, [int(first)])[0]
+    ev, desc, later = case_evidence(ws, [int(first)])[0]
+    text = case_study(ev, contract_description=desc, later=later)
     assert "paraphrase refusals accepted for the pilot" in text  # the override belongs to the chain
     assert "an unrelated A/A check" not in text
     for h in ("## Problem", "## AI-specific considerations", "## Decisions made", "## Outcome",

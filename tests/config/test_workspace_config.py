@@ -29,7 +29,7 @@ variants:
     v = cfg.variants["doc"]
     assert cfg.default_variant == "doc"
     assert v.retriever.k == 100 and v.retriever.stemmer == "english" and v.retriever.stopwords == "en"
-    assert v.generator.min_score == 0.5
+    assert v.generator.min_score == 0.16
     assert cfg.variants["other"].chunker.kind == "heading"
     assert cfg.evaluation.k == [1, 3, 5, 10]
 

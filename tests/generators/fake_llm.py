@@ -32,6 +32,7 @@ class Request:
     raw: bytes
     retry_count: str | None
     at: float
+    authorization: str | None = None  # the Authorization header as sent
 
     @property
     def anthropic(self) -> bool:
@@ -135,7 +136,8 @@ class FakeLLM:
                     body = json.loads(raw)
                 except json.JSONDecodeError:
                     body = {}
-                req = Request(self.path, body, raw, self.headers.get("x-stainless-retry-count"), time.monotonic())
+                req = Request(self.path, body, raw, self.headers.get("x-stainless-retry-count"), time.monotonic(),
+                              self.headers.get("Authorization"))
                 with fake.lock:
                     fake.requests.append(req)
                     fake.in_flight += 1

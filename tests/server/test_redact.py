@@ -137,5 +137,6 @@ def test_answers_are_redacted_in_the_log_but_not_in_the_response(tmp_path: Path)
         assert "helpdesk@example.com" in body["answer"]
         logged = httpx.get(f"{url}/v1/logs/{body['request_id']}",
                            headers={"Authorization": f"Bearer {TOKEN}"}).json()
-    assert "[EMAIL]" in logged["answer"] and "[PHONE]" in logged["answer"]
+    shown = logged["answer"] + " ".join(c["snippet"] for c in logged["citations"])  # the answer and its sentence
+    assert "[EMAIL]" in logged["answer"] and "[PHONE]" in shown
     assert "example.com" not in json.dumps(logged) and "7946" not in json.dumps(logged)

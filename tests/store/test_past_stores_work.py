@@ -25,7 +25,9 @@ def v1(tmp_path: Path, init_files: Path, capsys: pytest.CaptureFixture[str]) -> 
 
 
 def without_latency(metrics: dict[str, float]) -> dict[str, float]:
-    return {k: v for k, v in metrics.items() if k not in LATENCY}
+    """The retrieval metrics: the same index over the same corpus gives the same values today as
+    when the old run was made (answer metrics follow the answerer, which has improved since)."""
+    return {k: v for k, v in metrics.items() if k not in LATENCY and "@" in k}
 
 
 def test_v4_store_lists_shows_and_reads_its_history(v4: Cli) -> None:

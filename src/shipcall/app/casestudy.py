@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from shipcall.app.explain import decision_chain, gather, live_decisions
 from shipcall.app.workspace import Workspace
-from shipcall.render.casestudy import case_study
+from shipcall.core.narrative import Evidence
 
 
 def _later(ws: Workspace, decision: dict, candidate_variant: str) -> list[str]:
@@ -18,13 +18,15 @@ def _later(ws: Workspace, decision: dict, candidate_variant: str) -> list[str]:
     return out[:8]
 
 
-def case_studies(ws: Workspace, ids: list[int] | None = None) -> list[str]:
+def case_evidence(ws: Workspace, ids: list[int] | None = None) -> list[tuple[Evidence, str, list[str]]]:
+    """Per decision chain asked for (default: the latest): its evidence, the contract's
+    description of the problem, and what was recorded after it."""
     decisions = live_decisions(ws)
     wanted: list[int | None] = list(ids) if ids else [None]
     out = []
     for i in wanted:
         d, _ = decision_chain(decisions, i)
         ev = gather(ws, int(d["id"]))
-        out.append(case_study(ev, contract_description=getattr(ws.contract(), "description", ""),
-                              later=_later(ws, ev.chain[0], ev.candidate_variant)))
+        out.append((ev, str(getattr(ws.contract(), "description", "") or ""),
+                    _later(ws, ev.chain[0], ev.candidate_variant)))
     return out

@@ -31,7 +31,7 @@ DEMO_VARIANTS = """\
   candidate:
     extends: baseline
     description: stricter abstention (answer only with stronger support)
-    generator: {min_score: 0.65}
+    generator: {min_score: 0.3}
 """
 
 QUESTIONS = [

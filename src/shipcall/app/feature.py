@@ -52,11 +52,14 @@ class Response:
     latency_ms: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self, variant: str) -> dict[str, Any]:
-        """The ask response shape: `shipcall ask --json` and the server's /v1/ask."""
+        """The ask response shape: `shipcall ask --json` and the server's /v1/ask. `answer` is
+        the answer itself (an extractive answer's span: "20 days"), `context` the sentence or
+        sentences it was taken from (the answer itself when it has no separate context)."""
         a = self.answer
         return {
             "variant": variant,
             "answer": a.text,
+            "context": a.context or a.text,
             "citations": [{"doc_id": c.doc_id, "chunk_id": c.chunk_id, "heading_path": list(c.heading_path),
                            "snippet": c.snippet} for c in a.citations],
             "abstained": a.abstained,

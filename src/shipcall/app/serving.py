@@ -104,7 +104,8 @@ class Server:
             user_hash=user_hash(user),
             retrieved=[{"doc_id": sc.chunk.doc_id, "chunk_id": sc.chunk.id, "score": round(sc.score, 6),
                         "rank": sc.rank} for sc in r.chunks],
-            citations=[{"doc_id": c.doc_id, "chunk_id": c.chunk_id} for c in r.answer.citations],
+            citations=[{"doc_id": c.doc_id, "chunk_id": c.chunk_id, "snippet": self.redactor.redact(c.snippet).text}
+                       for c in r.answer.citations],
             latency_ms={**{k: round(v, 3) for k, v in r.latency_ms.items()},
                         "redact": round((t2 - t1) * 1000, 3),
                         "server": round((t2 - t0) * 1000, 3)},

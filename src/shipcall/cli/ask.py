@@ -64,6 +64,8 @@ def cli(ctx: click.Context, question: str, variant: str | None, as_json: bool) -
                 click.echo(f"  - {sc.chunk.doc_id}{' — ' + head if head else ''} (score {sc.score:.2f})")
     else:
         click.echo(a.text)
+        if a.context and a.context != a.text:
+            click.echo("\n  " + a.context.replace("\n", "\n  "))
         click.echo("\nSources:")
         for i, c in enumerate(a.citations, start=1):
             head = " > ".join(c.heading_path)

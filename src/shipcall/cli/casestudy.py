@@ -22,11 +22,13 @@ def cli(ctx: click.Context, decisions: tuple[int, ...], out: str | None, fmt: st
     """
     from pathlib import Path
 
-    from shipcall.app.casestudy import case_studies
+    from shipcall.app.casestudy import case_evidence
     from shipcall.errors import NotFoundError
-    from shipcall.render.casestudy import to_html
+    from shipcall.render.casestudy import case_study, to_html
 
-    text = "\n---\n\n".join(case_studies(workspace(ctx), list(decisions) or None))
+    studies = [case_study(ev, contract_description=desc, later=later)
+               for ev, desc, later in case_evidence(workspace(ctx), list(decisions) or None)]
+    text = "\n---\n\n".join(studies)
     body = to_html(text) if fmt == "html" else text
     if out:
         if not Path(out).parent.is_dir():

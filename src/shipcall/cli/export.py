@@ -17,7 +17,8 @@ from shipcall.cli._common import workspace
 @click.pass_context
 def cli(ctx: click.Context, run_ref: str, out: str, fmt: str) -> None:
     """Export RUN's per-item results. JSONL: one line per item with id, answer (exactly the
-    text the answer metrics scored), abstained, citations, retrieved, retrieved_docs, metrics;
+    text exact_match and f1 scored), context (the sentence it was taken from), abstained,
+    citations, retrieved, retrieved_docs, metrics;
     for LLM generators also usage (tokens, cost, cached) and the raw reply, and the judge's
     verdicts with their reasoning when the run was judged.
     TREC: the document ranking (our ranks; scores strictly decreasing) for trec_eval or ranx.
@@ -47,7 +48,7 @@ def cli(ctx: click.Context, run_ref: str, out: str, fmt: str) -> None:
                                        "prompt_hash", "error")})
             for res in results:
                 f.write(json.dumps({
-                    "id": res.item_id, "answer": res.answer, "abstained": res.abstained,
+                    "id": res.item_id, "answer": res.answer, "context": res.context, "abstained": res.abstained,
                     "support": res.support,
                     "citations": [{"doc_id": c.doc_id, "chunk_id": c.chunk_id,
                                    "heading_path": list(c.heading_path), "snippet": c.snippet}

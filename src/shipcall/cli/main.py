@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "runs": ("runs", "List runs."),
     "show": ("show", "Show a run's metrics overall and per cohort."),
     "export": ("export", "Export a run's per-item results (JSONL or TREC)."),
+    "calibrate": ("calibrate", "Choose a variant's abstention threshold on a dataset; write a new variant."),
     "compare": ("compare", "Compare a candidate run with a baseline run, per cohort."),
     "failures": ("failures", "Failure modes of a run: Pareto table and examples."),
     "gate": ("gate", "Decide SHIP or WAIT from the contract; exit 0 SHIP, 1 WAIT."),

@@ -173,15 +173,23 @@ RetrieverConfig = Annotated[
 
 
 class ExtractiveGenerator(_Strict):
-    """Picks the retrieved sentences that best support the question and cites them.
+    """Finds the retrieved sentence that best supports the question and answers with the span
+    of the asked type in it (a number, an amount, a date, a person…), citing the sentence.
 
-    `min_score` is a support score in [0, 1]: the IDF-weighted share of the question's content
-    terms that the chosen sentences (with their heading path) contain. Below it: abstain.
+    `min_score` is a support score in [0, 1]: how much of the question's key content (its rarest
+    words and adjacent-word phrases, weighted) the chosen sentences, their headings and their
+    chunk contain; with `semantic`, averaged with the question–sentence similarity. Below it:
+    abstain. `shipcall calibrate` picks it from a dataset. `max_sentences`: 2 lets a neighbouring
+    sentence of the same paragraph join the context. `semantic` (needs the `dense` extra) also
+    scores sentences with a sentence-transformers model (`semantic_model`, the packaged
+    all-MiniLM-L6-v2 by default), so paraphrased questions find their sentence.
     """
 
     kind: Literal["extractive"]
-    min_score: float = Field(0.5, ge=0, le=1)
+    min_score: float = Field(0.16, ge=0, le=1)
     max_sentences: int = Field(2, ge=1, le=10)
+    semantic: bool = Field(False, description="also score sentences with a sentence encoder (dense extra)")
+    semantic_model: str = Field("all-MiniLM-L6-v2", description="sentence-transformers model for `semantic`")
 
 
 class PriceConfig(_Strict):

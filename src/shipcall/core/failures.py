@@ -5,8 +5,8 @@ An item **fails** when any of these holds:
 
 1. the system raised an error for it;
 2. it is unanswerable and the system answered;
-3. it has gold answers and the prediction does not contain one (`contains_answer` = 0;
-   an abstention contains nothing);
+3. it has gold answers and neither the prediction nor its context contains one
+   (`contains_answer` = 0; an abstention contains nothing);
 4. it is answerable with evidence but no gold answers, and the system abstained or no evidence
    document is in the top `k_answer` retrieved documents (hit@k_answer = 0);
 5. one of its assertions fails on the prediction;
@@ -27,7 +27,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from shipcall.core.datasets import Item
-from shipcall.core.metrics.abstention import is_abstention, prediction
+from shipcall.core.metrics.abstention import is_abstention, prediction, shown_texts
 from shipcall.core.metrics.answer import contains_answer, exact_match, gold_answers, normalize_answer
 from shipcall.core.metrics.assertions import check_assertion
 from shipcall.core.metrics.groundedness import groundedness
@@ -118,7 +118,8 @@ def classify(
     if not item.answerable:
         answer_failed = not abstained
     elif item.answers:
-        answer_failed = (contains_answer(pred, golds) if golds != [""] else exact_match(pred, golds)) == 0.0
+        answer_failed = (max(contains_answer(t, golds) for t in shown_texts(result) or [""]) if golds != [""]
+                         else exact_match(pred, golds)) == 0.0
     else:
         top = document_ids(result.retrieved_docs)[:k_answer] or doc_ids[:k_answer]
         answer_failed = abstained or not any(d in item.evidence for d in top)

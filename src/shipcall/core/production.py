@@ -61,7 +61,7 @@ class ProductionLogEntry:
     variant_hash: str = ""
     user_hash: str | None = None
     retrieved: list[dict[str, Any]] = field(default_factory=list)  # doc_id, chunk_id, score, rank
-    citations: list[dict[str, Any]] = field(default_factory=list)  # doc_id, chunk_id
+    citations: list[dict[str, Any]] = field(default_factory=list)  # doc_id, chunk_id, snippet (redacted)
     latency_ms: dict[str, float] = field(default_factory=dict)
     redactions: dict[str, int] = field(default_factory=dict)
     corpus_version: str = ""

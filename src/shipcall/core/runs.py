@@ -16,8 +16,10 @@ class Citation:
 
 @dataclass(frozen=True)
 class Answer:
-    """What a generator returns: the answer text (exactly what answer metrics score), its
-    citations, whether it abstained, and its support score in [0, 1].
+    """What a generator returns: the answer text (exactly what `exact_match` and `f1` score),
+    its context (the sentence or sentences it was taken from, as the reader sees them; "" when
+    the answer is its own context, as an LLM's reply is), its citations, whether it abstained,
+    and its support score in [0, 1].
 
     LLM generators also report tokens and cost (US dollars, at the configured prices), the time
     to the first token and the generation time of the call (for a reply served from the response
@@ -26,6 +28,7 @@ class Answer:
     attempts, refusal)."""
 
     text: str
+    context: str = ""
     citations: tuple[Citation, ...] = ()
     abstained: bool = False
     support: float = 0.0
@@ -58,6 +61,7 @@ class ItemResult:
     retrieved: list[Retrieved] = field(default_factory=list)
     retrieved_docs: list[Retrieved] = field(default_factory=list)  # chunk_id of the best chunk
     answer: str = ""
+    context: str = ""  # the sentence(s) the answer was taken from; "" when the answer is its own context
     citations: list[Citation] = field(default_factory=list)
     abstained: bool = False
     support: float = 0.0

@@ -42,7 +42,8 @@ class CitationOut(BaseModel):
 class AskResponse(BaseModel):
     request_id: str
     variant: str
-    answer: str
+    answer: str = Field(description="the answer itself: for extractive variants the span of the asked type")
+    context: str = Field("", description="the sentence(s) the answer was taken from (the answer itself for LLMs)")
     citations: list[CitationOut]
     abstained: bool
     support: float

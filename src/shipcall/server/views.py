@@ -127,7 +127,9 @@ def sources(ws: Workspace, entry: Any, chunks: dict[tuple[str, str, str], Any]) 
             doc = ws.store.document(c["doc_id"])
             text, where = (doc.text if doc else ""), "document text (the answering variant is not being served)"
         seen.add(c["doc_id"])
-        pieces = highlight(text, entry.answer) if text and cited else []
+        # what was shown: the answer and, for an extractive answer, the sentences it was taken from
+        shown_text = " ".join([entry.answer, *(x.get("snippet", "") for x in entry.citations)])
+        pieces = highlight(text, shown_text) if text and cited else []
         if any(m for _, m in pieces):
             shown = _trim(pieces)
         elif text:

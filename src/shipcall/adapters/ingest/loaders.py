@@ -172,7 +172,10 @@ _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 
 
 def html_document(doc_id: str, html: str) -> Document:
-    """HTML → plain text (one block a line, table rows as `cell | cell`), sections from h1–h6."""
+    """HTML → Markdown-like plain text, so that its blocks read as Markdown's do: one block per
+    paragraph with a blank line between blocks (a line break in the source is a space), headings
+    as `#` lines, list items as `- item`, tables as Markdown tables (`| cell | cell |` lines; the
+    first row is the header); sections from h1–h6."""
     from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
     html = re.sub(r"<br\s*/?>", " ", html, flags=re.IGNORECASE)
@@ -185,16 +188,24 @@ def html_document(doc_id: str, html: str) -> Document:
     lines: list[str] = []
     heads: list[tuple[int, int, str]] = []
     offset = 0
+    last = ""  # the kind of the last block written: rows of a table and items of a list stay together
 
-    def emit(line: str, level: int = 0) -> None:
-        nonlocal offset
+    def emit(line: str, level: int = 0, kind: str = "p") -> None:
+        nonlocal offset, last
         line = " ".join(line.split())
         if not line:
             return
+        if lines and not (kind == last and kind in ("tr", "li")):
+            lines.append("")
+            offset += 1
         if level:
             heads.append((offset, level, line))
+            line = "#" * level + " " + line
+        elif kind == "li":
+            line = "- " + line
         lines.append(line)
         offset += len(line) + 1
+        last = kind
 
     def visit(node: object) -> None:
         for child in node.iter(include_text=False):  # type: ignore[attr-defined]
@@ -204,7 +215,14 @@ def html_document(doc_id: str, html: str) -> Document:
             elif tag == "tr":
                 cells = [" ".join(c.text(separator="").split()) for c in child.iter(include_text=False)
                          if c.tag in ("td", "th")]
-                emit(" | ".join(c for c in cells if c))
+                cells = [c.replace("|", "/") for c in cells if c]
+                if cells:
+                    first = last != "tr"
+                    emit("| " + " | ".join(cells) + " |", kind="tr")
+                    if first:  # the delimiter row that makes the first row a Markdown table's header
+                        emit("| " + " | ".join("---" for _ in cells) + " |", kind="tr")
+            elif tag == "li":
+                emit(child.text(separator=""), kind="li")
             elif tag in _BLOCKS:
                 emit(child.text(separator=""))
             elif tag == "br":
@@ -243,17 +261,12 @@ def _load_pdf(raw: bytes, rel: str, report: LoadReport) -> Document | None:
     except Exception as e:  # pypdf raises many kinds on broken files; any of them means "skip"
         report.skipped.append((rel, f"PDF could not be parsed ({type(e).__name__})"))
         return None
-    parts: list[str] = []
-    heads: list[tuple[int, int, str]] = []
-    offset = 0
-    for i, page in enumerate(pages, start=1):
-        page = page.strip()
-        if not page:
-            continue
-        heads.append((offset, 1, f"page {i}"))
-        parts.append(page + "\n")
-        offset += len(page) + 1
-    text = "".join(parts)
+    from shipcall.core.reflow import reflow_pages
+
+    flow = reflow_pages(pages)  # PDF lines are visual lines: rebuild the paragraphs across pages
+    heads = [(at, 1, f"page {i}") for i, at in enumerate(flow.page_starts, start=1) if at is not None]
+    heads = sorted(heads + [(at, 2, h) for at, h in flow.headings], key=lambda h: (h[0], h[1]))
+    text = flow.text
     if not text.strip():
         report.skipped.append((rel, "PDF has no extractable text (scanned?)"))
         return None

@@ -20,6 +20,7 @@ def to_prediction(item: Item, r: Response) -> Prediction:
         item_id=item.id,
         retrieved=[Retrieved(sc.chunk.doc_id, sc.chunk.id, sc.score, sc.rank) for sc in r.chunks],
         answer="" if a.abstained else a.text,
+        context="" if a.abstained else a.context,
         citations=list(a.citations),
         abstained=a.abstained,
         support=a.support,

@@ -29,6 +29,15 @@ def prediction(result: ItemResult) -> str:
     return "" if is_abstention(result) else result.answer
 
 
+def shown_texts(result: ItemResult) -> list[str]:
+    """What the reader is shown, for the metrics of sentence-length answers (`contains_answer`,
+    `answer_recall`): the answer and, when the generator gives one, the context it was taken
+    from (an extractive answer's sentence); [] for an abstention."""
+    if is_abstention(result):
+        return []
+    return [result.answer] + ([result.context] if result.context.strip() else [])
+
+
 def score_abstention(item: Item, result: ItemResult) -> dict[str, float]:
     """`abstain_recall` and `false_answer_rate` on unanswerable items, `over_refusal_rate` on
     answerable ones."""

@@ -1,7 +1,11 @@
 """Answer metrics: SQuAD v2 exact match and F1, and two measures for sentence-length answers
 scored against short gold answers (`contains_answer`, `answer_recall`).
 
-The prediction is "" for an abstention (see `abstention.prediction`). Normalisation is the
+The prediction is "" for an abstention (see `abstention.prediction`). `exact_match` and `f1`
+score the answer alone (an extractive answer's span: "20 days"). `contains_answer` and
+`answer_recall` score what the reader is shown: the answer, or the context it was taken from
+(its sentence), whichever scores higher (`abstention.shown_texts`), so that they measure the
+same thing for a span with its sentence as for a sentence-length answer. Normalisation is the
 official SQuAD v2 one (`evaluate-v2.0.py`, Rajpurkar, Jia and Liang 2018): lower-case, remove
 the characters of `string.punctuation`, remove the articles a/an/the as whole words, collapse
 white space. Gold answers that normalise to "" are dropped; if none is left — and always for an
@@ -18,7 +22,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from shipcall.core.datasets import Item
-from shipcall.core.metrics.abstention import is_abstention, prediction
+from shipcall.core.metrics.abstention import is_abstention, prediction, shown_texts
 from shipcall.core.runs import ItemResult
 
 # str.translate deletes the same characters as the official script's per-character filter.
@@ -102,7 +106,9 @@ def score_answer(item: Item, result: ItemResult) -> dict[str, float]:
     """`exact_match`, `f1`, `contains_answer`, `answer_recall` for items with gold answers or
     unanswerable items; `{}` otherwise.
 
-    Unanswerable: exact match and F1 per SQuAD v2 (1 only for an empty prediction);
+    Exact match and F1 score the answer; contains_answer and answer_recall the best of the
+    answer and its context. Unanswerable: exact match and F1 per SQuAD v2 (1 only for an empty
+    prediction);
     contains_answer and answer_recall are 1 only for an abstention. Answerable: an abstention
     scores 0 on all four. In the degenerate case where no gold answer survives normalisation,
     exact match and F1 follow the official script (gold "") and the other two are omitted.
@@ -117,6 +123,7 @@ def score_answer(item: Item, result: ItemResult) -> dict[str, float]:
         out["contains_answer"] = abstained
         out["answer_recall"] = abstained
     elif golds != [""]:
-        out["contains_answer"] = contains_answer(pred, golds)
-        out["answer_recall"] = answer_recall(pred, golds)
+        shown = shown_texts(result) or [""]
+        out["contains_answer"] = max(contains_answer(t, golds) for t in shown)
+        out["answer_recall"] = max(answer_recall(t, golds) for t in shown)
     return out

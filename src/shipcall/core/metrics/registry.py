@@ -70,9 +70,11 @@ PLAIN_METRICS: dict[str, Metric] = {
         _m("f1", True, True, False,
            "max over gold answers of the token F1 of normalised prediction and gold (SQuAD v2 script)"),
         _m("contains_answer", True, True, True,
-           "1 if some normalised gold answer occurs in the normalised prediction as whole tokens"),
+           "1 if some normalised gold answer occurs as whole tokens in the normalised answer or in the context "
+           "it was taken from (its sentence)"),
         _m("answer_recall", True, True, False,
-           "max over gold answers of |gold tokens ∩ prediction tokens| (multiset) / |gold tokens|"),
+           "max over gold answers, and over the answer and its context, of |gold tokens ∩ shown tokens| "
+           "(multiset) / |gold tokens|"),
         _m("assertion_pass_rate", True, True, False,
            "passing assertions / assertions of the item (contains, not-contains, regex, …)"),
         _m("groundedness", True, True, False,

@@ -1,0 +1,341 @@
+"""Pure pieces of extractive answering: a sentence's tokens, how well it supports a question
+(the support score), and the span of the asked type inside it (the answer).
+
+Support score, in [0, 1]: how much of the question's key content the sentence carries.
+
+    support    = (1 − β) · term cover + β · phrase cover     (β = PHRASE_SHARE when the question has phrases)
+    term cover = Σ_{t ∈ Q} w(t) · credit(t) / Σ_{t ∈ Q} w(t)
+    credit(t)  = 1 in the sentence, CONTEXT_CREDIT in its context only, NEARBY_CREDIT elsewhere in its
+                 chunk only, else 0
+    w(t)       = idf(t) ** KEY_POWER
+
+Q is the question's content terms (stemmed; stopwords and question words removed); idf is the
+corpus's BM25 IDF, so a term the corpus never uses weighs the most. Raising it to KEY_POWER > 1
+makes the rarest terms carry the score: a sentence with "bring" and "office" but not "dog" does
+not support "Can I bring my dog to the office?" because "dog" outweighs the rest. The context of
+a sentence is the heading path of its chunk, the header of its table, or a question the document
+asks just before it (FAQ style), or the sentence that introduces its list; a term found only
+there counts CONTEXT_CREDIT, and a term found only elsewhere in the chunk (the rest of the
+paragraph or section) counts NEARBY_CREDIT. The constants were chosen on public data (the
+bundled sample and the SQuAD 2.0 slice, see BENCHMARKS.md), never on one corpus. Phrases are
+pairs of content words next to each other in the question ("company car", "paid time"); a phrase
+is covered when both words stand within PHRASE_WINDOW tokens of each other in the sentence
+(weight: the sum of the two words' weights), so "car" in car-rental advice does not cover
+"company car".
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from shipcall.core.answer_types import ACCEPTS, typed_spans
+
+KEY_POWER = 3.0
+CONTEXT_CREDIT = 0.8
+NEARBY_CREDIT = 0.5
+PHRASE_SHARE = 0.25
+PHRASE_WINDOW = 2
+
+_TOKEN = re.compile(r"\w+")  # as the BM25 tokenizer splits, so that stems match the index's
+# Words that shape a question but carry no topic: never evidence of support.
+QUESTION_WORDS = frozenset(
+    """a an and are as at be been being but by can could do does did for from had has have how i if in into is
+    it its me many may might much must my no not of on or our shall should so than that the their them then there
+    these they this those to under up us was we were what when where which who whom whose why will with would you
+    your yours get gets got tell please need needs know am any some about also just still now ok okay
+    ve ll re don doesn didn isn aren wasn weren won wouldn shouldn couldn hasn haven hadn mustn let""".split()
+)
+STOPWORDS = QUESTION_WORDS | frozenset(
+    """he she his her hers him its itself they them theirs we ours you yourself yourselves all each every both
+    few more most other such only own same too very once here there over out off again further during before
+    after above below between through until while because against""".split()
+)
+
+
+@dataclass(frozen=True)
+class Token:
+    start: int
+    end: int
+    word: str  # lower-cased
+    stem: str
+
+
+def tokenize(text: str, stem: Callable[[str], str]) -> list[Token]:
+    return [Token(m.start(), m.end(), w, stem(w)) for m in _TOKEN.finditer(text) for w in [m.group(0).lower()]]
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question's key content: terms with weights (idf ** KEY_POWER), their plain IDF (for
+    ranking), and adjacent-word phrases."""
+
+    terms: frozenset[str]
+    weights: Mapping[str, float]
+    phrases: tuple[tuple[str, str], ...]
+    total: float
+    idf: Mapping[str, float]
+    idf_total: float
+    bigrams: frozenset[tuple[str, str]]  # every pair of adjacent words (stems), stopwords included
+
+    @classmethod
+    def of(cls, text: str, stem: Callable[[str], str], idf: Callable[[str], float]) -> Question:
+        toks = tokenize(text, stem)
+        # the word after "how" asks for a kind of answer ("how quickly", "how long"), it is no topic
+        form = {i + 1 for i, t in enumerate(toks) if t.word == "how"}
+        content = [t for i, t in enumerate(toks) if i not in form and is_content(t.word)]
+        terms = frozenset(t.stem for t in content)
+        plain = {t: max(idf(t), 0.0) for t in terms}
+        weights = {t: w ** KEY_POWER for t, w in plain.items()}
+        phrases: list[tuple[str, str]] = []
+        for a, b in zip(toks, toks[1:], strict=False):
+            if (a.word not in STOPWORDS and b.word not in STOPWORDS and a.stem in terms and b.stem in terms
+                    and a.stem != b.stem and not text[a.end:b.start].strip(" -")):
+                phrases.append((a.stem, b.stem))
+        return cls(terms, weights, tuple(dict.fromkeys(phrases)), math.fsum(weights.values()), plain,
+                   math.fsum(plain.values()), word_bigrams(toks))
+
+
+def is_content(word: str) -> bool:
+    """A word that can carry a topic: not a stopword, not one character, not only digits
+    (numbers are matched by value, see `numeric_ranges`)."""
+    return word not in STOPWORDS and len(word) > 1 and not word.isdigit()
+
+
+_NUM = r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+_RANGE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(rf"\b(?:between|from)\s+\D{{0,4}}{_NUM}\s*(?:k\b)?\s*(?:and|to|-|–)\s*\D{{0,4}}{_NUM}", re.I), "both"),
+    (re.compile(rf"{_NUM}\s*(?:[A-Z]{{3}}\s*)?(?:to|-|–)\s*(?:[A-Z]{{3}}\s*|[$€£]\s*)?{_NUM}"), "both"),
+    (re.compile(rf"\b(?:up to|under|below|less than|at most|no more than|max(?:imum)?|within)\s+\D{{0,4}}{_NUM}",
+                re.I), "upper"),
+    (re.compile(rf"\b(?:above|over|more than|at least|exceeding|greater than|min(?:imum)?|from)\s+\D{{0,4}}{_NUM}",
+                re.I), "lower"),
+    (re.compile(rf"{_NUM}\s*(?:[A-Z]{{3}}\s*)?(?:or more|and above|and over|\+)"), "lower"),
+)
+_VALUE = re.compile(rf"(?<![\d.,]){_NUM}(?![\d.,]*\d)")
+
+
+def _number(s: str) -> float:
+    return float(s.replace(",", ""))
+
+
+def numeric_values(text: str) -> tuple[float, ...]:
+    """The numbers a question names that are worth matching by value: with a currency, a
+    thousands separator or a decimal point, or 10 and above (small counts match everything)."""
+    out = []
+    for m in _VALUE.finditer(text):
+        raw = m.group(1)
+        before = text[max(0, m.start() - 5):m.start()]
+        v = _number(raw)
+        if v >= 10 or "," in raw or "." in raw or re.search(r"[$€£]|[A-Z]{3}\s*$", before):
+            out.append(v)
+    return tuple(out)
+
+
+def numeric_ranges(text: str) -> tuple[tuple[float, float], ...]:
+    """Intervals a sentence states: "EUR 25,000 to EUR 100,000", "up to 10,000", "above 500,000",
+    "between 3 and 5", and every single number as [x, x]."""
+    out: list[tuple[float, float]] = []
+    for pattern, how in _RANGE_PATTERNS:
+        for m in pattern.finditer(text):
+            if how == "both":
+                a, b = _number(m.group(1)), _number(m.group(2))
+                out.append((min(a, b), max(a, b)))
+            elif how == "upper":
+                out.append((0.0, _number(m.group(1))))
+            else:
+                out.append((_number(m.group(1)), math.inf))
+    out.extend((v, v) for v in (_number(m.group(1)) for m in _VALUE.finditer(text)))
+    return tuple(out)
+
+
+def numeric_match(values: Sequence[float], ranges: Sequence[tuple[float, float]]) -> bool:
+    """Whether a number of the question falls in an interval of the sentence. The tightest
+    interval that holds it counts, so "EUR 150,000" matches "EUR 100,000 to EUR 500,000" and not
+    "above EUR 500,000"."""
+    return any(lo <= v <= hi for v in values for lo, hi in ranges)
+
+
+def word_bigrams(toks: Sequence[Token]) -> frozenset[tuple[str, str]]:
+    """Pairs of adjacent tokens (stems), except pairs of two stopwords ("of the")."""
+    return frozenset((a.stem, b.stem) for a, b in zip(toks, toks[1:], strict=False)
+                     if not (a.word in STOPWORDS and b.word in STOPWORDS))
+
+
+def phrase_present(pair: tuple[str, str], stems: Sequence[str]) -> bool:
+    """Both stems within PHRASE_WINDOW tokens of each other, in either order."""
+    a, b = pair
+    pos_a = [i for i, s in enumerate(stems) if s == a]
+    if not pos_a:
+        return False
+    return any(abs(i - j) <= PHRASE_WINDOW for j, s in enumerate(stems) if s == b for i in pos_a)
+
+
+def support(q: Question, own: frozenset[str], context: frozenset[str], stems: Sequence[str],
+            nearby: frozenset[str] = frozenset()) -> float:
+    """The support score of a sentence (terms `own`, stem sequence `stems`) with its context
+    terms and the terms of the rest of its chunk (`nearby`) for question `q` (formula in the
+    module docstring). Callers add to `own` the question's words that name the kind of answer
+    when the sentence holds an answer of that kind (`answer_types.TYPE_WORDS`)."""
+    if q.total <= 0:
+        return 0.0
+    cover = math.fsum(q.weights[t] * (1.0 if t in own else CONTEXT_CREDIT if t in context else NEARBY_CREDIT)
+                      for t in q.terms if t in own or t in context or t in nearby) / q.total
+    if not q.phrases:
+        return cover
+    pw = [(q.weights[a] + q.weights[b], phrase_present((a, b), stems)) for a, b in q.phrases]
+    total = math.fsum(w for w, _ in pw)
+    phrase = math.fsum(w for w, ok in pw if ok) / total if total > 0 else 0.0
+    return (1 - PHRASE_SHARE) * cover + PHRASE_SHARE * phrase
+
+
+BIGRAM_WEIGHT = 0.2
+
+
+def relevance(q: Question, own: frozenset[str], context: frozenset[str],
+              bigrams: frozenset[tuple[str, str]] = frozenset()) -> float:
+    """How much of the question a sentence covers, for ranking sentences: the IDF-weighted share
+    of the question's terms in the sentence (in its context: CONTEXT_CREDIT), plus BIGRAM_WEIGHT
+    × the share of the question's word pairs that the sentence repeats (a quoted or copied
+    phrase: "do what she did"). Plain IDF, not the support score's sharper weights: to pick the
+    sentence, every question word counts."""
+    if q.idf_total <= 0:
+        return 0.0
+    cover = math.fsum(q.idf[t] * (1.0 if t in own else CONTEXT_CREDIT)
+                      for t in q.terms if t in own or t in context) / q.idf_total
+    if not q.bigrams or not bigrams:
+        return cover
+    return cover + BIGRAM_WEIGHT * len(q.bigrams & bigrams) / len(q.bigrams)
+
+
+# --- the answer span -----------------------------------------------------------------------------
+
+_COUNTED = frozenset(["number", "money", "duration", "date", "contact"])
+PRIMARY_PRIOR = 1.0
+SECONDARY_PRIOR = 0.6
+RUN_PRIOR = 0.35
+MAX_RUN = 8
+
+
+def candidate_spans(sentence: str, kind: str, toks: Sequence[Token], q: Question) -> list[tuple[int, int, float]]:
+    """(start, end, prior) of every span that could answer a question of `kind`: matches of the
+    kind's patterns (and, with a lower prior, of the kinds that also answer it); for `other`,
+    also the runs of words the question does not use, between punctuation."""
+    out: list[tuple[int, int, float]] = []
+    for i, k in enumerate(ACCEPTS.get(kind, ())):
+        prior = PRIMARY_PRIOR if i == 0 else SECONDARY_PRIOR
+        out.extend((a, b, prior) for a, b in typed_spans(sentence, k))
+    if kind == "other":
+        out.extend((a, b, RUN_PRIOR) for a, b in _runs(sentence, toks, q))
+    return out
+
+
+_BREAKS = frozenset(",;:()[]—–")
+_CLAUSE_BREAKS = frozenset(";:()[]—")
+
+
+def _runs(sentence: str, toks: Sequence[Token], q: Question) -> list[tuple[int, int]]:
+    """Maximal runs of tokens outside the question, not crossing `, ; : ( ) —`, trimmed of
+    stopwords at both ends."""
+    out: list[tuple[int, int]] = []
+    run: list[Token] = []
+
+    def flush() -> None:
+        while run and run[0].word in STOPWORDS:
+            run.pop(0)
+        while run and run[-1].word in STOPWORDS:
+            run.pop()
+        if run and len(run) <= MAX_RUN:
+            out.append((run[0].start, run[-1].end))
+        run.clear()
+
+    prev_end = 0
+    for t in toks:
+        gap = sentence[prev_end:t.start]
+        if gap != " " and (_BREAKS.intersection(gap) or " - " in gap):
+            flush()
+        if t.stem in q.terms:
+            flush()
+        else:
+            run.append(t)
+        prev_end = t.end
+    flush()
+    return out
+
+
+def pick_span(sentence: str, kind: str, q: Question, stem: Callable[[str], str],
+              toks: Sequence[Token] | None = None) -> tuple[int, int] | None:
+    """The span of `sentence` that answers a question of `kind`: among the candidate spans that
+    say something the question does not (not all of their words are question words), the one
+    with the best prior plus nearness to the question's words found in the sentence (each
+    question term's weight / (1 + token distance), normalised), minus a little per word beyond
+    four. None when there is no candidate. A number is extended by the question's words that
+    follow it ("How many sick days" → "seven paid sick days")."""
+    toks = tokenize(sentence, stem) if toks is None else toks
+    if not toks:
+        return None
+    anchors: dict[str, list[int]] = {}
+    for i, t in enumerate(toks):
+        if t.stem in q.terms:
+            anchors.setdefault(t.stem, []).append(i)
+    wsum = math.fsum(q.weights[s] for s in anchors) or 1.0
+    # clauses: the sentence cut at ; : — ( ), so that "Lisbon staff get 25 days; Toronto staff get 20
+    # days" answers a question about Toronto with the clause that names Toronto
+    clause_of: list[int] = []
+    clause, prev_end = 0, 0
+    for t in toks:
+        if _CLAUSE_BREAKS.intersection(sentence[prev_end:t.start]):
+            clause += 1
+        clause_of.append(clause)
+        prev_end = t.end
+    best: tuple[float, int, int] | None = None
+    starts = [t.start for t in toks]
+    ends = [t.end for t in toks]
+    for a, b, prior in candidate_spans(sentence, kind, toks, q):
+        first, last = bisect_left(starts, a), bisect_right(ends, b) - 1
+        if last < first:
+            continue
+        inside = range(first, last + 1)
+        words = [toks[i] for i in inside if toks[i].word not in STOPWORDS]
+        if words and all(t.stem in q.terms for t in words):
+            continue  # it only repeats the question
+        asked = sum(1 for t in words if t.stem in q.terms) / max(len(words), 1)
+        lo, hi = inside[0], inside[-1]
+        near = math.fsum(q.weights[s] / (1 + min(max(lo - i, i - hi) for i in outside))
+                         for s, pos in anchors.items() if (outside := [i for i in pos if i < lo or i > hi]))
+        # repeating question words marks a wrong name or phrase; a unit the question counts ("days")
+        # is expected in an amount
+        repeat = 0.0 if kind in _COUNTED else 0.5 * asked
+        same = {s for s, pos in anchors.items() if any(clause_of[i] == clause_of[lo] and not lo <= i <= hi
+                                                        for i in pos)}
+        in_clause = math.fsum(q.weights[s] for s in same) / wsum
+        score = prior + 0.8 * near / wsum + 0.5 * in_clause - 0.04 * max(0, len(inside) - 4) - repeat
+        if best is None or score > best[0] + 1e-9:
+            best = (score, a, b)
+    if best is None:
+        return None
+    _, a, b = best
+    if kind in ("number", "duration"):
+        b = _extend_with_question_words(sentence, toks, b, q)
+    return a, b
+
+
+def _extend_with_question_words(sentence: str, toks: Sequence[Token], end: int, q: Question) -> int:
+    """Extend a span ending at `end` over up to three following tokens that the question names
+    (the unit the question counts: "20" → "20 days")."""
+    following = [t for t in toks if t.start >= end]
+    taken = end
+    prev = end
+    for t in following[:3]:
+        if sentence[prev:t.start].strip():
+            break  # never across punctuation
+        if t.stem in q.terms:
+            taken = t.end
+        elif t.word not in ("of", "paid", "unpaid", "working", "business", "calendar", "consecutive"):
+            break
+        prev = t.end
+    return taken
+

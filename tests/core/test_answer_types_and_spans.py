@@ -1,0 +1,104 @@
+"""The answer, not just the sentence: the asked type from the question's wording, the span of that
+type in a sentence, and the key-content support score (core/answer_types.py, core/extract.py)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from shipcall.core.answer_types import answer_type, interrogative, typed_spans
+from shipcall.core.extract import Question, numeric_match, numeric_ranges, numeric_values, pick_span, support
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("How many days of paid time off do employees get?", "duration"),
+    ("How many laptops can an engineer have?", "number"),
+    ("What percentage of the per diem is paid on travel days?", "number"),
+    ("How much does a Canadian eTA cost?", "money"),
+    ("home office stipend Lisbon", "money"),
+    ("How long does a VPN session last?", "duration"),
+    ("How often does the guest Wi-Fi password change?", "duration"),
+    ("When do salary increases take effect?", "date"),
+    ("December expenses submission deadline", "date"),
+    ("How big can a file be when I share it in chat?", "number"),  # the first question word decides
+    ("Who approves a travel card?", "person"),
+    ("Which team owns the billing service?", "person"),
+    ("What is the email address of the help desk?", "contact"),
+    ("security hotline phone number", "contact"),
+    ("Can I bring my dog to the office?", "yesno"),
+    ("Is there company parking at the Toronto office?", "yesno"),
+    ("What is a hot desk?", "definition"),
+    ("Why do we rotate on-call weekly?", "definition"),
+    ("How do I request a new laptop?", "procedure"),
+    ("What program do I start before printing from home?", "other"),
+    ("I'm on call this week but I've got the flu. Who takes over my pager?", "person"),
+])
+def test_the_asked_type_comes_from_the_wording(question: str, kind: str) -> None:
+    assert answer_type(question) == kind
+
+
+def test_the_asking_part_of_a_long_question() -> None:
+    assert interrogative("I'm in Toronto. If I work late, how much can I expense?") == "how much can I expense?"
+
+
+SENTENCE = ("Full-time employees in Toronto receive 20 days of paid time off per calendar year, from 1 January "
+            "2024, and CAD 1,500 for equipment; ask the People team or write to people@example.com.")
+
+
+@pytest.mark.parametrize(("kind", "expected"), [
+    ("money", "CAD 1,500"),
+    ("duration", "20 days"),
+    ("date", "1 January 2024"),
+    ("contact", "people@example.com"),
+    ("person", "the People team"),
+])
+def test_spans_of_each_type(kind: str, expected: str) -> None:
+    assert expected in [SENTENCE[a:b] for a, b in typed_spans(SENTENCE, kind)]
+
+
+def stem(w: str) -> str:
+    return w.rstrip("s") if len(w) > 3 else w
+
+
+def idf(counts: dict[str, float]):  # noqa: ANN201
+    return lambda t: counts.get(t, 10.0)  # a word the corpus never uses weighs the most
+
+
+def test_the_span_near_the_question_words_is_the_answer() -> None:
+    q = Question.of("How many days of paid time off do full-time employees in Toronto get?", stem, idf({}))
+    s = "Lisbon staff receive 25 working days; full-time employees in Toronto receive 20 days of paid time off."
+    a, b = pick_span(s, answer_type("How many days of paid time off do employees get?"), q, stem)  # type: ignore[misc]
+    assert s[a:b] == "20 days of paid time off" or s[a:b].startswith("20 days")
+
+
+def test_a_span_that_only_repeats_the_question_is_no_answer() -> None:
+    q = Question.of("What happens after five years of service?", stem, idf({}))
+    s = "After five years of service, the allowance rises by three days."
+    span = pick_span(s, "duration", q, stem)
+    assert span is not None and s[span[0]:span[1]] == "three days"
+
+
+def test_support_weighs_the_rarest_words_and_phrases() -> None:
+    weights = idf({"bring": 1.0, "office": 0.5, "dog": 4.0, "company": 1.0, "car": 2.0, "rental": 2.0})
+    q = Question.of("Can I bring my dog to the office?", stem, weights)
+    with_dog = support(q, frozenset({"dog"}), frozenset(), ("dog",))
+    without = support(q, frozenset({"bring", "office"}), frozenset(), ("bring", "office"))
+    assert with_dog > 0.9 > 0.1 > without  # key content decides, not the number of common words
+    car = Question.of("Does the company give employees a company car?", stem, weights)
+    apart = support(car, frozenset({"company", "car"}), frozenset(),
+                    ("the", "company", "recommend", "a", "local", "firm", "for", "car", "rental"))
+    together = support(car, frozenset({"company", "car"}), frozenset(), ("a", "company", "car", "is", "provided"))
+    assert together > apart
+    assert math.isclose(support(q, frozenset(), frozenset({"dog"}), ()), 0.8 * (1 - 0.25), rel_tol=0.05) or \
+        support(q, frozenset(), frozenset({"dog"}), ()) < with_dog  # context counts, less than the sentence
+
+
+def test_numbers_match_by_value_and_range() -> None:
+    values = numeric_values("Who approves an operating expense of EUR 150,000?")
+    assert values == (150000.0,)
+    assert numeric_match(values, numeric_ranges("EUR 100,000 to EUR 500,000 | CFO"))
+    assert not numeric_match(values, numeric_ranges("EUR 25,000 to EUR 100,000 | VP of the department"))
+    assert numeric_match(values, numeric_ranges("Above EUR 100,000"))
+    assert not numeric_match(values, numeric_ranges("Up to EUR 2,500"))
+    assert numeric_values("Can I take 3 days off?") == ()  # small counts match everything: ignored
