@@ -30,7 +30,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 START, END = "<!-- serve:start -->", "<!-- serve:end -->"
-TOKEN = "bench-token-0123456789abcdef"
+TOKEN = "bench-token-Jx7qP2mV9cR4tW8zK3nB6yL5dF"  # 32+ characters: serve refuses weaker ones
 LEVELS = (1, 10, 50)
 
 

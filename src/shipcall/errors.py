@@ -43,6 +43,26 @@ class DatasetError(ShipcallError):
     """Bad evaluation dataset file or reference."""
 
 
+class DatasetErrors(DatasetError):
+    """Every bad line of a dataset file at once (up to a limit), so a person fixes them in one
+    pass instead of one import per mistake. Nothing is stored."""
+
+    def __init__(self, errors: list[ShipcallError], *, file: str | None = None, more: bool = False) -> None:
+        lines = len({e.line for e in errors})
+        where = f" on {lines}{'+' if more else ''} lines" if lines > 1 else ""
+        super().__init__(f"{len(errors)}{'+' if more else ''} errors{where}; nothing was stored", file=file,
+                         hint="fix them and import again" + ("; only the first ones are shown" if more else ""))
+        self.errors = errors
+        self.more = more
+
+    def __str__(self) -> str:
+        lines = [f"{self.file}: {self.message}" if self.file else self.message]
+        for e in self.errors:
+            lines.extend("  " + part for part in str(e).splitlines())
+        lines.append(f"  hint: {self.hint}")
+        return "\n".join(lines)
+
+
 class CorpusError(ShipcallError):
     """Nothing could be ingested, or a corpus file is malformed."""
 

@@ -50,7 +50,7 @@ def test_ingest_summarises_skips_and_lists_them_on_request(ws, corpus_dir: Path,
     (corpus_dir / "empty.md").write_text("")
     cli = Cli(ws.root, capsys)
     out = cli("ingest", str(corpus_dir))
-    assert "4 images (.png, .svg)" in out and "1 empty files (.md)" in out and "--verbose" in out
+    assert "4 images (.png, .svg)" in out and "1 empty file (.md)" in out and "--verbose" in out
     assert "shot0.png" not in out  # not one line per file
     quiet = cli("ingest", str(corpus_dir), "--quiet")
     assert quiet.strip().splitlines() == [quiet.strip()] and quiet.startswith("ingested 6, skipped 5")

@@ -72,3 +72,39 @@ def test_sweep_cli_with_dense_and_hybrid(ingested, sc: Shipcall) -> None:  # noq
     text = sc("sweep", "--dataset", "fx", "--grid", "chunker.kind=document", "--grid", "retriever.kind=bm25,hybrid",
               cwd=root).stdout
     assert "best first by" in text and "(base)" in text and "retriever.kind=hybrid" in text and "r" in text
+
+
+def test_sweep_shows_guarded_metrics_cost_and_the_gates_call(ingested) -> None:  # noqa: ANN001
+    from shipcall.app.datasets import import_dataset
+    from shipcall.app.decisions import gate
+    from shipcall.app.sweep import sweep
+    from shipcall.cli.sweep import print_sweep
+
+    import_dataset(ingested, str(FIXTURES / "dataset.jsonl"), "fx")
+    contract = ingested.contract()  # guards contains_answer, recall@5, false_answer_rate
+    rep = sweep(ingested, ingested.store.load_dataset("fx"), "baseline", ["retriever.k=1"], contract)
+    assert set(contract.guarded) <= set(rep.metrics)
+    n_decisions = len(ingested.store.decisions())
+    for row in rep.rows:
+        d = row.to_dict()
+        assert d["cost_per_1000"] == 0.0  # offline: nothing priced
+        expected, _ = gate(ingested, rep.rows[0].run.id, row.run.id, contract, record_decision=False)
+        assert d["gate"] == {"verdict": expected.verdict, "blocking": [r.detail for r in expected.blocking]}
+    assert len(ingested.store.decisions()) == n_decisions  # marking a sweep records no decision
+    print_sweep(rep)  # the table with its gate column and the blocking reasons listed
+
+
+def test_sweep_table_marks_combinations_that_fail_the_gate(ingested, capsys) -> None:  # noqa: ANN001
+    from shipcall.app.datasets import import_dataset
+    from shipcall.app.sweep import sweep
+    from shipcall.cli.sweep import print_sweep
+    from shipcall.config.contract import parse_contract
+
+    import_dataset(ingested, str(FIXTURES / "dataset.jsonl"), "fx")
+    strict = parse_contract({"primary": "contains_answer", "metrics": {"latency_ms_p95": {"max": 1e-6}}})
+    rep = sweep(ingested, ingested.store.load_dataset("fx"), "baseline", ["retriever.k=1"], strict)
+    assert all(r.gate["verdict"] == "WAIT" for r in rep.rows)
+    print_sweep(rep)
+    out = capsys.readouterr().out
+    assert out.count("WAIT ✗") == len(rep.rows) + 1 and "$/1000" in out and "gate" in out.splitlines()[2]
+    assert "latency_ms_p95 = " in out and "above the contract's maximum 1e-06" in out

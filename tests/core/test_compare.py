@@ -10,9 +10,11 @@ import pytest
 
 from shipcall.config.contract import Contract
 from shipcall.core.compare import Comparison, compare
+from shipcall.errors import ConfigError
 
 ROW_KEYS = {"metric", "n", "baseline", "candidate", "delta", "ci_low", "ci_high", "p_value", "p_adjusted",
-            "verdict", "items_needed", "test"}
+            "verdict", "items_needed", "test", "confidence", "ci95_low", "ci95_high", "likely", "statement",
+            "family", "family_size", "same_as"}
 
 # Measured simulation figures, printed at the end of the module (run pytest with -s to see them).
 SIMULATION_FIGURES: dict[str, float] = {}
@@ -49,18 +51,21 @@ def _mixed_runs(seed: int = 0, n_per: int = 60, topics: tuple[str, ...] = ("hr",
 
 # --- shape and A/A ---------------------------------------------------------------------------
 
-def test_run_compared_with_itself_is_no_change_everywhere_with_exact_zeros():
-    b, _, cohort_of, _ = _mixed_runs()
+def test_run_compared_with_itself_is_no_change_only_when_the_items_can_show_it():
+    b, _, cohort_of, _ = _mixed_runs(n_per=1500)
     base, _, tags = _runs(b, b, cohort_of)
-    result = compare(base, base, tags, _contract(cohorts=["topic"]))
-    assert result.n_resamples == 10_000
+    result = compare(base, base, tags, _contract(cohorts=["topic"]), n_resamples=2000)
     assert len(result.overall) == 3 and len(result.cohorts) == 9
     for row in result.rows:
         assert row.verdict == "no_change", row
-        assert row.delta == 0 and row.ci_low == 0 and row.ci_high == 0
+        assert row.delta == 0 and row.ci_low < 0 < row.ci_high  # never a [0, 0] interval
         assert row.p_value == 1 and row.p_adjusted == 1 and row.items_needed is None
     assert result.callouts == [] and result.dataset_split is None
-    SIMULATION_FIGURES["A/A self-comparison rows that are no_change (share)"] = 1.0
+    small_b, _, small_cohorts, _ = _mixed_runs(n_per=30)
+    small, _, small_tags = _runs(small_b, small_b, small_cohorts)
+    few = compare(small, small, small_tags, _contract(cohorts=["topic"]), n_resamples=2000)
+    assert {r.verdict for r in few.cohorts} == {"underpowered"}  # 30 unchanged items cannot exclude a 0.02 drop
+    assert all(r.items_needed and r.items_needed > 30 for r in few.cohorts)
 
 
 def test_json_rows_have_exactly_the_documented_keys():
@@ -77,7 +82,7 @@ def test_json_rows_have_exactly_the_documented_keys():
     assert again.to_dict() == d
 
 
-def test_tests_are_named_mcnemar_for_binary_and_paired_t_for_continuous():
+def test_tests_are_mcnemar_for_0_1_values_and_resampling_for_continuous():
     b, c, cohort_of, rng = _mixed_runs()
     c["f1"] = np.clip(c["f1"] + rng.normal(0, 0.1, c["f1"].size), 0, 1)
     c["contains_answer"] = np.where(rng.random(c["contains_answer"].size) < 0.1, 1 - b["contains_answer"],
@@ -85,8 +90,12 @@ def test_tests_are_named_mcnemar_for_binary_and_paired_t_for_continuous():
     base, cand, tags = _runs(b, c, cohort_of)
     result = compare(base, cand, tags, _contract(cohorts=["topic"]), n_resamples=2000)
     tests = {r.metric: r.test for r in result.overall}
-    assert tests == {"contains_answer": "mcnemar_exact", "f1": "paired_t", "false_answer_rate": "mcnemar_exact"}
-    assert result.family_size == 12
+    assert tests == {"contains_answer": "mcnemar_exact", "f1": "signflip_bootstrap_t",
+                     "false_answer_rate": "mcnemar_exact"}
+    assert result.family_size == 4  # confirmatory: the primary over overall + 3 cohorts
+    assert result.families["exploratory"]["size"] == 8
+    assert {r.family for r in result.rows if r.metric == "contains_answer"} == {"confirmatory"}
+    assert {r.family for r in result.rows if r.metric != "contains_answer"} == {"exploratory"}
 
 
 def test_deterministic_for_a_seed():
@@ -97,7 +106,6 @@ def test_deterministic_for_a_seed():
     two = compare(base, cand, tags, _contract(cohorts=["topic"]), seed=3, n_resamples=2000)
     other = compare(base, cand, tags, _contract(cohorts=["topic"]), seed=4, n_resamples=2000)
     assert one == two
-    assert one.overall[1].ci_low != other.overall[1].ci_low
     assert one.overall[1].delta == other.overall[1].delta
 
 
@@ -151,8 +159,8 @@ def test_small_significant_drop_within_tolerance_is_not_a_regression():
     c = b - 0.01 + rng.normal(0, 0.02, n)
     base, cand, tags = _runs({"f1": b}, {"f1": c}, ["all"] * n)
     (row,) = compare(base, cand, tags, _contract(primary="f1"), n_resamples=2000).overall
-    assert row.p_adjusted < 1e-6
-    assert row.verdict == "no_change"
+    assert row.p_adjusted < 0.01
+    assert row.verdict == "no_change" and "within tolerance" in row.statement
     tight = compare(base, cand, tags, _contract(primary="f1", tolerance=0.005), n_resamples=2000).overall[0]
     assert tight.verdict == "regressed"
 
@@ -208,19 +216,64 @@ def test_items_missing_a_metric_are_left_out_of_its_pairs():
     assert rows["exact_match"].n == 1 and rows["exact_match"].verdict == "underpowered"
 
 
-def test_dataset_split_when_item_sets_differ():
+def test_dataset_split_when_item_sets_differ_without_the_baseline_on_the_new_items():
     base = {"a": {"f1": 0.5}, "b": {"f1": 0.5}, "old": {"f1": 0.1}}
     cand = {"a": {"f1": 0.6}, "b": {"f1": 0.6}, "new": {"f1": 1.0}}
     tags = {"a": {"topic": "x"}, "b": {"topic": "x"}, "old": {"topic": "y"}, "new": {"topic": "z"}}
-    result = compare(base, cand, tags, _contract(cohorts=["topic"]), n_resamples=200)
+    result = compare(base, cand, tags, _contract(cohorts=["topic"]), n_resamples=200,
+                     rerun_command="shipcall run --variant base --dataset ds@2")
     assert (result.shared_items, result.baseline_only, result.candidate_only) == (2, 1, 1)
     split = result.dataset_split["f1"]
     assert split["total_change"] == pytest.approx(2.2 / 3 - 1.1 / 3)
-    assert split["system_part"] == pytest.approx(0.1)
-    assert split["removed_items_part"] == pytest.approx(0.5 - 1.1 / 3)
-    assert split["added_items_part"] == pytest.approx(2.2 / 3 - 0.6)
-    assert split["system_part"] + split["dataset_part"] == pytest.approx(split["total_change"])
-    assert set(split["cohort_mix"]) == {"topic"}
+    assert split["system_part_shared"] == pytest.approx(0.1)
+    assert split["system_part"] is None and split["system_part_added"] is None
+    assert "shipcall run --variant base --dataset ds@2" in split["how_to_measure"]
+
+
+def test_dataset_split_with_the_baseline_re_measured_on_the_new_items():
+    v1 = {"a": {"f1": 0.5}, "b": {"f1": 0.5}, "old": {"f1": 0.1}}
+    base_v2 = {"a": {"f1": 0.5}, "b": {"f1": 0.5}, "new": {"f1": 0.2}}
+    cand = {"a": {"f1": 0.5}, "b": {"f1": 0.5}, "new": {"f1": 0.8}}  # better only on the new item
+    result = compare(base_v2, cand, {}, _contract(), n_resamples=200, previous_baseline=v1)
+    split = result.dataset_split["f1"]
+    assert split["dataset_part"] == pytest.approx(1.2 / 3 - 1.1 / 3)
+    assert split["system_part"] == pytest.approx(0.6 / 3)
+    assert split["dataset_part"] + split["system_part"] == pytest.approx(split["total_change"])
+
+
+def test_unknown_cohort_key_is_an_error_naming_the_keys_that_exist():
+    b, c, cohort_of, _ = _mixed_runs()
+    base, cand, tags = _runs(b, c, cohort_of)
+    with pytest.raises(ConfigError) as e:
+        compare(base, cand, tags, _contract(), cohort_keys=["team"], n_resamples=200)
+    assert "team" in str(e.value) and "topic" in (e.value.hint or "")
+
+
+def test_metrics_identical_by_construction_are_tested_once():
+    rng = np.random.default_rng(3)
+    n = 400
+    b = (rng.random(n) < 0.6).astype(float)
+    c = np.where(rng.random(n) < 0.1, 1 - b, b)
+    base, cand, tags = _runs({"hit@1": b, "mrr@1": b, "precision@1": b}, {"hit@1": c, "mrr@1": c, "precision@1": c},
+                             ["all"] * n)
+    result = compare(base, cand, tags, _contract(primary="hit@1"), n_resamples=200)
+    rows = {r.metric: r for r in result.overall}
+    assert rows["mrr@1"].p_adjusted == rows["hit@1"].p_adjusted == rows["precision@1"].p_adjusted
+    assert rows["mrr@1"].same_as == "hit@1" and rows["hit@1"].same_as is None
+    assert result.family_size == 1 and result.families["exploratory"]["size"] == 0
+    assert all(r.test == "mcnemar_exact" for r in rows.values())
+
+
+def test_likely_change_is_never_no_change():
+    from shipcall.core.verdicts import judge
+
+    j = judge(higher_is_better=True, n=200, delta=0.008, ci_low=-0.004, ci_high=0.019, ci95_low=0.001,
+              ci95_high=0.015, p_adjusted=0.3, alpha=0.05, tolerance=0.02, family_size=27)
+    assert j.verdict == "not_worse" and j.likely == "improved"
+    assert j.statement == "likely improved, not significant after correcting for 27 tests"
+    gain = judge(higher_is_better=True, n=200, delta=0.16, ci_low=0.03, ci_high=0.29, ci95_low=0.063,
+                 ci95_high=0.271, p_adjusted=0.09, alpha=0.05, tolerance=0.02, family_size=9)
+    assert gain.verdict == "not_worse" and gain.likely == "improved"
 
 
 # --- the simulations ----------------------------------------------------------------------
@@ -274,7 +327,7 @@ def test_simulation_identical_systems_false_alarms_and_coverage(true_differences
     covered = total = 0
     for s in range(sims):
         result = _simulate(rng, seed=s, shift=0.0)
-        assert len(result.rows) == 3 * (N_COHORTS + 1) and result.family_size == 27
+        assert len(result.rows) == 3 * (N_COHORTS + 1) and result.family_size == N_COHORTS + 1
         any_regressed += any(r.verdict == "regressed" for r in result.rows)
         for r in result.rows:
             covered += r.ci_low <= true_differences["aa"] <= r.ci_high

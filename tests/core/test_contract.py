@@ -35,7 +35,8 @@ def test_example_contract_parses_and_matches_the_issue():
     assert c.primary == "contains_answer"
     assert c.guarded == ["contains_answer", "recall@5", "false_answer_rate"]
     assert c.metrics["false_answer_rate"].max == 0.05 and c.metrics["recall@5"].min == 0.8
-    assert c.cohorts == ["topic", "difficulty"] and c.max_error_rate == 0.01
+    assert c.cohorts == [] and c.max_error_rate == 0.01  # commented out until a dataset has the tags
+    assert "# cohorts: [topic]" in DEFAULT_CONTRACT_YAML
     assert "#" in DEFAULT_CONTRACT_YAML  # commented for `shipcall init`
 
 

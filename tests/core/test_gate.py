@@ -15,7 +15,7 @@ from shipcall.errors import ConfigError
 TOPICS = ("hr", "it", "finance")
 
 
-def _runs(seed: int = 0, n_per: int = 200, finance_drop: float = 0.0):
+def _runs(seed: int = 0, n_per: int = 1200, finance_drop: float = 0.0):
     rng = np.random.default_rng(seed)
     ids = [f"q-{t}-{i:03d}" for t in TOPICS for i in range(n_per)]
     tags = {i: {"topic": i.split("-")[1]} for i in ids}
@@ -64,7 +64,8 @@ def test_a_a_ships_under_a_lax_contract(aa):
     contract = _contract(must_pass=["q-hr-000"] if cand["q-hr-000"]["contains_answer"] == 1 else [])
     decision = _decide(comparison, contract, cand)
     assert decision.verdict == "SHIP"
-    assert decision.blocking == [] and decision.warnings == []
+    assert decision.blocking == [] and decision.warnings == [], decision.reasons
+    assert decision.summary.startswith("SHIP: contains_answer went from")
     assert decision.contract_hash == contract.hash and decision.override is False
     assert any(c.startswith("threshold: contains_answer") for c in decision.checks)
     d = decision.to_dict()
@@ -137,11 +138,11 @@ def test_error_rate_blocks(aa):
     (reason,) = [r for r in over.reasons if r.kind == "error_rate"]
     assert reason.severity == "block" and "12 of 600" in reason.detail
     assert _decide(comparison, _contract(max_error_rate=0.01), cand, errors=6, n=600).verdict == "SHIP"
-    assert _decide(comparison, _contract(), cand, errors=1, n=600).verdict == "WAIT"  # default 0
+    assert _decide(comparison, _contract(), cand, errors=1, n=3600).verdict == "WAIT"  # default 0
     assert _decide(comparison, _contract(), cand, n=0).verdict == "WAIT"
 
 
-def test_underpowered_cohorts_warn_with_items_needed_and_do_not_block():
+def test_underpowered_cohorts_warn_and_an_underpowered_guarded_metric_overall_blocks():
     base, cand, tags = _runs(seed=3, n_per=15)
     rng = np.random.default_rng(0)
     for i in cand:
@@ -149,14 +150,20 @@ def test_underpowered_cohorts_warn_with_items_needed_and_do_not_block():
     contract = _contract(metrics={"contains_answer": {"min": 0.5}, "f1": {"min": 0.1}})
     comparison = compare(base, cand, tags, contract, n_resamples=2000)
     decision = _decide(comparison, contract, cand)
-    assert decision.verdict == "SHIP"
-    warns = [r for r in decision.reasons if r.kind == "underpowered"]
+    assert decision.verdict == "WAIT"  # 45 items cannot exclude a drop of 0.02 overall
+    overall = [r for r in decision.blocking if r.kind == "underpowered"]
+    assert overall and all(r.cohort is None for r in overall)
+    warns = [r for r in decision.reasons if r.kind == "underpowered" and r.cohort is not None]
     assert warns and all(r.severity == "warn" for r in warns)
     metric_warns = [r for r in warns if r.metric == "f1"]
-    assert metric_warns and all("items would detect a drop of 0.02 at 80% power" in r.detail for r in metric_warns)
+    assert metric_warns and all("items would find a drop of 0.02 with 80% power" in r.detail for r in metric_warns)
     size_warns = [r for r in warns if r.metric is None]
     assert {r.cohort for r in size_warns} == {"topic=hr", "topic=it", "topic=finance"}
     assert all("below min_cohort_size 20" in r.detail for r in size_warns)
+    assert "3 of 3 cohorts could not be checked" in decision.summary
+    strict = _contract(metrics={"contains_answer": {"min": 0.5}, "f1": {"min": 0.1}}, underpowered="block")
+    blocked = _decide(compare(base, cand, tags, strict, n_resamples=2000), strict, cand)
+    assert all(r.severity == "block" for r in blocked.reasons if r.kind == "underpowered")
 
 
 def test_blocks_come_before_warnings_and_verdict_follows_blocks():
@@ -178,3 +185,33 @@ def test_override_records_a_human_call(aa):
     assert shipped.verdict == "SHIP" and shipped.override and shipped.reasons == waited.reasons
     with pytest.raises(ConfigError):
         override(waited, verdict="SHIP", author="lead", note=" ", created_at="2026-01-03T00:00:00Z")
+
+
+def test_a_baseline_that_fails_the_same_thresholds_is_named_and_the_candidate_is_not_blamed(aa):
+    from shipcall.core.gate import baseline_note
+
+    base, cand, tags, comparison = aa
+    contract = _contract(metrics={"contains_answer": {"min": 0.95}, "latency_ms_p95": {"max": 500}})
+    values = {"contains_answer": _mean(cand, "contains_answer"), "latency_ms_p95": 900.0}
+    decision = decide(comparison, contract, candidate_metrics=values, candidate_items=cand, candidate_errors=0,
+                      candidate_n=len(cand), baseline_run="run-a", candidate_run="run-b", author="a", note="",
+                      created_at="2026-01-02T03:04:05Z",
+                      baseline_metrics={"contains_answer": _mean(base, "contains_answer"), "latency_ms_p95": 400.0})
+    assert decision.verdict == "WAIT"  # the thresholds still block: the contract is the contract
+    shared = [r for r in decision.reasons if r.kind == "baseline_fails"]
+    assert [(r.metric, r.severity) for r in shared] == [("contains_answer", "warn")]  # latency: the baseline met it
+    assert "the baseline run-a misses it too" in shared[0].detail
+    assert decision.warnings[0] == shared[0]  # first among the warnings: it explains the blocks
+    note = baseline_note([r.to_dict() for r in decision.reasons])
+    assert note == "The baseline misses contains_answer too: those thresholds are not the candidate's doing."
+    # every block shared with the baseline: the verdict line says both fail
+    only = _contract(metrics={"contains_answer": {"min": 0.95}})
+    d2 = decide(comparison, only, candidate_metrics=values, candidate_items=cand, candidate_errors=0,
+                candidate_n=len(cand), baseline_run="run-a", candidate_run="run-b", author="a", note="",
+                created_at="2026-01-02T03:04:05Z", baseline_metrics={"contains_answer": 0.8})
+    note = baseline_note([r.to_dict() for r in d2.reasons])
+    assert note is not None and "both fail the contract; the candidate is not the cause" in note
+    assert Decision.from_dict(d2.to_dict()) == d2
+    # without the baseline's metrics (or when it meets them) nothing is said
+    d3 = _decide(comparison, only, cand)
+    assert baseline_note([r.to_dict() for r in d3.reasons]) is None

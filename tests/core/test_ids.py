@@ -26,3 +26,14 @@ def test_no_match_and_an_empty_prefix_are_errors() -> None:
     for given in ("zz", ""):
         with pytest.raises(NotFoundError):
             resolve_prefix(given, IDS, "query")
+
+
+def test_nearest_ids_suggest_what_a_mistyped_document_id_meant() -> None:
+    from shipcall.core.ids import nearest_ids
+
+    ids = ["benefits/time-off/index.md", "hr/time-off.md", "hr/parental-leave.md", "it/vpn.md", "travel/visas.txt"]
+    assert nearest_ids("benefits/time-off.md", ids)[0] == "benefits/time-off/index.md"  # a changed layout
+    assert nearest_ids("time-off.md", ids)[0] == "hr/time-off.md"  # the folder left out
+    assert nearest_ids("it/vpn.html", ids) == ["it/vpn.md"]  # another extension
+    assert nearest_ids("hr/parental_leave.md", ids) == ["hr/parental-leave.md"]  # a typo
+    assert nearest_ids("finance/budget.xlsx", ids) == []

@@ -187,14 +187,14 @@ def test_score_item_returns_only_applicable_metrics() -> None:
 
 def _agg_example() -> tuple[list[Item], list[ItemResult]]:
     items = [
-        Item(id="1", question="?", answers=("a",), tags={"topic": "hr", "lang": "en"}),
+        Item(id="1", question="?", answers=("apple",), tags={"topic": "hr", "lang": "en"}),
         Item(id="2", question="?", answers=("b",), tags={"topic": "hr"}),
         Item(id="3", question="?", answerable=False, tags={"topic": "it", "lang": "en"}),
         Item(id="4", question="?", answerable=False, tags={"topic": "it"}),
         Item(id="5", question="?", answers=("e",), tags={"topic": "it"}),
     ]
     results = [
-        ItemResult(item_id="1", answer="a", latency_ms={"total": 100.0}),
+        ItemResult(item_id="1", answer="apple", latency_ms={"total": 100.0}),
         ItemResult(item_id="2", answer="", abstained=True, latency_ms={"total": 300.0}),
         ItemResult(item_id="3", answer="", abstained=True, latency_ms={"total": 200.0}),
         ItemResult(item_id="4", answer="made up", latency_ms={"total": 400.0}),
@@ -231,8 +231,8 @@ def test_aggregate_overall_and_cohorts_by_hand() -> None:
 
 
 def test_aggregate_without_abstentions_or_results() -> None:
-    items = [Item(id="1", question="?", answers=("a",))]
-    results = [ItemResult(item_id="1", answer="a", metrics={"exact_match": 1.0, "over_refusal_rate": 0.0})]
+    items = [Item(id="1", question="?", answers=("apple",))]
+    results = [ItemResult(item_id="1", answer="apple", metrics={"exact_match": 1.0, "over_refusal_rate": 0.0})]
     overall, cohorts = aggregate(items, results)
     assert "abstain_precision" not in overall and "latency_ms_p50" not in overall and cohorts == {}
     assert aggregate([], []) == ({}, {})

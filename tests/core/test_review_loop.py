@@ -68,7 +68,7 @@ def test_cohen_kappa_and_agreement() -> None:
     a = ["yes"] * 25 + ["no"] * 25
     b = ["yes"] * 20 + ["no"] * 5 + ["yes"] * 10 + ["no"] * 15
     assert cohen_kappa(a, b) == pytest.approx(0.4)
-    assert cohen_kappa(["x", "x"], ["x", "x"]) == 1.0 and cohen_kappa([], []) is None
+    assert cohen_kappa(["x", "x"], ["x", "x"]) is None and cohen_kappa([], []) is None  # undefined, as judge
     rv = [Review("q1", "ann", "correct", rank=1), Review("q1", "bo", "correct", rank=2),
           Review("q2", "ann", "incorrect", rank=1), Review("q2", "bo", "correct", rank=2),
           Review("q3", "ann", "incorrect", rank=1)]

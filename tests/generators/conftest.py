@@ -17,8 +17,10 @@ pytest.importorskip("openai")
 pytest.importorskip("anthropic")
 pytest.importorskip("jinja2")
 
-# Short timeouts and backoff keep the fault tests fast; prices make cost exact to check.
-FAST = {"timeout": 1.0, "max_retries": 2, "backoff": 0.01, "backoff_max": 0.05, "concurrency": 4,
+# Short backoff keeps the fault tests fast; prices make cost exact to check. The timeout is
+# generous on purpose: a loaded machine can take seconds to answer, and a timeout would add a
+# retry the request counts do not expect (the hang tests set their own short timeout).
+FAST = {"timeout": 60.0, "max_retries": 2, "backoff": 0.01, "backoff_max": 0.05, "concurrency": 4,
         "price": {"input": 1.0, "output": 2.0}}
 COST_PER_CALL = (100 * 1.0 + 10 * 2.0) / 1_000_000  # the fake's default usage at FAST's prices
 

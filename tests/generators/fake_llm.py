@@ -2,19 +2,25 @@
 protocols (JSON and server-sent events) for the official SDKs, scripted per test.
 
 `script(request) -> reply` decides each response; replies: Reply (an answer, a refusal, an
-empty reply), Status (any HTTP error, with headers such as Retry-After), Hang (sleep past the
-client's timeout), Raw (malformed bytes) and Drop (close the connection). Every request is
-recorded (path, JSON body, the SDK's retry counter) and the largest number of requests in
-flight at once is tracked.
+empty reply), Status (any HTTP error, with headers such as Retry-After), Hang (hold the request
+until the server closes, past any client timeout), Raw (malformed bytes) and Drop (close the
+connection). Every request is recorded (path, JSON body, the SDK's retry counter); the largest
+number of requests in flight at once and the number of hangs still held are tracked.
 
-Can also run as a process: `python fake_llm.py PORTFILE LOG [fail_first]` (used by the
-kill -9 test), logging each request as a JSON line to LOG.
+Tests synchronise on events, not on the clock: a streamed Reply can wait for the client's
+signal after its first piece (`gate`), a hang is held until the server closes (so "the client
+gave up by itself" is `fake.hanging` still counting it), and the standalone server holds every
+request after the first HOLD_AFTER until LOG.release exists.
+
+Can also run as a process: `python fake_llm.py PORTFILE LOG [DELAY [HOLD_AFTER]]` (used by the
+kill -9 and Ctrl-C tests), logging each request as a JSON line to LOG.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import socket
 import sys
 import threading
@@ -65,6 +71,7 @@ class Reply:
     delay: float = 0.0          # seconds before the response starts
     chunk_delay: float = 0.0    # seconds between streamed pieces
     usage: bool = True
+    gate: threading.Event | None = None  # streamed: the rest waits (at most 120 s) until it is set
 
 
 @dataclass
@@ -76,7 +83,7 @@ class Status:
 
 @dataclass
 class Hang:
-    seconds: float = 5.0
+    seconds: float = 120.0  # held until the server closes, or at most this long
 
 
 @dataclass
@@ -118,6 +125,9 @@ class FakeLLM:
         self.lock = threading.Lock()
         self.in_flight = 0
         self.max_in_flight = 0
+        self.hanging = 0  # Hang replies still held (released when the server closes)
+        self.gate_timeouts = 0  # streamed replies whose gate was never opened
+        self.closing = threading.Event()
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -168,8 +178,17 @@ class FakeLLM:
         return self
 
     def __exit__(self, *exc: Any) -> None:
+        self.closing.set()
         self.server.shutdown()
         self.server.server_close()
+
+    def _pause(self, reply: Reply, i: int) -> None:
+        """Before streamed piece i > 0: wait for the gate (after the first piece only), then the delay."""
+        if i == 1 and reply.gate is not None and not reply.gate.wait(120):
+            with self.lock:
+                self.gate_timeouts += 1
+        if i > 0 and reply.chunk_delay:
+            time.sleep(reply.chunk_delay)
 
     def calls(self, path_suffix: str = "") -> list[Request]:
         with self.lock:
@@ -178,7 +197,13 @@ class FakeLLM:
     # -- responses ---------------------------------------------------------------------------
     def respond(self, h: BaseHTTPRequestHandler, req: Request, reply: Any) -> None:
         if isinstance(reply, Hang):
-            time.sleep(reply.seconds)
+            with self.lock:
+                self.hanging += 1
+            try:
+                self.closing.wait(reply.seconds)
+            finally:
+                with self.lock:
+                    self.hanging -= 1
             h.close_connection = True
             return
         if isinstance(reply, Drop):
@@ -234,9 +259,8 @@ class FakeLLM:
                 "usage": {"input_tokens": reply.tokens_in, "output_tokens": 0}}})
             emit("content_block_start", {"type": "content_block_start", "index": 0,
                                          "content_block": {"type": "text", "text": ""}})
-            for p in pieces:
-                if reply.chunk_delay:
-                    time.sleep(reply.chunk_delay)
+            for i, p in enumerate(pieces):
+                self._pause(reply, i)
                 emit("content_block_delta", {"type": "content_block_delta", "index": 0,
                                              "delta": {"type": "text_delta", "text": p}})
             emit("content_block_stop", {"type": "content_block_stop", "index": 0})
@@ -246,9 +270,8 @@ class FakeLLM:
             emit("message_stop", {"type": "message_stop"})
             return
         base = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 0, "model": model}
-        for p in pieces:
-            if reply.chunk_delay:
-                time.sleep(reply.chunk_delay)
+        for i, p in enumerate(pieces):
+            self._pause(reply, i)
             emit(None, base | {"choices": [{"index": 0, "delta": {"content": p}, "finish_reason": None}]})
         if reply.refusal:
             emit(None, base | {"choices": [{"index": 0, "delta": {"refusal": reply.refusal}, "finish_reason": None}]})
@@ -276,17 +299,26 @@ def _send(h: BaseHTTPRequestHandler, code: int, data: bytes, content_type: str,
 if __name__ == "__main__":  # a standalone server for tests that kill a shipcall process
     portfile, log = sys.argv[1], sys.argv[2]
     delay = float(sys.argv[3]) if len(sys.argv) > 3 else 0.0
+    hold_after = int(sys.argv[4]) if len(sys.argv) > 4 else None
     write_lock = threading.Lock()
+    seen = [0]
 
     def logged(req: Request) -> Any:
-        with write_lock, open(log, "a") as f:
-            f.write(json.dumps({"key": req.key, "path": req.path}) + "\n")
+        with write_lock:
+            seen[0] += 1
+            n = seen[0]
+            with open(log, "a") as f:
+                f.write(json.dumps({"key": req.key, "path": req.path}) + "\n")
+        if hold_after is not None and n > hold_after:  # held: the client cannot finish before the test acts
+            release = log + ".release"
+            for _ in range(2400):  # at most 120 s
+                if os.path.exists(release):
+                    break
+                time.sleep(0.05)
         return Reply(delay=delay)
 
     fake = FakeLLM(logged)
     with open(portfile + ".tmp", "w") as f:
         f.write(str(fake.port))
-    import os
-
     os.replace(portfile + ".tmp", portfile)
     fake.server.serve_forever()

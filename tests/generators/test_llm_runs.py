@@ -9,8 +9,10 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -76,13 +78,21 @@ def test_a_rerun_makes_zero_calls_and_cost_totals_add_up(make_ws: MakeWs) -> Non
 
 
 def test_items_run_concurrently_up_to_the_limit(make_ws: MakeWs) -> None:
-    with FakeLLM(lambda req: Reply(delay=0.2)) as fake:
+    together = threading.Barrier(3)
+
+    def three_at_a_time(req: Request) -> object:
+        """Answers only once three requests are in flight together: a run that sent them one
+        by one would break the barrier (an error per item) instead of being merely slow."""
+        try:
+            together.wait(timeout=120)
+        except threading.BrokenBarrierError:
+            return Status(500, message="fewer than 3 requests in flight")
+        return Reply()
+
+    with FakeLLM(three_at_a_time) as fake:
         ws = make_ws(openai_generator(fake, concurrency=3))
-        t0 = time.monotonic()
         out = run(ws, ws.store.load_dataset("t"), "llm")
-        elapsed = time.monotonic() - t0
-    assert out.run.errors == 0 and fake.max_in_flight == 3
-    assert elapsed < N_ITEMS * 0.2 * 0.6  # ~4 rounds of 0.2 s, not 12
+    assert out.run.errors == 0 and fake.max_in_flight == 3 and len(fake.requests) == N_ITEMS
     assert [x.item_id for x in ws.store.item_results(out.run.id)] == [f"t-{i:02d}" for i in range(1, 13)]
 
 
@@ -182,26 +192,44 @@ def _cached(db: Path) -> int:
         con.close()
 
 
+def _held_server(portfile: Path, log: Path, hold_after: int) -> subprocess.Popen[bytes]:
+    """The fake as a process: answers the first `hold_after` requests, holds later ones until
+    LOG.release exists, so a test acts on a run that is certainly still going."""
+    return subprocess.Popen([sys.executable, str(Path(__file__).with_name("fake_llm.py")), str(portfile), str(log),
+                             "0", str(hold_after)])
+
+
+def _wait_for(portfile: Path) -> str:
+    deadline = time.monotonic() + 120  # a bound for a busy machine, not a speed expectation
+    while not portfile.exists():
+        assert time.monotonic() < deadline, "the fake server did not start"
+        time.sleep(0.02)
+    return portfile.read_text()
+
+
+def _wait_for_requests(log: Path, n: int, proc: subprocess.Popen[Any]) -> None:
+    deadline = time.monotonic() + 180
+    while not log.exists() or len(log.read_text().splitlines()) < n:
+        assert proc.poll() is None, f"the run ended before its request {n}: {proc.communicate()}"
+        assert time.monotonic() < deadline, f"no request {n} within 180 s"
+        time.sleep(0.01)
+
+
 @pytest.mark.slow  # kill -9 of a real process
 def test_a_killed_run_resumes_without_repeating_finished_calls(make_ws: MakeWs, tmp_path: Path) -> None:
     portfile, log = tmp_path / "port", tmp_path / "requests.jsonl"
-    server = subprocess.Popen([sys.executable, str(Path(__file__).with_name("fake_llm.py")), str(portfile), str(log),
-                               "0.15"])
+    server = _held_server(portfile, log, hold_after=5)
     try:
-        deadline = time.monotonic() + 10
-        while not portfile.exists() and time.monotonic() < deadline:
-            time.sleep(0.02)
-        url = f"http://127.0.0.1:{portfile.read_text()}/v1"
+        url = f"http://127.0.0.1:{_wait_for(portfile)}/v1"
         ws = make_ws({"kind": "openai", "model": "fake-model", "base_url": url, "api_key_env": "FAKE_LLM_KEY",
                       **FAST, "concurrency": 2})
         db = ws.root / ".shipcall" / "shipcall.db"
         proc = subprocess.Popen([sys.executable, "-m", "shipcall", "run", "--dataset", "t", "--variant", "llm"],
                                 cwd=ws.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        while (not log.exists() or len(log.read_text().splitlines()) < 5) and time.monotonic() < deadline + 30:
-            time.sleep(0.01)
-        assert proc.poll() is None, "the run finished before it could be killed"
+        _wait_for_requests(log, 6, proc)  # the 6th is held by the server: the run cannot have finished
         proc.send_signal(signal.SIGKILL)
         proc.wait()
+        (tmp_path / "requests.jsonl.release").touch()
         cached_at_kill = _cached(db)
         before = len(log.read_text().splitlines())
         assert 0 < cached_at_kill < N_ITEMS
@@ -221,22 +249,17 @@ def test_a_killed_run_resumes_without_repeating_finished_calls(make_ws: MakeWs, 
 @pytest.mark.slow  # a real process interrupted with SIGINT
 def test_ctrl_c_says_what_was_kept_and_the_same_command_continues(make_ws: MakeWs, tmp_path: Path) -> None:
     portfile, log = tmp_path / "port", tmp_path / "requests.jsonl"
-    server = subprocess.Popen([sys.executable, str(Path(__file__).with_name("fake_llm.py")), str(portfile), str(log),
-                               "0.15"])
+    server = _held_server(portfile, log, hold_after=3)
     try:
-        deadline = time.monotonic() + 10
-        while not portfile.exists() and time.monotonic() < deadline:
-            time.sleep(0.02)
-        url = f"http://127.0.0.1:{portfile.read_text()}/v1"
+        url = f"http://127.0.0.1:{_wait_for(portfile)}/v1"
         ws = make_ws({"kind": "openai", "model": "fake-model", "base_url": url, "api_key_env": "FAKE_LLM_KEY",
                       **FAST, "concurrency": 1})
         proc = subprocess.Popen([sys.executable, "-m", "shipcall", "run", "--dataset", "t", "--variant", "llm"],
                                 cwd=ws.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        while (not log.exists() or len(log.read_text().splitlines()) < 3) and time.monotonic() < deadline + 60:
-            time.sleep(0.01)
-        assert proc.poll() is None, "the run finished before it could be interrupted"
+        _wait_for_requests(log, 4, proc)  # the 4th is held by the server: the run is still going
         proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=60)
+        (tmp_path / "requests.jsonl.release").touch()
+        _, err = proc.communicate(timeout=120)
         assert proc.returncode == 130, err
         assert "items done and stored; run the same command to continue" in err, err
         kept = int(err.split("interrupted: run ")[1].split(": ")[1].split(" of ")[0])

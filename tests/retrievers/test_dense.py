@@ -160,3 +160,33 @@ def test_missing_extra_names_the_install_line(tmp_path: Path) -> None:
     assert 'pip install -e ".[dense]"' in p.stderr and "torch" in p.stderr and "Traceback" not in p.stderr
     p = sc("-w", str(ws), "run", "--dataset", "t", "--variant", "baseline", "--json")
     assert p.returncode == 0, p.stderr  # BM25 variants are unaffected
+
+
+@pytest.mark.slow  # loads the embedding model
+def test_the_first_dense_run_shows_embedding_progress_with_counts(ws, corpus_dir: Path,  # noqa: ANN001
+                                                                   monkeypatch: pytest.MonkeyPatch,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """The issue's 14 silent minutes: a dense variant added after ingest embeds at its first
+    run; stderr (captured, not a terminal) gets the embed bar's lines with counts."""
+    import re
+
+    from shipcall.app.ingest import ingest
+    from shipcall.cli.main import main
+    from tests.conftest import FIXTURES
+
+    pytest.importorskip("sentence_transformers")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("SHIPCALL_PROGRESS", "0")
+    ingest(ws, str(corpus_dir))
+    with (ws.root / "shipcall.yaml").open("a") as f:
+        f.write("  dense:\n    chunker: {kind: document}\n    retriever: {kind: dense, k: 5}\n")
+    for args in (["dataset", "import", str(FIXTURES / "dataset.jsonl"), "--name", "t"],
+                 ["run", "--dataset", "t", "--variant", "dense", "--json"]):
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as e:
+            main(["--workspace", str(ws.root), *args])
+        assert e.value.code == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["n_items"] == 12
+    assert re.findall(r"^embed:.*?\| *(\d+/\d+) ", err, re.M)[-1] == "6/6"
+    assert re.findall(r"^run:.*?\| *(\d+/\d+) ", err, re.M)[-1] == "12/12"

@@ -21,7 +21,37 @@ import pytest
 pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
 
-TOKEN = "test-token-0123456789abcdef"
+TOKEN = "test-token-Wq3v9ZrK7pXc2LmN8sTd4HfY6jBe"  # strong enough: 32+ characters, no pattern
+# httpx's default timeout (5 s) fails a test on a loaded machine where the first request to a
+# fresh server (loading the index, compiling templates) takes longer. Every request in the
+# server tests uses this bound instead: generous, so only a server that hangs ends a test.
+HTTP_TIMEOUT = 120.0
+
+
+class Http:
+    """httpx's get/post with HTTP_TIMEOUT (`http.get(url, ...)` as `httpx.get(url, ...)`)."""
+
+    @staticmethod
+    def get(url: str, **kw: Any) -> Any:
+        import httpx
+
+        return httpx.get(url, timeout=kw.pop("timeout", HTTP_TIMEOUT), **kw)
+
+    @staticmethod
+    def post(url: str, **kw: Any) -> Any:
+        import httpx
+
+        return httpx.post(url, timeout=kw.pop("timeout", HTTP_TIMEOUT), **kw)
+
+
+http = Http()
+
+
+def client(**kw: Any) -> Any:
+    """An httpx.Client with HTTP_TIMEOUT."""
+    import httpx
+
+    return httpx.Client(timeout=kw.pop("timeout", HTTP_TIMEOUT), **kw)
 
 
 @contextmanager
@@ -36,7 +66,7 @@ def live(app: Any) -> Iterator[str]:
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 120  # a bound for a busy machine, not a speed expectation
     while not server.started:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("uvicorn did not start")
@@ -45,7 +75,7 @@ def live(app: Any) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
-        thread.join(timeout=15)
+        thread.join(timeout=60)
         sock.close()
 
 
@@ -63,7 +93,7 @@ class ServeProcess:
                                      cwd=ws, env=env, stdout=subprocess.PIPE, stderr=self.stderr_file, text=True)
         assert self.proc.stdout is not None
         lines = []
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             line = self.proc.stdout.readline()
             if not line:
@@ -81,10 +111,10 @@ class ServeProcess:
     def _wait_healthy(self) -> None:
         import httpx
 
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             try:
-                if httpx.get(self.url + "/v1/health", timeout=2).status_code == 200:
+                if httpx.get(self.url + "/v1/health", timeout=10).status_code == 200:
                     return
             except httpx.TransportError:
                 time.sleep(0.05)
@@ -92,13 +122,13 @@ class ServeProcess:
 
     def kill(self) -> None:
         self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(timeout=10)
+        self.proc.wait(timeout=60)
 
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
-                self.proc.wait(timeout=15)
+                self.proc.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()

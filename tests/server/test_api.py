@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 
-import httpx
 import pytest
 
 from shipcall.adapters.store.production_log import ProductionLog
 from shipcall.adapters.store.store import Store
-from tests.server.conftest import TOKEN, live
+from tests.server.conftest import TOKEN, http, live
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 QUESTION = "How many days of paid time off do full-time employees get?"
@@ -31,7 +30,7 @@ def url(app):  # noqa: ANN001, ANN201
 def test_ask_shares_the_cli_shape_and_is_logged_before_the_response(url: str, ingested) -> None:  # noqa: ANN001
     from shipcall.app.feature import Feature
 
-    r = httpx.post(f"{url}/v1/ask", json={"question": QUESTION})
+    r = http.post(f"{url}/v1/ask", json={"question": QUESTION})
     assert r.status_code == 200, r.text
     body = r.json()
     expected = Feature.open(ingested).answer(QUESTION).to_dict("baseline")
@@ -51,21 +50,21 @@ def test_ask_shares_the_cli_shape_and_is_logged_before_the_response(url: str, in
 
 
 def test_feedback_is_attached_and_redacted(url: str) -> None:
-    rid = httpx.post(f"{url}/v1/ask", json={"question": QUESTION}).json()["request_id"]
-    r = httpx.post(f"{url}/v1/feedback", json={"request_id": rid, "rating": "down",
+    rid = http.post(f"{url}/v1/ask", json={"question": QUESTION}).json()["request_id"]
+    r = http.post(f"{url}/v1/feedback", json={"request_id": rid, "rating": "down",
                                                "comment": "Wrong! Call me on 020 7946 0991 or a.b@example.com"})
     assert r.status_code == 200, r.text
     assert r.json()["comment"] == "Wrong! Call me on [PHONE] or [EMAIL]"
-    httpx.post(f"{url}/v1/feedback", json={"request_id": rid, "rating": "up"})
-    entry = httpx.get(f"{url}/v1/logs/{rid}", headers=AUTH).json()
+    http.post(f"{url}/v1/feedback", json={"request_id": rid, "rating": "up"})
+    entry = http.get(f"{url}/v1/logs/{rid}", headers=AUTH).json()
     assert [f["rating"] for f in entry["feedback"]] == ["down", "up"]
     assert "7946" not in json.dumps(entry) and "example.com" not in json.dumps(entry)
 
 
 def test_personal_data_never_reaches_the_log(url: str) -> None:
     q = "How many days of paid time off? I'm jane.doe@example.com, +44 20 7946 0018, card 4111 1111 1111 1111"
-    assert httpx.post(f"{url}/v1/ask", json={"question": q, "user": "jane.doe@example.com"}).status_code == 200
-    items = httpx.get(f"{url}/v1/logs", headers=AUTH).json()["items"]
+    assert http.post(f"{url}/v1/ask", json={"question": q, "user": "jane.doe@example.com"}).status_code == 200
+    items = http.get(f"{url}/v1/logs", headers=AUTH).json()["items"]
     text = json.dumps(items)
     assert "example.com" not in text and "7946" not in text and "4111" not in text
     assert items[0]["question"] == "How many days of paid time off? I'm [EMAIL], [PHONE], card [CARD]"
@@ -83,7 +82,7 @@ def test_personal_data_never_reaches_the_log(url: str) -> None:
     ({"question": "x" * 5000}, 422, "question"),
 ])
 def test_bad_ask_bodies_get_4xx_with_a_json_error(url: str, body: object, status: int, field: str | None) -> None:
-    r = httpx.post(f"{url}/v1/ask", json=body)
+    r = http.post(f"{url}/v1/ask", json=body)
     assert r.status_code == status, r.text
     err = r.json()
     assert set(err) >= {"error", "field", "hint"} and err["error"]
@@ -91,27 +90,27 @@ def test_bad_ask_bodies_get_4xx_with_a_json_error(url: str, body: object, status
 
 
 def test_malformed_json_and_oversize_bodies(url: str) -> None:
-    r = httpx.post(f"{url}/v1/ask", content=b"{not json", headers={"Content-Type": "application/json"})
+    r = http.post(f"{url}/v1/ask", content=b"{not json", headers={"Content-Type": "application/json"})
     assert r.status_code == 400 and r.json()["error"] == "the body is not valid JSON"
     big = json.dumps({"question": "a" * 70_000}).encode()
-    r = httpx.post(f"{url}/v1/ask", content=big, headers={"Content-Type": "application/json"})
+    r = http.post(f"{url}/v1/ask", content=big, headers={"Content-Type": "application/json"})
     assert r.status_code == 413 and "larger than 65536 bytes" in r.json()["error"]
 
     def chunks():  # no Content-Length: chunked transfer encoding
         for _ in range(70):
             yield b"a" * 1024
 
-    r = httpx.post(f"{url}/v1/ask", content=chunks(), headers={"Content-Type": "application/json"})
+    r = http.post(f"{url}/v1/ask", content=chunks(), headers={"Content-Type": "application/json"})
     assert r.status_code == 413
 
 
 def test_feedback_errors(url: str) -> None:
-    r = httpx.post(f"{url}/v1/feedback", json={"request_id": "no-such-id", "rating": "up"})
+    r = http.post(f"{url}/v1/feedback", json={"request_id": "no-such-id", "rating": "up"})
     assert r.status_code == 404 and r.json()["field"] == "request_id"
-    rid = httpx.post(f"{url}/v1/ask", json={"question": QUESTION}).json()["request_id"]
-    r = httpx.post(f"{url}/v1/feedback", json={"request_id": rid, "rating": "meh"})
+    rid = http.post(f"{url}/v1/ask", json={"question": QUESTION}).json()["request_id"]
+    r = http.post(f"{url}/v1/feedback", json={"request_id": rid, "rating": "meh"})
     assert r.status_code == 422 and r.json()["field"] == "rating"
-    r = httpx.post(f"{url}/v1/feedback", json={"rating": "up"})
+    r = http.post(f"{url}/v1/feedback", json={"rating": "up"})
     assert r.status_code == 422 and r.json()["field"] == "request_id"
 
 
@@ -124,27 +123,27 @@ def test_logs_read_filters_and_errors(url: str, ingested) -> None:  # noqa: ANN0
         log.add(ProductionLogEntry(request_id=f"old-{i}", created_at="2020-01-01T00:00:00.000+00:00",
                                    variant="small" if i % 2 else "baseline", question=f"q{i}", answer="",
                                    abstained=True))
-    ids = [httpx.post(f"{url}/v1/ask", json={"question": QUESTION}).json()["request_id"] for _ in range(3)]
-    r = httpx.get(f"{url}/v1/logs", params={"limit": 1000}, headers=AUTH)
+    ids = [http.post(f"{url}/v1/ask", json={"question": QUESTION}).json()["request_id"] for _ in range(3)]
+    r = http.get(f"{url}/v1/logs", params={"limit": 1000}, headers=AUTH)
     assert r.status_code == 200 and len(r.json()["items"]) == 1000
     assert [x["request_id"] for x in r.json()["items"][:3]] == ids[::-1]  # newest first
-    recent = httpx.get(f"{url}/v1/logs", params={"since": "1h"}, headers=AUTH).json()["items"]
+    recent = http.get(f"{url}/v1/logs", params={"since": "1h"}, headers=AUTH).json()["items"]
     assert {x["request_id"] for x in recent} == set(ids)
-    dated = httpx.get(f"{url}/v1/logs", params={"since": now()[:10]}, headers=AUTH).json()["items"]
+    dated = http.get(f"{url}/v1/logs", params={"since": now()[:10]}, headers=AUTH).json()["items"]
     assert {x["request_id"] for x in dated} == set(ids)
-    small = httpx.get(f"{url}/v1/logs", params={"variant": "small", "limit": 5000}, headers=AUTH).json()["items"]
+    small = http.get(f"{url}/v1/logs", params={"variant": "small", "limit": 5000}, headers=AUTH).json()["items"]
     assert len(small) == 550 and {x["variant"] for x in small} == {"small"}
-    assert httpx.get(f"{url}/v1/logs", params={"since": "yesterday-ish"}, headers=AUTH).status_code == 400
-    assert httpx.get(f"{url}/v1/logs", params={"limit": 0}, headers=AUTH).status_code == 422
-    assert httpx.get(f"{url}/v1/logs/nope", headers=AUTH).status_code == 404
+    assert http.get(f"{url}/v1/logs", params={"since": "yesterday-ish"}, headers=AUTH).status_code == 400
+    assert http.get(f"{url}/v1/logs", params={"limit": 0}, headers=AUTH).status_code == 422
+    assert http.get(f"{url}/v1/logs/nope", headers=AUTH).status_code == 404
 
 
 def test_health_openapi_and_unknown_endpoints(url: str) -> None:
-    h = httpx.get(f"{url}/v1/health").json()
+    h = http.get(f"{url}/v1/health").json()
     assert h["status"] == "ok" and h["variant"] == "baseline" and h["candidate"] is None
-    spec = httpx.get(f"{url}/openapi.json").json()
+    spec = http.get(f"{url}/openapi.json").json()
     assert {"/v1/ask", "/v1/feedback", "/v1/health", "/v1/logs"} <= set(spec["paths"])
-    assert httpx.get(f"{url}/docs").status_code == 404  # Swagger's page would load a CDN
-    r = httpx.get(f"{url}/v1/nothing")
+    assert http.get(f"{url}/docs").status_code == 404  # Swagger's page would load a CDN
+    r = http.get(f"{url}/v1/nothing")
     assert r.status_code == 404 and r.json()["error"] == "no such endpoint: GET /v1/nothing"
-    assert httpx.get(f"{url}/v1/ask").status_code == 405
+    assert http.get(f"{url}/v1/ask").status_code == 405

@@ -7,11 +7,10 @@ import hmac
 import stat
 from collections import Counter
 
-import httpx
 import pytest
 
 from shipcall.errors import ConfigError
-from tests.server.conftest import TOKEN, live
+from tests.server.conftest import TOKEN, client, http, live
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 QUESTION = "How many days of paid time off do full-time employees get?"
@@ -21,15 +20,15 @@ def test_the_log_needs_the_token_and_ask_does_not(ingested) -> None:  # noqa: AN
     from shipcall.server.app import create_app
 
     with live(create_app(ingested, token=TOKEN)) as url:
-        assert httpx.post(f"{url}/v1/ask", json={"question": QUESTION}).status_code == 200
+        assert http.post(f"{url}/v1/ask", json={"question": QUESTION}).status_code == 200
         for headers in ({}, {"Authorization": "Bearer wrong-token"}, {"Authorization": TOKEN},
                         {"Authorization": f"Basic {TOKEN}"}, {"Authorization": f"Bearer {TOKEN}x"},
                         {"Authorization": f"Bearer {TOKEN[:-1]}"}):
-            r = httpx.get(f"{url}/v1/logs", headers=headers)
+            r = http.get(f"{url}/v1/logs", headers=headers)
             assert r.status_code == 401, headers
             assert r.headers["www-authenticate"].startswith("Bearer") and r.json()["hint"]
-        assert httpx.get(f"{url}/v1/logs", headers=AUTH).status_code == 200
-        assert httpx.get(f"{url}/v1/logs", headers={"Authorization": f"bearer {TOKEN}"}).status_code == 200
+        assert http.get(f"{url}/v1/logs", headers=AUTH).status_code == 200
+        assert http.get(f"{url}/v1/logs", headers={"Authorization": f"bearer {TOKEN}"}).status_code == 200
 
 
 def test_asking_and_feedback_can_require_the_token(ingested) -> None:  # noqa: ANN001
@@ -37,14 +36,14 @@ def test_asking_and_feedback_can_require_the_token(ingested) -> None:  # noqa: A
 
     settings = ingested.config.server.model_copy(update={"public": []})
     with live(create_app(ingested, token=TOKEN, settings=settings)) as url:
-        assert httpx.post(f"{url}/v1/ask", json={"question": QUESTION}).status_code == 401
-        r = httpx.post(f"{url}/v1/ask", json={"question": QUESTION}, headers=AUTH)
+        assert http.post(f"{url}/v1/ask", json={"question": QUESTION}).status_code == 401
+        r = http.post(f"{url}/v1/ask", json={"question": QUESTION}, headers=AUTH)
         assert r.status_code == 200
         rid = r.json()["request_id"]
-        assert httpx.post(f"{url}/v1/feedback", json={"request_id": rid, "rating": "up"}).status_code == 401
-        assert httpx.post(f"{url}/v1/feedback", json={"request_id": rid, "rating": "up"},
+        assert http.post(f"{url}/v1/feedback", json={"request_id": rid, "rating": "up"}).status_code == 401
+        assert http.post(f"{url}/v1/feedback", json={"request_id": rid, "rating": "up"},
                           headers=AUTH).status_code == 200
-        assert httpx.get(f"{url}/v1/health").status_code == 200
+        assert http.get(f"{url}/v1/health").status_code == 200
 
 
 def test_token_check_is_constant_time(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -80,9 +79,9 @@ def test_token_generated_once_owner_only_and_env_wins(ingested, monkeypatch: pyt
     path.chmod(0o644)
     load_or_create_token(ingested)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    monkeypatch.setenv("SHIPCALL_TOKEN", "from-the-environment-123")
+    monkeypatch.setenv("SHIPCALL_TOKEN", "from-the-environment-Rk4nQ8wZp2Lx7Vb")
     env = load_or_create_token(ingested)
-    assert env.origin == "env" and env.token == "from-the-environment-123"
+    assert env.origin == "env" and env.token == "from-the-environment-Rk4nQ8wZp2Lx7Vb"
     monkeypatch.setenv("SHIPCALL_TOKEN", "short")
     with pytest.raises(ConfigError, match="too short"):
         load_or_create_token(ingested)
@@ -92,7 +91,7 @@ def test_token_generated_once_owner_only_and_env_wins(ingested, monkeypatch: pyt
 def test_canary_share_and_stickiness(ingested) -> None:  # noqa: ANN001
     from shipcall.server.app import create_app
 
-    with live(create_app(ingested, candidate="small", share=0.3, token=TOKEN)) as url, httpx.Client() as c:
+    with live(create_app(ingested, candidate="small", share=0.3, token=TOKEN)) as url, client() as c:
         assert c.get(f"{url}/v1/health").json()["candidate"] == "small"
         answered: Counter[str] = Counter()
         by_user = {}

@@ -117,13 +117,11 @@ def test_redaction_config_in_shipcall_yaml(tmp_path: Path) -> None:
 
 
 def test_answers_are_redacted_in_the_log_but_not_in_the_response(tmp_path: Path) -> None:
-    import httpx
-
     from shipcall.app.ingest import ingest
     from shipcall.app.init import init_workspace
     from shipcall.app.workspace import Workspace
     from shipcall.server.app import create_app
-    from tests.server.conftest import TOKEN, live
+    from tests.server.conftest import TOKEN, http, live
 
     docs = tmp_path / "docs"
     docs.mkdir()
@@ -133,9 +131,9 @@ def test_answers_are_redacted_in_the_log_but_not_in_the_response(tmp_path: Path)
     ws = Workspace(init_workspace(tmp_path / "ws"))
     ingest(ws, str(docs))
     with live(create_app(ws, token=TOKEN)) as url:
-        body = httpx.post(f"{url}/v1/ask", json={"question": "How is the IT helpdesk reached?"}).json()
+        body = http.post(f"{url}/v1/ask", json={"question": "How is the IT helpdesk reached?"}).json()
         assert "helpdesk@example.com" in body["answer"]
-        logged = httpx.get(f"{url}/v1/logs/{body['request_id']}",
+        logged = http.get(f"{url}/v1/logs/{body['request_id']}",
                            headers={"Authorization": f"Bearer {TOKEN}"}).json()
     shown = logged["answer"] + " ".join(c["snippet"] for c in logged["citations"])  # the answer and its sentence
     assert "[EMAIL]" in logged["answer"] and "[PHONE]" in shown

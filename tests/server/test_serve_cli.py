@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-import httpx
 import pytest
 
 from tests.conftest import Shipcall
+from tests.server.conftest import client, http
 
 pytestmark = pytest.mark.slow  # starts real server processes
 
@@ -26,7 +26,7 @@ def test_serve_binds_localhost_says_so_and_prints_a_new_token_once(ingested, ser
 
     second = serve_process(ingested.root, token=None)
     assert second.info["token_source"] == "file" and second.info["token"] is None
-    assert httpx.get(f"{second.url}/v1/logs", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert http.get(f"{second.url}/v1/logs", headers={"Authorization": f"Bearer {token}"}).status_code == 200
     second.stop()
     assert token not in second.stderr_path.read_text()
 
@@ -35,7 +35,7 @@ def test_serve_with_a_canary_and_read_the_log_from_the_cli(ingested, serve_proce
     srv = serve_process(ingested.root, "--candidate", "small", "--share", "0.5")
     assert srv.info["candidate"] == "small" and srv.info["share"] == 0.5
     variants = {}
-    with httpx.Client(base_url=srv.url) as c:
+    with client(base_url=srv.url) as c:
         for i in range(40):
             r = c.post("/v1/ask", json={"question": f"{QUESTION} ({i}) write to me@example.com", "user": f"u{i}"})
             variants[r.json()["request_id"]] = r.json()["variant"]

@@ -13,7 +13,7 @@ from shipcall.adapters.store.blobs import EVIDENCE, ITEM, ITEM_RESULT, RUN_CONFI
 from shipcall.adapters.store.store import Store
 from shipcall.core.datasets import Item, dataset_hash
 from shipcall.core.runs import Citation, ItemResult, Retrieved, Run
-from shipcall.errors import StoreError
+from shipcall.errors import DatasetError, StoreError
 from tests.store.conftest import V4, copy_store, sqlite_url
 
 
@@ -105,14 +105,19 @@ def test_item_results_round_trip_every_field(tmp_path: Path) -> None:
     store.close()
 
 
-def test_dataset_task_is_stored_and_a_new_task_is_a_new_version(tmp_path: Path) -> None:
+def test_dataset_task_and_labels_are_stored_and_a_dataset_keeps_its_task(tmp_path: Path) -> None:
+    from shipcall.core.tasks.classify import ClassifyItem
+
     store = Store.open(sqlite_url(tmp_path / "s.db"))
-    items = [Item(id="a", question="q?", answers=("yes",))]
+    items = [ClassifyItem(id="a", text="refund please", label="billing")]
     h = dataset_hash(items)
-    assert store.save_dataset("inbox", items, h, source="s", warnings=[], task="classify") == (1, True)
+    assert store.save_dataset("inbox", items, h, source="s", warnings=[], task="classify",
+                              labels=["billing", "spam"]) == (1, True)
     assert store.save_dataset("inbox", items, h, source="s", warnings=[], task="classify") == (1, False)
-    assert store.load_dataset("inbox").task == "classify"
+    loaded = store.load_dataset("inbox")
+    assert loaded.task == "classify" and loaded.items == tuple(items) and loaded.labels == ("billing", "spam")
     assert [v["task"] for v in store.dataset_versions("inbox")] == ["classify"]
-    assert store.save_dataset("inbox", items, h, source="s", warnings=[]) == (2, True)
-    assert store.load_dataset("inbox").task == "rag"
+    rag = [Item(id="a", question="q?", answers=("yes",))]
+    with pytest.raises(DatasetError, match="holds classify items; these are rag items"):  # one task per dataset
+        store.save_dataset("inbox", rag, dataset_hash(rag), source="s", warnings=[])
     store.close()

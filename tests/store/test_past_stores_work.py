@@ -71,20 +71,22 @@ def test_v4_store_compares_and_gates(v4: Cli) -> None:
 
 
 def test_a_new_run_on_a_migrated_v4_store(v4: Cli) -> None:
-    """Same variant, dataset version and corpus as r1: the same per-item results, stored in the
-    new versioned shape beside r1's unversioned ones, both readable."""
+    """Same variant, dataset version and corpus as r1: the same retrieval, stored in the new
+    versioned shape beside r1's unversioned rows, both readable and exported alike."""
     r4 = v4.json("run", "--dataset", "sample@1")
     assert r4["run_id"] == "r4" and r4["n_items"] == 12 and r4["errors"] == 0
     r1 = v4.json("show", "r1")
     assert without_latency(r4["metrics"]) == without_latency(r1["metrics"])
     cmp = v4.json("compare", "r1", "r4")
     assert (cmp["candidate"], cmp["shared_items"]) == ("r4", 12)
-    assert {row["verdict"] for row in cmp["overall"] if row["metric"] not in LATENCY} <= {"no_change", "underpowered"}
+    assert {row["verdict"] for row in cmp["overall"] if "@" in row["metric"]} <= {"no_change", "underpowered",
+                                                                                  "not_worse"}
     for run in ("r1", "r4"):  # old and new rows export alike
         v4("export", run, "--out", str(v4.root / f"{run}.jsonl"))
     old, new = ((v4.root / f"{run}.jsonl").read_text().splitlines() for run in ("r1", "r4"))
     assert len(old) == len(new) == 12
-    assert [json.loads(x)["answer"] for x in old] == [json.loads(x)["answer"] for x in new]
+    assert [json.loads(x)["retrieved"] for x in old] == [json.loads(x)["retrieved"] for x in new]
+    assert all(set(json.loads(x)) <= set(json.loads(y)) for x, y in zip(old, new, strict=True))
     with sqlite3.connect(v4.root / ".shipcall" / "shipcall.db") as c:
         versions = dict(c.execute("select run_id, max(json_extract(data, '$.schema_version')) from item_results "
                                   "group by run_id"))
@@ -105,5 +107,8 @@ def test_v1_store_works_after_migrating(v1: Cli) -> None:
     assert r2["run_id"] == "r2"
     assert without_latency(r2["metrics"]) == without_latency(v1.json("show", "r1")["metrics"])
     gate = v1.json("gate", "--baseline", "r1", "--candidate", "r2", code=(0, 1))
-    assert gate["verdict"] == "SHIP"  # identical results
+    # identical results on 12 items: nothing regressed, but 12 items cannot rule out a drop of the
+    # tolerance, and a guarded metric underpowered overall blocks (issue 13)
+    assert not [r for r in gate["reasons"] if r["severity"] == "block" and r["kind"] != "underpowered"]
+    assert all(r["verdict"] != "regressed" for r in gate["comparison"]["overall"])
     assert v1.json("store", "info")["migration"] == "m006_drafts"

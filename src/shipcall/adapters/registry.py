@@ -10,6 +10,8 @@ Built-ins register in `pyproject.toml` through the same entry point groups that 
 | `shipcall.chunkers`   | a function `(document, config) -> [(start, end), ...]`            |
 | `shipcall.judges`     | an LLM provider class for the judge, constructed as `Cls(config)` |
 | `shipcall.tasks`      | a Task class (rag, classify, summarize)                           |
+| `shipcall.classifiers`| a classifier class, constructed as `Cls(config, build_context)`   |
+| `shipcall.summarizers`| a summarizer class, constructed as `Cls(config, build_context)`   |
 
 Entry points load lazily, once. A broken plugin is a warning, not a crash;
 `SHIPCALL_PLUGINS=a,b` restricts which non-built-in entry points load. `register()` adds a
@@ -88,3 +90,5 @@ RETRIEVERS = Registry("shipcall.retrievers", "retriever", "retriever.kind")
 CHUNKERS = Registry("shipcall.chunkers", "chunker", "chunker.kind")
 JUDGES = Registry("shipcall.judges", "judge provider", "judge.provider.kind")
 TASKS = Registry("shipcall.tasks", "task", "task")
+CLASSIFIERS = Registry("shipcall.classifiers", "classifier", "classifier.kind")
+SUMMARIZERS = Registry("shipcall.summarizers", "summarizer", "summarizer.kind")

@@ -22,6 +22,22 @@ from shipcall.core.runs import ItemResult, Run
 from shipcall.errors import NotFoundError
 
 
+def contract_warnings(ws: Workspace, contract: Contract) -> list[str]:
+    """What `contract check` warns about: contract cohort keys that no item of any stored dataset
+    (latest versions) carries — those cohorts would never be compared."""
+    items = []
+    for row in ws.store.dataset_versions():
+        try:
+            items += list(ws.store.load_dataset(row["name"], row["version"]).items)
+        except NotFoundError:
+            continue
+    if not items:
+        return []
+    have = {k for it in items for k in it.tags}
+    return [f"cohorts: no dataset item has the tag key {key!r}, so it is never compared (tag keys the items "
+            f"have: {', '.join(sorted(have)) or 'none'})" for key in contract.cohorts if key not in have]
+
+
 def author() -> str:
     return os.environ.get("SHIPCALL_AUTHOR") or os.environ.get("USER") or getpass.getuser() or "unknown"
 
@@ -74,13 +90,74 @@ def decision_metrics(contract: Contract) -> list[str]:
     return [m for m in dict.fromkeys(names) if (info := metric_info(m)) is not None and info.per_item]
 
 
+_PAID_OR_SLOW = {"openai", "anthropic", "dense", "hybrid"}
+
+
+def _kinds(obj: Any) -> set[str]:
+    if isinstance(obj, dict):
+        out = {str(obj["kind"])} if "kind" in obj else set()
+        for v in obj.values():
+            out |= _kinds(v)
+        return out
+    if isinstance(obj, list):
+        return set().union(*(_kinds(v) for v in obj)) if obj else set()
+    return set()
+
+
+def offline_and_cheap(run: Run) -> bool:
+    """A variant that answers with no provider, no embedding model and no judge (bm25,
+    extractive, the offline classifiers and summarizers): re-running it costs seconds."""
+    cfg = run.config or {}
+    return "judge" not in cfg and "generator" not in cfg and not (_kinds(cfg.get("variant")) & _PAID_OR_SLOW)
+
+
+def baseline_on(ws: Workspace, base: RunEvidence, cand: RunEvidence) -> tuple[RunEvidence | None, str, str | None]:
+    """The baseline variant measured on the candidate's dataset version (core/split.py): an
+    existing finished run, or a new one when the variant is offline and cheap. Returns (run or
+    None, what was done, the command that would measure it)."""
+    b, c = base.run, cand.run
+    command = f"shipcall run --variant {b.variant} --dataset {c.dataset}@{c.dataset_version}"
+    for r in ws.store.runs():
+        if (r.status == "finished" and r.variant_hash == b.variant_hash and r.dataset == c.dataset
+                and r.dataset_version == c.dataset_version and r.corpus_version == b.corpus_version):
+            return load_run(ws, r.id), f"the baseline variant's run {r.id} on {c.dataset}@{c.dataset_version}", command
+    if not offline_and_cheap(b):
+        return None, "the baseline variant calls a provider or an embedding model: not re-run automatically", command
+    try:
+        from shipcall.app.feature import Feature
+        from shipcall.app.run import run as run_variant
+
+        if Feature.open(ws, b.variant).variant_hash != b.variant_hash:
+            return None, f"variant {b.variant} has changed since run {b.id}: not re-run automatically", command
+        ds = ws.store.load_dataset(c.dataset, c.dataset_version)
+        out = run_variant(ws, ds, b.variant)
+    except Exception as e:  # the comparison still stands on the shared items; say why
+        return None, f"could not re-run the baseline variant ({type(e).__name__}: {e})", command
+    return (load_run(ws, out.run.id),
+            f"ran the baseline variant {b.variant} on {c.dataset}@{c.dataset_version} (run {out.run.id}): it is "
+            "offline and cheap", command)
+
+
 def compare_runs(ws: Workspace, baseline: str, candidate: str, contract: Contract,
                  by: list[str] | None = None, *, seed: int = 0, metrics: list[str] | None = None,
                  weights: str = "eval") -> ComparisonReport:
-    """`weights="production"` adds the cohort results re-weighted to the production log's mix."""
+    """The comparison every command shows (compare, gate, the pages): one confirmatory family
+    from the contract, so a row has one adjusted p-value everywhere. When the runs used different
+    versions of a dataset, the baseline is paired on the candidate's items (re-run when offline
+    and cheap; core/split.py). `weights="production"` adds the cohort results re-weighted to the
+    production log's mix."""
     b, c = load_run(ws, baseline), load_run(ws, candidate)
     tags = {i: it.tags for i, it in b.items.items()} | {i: it.tags for i, it in c.items.items()}
-    cmp = compare(b.values, c.values, tags, contract, cohort_keys=by or None, seed=seed, metrics=metrics)
+    paired_base, previous, command, how = b, None, None, None
+    if (b.run.dataset, b.run.dataset_version) != (c.run.dataset, c.run.dataset_version) and \
+            set(b.values) != set(c.values):
+        again, how, command = baseline_on(ws, b, c)
+        if again is not None:
+            paired_base, previous = again, b.values
+    cmp = compare(paired_base.values, c.values, tags, contract, cohort_keys=by or None, seed=seed, metrics=metrics,
+                  previous_baseline=previous, rerun_command=command)
+    if how:
+        cmp = replace(cmp, notes=[*cmp.notes, f"dataset versions differ: {how}"])
     if noisy := noise_callouts(cmp.overall, b.run.metrics, c.run.metrics):  # LLM-judge deltas within its noise
         cmp = replace(cmp, callouts=[*cmp.callouts, *noisy])
     health = dataset_health(ws, c.run.dataset, c.run.dataset_version, contract, by)
@@ -88,9 +165,9 @@ def compare_runs(ws: Workspace, baseline: str, candidate: str, contract: Contrac
     if weights == "production":
         from shipcall.app.production import weights_for
 
-        production = weights_for(ws, b.values, c.values, b.items | c.items, contract,
+        production = weights_for(ws, paired_base.values, c.values, b.items | c.items, contract,
                                  [r.metric for r in cmp.overall], by, seed=seed)
-    return ComparisonReport(b, c, cmp, failure_shift(b.results, c.results), health, production)
+    return ComparisonReport(paired_base, c, cmp, failure_shift(paired_base.results, c.results), health, production)
 
 
 def failure_shift(base: list[ItemResult], cand: list[ItemResult]) -> list[dict[str, Any]]:
@@ -130,13 +207,18 @@ def dataset_health(ws: Workspace, name: str, version: int | None, contract: Cont
 
 
 def gate(ws: Workspace, baseline: str, candidate: str, contract: Contract, *, note: str = "",
-         who: str | None = None, weights: str = "eval") -> tuple[Decision, ComparisonReport]:
-    report = compare_runs(ws, baseline, candidate, contract, metrics=decision_metrics(contract), weights=weights)
+         who: str | None = None, weights: str = "eval", record_decision: bool | None = None,
+         ) -> tuple[Decision, ComparisonReport]:
+    """Apply the contract and record the decision. The comparison is exactly `compare`'s (the
+    same families, rows and p-values). An A/A gate (a run against itself) is a check of the
+    set-up, not a decision: it is recorded only with `record_decision=True` (`--record`)."""
+    report = compare_runs(ws, baseline, candidate, contract, weights=weights)
     c = report.candidate
     decision = decide(
         report.comparison, contract, candidate_metrics=c.run.metrics, candidate_items=c.values,
         candidate_errors=c.run.errors, candidate_n=c.run.n_items, baseline_run=report.baseline.run.id,
-        candidate_run=c.run.id, author=who or author(), note=note, created_at=now())
+        candidate_run=c.run.id, author=who or author(), note=note, created_at=now(),
+        baseline_metrics=report.baseline.run.metrics)
     if report.production is not None:  # --weights production: a guarded metric regressed at production's mix
         from shipcall.core.gate import _KIND_ORDER
         from shipcall.core.weights import weighted_reasons
@@ -149,7 +231,9 @@ def gate(ws: Workspace, baseline: str, candidate: str, contract: Contract, *, no
                           f"({report.production.n_queries} logged queries)")
         decision = replace(decision, reasons=reasons, checks=checks,
                            verdict="WAIT" if any(r.severity == "block" for r in reasons) else "SHIP")
-    record(ws, decision, report)
+    same = report.baseline.run.id == report.candidate.run.id
+    if record_decision or (record_decision is None and not same):
+        record(ws, decision, report)
     return decision, report
 
 
@@ -168,6 +252,7 @@ def record(ws: Workspace, decision: Decision, report: ComparisonReport | None) -
             "baseline_variant": report.baseline.run.variant,
             "candidate_variant": report.candidate.run.variant,
             "dataset": f"{report.candidate.run.dataset}@{report.candidate.run.dataset_version}",
+            "task": report.candidate.run.task,
             "health": report.health.counts() if report.health else {},
         }
         if report.production is not None:
@@ -175,19 +260,45 @@ def record(ws: Workspace, decision: Decision, report: ComparisonReport | None) -
     return ws.store.add_decision(decision.to_dict() | {"evidence": evidence, "checks": decision.checks})
 
 
-def override_decision(ws: Workspace, verdict: str, note: str, *, decision_id: int | None = None,
-                      who: str | None = None) -> tuple[int, dict[str, Any], Decision]:
-    """Record a person's call over a gate decision (default: the latest), keeping its evidence.
-    Returns the new decision's id, the decision overridden (as stored) and the new Decision."""
-    from shipcall.core.gate import override
+def override_decision(ws: Workspace, verdict: str | None, note: str, *, decision_id: int | None = None,
+                      who: str | None = None, accept: bool = False) -> tuple[int, dict[str, Any], Decision]:
+    """Record a person's call on a gate decision (default: the latest), keeping its evidence:
+    `accept=True` agrees with its verdict, with a note (`decide --accept`); otherwise `verdict`
+    overrides it. Returns the new decision's id, the decision decided on (as stored) and the new
+    Decision; the new decision's evidence says which (`accepts` or `overrides`)."""
+    from dataclasses import replace
 
+    from shipcall.core.gate import override
+    from shipcall.errors import ConfigError
+
+    if accept == (verdict is not None):
+        raise ConfigError("give exactly one of --accept and --override SHIP|WAIT", field="--accept",
+                          hint='e.g. shipcall decide --accept --note "checked the finance items by hand"')
     rows = ws.store.decisions()
     if not rows:
-        raise NotFoundError("no decision to override", hint="run `shipcall gate` first")
+        raise NotFoundError("no decision to decide on", hint="run `shipcall gate` first")
     base = rows[-1] if decision_id is None else next((r for r in rows if r["id"] == decision_id), None)
     if base is None:
         raise NotFoundError(f"no decision #{decision_id}", hint="list them with `shipcall decisions`")
-    d = override(Decision.from_dict(base), verdict=verdict, author=who or author(), note=note,  # type: ignore[arg-type]
-                 created_at=now())
-    new_id = ws.store.add_decision(d.to_dict() | {"evidence": base["evidence"] | {"overrides": base["id"]}})
+    if accept:
+        if not note.strip():
+            raise ConfigError("an accepted decision needs a note", field="--note")
+        d = replace(Decision.from_dict(base), author=who or author(), note=note, created_at=now(), override=False)
+        link = {"accepts": base["id"]}
+    else:
+        d = override(Decision.from_dict(base), verdict=verdict, author=who or author(), note=note,  # type: ignore[arg-type]
+                     created_at=now())
+        link = {"overrides": base["id"]}
+    evidence = {k: v for k, v in base["evidence"].items() if k != "void"} | link
+    new_id = ws.store.add_decision(d.to_dict() | {"evidence": evidence})
     return new_id, base, d
+
+
+def void_decision(ws: Workspace, decision_id: int, note: str, *, who: str | None = None) -> dict[str, Any]:
+    """Mark a decision void (a test of the set-up): kept in the history, left out of case studies
+    and narratives."""
+    from shipcall.errors import ConfigError
+
+    if not note.strip():
+        raise ConfigError("voiding a decision needs a note giving its reason", field="--note")
+    return ws.store.void_decision(decision_id, note=note.strip(), author=who or author(), at=now())

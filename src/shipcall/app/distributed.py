@@ -49,7 +49,7 @@ class RayExecutor:
                 ray.init(num_cpus=self.workers or os.cpu_count() or 1, **kw)
         return ray
 
-    def answer(self, root: str, store_url: str, name: str, variant: Any,
+    def answer(self, root: str, store_url: str, name: str, variant: Any, dataset: Any,
                todo: list[tuple[int, Any]]) -> Iterator[tuple[int, Any]]:
         """Yield (position, ItemResult) for every item of `todo`, as shards finish."""
         if not todo:
@@ -59,7 +59,8 @@ class RayExecutor:
 
         n = self.workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
         actor = ray.remote(num_cpus=1)(_Answerer)
-        actors = [actor.remote(root, store_url, name, variant) for _ in range(min(n, len(todo)))]
+        # the whole dataset: a task may build from it (a classifier trains on its other items)
+        actors = [actor.remote(root, store_url, name, variant, dataset) for _ in range(min(n, len(todo)))]
         shards = [todo[i:i + SHARD] for i in range(0, len(todo), SHARD)]
         try:
             for results in ActorPool(actors).map_unordered(lambda a, shard: a.answer.remote(shard), shards):
@@ -98,14 +99,14 @@ class _Embedder:
 class _Answerer:
     """A Ray actor: the variant opened once in the worker, then shard after shard of items."""
 
-    def __init__(self, root: str, store_url: str, name: str, variant: Any) -> None:
+    def __init__(self, root: str, store_url: str, name: str, variant: Any, dataset: Any) -> None:
         os.environ["SHIPCALL_STORE_URL"] = store_url  # the driver's store, whatever the worker's env says
         from shipcall.app.tasks import task_for
         from shipcall.app.workspace import Workspace
 
         ws = Workspace(Path(root))
         self.task = task_for(ws, variant)
-        self.predictor = self.task.build(ws, name, variant)
+        self.predictor = self.task.build(ws, name, variant, dataset)
 
     def answer(self, shard: list[tuple[int, Any]]) -> list[tuple[int, Any]]:
         from shipcall.core.runs import ItemResult

@@ -8,12 +8,12 @@ same checks (core/drafting/checks.py) before anyone sees it.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from shipcall.adapters.progress import progress_bar
 from shipcall.app.workspace import Workspace
 from shipcall.core.datasets import Item, dataset_hash
 from shipcall.core.drafting import Draft, DraftResult
@@ -128,14 +128,9 @@ def _offline(documents: list[Any], n: int, kinds: Sequence[str], seed: int, ques
              progress: bool) -> DraftResult:
     from shipcall.core.drafting.offline import draft_offline
 
-    bar = None
-    if progress and len(documents) >= 500:
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(documents), desc="reading documents", unit="doc", file=sys.stderr)
+    bar = progress_bar(len(documents), "reading documents", "doc", show=None if progress else False)
     try:
         return draft_offline(documents, n, kinds=kinds, seed=seed, existing_questions=questions,
-                             on_document=(lambda: None if bar.update(1) else None) if bar is not None else None)
+                             on_document=lambda: bar.update(1))
     finally:
-        if bar is not None:
-            bar.close()
+        bar.close()

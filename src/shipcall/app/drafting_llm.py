@@ -17,11 +17,11 @@ from __future__ import annotations
 import json
 import random
 import re
-import sys
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from shipcall.adapters.progress import progress_bar
 from shipcall.app.workspace import Workspace
 from shipcall.core.documents import Document
 from shipcall.core.drafting import Draft, DraftResult, draft_id, draft_tags
@@ -99,11 +99,7 @@ def draft_with_llm(ws: Workspace, name: str, variant: Any, documents: list[Docum
         shared = [d for d in others if names[d] & names[doc_id]]
         return rng.choice(shared or others)
 
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=n, desc=f"drafting with {name}", unit="draft", file=sys.stderr)
+    bar = progress_bar(n, f"drafting with {name}", "draft", show=None if progress else False)
     try:
         for _round in range(MAX_ROUNDS):
             jobs = []
@@ -160,8 +156,7 @@ def draft_with_llm(ws: Workspace, name: str, variant: Any, documents: list[Docum
                 drafts.append(Draft(draft_id(kind, question, evidence), kind, question,
                                     tuple(answers) if answerable else (), answerable, evidence,
                                     draft_tags(kind, passages[0]["doc_id"], name), source))
-                if bar is not None:
-                    bar.update(1)
+                bar.update(1)
             missing = n - len(drafts)
             if missing <= 0:
                 break
@@ -169,8 +164,7 @@ def draft_with_llm(ws: Workspace, name: str, variant: Any, documents: list[Docum
                                 seed + _round + 1)
             kinds_seq = kind_sequence(kinds, missing, seed + _round + 1)
     finally:
-        if bar is not None:
-            bar.close()
+        bar.close()
     notes = []
     if len(drafts) < n:
         notes.append(f"drafted {len(drafts)} of {n} after {MAX_ROUNDS} rounds: see `dropped` for why")

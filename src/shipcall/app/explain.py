@@ -80,7 +80,7 @@ def _examples(base: RunEvidence, cand: RunEvidence, keys: list[str]) -> dict[str
         if old is None or it is None or bool(old.failure_modes) == bool(r.failure_modes):
             continue
         direction = "worse" if r.failure_modes else "better"
-        doc = next(iter(it.evidence), "") or (r.citations[0].doc_id if r.citations else "")
+        doc = next(iter(getattr(it, "evidence", {})), "") or (r.citations[0].doc_id if r.citations else "")
         ex = {"question": it.question, "old": "" if old.abstained else old.answer,
               "new": "" if r.abstained else r.answer, "doc": doc, "direction": direction}
         for c in it.cohorts(keys):

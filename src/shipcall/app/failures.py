@@ -13,6 +13,8 @@ from shipcall.app.workspace import Workspace
 from shipcall.core.failures import FAILURE_MODES, pareto
 from shipcall.errors import ConfigError
 
+PREVIEW = 240  # characters of a long input shown in an example
+
 
 @dataclass
 class FailureTable:
@@ -31,7 +33,8 @@ def failure_table(ev: RunEvidence, *, mode: str | None = None, by: list[str] | N
     """Primary failure modes, most frequent first: count, share of all items, cumulative share
     of failed items, a breakdown per tag key in `by`, and examples (question, answer, gold,
     evidence, retrieved)."""
-    known = set(FAILURE_MODES) | {m for r in ev.results for m in r.failure_modes}
+    described = mode_descriptions(ev.run)
+    known = set(described) | {m for r in ev.results for m in r.failure_modes}
     if mode is not None and mode not in known:
         raise ConfigError(f"unknown failure mode {mode!r}", field="--mode", hint=f"one of: {', '.join(sorted(known))}")
     failed = [r for r in ev.results if r.failure_modes and (mode is None or r.failure_modes[0] == mode)]
@@ -41,7 +44,8 @@ def failure_table(ev: RunEvidence, *, mode: str | None = None, by: list[str] | N
     for m, count, _share_of_failed in pareto(failed):
         cum += count
         row: dict[str, Any] = {"mode": m, "count": count, "share": count / n if n else 0.0,
-                               "cumulative": cum / len(failed), "description": FAILURE_MODES.get(m, "")}
+                               "cumulative": cum / len(failed),
+                               "description": described.get(m) or described.get(m.split(":", 1)[0] + ":", "")}
         for key in by or []:
             per = Counter(ev.items[r.item_id].tags.get(key, "(none)") for r in failed
                           if r.failure_modes[0] == m and r.item_id in ev.items)
@@ -51,12 +55,40 @@ def failure_table(ev: RunEvidence, *, mode: str | None = None, by: list[str] | N
     return FailureTable(ev.run.id, ev.run.variant, n, len(failed), rows)
 
 
+def mode_descriptions(run: Any) -> dict[str, str]:
+    """The failure modes of the run's task with their descriptions (a family such as
+    classify's `confused_with:<label>` under its prefix `confused_with:`)."""
+    task = str(run.task)
+    if task == "rag":
+        return dict(FAILURE_MODES)
+    from shipcall.app.tasks import get_task
+
+    modes = dict(getattr(get_task(task), "failure_modes", {}))
+    return {(f"{m}:" if m == "confused_with" else m): d for m, d in modes.items()}
+
+
+def _gold(it: Any) -> list[str]:
+    """What the item expected, whatever its task: gold answers, a label, reference summaries."""
+    if it is None:
+        return []
+    if hasattr(it, "answers"):
+        return list(it.answers)
+    if hasattr(it, "label"):
+        return [it.label]
+    return list(getattr(it, "reference_summaries", ()))
+
+
 def _example(ev: RunEvidence, r: Any) -> dict[str, Any]:
     it = ev.items.get(r.item_id)
-    return {"id": r.item_id, "question": it.question if it else "", "answer": r.answer,
-            "abstained": r.abstained, "gold": list(it.answers) if it else [],
-            "evidence": list(it.evidence) if it else [],
-            "retrieved": [d.doc_id for d in r.retrieved_docs[:5]], "modes": r.failure_modes}
+    question = it.question if it else ""
+    if hasattr(it, "text"):  # a classify or summarize input: a one-line preview
+        question = " ".join(question.split())
+        question = question if len(question) <= PREVIEW else question[:PREVIEW - 1] + "…"
+    return {"id": r.item_id, "question": question, "answer": r.answer,
+            "abstained": r.abstained, "gold": _gold(it),
+            "evidence": list(getattr(it, "evidence", ())),
+            "retrieved": [d.doc_id for d in r.retrieved_docs[:5]], "modes": r.failure_modes,
+            "production": bool(it and getattr(it, "source", {}).get("kind") == "production")}  # promoted log
 
 
 def failures(ws: Workspace, run_ref: str, *, mode: str | None = None, by: list[str] | None = None,

@@ -18,6 +18,7 @@ from typing import Any
 from shipcall.adapters.generators.base import Generator, complete
 from shipcall.adapters.generators.registry import generator_class
 from shipcall.adapters.ingest.chunkers import chunk_document
+from shipcall.adapters.progress import progress_bar
 from shipcall.adapters.registry import RETRIEVERS
 from shipcall.adapters.retrievers.base import BuildContext, Retriever
 from shipcall.adapters.retrievers.bm25 import BM25Index, load_chunks
@@ -81,12 +82,15 @@ class Feature:
         cls = generator_class(variant.generator.kind)
         self.generator: Generator = complete(cls(variant.generator, retriever))
         self._retrieve_lock = threading.Lock()  # runs answer items on threads; retrievers need not be thread-safe
+        self.load_ms = 0.0  # opening it: loading (or building) the index and any model, set by open()
+        self.built_index = False  # open() had to build the index first
 
     @classmethod
     def open(cls, ws: Workspace, name: str | None = None, *, variant: Variant | None = None,
-             show_progress: bool = False) -> Feature:
+             show_progress: bool | None = None) -> Feature:
         """The named variant of the workspace, or (with `variant`) that configuration under `name`
         (a sweep's in-memory combinations)."""
+        t0 = time.perf_counter()
         if variant is None:
             name, variant = ws.variant(name)
         assert name is not None
@@ -94,10 +98,20 @@ class Feature:
         if version is None:
             raise CorpusError("the workspace has no corpus yet",
                               hint="run `shipcall ingest PATH` (a folder of documents) first")
+        built = not index_is_complete(ws, variant, version)
         feature = cls(name, variant, ensure_index(ws, variant, version, show_progress=show_progress), version)
+        feature.built_index = built
         if feature.generator.capabilities.binds:  # LLM generators: the response cache, prompt paths
             feature.generator.bind(store=ws.store, root=ws.root)
+        warm = getattr(feature.generator, "warm", None)  # a generator with a model loads it now, not mid-answer
+        if callable(warm):
+            warm()
+        feature.load_ms = (time.perf_counter() - t0) * 1000
         return feature
+
+    @property
+    def loads_model(self) -> bool:
+        return loads_model(self.variant)
 
     def identity(self) -> dict[str, Any]:
         """What determines the answers beyond the variant's config (an LLM prompt template's hash)."""
@@ -159,6 +173,13 @@ def retriever_kind(cfg: Any) -> Any:
     return kind, cfg
 
 
+def loads_model(variant: Variant) -> bool:
+    """Whether opening the variant loads an embedding model (a dense part, or the extractive
+    generator's `semantic` sentence scoring): seconds, not milliseconds."""
+    return (any(p.retriever.kind == "dense" for p in index_parts(variant))
+            or bool(getattr(variant.generator, "semantic", False)))
+
+
 def index_parts(variant: Variant) -> list[Variant]:
     """The variants whose indexes a variant's retriever reads: itself, or for a composite kind
     (hybrid) the plain variants of its parts (so a hybrid variant shares their indexes)."""
@@ -177,9 +198,11 @@ def index_is_complete(ws: Workspace, variant: Variant, corpus_version: str) -> b
                for p, path in zip(index_parts(variant), index_paths(ws, variant, corpus_version), strict=True))
 
 
-def ensure_index(ws: Workspace, variant: Variant, corpus_version: str, *, show_progress: bool = False,
-                 embedder: Any = None) -> Retriever:
-    """Load the variant's index, or build it; a composite kind opens its parts and joins them."""
+def ensure_index(ws: Workspace, variant: Variant, corpus_version: str, *,
+                 show_progress: bool | None = None, embedder: Any = None) -> Retriever:
+    """Load the variant's index, or build it; a composite kind opens its parts and joins them.
+    `show_progress`: None shows bars for the steps that last (adapters/progress.py), False none;
+    `embedder`: where dense embeddings are computed (Ray), None here."""
     kind, cfg = retriever_kind(variant.retriever)
     if kind.composite:
         parts = [ensure_index(ws, p, corpus_version, show_progress=show_progress, embedder=embedder)
@@ -188,7 +211,7 @@ def ensure_index(ws: Workspace, variant: Variant, corpus_version: str, *, show_p
     path = ws.index_dir / index_key(variant, corpus_version)
     if kind.is_complete(path):
         return kind.load_index(path, cfg)
-    chunks = chunk_corpus(ws, variant)
+    chunks = chunk_corpus(ws, variant, show_progress=show_progress)
     if not chunks:
         raise CorpusError("the corpus has no text to index", hint="ingest a folder with documents in it")
     ctx = BuildContext(cache_dir=ws.state_dir / "embeddings", show_progress=show_progress,
@@ -196,14 +219,19 @@ def ensure_index(ws: Workspace, variant: Variant, corpus_version: str, *, show_p
     return kind.build_index(chunks, cfg, path, ctx)
 
 
-def chunk_corpus(ws: Workspace, variant: Variant) -> list[Chunk]:
+def chunk_corpus(ws: Workspace, variant: Variant, *, show_progress: bool | None = None) -> list[Chunk]:
     """Chunk every document, reusing the chunks of unchanged documents from the newest index
     built with the same chunker (re-ingesting re-chunks only what changed)."""
     reuse = _previous_chunks(ws.index_dir, chunker_key(variant))
     chunks: list[Chunk] = []
-    for doc in ws.store.documents():
-        cached = reuse.get((doc.id, doc.hash))
-        chunks.extend(cached if cached is not None else chunk_document(doc, variant.chunker))
+    bar = progress_bar(len(ws.store.document_hashes()), "chunk", "doc", show=show_progress)
+    try:
+        for doc in ws.store.documents():
+            cached = reuse.get((doc.id, doc.hash))
+            chunks.extend(cached if cached is not None else chunk_document(doc, variant.chunker))
+            bar.update(1)
+    finally:
+        bar.close()
     return chunks
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from shipcall.adapters.ingest.loaders import LoadReport, load_beir, load_folder
+from shipcall.adapters.ingest.loaders import Limits, LoadReport, load_beir, load_folder
 from shipcall.app.workspace import Workspace
 from shipcall.core.documents import corpus_version
 from shipcall.errors import CorpusError
@@ -37,8 +37,11 @@ class IngestReport:
         }
 
 
-def ingest(ws: Workspace, path: str | None, fmt: str | None = None, *, show_progress: bool = False,
-           embedder: Any = None) -> IngestReport:
+def ingest(ws: Workspace, path: str | None, fmt: str | None = None, *,
+           show_progress: bool | None = None, embedder: Any = None) -> IngestReport:
+    """Read, store and index the corpus. `show_progress`: None shows bars on stderr for the
+    steps that last more than a second (reading files, chunking, indexing, embedding); False
+    shows none (`--quiet`). `embedder`: where dense embeddings are computed (Ray), None here."""
     store = ws.store
     if path is None:
         recorded = ws.corpus_path()
@@ -52,8 +55,11 @@ def ingest(ws: Workspace, path: str | None, fmt: str | None = None, *, show_prog
         fmt = fmt or "folder"
     if not root.exists():
         raise CorpusError("no such file or folder", file=str(root))
-    loaded: LoadReport = load_beir(root) if fmt == "beir" else load_folder(root,
-                                                                           max_file_mb=ws.config.corpus.max_file_mb)
+    c = ws.config.corpus
+    limits = Limits(max_file_mb=c.max_file_mb, max_chars=c.max_chars, max_seconds=c.max_seconds,
+                    max_pdf_pages=c.max_pdf_pages)
+    loaded: LoadReport = (load_beir(root, show_progress=show_progress) if fmt == "beir" else
+                          load_folder(root, limits=limits, show_progress=show_progress))
     report = IngestReport(path=str(root), format=fmt, skipped=loaded.skipped, warnings=loaded.warnings)
     if not loaded.documents:
         what = f"; skipped {len(loaded.skipped)}" if loaded.skipped else ""
@@ -76,10 +82,13 @@ def ingest(ws: Workspace, path: str | None, fmt: str | None = None, *, show_prog
     store.set_meta("corpus_format", fmt)
     report.indexes_built = build_indexes(ws, report.corpus_version, show_progress=show_progress,
                                          warnings=report.warnings, embedder=embedder)
+    from shipcall.adapters.retrievers.bm25 import prune_indexes
+
+    prune_indexes(ws.index_dir, report.corpus_version)  # obsolete versions and what killed builds left
     return report
 
 
-def build_indexes(ws: Workspace, version: str, *, show_progress: bool = False,
+def build_indexes(ws: Workspace, version: str, *, show_progress: bool | None = None,
                   warnings: list[tuple[str, str]] | None = None, embedder: Any = None) -> int:
     """Build (or find) the index of every variant, once per distinct index."""
     from shipcall.app.feature import ensure_index, index_is_complete, index_key

@@ -24,4 +24,23 @@ def init_workspace(directory: Path, *, force: bool = False, corpus_path: str | N
     ws = Workspace(root)
     _ = ws.config  # validate what we wrote
     _ = ws.store   # create the store and apply migrations
+    from shipcall.adapters.store.secret import load_or_create_secret
+
+    load_or_create_secret(ws.state_dir)  # .shipcall/secret (0600): keys the log's user pseudonyms
+    if contract_yaml is None:  # cohorts stay commented out until a dataset exists (re-init with --force)
+        _cohorts_from_data(ws)
     return root
+
+
+def _cohorts_from_data(ws: Workspace) -> None:
+    from shipcall.config.contract import contract_yaml_with_cohorts
+    from shipcall.core.contract_fit import cohort_keys
+
+    versions = ws.store.dataset_versions()
+    if not versions:
+        return
+    newest = max(versions, key=lambda r: (r["created_at"], r["version"]))
+    ds = ws.store.load_dataset(newest["name"], newest["version"])
+    keys = cohort_keys(getattr(it, "tags", {}) for it in ds.items)
+    if keys:
+        ws.contract_path.write_text(contract_yaml_with_cohorts(keys, f"{ds.name}@{ds.version}"), encoding="utf-8")

@@ -34,4 +34,9 @@ variants:
     chunker: {{kind: heading, size: 300, overlap: 50}}   # fixed | heading | sentence | document; words
     retriever: {{kind: bm25, k: 5}}                      # also: stemmer, stopwords, k1, b
     generator: {{kind: extractive, min_score: 0.16}}     # abstain below; `shipcall calibrate` picks it
+  # A change to try: uncomment, `shipcall run --dataset NAME --variant candidate`, then
+  # `shipcall gate --baseline RUN --candidate RUN`.
+  # candidate:
+  #   extends: baseline
+  #   chunker: {{kind: sentence, size: 120, overlap: 20}}
 {extra_variants}"""

@@ -111,7 +111,7 @@ class Judge:
                                "tokens_out": 0, "cost": 0.0, "cached": False}
         try:
             messages = self.template.render(
-                metric=metric, rubric=spec.rubric, scale=labels, question=item.question,
+                metric=metric, rubric=spec.rubric, scale=labels, question=neutralise(item.question),
                 answer=neutralise(result.answer), abstained=result.abstained, abstention=ABSTENTION,
                 references=[neutralise(a) for a in item.answers], answerable=item.answerable,
                 sources=sources_for(self._sources(result)))

@@ -192,8 +192,11 @@ def promote(ws: Workspace, dataset: str, *, since: str | None = None, dry_run: b
     Skipped, with the reason: reviewers who disagree, reviews that cannot make an item (a wrong
     answer without gold answer or evidence), and questions the dataset already holds word for
     word (SQuAD-normalised text) — one item per question."""
-    if not dataset.strip() or "@" in dataset:
+    from shipcall.core.names import check_name
+
+    if "@" in dataset:
         raise ConfigError(f"not a dataset name: {dataset!r}", field="--dataset", hint="name it without @VERSION")
+    check_name(dataset, what="dataset", field="--dataset")
     rs = ReviewStore(ws.store)
     reviews = rs.reviews()
     by_query: dict[str, list[Review]] = {}

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from shipcall._version import __version__
 from shipcall.adapters.clock import now
+from shipcall.adapters.store.locks import run_key, run_lock
 from shipcall.app.pool import Budget, answer_items
 from shipcall.app.tasks import task_for
 from shipcall.app.workspace import Workspace
@@ -62,19 +63,22 @@ def run_identity(predictor: Predictor, dataset: Dataset, variant: Variant, *, ks
 
 def run(ws: Workspace, dataset: Dataset, variant_name: str | None, *, limit: int | None = None,
         progress: Callable[[int, int], object] | None = None, judge: JudgeOptions | None = None,
-        judge_progress: Callable[[int, int], object] | None = None,
-        executor: RayExecutor | None = None) -> RunOutcome:
-    """Run a variant of the workspace (by name; None: the first) over a dataset version
-    (`executor`: answer the items on a Ray cluster instead of in this process)."""
+        judge_progress: Callable[[int, int], object] | None = None, wait: bool = False,
+        on_wait: Callable[[str], object] | None = None, executor: RayExecutor | None = None) -> RunOutcome:
+    """Run a variant of the workspace (by name; None: the first) over a dataset version. An
+    identical run already executing in another process stops this one with RunInProgress, or
+    with `wait` this one waits for it first (adapters/store/locks.py). `executor`: answer the
+    items on a Ray cluster instead of in this process."""
     name, variant = ws.variant(variant_name)
     return run_variant(ws, dataset, name, variant, limit=limit, progress=progress, judge=judge,
-                       judge_progress=judge_progress, executor=executor)
+                       judge_progress=judge_progress, wait=wait, on_wait=on_wait, executor=executor)
 
 
 def run_variant(ws: Workspace, dataset: Dataset, name: str, variant: Variant, *, limit: int | None = None,
                 progress: Callable[[int, int], object] | None = None, judge: JudgeOptions | None = None,
                 judge_progress: Callable[[int, int], object] | None = None,
-                predictor: Predictor | None = None, executor: RayExecutor | None = None) -> RunOutcome:
+                predictor: Predictor | None = None, wait: bool = False,
+                on_wait: Callable[[str], object] | None = None, executor: RayExecutor | None = None) -> RunOutcome:
     """Run one variant configuration (explicitly given: a sweep passes its combinations) over a
     dataset version, through its task: build -> per item predict -> score -> store -> aggregate."""
     task = task_for(ws, variant)
@@ -83,7 +87,7 @@ def run_variant(ws: Workspace, dataset: Dataset, name: str, variant: Variant, *,
         raise ConfigError(f"variant {name!r} is a {task.name} variant but dataset {dataset.name}@{dataset.version} "
                           f"holds {dataset_task} items", field="--dataset",
                           hint=f"run a {dataset_task} variant on it, or pick a {task.name} dataset")
-    predictor = predictor or task.build(ws, name, variant)
+    predictor = predictor or task.build(ws, name, variant, dataset)
     items = list(dataset.items[:limit] if limit else dataset.items)
     ks = ws.config.evaluation.k
     judge_ = None
@@ -97,6 +101,22 @@ def run_variant(ws: Workspace, dataset: Dataset, name: str, variant: Variant, *,
         judge_ = Judge(ws, judge, feature)  # checks its key and prompt before anything is paid
     ident = run_identity(predictor, dataset, variant, ks=ks, limit=limit,
                          judge=judge_.identity() if judge_ is not None else None)
+    key = run_key(ident.variant_hash, dataset.name, dataset.version, ident.corpus_version, ident.config)
+    remote = None
+    if executor is not None:
+        def remote(todo: list[tuple[int, Item]]) -> Any:
+            return executor.answer(str(ws.root), ws.store_url(), name, variant, dataset, todo)
+    with run_lock(ws.state_dir / "locks", key, wait=wait, on_wait=on_wait) as claim:
+        return _execute(ws, dataset, name, task, predictor, items, ident, judge_, claim, progress, judge_progress,
+                        remote)
+
+
+def _execute(ws: Workspace, dataset: Dataset, name: str, task: Any, predictor: Predictor, items: list[Item],
+             ident: RunIdentity, judge_: Any, claim: Callable[[str], None],
+             progress: Callable[[int, int], object] | None,
+             judge_progress: Callable[[int, int], object] | None,
+             remote: Callable[[list[tuple[int, Item]]], Any] | None = None) -> RunOutcome:
+    """The run itself, with the run lock held (`remote`: the items answered elsewhere, e.g. Ray)."""
     store = ws.store
     existing = store.unfinished_run(ident.variant_hash, dataset.name, dataset.version, ident.corpus_version)
     if existing is not None and ident.matches(existing):
@@ -107,6 +127,7 @@ def run_variant(ws: Workspace, dataset: Dataset, name: str, variant: Variant, *,
             dataset_version=dataset.version, corpus_version=ident.corpus_version, code_version=__version__,
             started_at=now(), config=ident.config, n_items=len(items), task=task.name))
         resumed = False
+    claim(current.id)
     done = store.finished_item_ids(current.id)
     todo = [(i, it) for i, it in enumerate(items) if it.id not in done]
     budget_config = predictor.budget
@@ -128,7 +149,7 @@ def run_variant(ws: Workspace, dataset: Dataset, name: str, variant: Variant, *,
         nonlocal others
         others += len(rows) - store.save_item_results(current.id, rows)
 
-    answers = (executor.answer(str(ws.root), ws.store_url(), name, variant, todo) if executor is not None else
+    answers = (remote(todo) if remote is not None else
                answer_items(todo, one, workers=predictor.concurrency, budget=budget, heartbeat=BATCH_SECONDS))
     try:
         for got in answers:

@@ -7,6 +7,7 @@ redactor and the opened features (indexes loaded once)."""
 from __future__ import annotations
 
 import random
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -16,13 +17,16 @@ from shipcall.adapters.clock import now
 from shipcall.adapters.store.production_log import ProductionLog
 from shipcall.app.redact import Redactor
 from shipcall.app.workspace import Workspace
-from shipcall.core.production import ProductionLogEntry, assign_arm, user_hash
+from shipcall.core.production import ProductionLogEntry, assign_arm, client_hash, user_hash
 from shipcall.errors import ApiError
 
 if TYPE_CHECKING:
     from shipcall.app.canary import CanaryWatch
     from shipcall.app.feature import Feature
     from shipcall.config.schema import ServerConfig
+
+PROBE_SECONDS = 2.0
+FAILED_WRITE_SECONDS = 30.0
 
 
 @dataclass
@@ -44,7 +48,12 @@ class Server:
     baseline: Feature
     candidate: Feature | None = None
     share: float = 0.0
+    secret: bytes = b""  # keys the user pseudonyms (adapters/store/secret.py)
     started_at: str = field(default_factory=now)
+    probe_seconds: float = PROBE_SECONDS  # at most one write probe per this many seconds
+    _last_write_error: tuple[float, str] | None = None  # (when, why) the latest log write failed
+    _probe: tuple[float, str | None] = (-1e9, None)    # (when, error) of the latest write probe
+    _probe_lock: threading.Lock = field(default_factory=threading.Lock)
     canary: CanaryWatch | None = None  # the live split from the store (every replica follows it)
     _opened: dict[str, Feature] = field(default_factory=dict)
 
@@ -75,13 +84,12 @@ class Server:
             self._opened[name] = Feature.open(self.ws, name)
         return self._opened[name]
 
-    def ask(self, question: str, user: str | None = None) -> Served:
-        """Answer, redact, log (committed), and only then return."""
+    def ask(self, question: str, user: str | None = None, client: str | None = None) -> Served:
+        """Answer, redact, log (committed), and only then return. `client`: the asker's network
+        address, logged as a pseudonym when there is no `user` (per-user caps)."""
         t0 = time.perf_counter()
         question = question.strip()
-        if len(question) > self.settings.max_question_chars:
-            raise ApiError(422, f"question is too long ({len(question)} characters)", field="question",
-                           hint=f"at most {self.settings.max_question_chars} characters (server.max_question_chars)")
+        self.check_length(question, "question", self.settings.max_question_chars)
         self.follow_canary()
         baseline, candidate, share = self.baseline, self.candidate, self.share  # one consistent split
         arm = "baseline"
@@ -101,7 +109,7 @@ class Server:
             request_id=request_id, created_at=now(), variant=feature.name, question=q.text, answer=a.text,
             abstained=r.answer.abstained, support=float(r.answer.support), arm=arm,  # type: ignore[arg-type]
             variant_hash=getattr(feature, "variant_hash", feature.variant.hash),  # with its prompt's hash
-            user_hash=user_hash(user),
+            user_hash=user_hash(user, self.secret) if user else client_hash(client, self.secret),
             retrieved=[{"doc_id": sc.chunk.doc_id, "chunk_id": sc.chunk.id, "score": round(sc.score, 6),
                         "rank": sc.rank} for sc in r.chunks],
             citations=[{"doc_id": c.doc_id, "chunk_id": c.chunk_id, "snippet": self.redactor.redact(c.snippet).text}
@@ -111,10 +119,40 @@ class Server:
                         "server": round((t2 - t0) * 1000, 3)},
             redactions=counts, corpus_version=feature.corpus_version,
         )
-        self.log.add(entry)  # committed before the caller sees a request id
+        try:
+            self.log.add(entry)  # committed before the caller sees a request id
+        except Exception as e:
+            self._last_write_error = (time.monotonic(), getattr(e, "message", None) or str(e))
+            raise
+        self._last_write_error = None
         return Served(request_id, feature, r, entry)
 
+    def health(self) -> str | None:
+        """Why the store cannot take the log's writes right now, or None: a write probe (at most
+        one every `probe_seconds`; a committed tiny write and a rolled-back log insert) and the
+        latest real log write, if it failed in the last FAILED_WRITE_SECONDS and no probe has
+        passed since (so a load balancer stops sending traffic, and sends it again once writes
+        work, without a restart)."""
+        t = time.monotonic()
+        with self._probe_lock:
+            if t - self._probe[0] >= self.probe_seconds:
+                self._probe = (t, self.ws.store.write_probe())
+            probed_at, error = self._probe
+        failed = self._last_write_error
+        if error is None and failed is not None and failed[0] > probed_at and t - failed[0] < FAILED_WRITE_SECONDS:
+            error = f"the last production log write failed: {failed[1]}"
+        return error
+
+    def check_length(self, text: str, field: str, limit: int | None = None) -> None:
+        """Size limits come before any work (redaction, answering, storing)."""
+        limit = limit or self.settings.max_comment_chars
+        if len(text) > limit:
+            key = "max_question_chars" if field == "question" else "max_comment_chars"
+            raise ApiError(422, f"{field} is too long ({len(text)} characters)", field=field,
+                           hint=f"at most {limit} characters (server.{key})")
+
     def feedback(self, request_id: str, rating: str, comment: str | None) -> dict[str, Any]:
+        self.check_length(comment or "", "comment")
         red = self.redactor.redact(comment or "")
         fb = self.log.add_feedback(request_id, rating, red.text, red.counts)
         return {"request_id": fb.request_id, "rating": fb.rating, "comment": fb.comment,

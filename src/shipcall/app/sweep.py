@@ -18,7 +18,11 @@ as normal stored runs, and rank them against the base variant with honest statis
   its p-value, adjusted over every combination × metric test of the sweep (the contract's
   correction, Holm by default), is below the contract's alpha.
 - Rows are ordered best first by the contract's primary metric (or `metric`; when the runs do
-  not have it, ndcg@10, then the first metric they have).
+  not have it, ndcg@10, then the first metric they have). The table shows the contract's guarded
+  metrics too, and the cost per 1,000 items.
+- Each row carries the call `shipcall gate` would make for it against the base run (the same
+  comparison and contract, nothing recorded), so a top-ranked combination that fails the gate
+  is marked as such.
 """
 
 from __future__ import annotations
@@ -67,11 +71,15 @@ class SweepRow:
     index: dict[str, Any]
     vs_base: dict[str, dict[str, Any]] = field(default_factory=dict)
     is_base: bool = False
+    gate: dict[str, Any] = field(default_factory=dict)  # {"verdict": SHIP|WAIT, "blocking": [reason details]}
 
     def to_dict(self) -> dict[str, Any]:
+        from shipcall.core.runs import cost_per_1000
+
         return {"variant": self.name, "settings": self.settings, "run_id": self.run.id, "reused": self.reused,
                 "is_base": self.is_base, "metrics": self.run.metrics, "n_items": self.run.n_items,
-                "errors": self.run.errors, "index": self.index, "vs_base": self.vs_base}
+                "errors": self.run.errors, "index": self.index, "vs_base": self.vs_base,
+                "cost_per_1000": cost_per_1000(self.run), "gate": self.gate}
 
 
 @dataclass
@@ -270,12 +278,23 @@ def sweep(ws: Workspace, ds: Dataset, base_name: str | None, grid: list[str], co
         primary = fallback
     info = metric_info(primary)
     higher = info.higher_is_better if info else True
-    shown = [m for m in dict.fromkeys([primary, *RETRIEVAL_METRICS, *ANSWER_METRICS]) if m in present]
+    shown = [m for m in dict.fromkeys([primary, *contract.guarded, *RETRIEVAL_METRICS, *ANSWER_METRICS])
+             if m in present]
     _mark_significance(ws, rows, shown, contract)
+    _mark_gate(ws, rows, contract)
     ordered = sorted(rows, key=lambda r: (-(r.run.metrics[primary]) if higher else r.run.metrics[primary],
                                           r.run.metrics.get("latency_ms_p50", 0.0)))
     return SweepReport(ds.name, ds.version, base_name, primary, higher, shown, ordered, skipped,
                        float(contract.alpha), str(contract.correction), notes)
+
+
+def _mark_gate(ws: Workspace, rows: list[SweepRow], contract: Contract) -> None:
+    """The gate's call for each row against the base run (the base against itself: its thresholds)."""
+    from shipcall.app.decisions import gate
+
+    for row in rows:
+        decision, _ = gate(ws, rows[0].run.id, row.run.id, contract, record_decision=False)
+        row.gate = {"verdict": decision.verdict, "blocking": [r.detail for r in decision.blocking]}
 
 
 def _mark_significance(ws: Workspace, rows: list[SweepRow], shown: list[str], contract: Contract) -> None:

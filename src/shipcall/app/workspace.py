@@ -80,7 +80,7 @@ class Workspace:
         """SHIPCALL_STORE_URL (which wins; SHIPCALL_STORE is its older name), else `store:` in
         shipcall.yaml; a relative SQLite path is taken from the workspace folder."""
         url = os.environ.get("SHIPCALL_STORE_URL") or os.environ.get("SHIPCALL_STORE") or self.config.store
-        if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+        if url.startswith("sqlite:///") and not url.startswith(("sqlite:////", "sqlite:///file:")):
             rel = url[len("sqlite:///"):]
             url = "sqlite:///" + str((self.root / rel).resolve())
         return url

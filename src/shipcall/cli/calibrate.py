@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from shipcall.cli._common import emit_json, json_option, warn, workspace
@@ -29,24 +31,24 @@ def cli(ctx: click.Context, dataset_ref: str, variant: str | None, max_false_ans
 
     Example: shipcall calibrate --dataset sample --variant baseline --max-false-answer 0.2
     """
-    from tqdm import tqdm
-
+    from shipcall.adapters.progress import progress_bar
     from shipcall.app.calibrate import run_calibration
     from shipcall.render.calibrate import calibrate_json, calibrate_text
 
     ws = workspace(ctx)
-    bar = tqdm(unit="item", desc="calibrate", disable=None, leave=False)
+    bars: list[Any] = []
 
     def progress(done: int, total: int) -> None:
-        bar.total = total
-        bar.n = done
-        bar.refresh()
+        if not bars:
+            bars.append(progress_bar(total, "calibrate", "item"))
+        bars[0].update(done - bars[0].n)
 
     try:
         outcome = run_calibration(ws, dataset_ref, variant, max_false_answer, folds=folds, seed=seed,
                                   new_name=new_name, progress=progress)
     finally:
-        bar.close()
+        for b in bars:
+            b.close()
     if not outcome.calibration.met:
         warn(f"the {max_false_answer:.0%} limit on false answers is not met on held-out items "
              f"({outcome.calibration.cv_false_answers.rate:.0%})")

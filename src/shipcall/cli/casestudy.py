@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from shipcall.cli._common import emit_json, json_option, workspace
+from shipcall.cli._common import emit_json, json_option, workspace, write_output
 
 
 @click.command("casestudy")
@@ -20,10 +20,8 @@ def cli(ctx: click.Context, decisions: tuple[int, ...], out: str | None, fmt: st
 
     Example: shipcall casestudy 3 7 --format html --out portfolio.html
     """
-    from pathlib import Path
 
     from shipcall.app.casestudy import case_evidence
-    from shipcall.errors import NotFoundError
     from shipcall.render.casestudy import case_study, to_html
 
     studies = [case_study(ev, contract_description=desc, later=later)
@@ -31,10 +29,7 @@ def cli(ctx: click.Context, decisions: tuple[int, ...], out: str | None, fmt: st
     text = "\n---\n\n".join(studies)
     body = to_html(text) if fmt == "html" else text
     if out:
-        if not Path(out).parent.is_dir():
-            raise NotFoundError("the folder to write into does not exist", file=str(Path(out).parent),
-                                hint="create it first, or pick another --out")
-        Path(out).write_text(body, encoding="utf-8")
+        write_output(out, body, field="--out")
     if as_json:
         emit_json({"markdown": text, "out": out})
     elif not out:

@@ -6,7 +6,8 @@ import json
 
 import click
 
-from shipcall.cli._common import emit_json, json_option, workspace
+from shipcall.cli._common import emit_json, json_option, workspace, write_output
+from shipcall.errors import ShipcallError
 
 
 @click.group("dataset")
@@ -18,21 +19,51 @@ def cli() -> None:
 
 
 @cli.command("import")
-@click.argument("source", type=click.Path())
-@click.option("--name", required=True, help="Dataset name.")
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "beir"]), default="jsonl",
-              help="jsonl: one item a line (default); beir: a BEIR folder (queries.jsonl + qrels/).")
+@click.argument("source", type=click.Path(), required=False)
+@click.option("--name", default=None, help="Dataset name (required unless --template).")
+@click.option("--task", "task", type=click.Choice(["rag", "classify", "summarize"]), default="rag",
+              show_default=True, help="The items' task type: questions (rag), labelled texts (classify) or texts "
+                                      "with reference summaries (summarize).")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "beir", "csv"]), default="jsonl",
+              help="jsonl: one item a line (default); beir: a BEIR folder (queries.jsonl + qrels/); csv: a CSV "
+                   "file with a header row (classify).")
 @click.option("--split", default="test", show_default=True, help="BEIR qrels split (qrels/<split>.tsv).")
+@click.option("--text-column", default="text", show_default=True, help="CSV: the column with the text.")
+@click.option("--label-column", default="label", show_default=True, help="CSV: the column with the label.")
+@click.option("--id-column", default=None, help="CSV: the column with item ids (default: row-N, N the data row).")
+@click.option("--tag-column", "tag_columns", multiple=True,
+              help="CSV: a column that becomes a tag of the same name, i.e. a cohort (repeatable).")
+@click.option("--labels", "labels_file", type=click.Path(dir_okay=False), default=None,
+              help="classify: the label set, one label a line (default: the labels the items use).")
+@click.option("--allow-unknown-evidence", is_flag=True,
+              help="Store items whose evidence names documents the corpus does not have (a warning, not an error).")
+@click.option("--template", is_flag=True, help="Print a commented example dataset file and exit.")
 @json_option
 @click.pass_context
-def import_(ctx: click.Context, source: str, name: str, fmt: str, split: str, as_json: bool) -> None:
+def import_(ctx: click.Context, source: str | None, name: str | None, task: str, fmt: str, split: str,
+            text_column: str, label_column: str, id_column: str | None, tag_columns: tuple[str, ...],
+            labels_file: str | None, allow_unknown_evidence: bool, template: bool, as_json: bool) -> None:
     """Validate SOURCE and store it as a new version of dataset NAME (if its content changed).
+    Items are checked for their task; every bad line is reported (up to 50, with its line and
+    field) and then nothing is stored; evidence naming a document the corpus does not have is an
+    error that suggests the nearest ids (`shipcall docs list` prints them).
 
-    Example: shipcall dataset import --format beir ~/scifact --split test --name scifact
+    Example: shipcall dataset import questions.jsonl --name support   (start from: --template > questions.jsonl)
     """
-    from shipcall.app.datasets import import_dataset
+    from shipcall.app.datasets import CsvColumns, dataset_template, import_dataset
 
-    rep = import_dataset(workspace(ctx), source, name, fmt=fmt, split=split)
+    if template:
+        try:
+            ws = workspace(ctx)
+        except ShipcallError:  # outside a workspace: the template without real ids
+            ws = None
+        click.echo(dataset_template(ws), nl=False)
+        return
+    if source is None or name is None:
+        raise click.UsageError("give SOURCE and --name NAME (or --template for an example file)")
+    columns = CsvColumns(text=text_column, label=label_column, id=id_column, tags=tuple(tag_columns))
+    rep = import_dataset(workspace(ctx), source, name, fmt=fmt, split=split, task=task, columns=columns,
+                         labels_file=labels_file, allow_unknown_evidence=allow_unknown_evidence)
     if as_json:
         emit_json(rep.to_dict())
         return
@@ -43,7 +74,10 @@ def import_(ctx: click.Context, source: str, name: str, fmt: str, split: str, as
     if rep.left_out:
         click.echo(f"left out {rep.left_out} queries with no judgement above 0 in qrels/{split}.tsv")
     verb = "stored" if rep.created else "unchanged: already stored as"
-    click.echo(f"{verb} {rep.name}@{rep.version} ({rep.n_items} items)")
+    what = f"{rep.n_items} {rep.task} items" + (f", {len(rep.labels)} labels" if rep.task == "classify" else "")
+    click.echo(f"{verb} {rep.name}@{rep.version} ({what})")
+    for note in rep.notes:
+        click.echo(f"note: {note}", err=True)
 
 
 @cli.command("list")
@@ -56,12 +90,14 @@ def list_(ctx: click.Context, as_json: bool) -> None:
     """
     rows = workspace(ctx).store.dataset_versions()
     if as_json:
-        emit_json([{k: r[k] for k in ("name", "version", "hash", "n_items", "created_at", "source")} for r in rows])
+        emit_json([{k: r[k] for k in ("name", "version", "task", "hash", "n_items", "created_at", "source")}
+                   for r in rows])
         return
     if not rows:
         click.echo("no datasets yet: shipcall dataset import FILE --name NAME")
     for r in rows:
-        click.echo(f"{r['name']}@{r['version']}  {r['n_items']} items  {r['created_at'][:19]}  {r['source']}")
+        click.echo(f"{r['name']}@{r['version']}  {r['n_items']} {r['task']} items  {r['created_at'][:19]}  "
+                   f"{r['source']}")
 
 
 @cli.command("show")
@@ -70,7 +106,8 @@ def list_(ctx: click.Context, as_json: bool) -> None:
 @json_option
 @click.pass_context
 def show(ctx: click.Context, ref: str, by: tuple[str, ...], as_json: bool) -> None:
-    """Show a dataset version: item counts, answerable share, counts per cohort.
+    """Show a dataset version: item counts, counts per cohort, and per task the answerable share
+    (rag), the label counts (classify) or the text lengths (summarize).
 
     Example: shipcall dataset show sample --by topic
     """
@@ -81,8 +118,16 @@ def show(ctx: click.Context, ref: str, by: tuple[str, ...], as_json: bool) -> No
     if as_json:
         emit_json(out)
         return
-    click.echo(f"{name}@{out['version']}: {out['n_items']} items ({out['answerable']} answerable, "
-               f"{out['with_evidence']} with evidence, {out['with_answers']} with gold answers)")
+    if out["task"] == "classify":
+        labels = out["labels"]
+        click.echo(f"{name}@{out['version']}: {out['n_items']} classify items, {len(labels)} labels")
+        click.echo("  labels: " + ", ".join(f"{k}={n}" for k, n in sorted(labels.items(), key=lambda kv: -kv[1])))
+    elif out["task"] == "summarize":
+        click.echo(f"{name}@{out['version']}: {out['n_items']} summarize items, {out['text_words_mean']:.0f} words "
+                   f"on average, {out['with_key_points']} with key points")
+    else:
+        click.echo(f"{name}@{out['version']}: {out['n_items']} items ({out['answerable']} answerable, "
+                   f"{out['with_evidence']} with evidence, {out['with_answers']} with gold answers)")
     if unreviewed:
         click.echo(f"  {unreviewed} of {out['n_items']} items nobody has reviewed (drafted with --accept): "
                    f"treat results on them as provisional")
@@ -139,8 +184,7 @@ def export(ctx: click.Context, ref: str, out: str | None) -> None:
     ds = workspace(ctx).store.load_dataset(*parse_ref(ref))
     lines = "".join(json.dumps(it.to_dict(), ensure_ascii=False) + "\n" for it in ds.items)
     if out:
-        with open(out, "w", encoding="utf-8") as f:
-            f.write(lines)
+        write_output(out, lines, field="--out")
         click.echo(f"wrote {len(ds.items)} items to {out}", err=True)
     else:
         click.echo(lines, nl=False)

@@ -11,12 +11,17 @@ import click
 @click.command("demo")
 @click.option("--dir", "directory", type=click.Path(file_okay=False), default=None,
               help="Where to build the sample workspace (default: a new temporary folder, kept).")
-def cli(directory: str | None) -> None:
+@click.option("--task", type=click.Choice(["rag", "classify", "summarize"]), default="rag", show_default=True,
+              help="Which feature: answers over the docs (rag), the inbox classifier (classify) or the "
+                   "meeting-notes summarizer (summarize).")
+@click.pass_context
+def cli(ctx: click.Context, directory: str | None, task: str) -> None:
     """Build the bundled sample workspace (a fictional company's internal docs and an
     evaluation dataset), ingest it, answer example questions with citations, and run the
-    evaluation loop. Fully offline.
+    evaluation loop. Fully offline. `--task classify` runs the loop on the company's support
+    inbox, `--task summarize` on its meeting notes; each ends with the contract's verdict.
 
-    Example: shipcall demo --dir ./demo-ws
+    Example: shipcall demo --dir ./demo-ws --task classify
     """
     from shipcall.adapters.generators.base import ABSTENTION
     from shipcall.app.demo import run_demo
@@ -24,6 +29,9 @@ def cli(directory: str | None) -> None:
 
     target = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="shipcall-demo-"))
     click.echo(f"Sample workspace: {target.resolve()}")
+    if task != "rag":
+        _task_demo(target, task)
+        return
     out = run_demo(target)
     ws, rep = out.workspace, out.ingested
     click.echo(f"Ingested {rep.ingested} documents (skipped {len(rep.skipped)}); "
@@ -57,3 +65,41 @@ def cli(directory: str | None) -> None:
     click.echo("")
     print_decision(out.decision, brief=True)
     click.echo(f"\nNext: shipcall --workspace {ws.root} failures {out.runs['candidate'].id} --by topic")
+
+
+def _task_demo(target: Path, task: str) -> None:
+    from shipcall.app.demo_tasks import run_task_demo
+    from shipcall.render.text import print_decision, print_report
+
+    out = run_task_demo(target, task)
+    for name, ds in out.datasets.items():
+        click.echo(f"Dataset {name}@{ds.version}: {len(ds.items)} {task} items"
+                   + (f", {len(ds.labels)} labels" if ds.labels else "") + "\n")
+    if task == "classify":
+        for e in out.examples:
+            text = " ".join(e["text"].split())
+            mark = "right" if e["prediction"] == e["label"] else f"wrong, gold {e['label']}"
+            click.echo(f"  {text[:90]}{'…' if len(text) > 90 else ''}")
+            click.echo(f"    → {e['prediction']} ({e['confidence']:.2f}; {mark})")
+    else:
+        for e in out.examples:
+            click.echo(f"Summary of {e['id']} (rouge1 {e['rouge1']:.3f}):")
+            for line in e["summary"].splitlines():
+                click.echo(f"  {line}")
+    click.echo("")
+    for run in out.runs.values():
+        m = run.metrics
+        shown = (("accuracy", "macro_f1", "ece") if task == "classify"
+                 else ("rouge1", "rouge2", "key_point_coverage", "summary_words"))
+        click.echo(f"Run {run.id} ({run.variant}): " + ", ".join(f"{k} {m[k]:.3f}" for k in shown if k in m))
+    click.echo("")
+    print_report(out.report)
+    if out.failure_counts:
+        failed = sum(n for _, n in out.failure_counts)
+        click.echo(f"\nFailure modes of the candidate ({failed} of {len(out.report.candidate.results)} items)")
+        for mode, n in out.failure_counts[:8]:
+            click.echo(f"  {mode:<40}{n:>5}  {n / failed:>6.1%}")
+    click.echo("")
+    print_decision(out.decision, brief=True)
+    nxt = "show {run} --confusion" if task == "classify" else "failures {run} --by department"
+    click.echo(f"\nNext: shipcall --workspace {out.workspace.root} " + nxt.format(run=out.runs["candidate"].id))

@@ -40,7 +40,9 @@ def cli(ctx: click.Context, run_ref: str, mode: str | None, by: tuple[str, ...],
         click.echo(f"\n{row['mode']} — examples")
         for e in row["examples"]:
             click.echo(f"  [{e['id']}] {e['question']}")
-            click.echo(f"     answer: {'(abstained)' if e['abstained'] else e['answer'][:160]}")
+            answer = " / ".join(line for line in e["answer"].splitlines() if line.strip())
+            click.echo(f"     answer: {'(abstained)' if e['abstained'] else answer[:160]}")
             if e["gold"]:
-                click.echo(f"     gold: {'; '.join(e['gold'][:3])}")
-            click.echo(f"     evidence: {', '.join(e['evidence']) or '-'}; retrieved: {', '.join(e['retrieved'])}")
+                click.echo(f"     gold: {'; '.join(g[:160] for g in e['gold'][:3])}")
+            if e["evidence"] or e["retrieved"]:
+                click.echo(f"     evidence: {', '.join(e['evidence']) or '-'}; retrieved: {', '.join(e['retrieved'])}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from shipcall.cli._common import emit_json, json_option, workspace
+from shipcall.cli._common import check_output_path, emit_json, json_option, workspace, write_output
 
 
 @click.command("gate")
@@ -19,10 +19,13 @@ from shipcall.cli._common import emit_json, json_option, workspace
 @click.option("--weights", type=click.Choice(["eval", "production"]), default="eval", show_default=True,
               help="production: also re-weight cohort results to the production log's mix; a guarded metric "
                    "that regresses there blocks.")
+@click.option("--record/--no-record", "record", default=None,
+              help="Record the decision (default: yes, except an A/A gate of a run against itself).")
 @json_option
 @click.pass_context
 def cli(ctx: click.Context, baseline: str, candidate: str, contract_path: str | None, author: str | None,
-        note: str, junit_path: str | None, md_path: str | None, weights: str, as_json: bool) -> int:
+        note: str, junit_path: str | None, md_path: str | None, weights: str, record: bool | None,
+        as_json: bool) -> int:
     """Apply the contract to CANDIDATE against BASELINE and record the decision. Exits 0 for
     SHIP, 1 for WAIT, 2 for errors.
 
@@ -32,19 +35,20 @@ def cli(ctx: click.Context, baseline: str, candidate: str, contract_path: str | 
     from shipcall.render.gate_files import junit_xml, markdown
     from shipcall.render.text import print_decision, print_report
 
+    for path, field in ((junit_path, "--junit"), (md_path, "--markdown")):
+        if path is not None:
+            check_output_path(path, field=field)  # before the decision is recorded
     ws = workspace(ctx)
     decision, report = gate(ws, baseline, candidate, ws.contract(contract_path), note=note, who=author,
-                            weights=weights)
+                            weights=weights, record_decision=record)
     from shipcall.core.narrative import gate_sentence
 
     contract = ws.contract(contract_path)
     sentence = gate_sentence(decision.to_dict(), report.comparison.to_dict(), contract.primary, list(contract.guarded))
-    if junit_path:
-        with open(junit_path, "w", encoding="utf-8") as f:
-            f.write(junit_xml(decision, sentence))
-    if md_path:
-        with open(md_path, "w", encoding="utf-8") as f:
-            f.write(markdown(decision, report, sentence))
+    if junit_path is not None:
+        write_output(junit_path, junit_xml(decision, sentence), field="--junit")
+    if md_path is not None:
+        write_output(md_path, markdown(decision, report, sentence), field="--markdown")
     if as_json:
         unreviewed = next((len(f.items) for f in (report.health.findings if report.health else [])
                            if f.check == "unreviewed"), 0)

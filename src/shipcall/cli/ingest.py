@@ -37,7 +37,7 @@ def cli(ctx: click.Context, path: str | None, fmt: str | None, verbose: bool, qu
 
         require_ray()
         embedder = RayExecutor(address=address, workers=workers)
-    report = ingest(ws, path, fmt, show_progress=not (as_json or quiet), embedder=embedder)
+    report = ingest(ws, path, fmt, show_progress=False if quiet else None, embedder=embedder)
     if as_json:
         emit_json(report.to_dict())
         return

@@ -7,7 +7,7 @@ import click
 from shipcall.cli._common import emit_json, json_option, workspace
 
 
-@click.command("logs")
+@click.group("logs", invoke_without_command=True)
 @click.option("--since", default=None, help="Only entries since: 30m, 2h, 7d, 1w, a date or an ISO time (UTC).")
 @click.option("--variant", "-v", default=None, help="Only entries answered by this variant.")
 @click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
@@ -17,9 +17,12 @@ from shipcall.cli._common import emit_json, json_option, workspace
 def cli(ctx: click.Context, since: str | None, variant: str | None, limit: int, request_id: str | None,
         as_json: bool) -> None:
     """Show logged queries (already redacted): time, variant, answer or abstention, feedback.
+    `shipcall logs prune --before 30d` deletes old entries.
 
     Example: shipcall logs --since 1h --variant candidate --json
     """
+    if ctx.invoked_subcommand is not None:
+        return
     from shipcall.adapters.store.production_log import ProductionLog, parse_since
 
     log = ProductionLog(workspace(ctx).store)
@@ -59,3 +62,33 @@ def _show(d: dict[str, object]) -> None:
     for key in ("request_id", "created_at", "variant", "arm", "question", "answer", "abstained", "support",
                 "retrieved", "latency_ms", "redactions", "feedback"):
         click.echo(f"{key:<12} {d.get(key)}")
+
+
+@cli.command("prune")
+@click.option("--before", required=True,
+              help="Delete entries created before this: 30d (older than 30 days), 12h, a date or an ISO time.")
+@click.option("--dry-run", is_flag=True, help="Count what would be deleted; delete nothing.")
+@json_option
+@click.pass_context
+def prune_cmd(ctx: click.Context, before: str, dry_run: bool, as_json: bool) -> None:
+    """Delete production log entries older than --before, with their feedback, review-queue places
+    and reviews (datasets they were promoted into keep their items). For a standing policy, run
+    `shipcall serve --retain 30d`.
+
+    Example: shipcall logs prune --before 30d --dry-run
+    """
+    from shipcall.adapters.store.production_log import parse_since, prune
+
+    cutoff = parse_since(before, field="--before")
+    if cutoff is None:
+        from shipcall.errors import ConfigError
+
+        raise ConfigError("empty value", field="--before", hint="e.g. --before 30d")
+    rep = prune(workspace(ctx).store, cutoff, dry_run=dry_run)
+    if as_json:
+        emit_json(rep)
+        return
+    d = rep["deleted"]
+    verb = "would delete" if dry_run else "deleted"
+    click.echo(f"{verb} {d['entries']} log entries created before {cutoff} "
+               f"({d['feedback']} feedback, {d['queued']} queued for review, {d['reviews']} reviews)")

@@ -1,7 +1,8 @@
 """The `shipcall` command group and the one place that maps outcomes to exit codes.
 
 SHIP → 0, WAIT → 1, ShipcallError → message on stderr and 2 (traceback only with --debug),
-Ctrl-C → 130, anything else is a bug: traceback and 2. Subcommands live one per module and
+Ctrl-C → 130; a full disk or a read-only file system (OSError ENOSPC, EROFS, EACCES) is an
+operational failure: its message and 2. Anything else is a bug: traceback and 2. Subcommands live one per module and
 import their heavy dependencies inside the command, so `shipcall --help` stays fast.
 """
 
@@ -30,6 +31,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "calibrate": ("calibrate", "Choose a variant's abstention threshold on a dataset; write a new variant."),
     "compare": ("compare", "Compare a candidate run with a baseline run, per cohort."),
     "failures": ("failures", "Failure modes of a run: Pareto table and examples."),
+    "variants": ("variants", "The variants side by side: quality, latency, cost; the Pareto frontier marked."),
+    "report": ("report", "Write a self-contained HTML report of a run, comparison, decision or the variants."),
     "gate": ("gate", "Decide SHIP or WAIT from the contract; exit 0 SHIP, 1 WAIT."),
     "decide": ("decide", "Record a human decision (an override) with its reason."),
     "decisions": ("decisions", "List the recorded ship/wait decisions."),
@@ -37,7 +40,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "explain": ("explain", "Explain a decision to executives, domain experts or legal, from its evidence."),
     "casestudy": ("casestudy", "Write a case study from the decision history."),
     "serve": ("serve", "Serve the feature over HTTP (canary, production log, redaction, token)."),
-    "logs": ("logs", "Read the production log of `shipcall serve` (redacted)."),
+    "logs": ("logs", "Read the production log of `shipcall serve` (redacted); prune old entries."),
     "review": ("review", "Review queue: sample logged queries, review them, promote them into a dataset."),
     "drift": ("drift", "How far the production query mix has moved from a dataset."),
     "canary": ("canary", "The live canary every server follows: status, set --share, promote, rollback."),
@@ -101,6 +104,10 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as e:
         from shipcall.errors import ShipcallError
 
+        if isinstance(e, OSError):  # a full disk, a read-only file system: operational, not a bug
+            from shipcall.adapters.store.errors import translate_os_error
+
+            e = translate_os_error(e) or e
         if isinstance(e, ShipcallError):
             if debug:
                 traceback.print_exc()

@@ -35,8 +35,11 @@ def redactor(ws: Any) -> Any:
 @cli.command("sample")
 @click.option("--n", "n", type=click.IntRange(1, 100_000), default=50, show_default=True,
               help="How many logged queries to queue.")
-@click.option("--strategy", type=click.Choice(["stratified", "random"]), default="stratified", show_default=True,
-              help="stratified: flagged queries first, spread over variants and cohorts; random: a simple sample.")
+@click.option("--strategy", type=click.Choice(["stratified", "random", "monitor"]), default="stratified",
+              show_default=True,
+              help="stratified: flagged queries first, spread over variants and cohorts (failure hunting); random: "
+                   "a simple sample; monitor: the same number per variant, uniform within each (what `shipcall "
+                   "monitor` measures wrong answers on).")
 @click.option("--since", default=None, help="Only queries logged since: 30m, 2h, 7d, a date or an ISO time (UTC).")
 @click.option("--dataset", default=None, help="Dataset to compare with (default: the latest stored).")
 @click.option("--seed", type=int, default=0, show_default=True)
@@ -115,7 +118,8 @@ def list_(ctx: click.Context, status: str, kind: str, as_json: bool) -> None:
                    + (f" (promoted @{d.promoted_version})" if d.promoted_version else ""))
     if agree["pairs"]:
         click.echo(f"agreement: {agree['pairs']} queries with two reviewers, observed {agree['observed']:.0%}, "
-                   f"Cohen's kappa {agree['kappa']:.2f}")
+                   "Cohen's kappa " + ("undefined (both reviewers always gave the same single verdict)"
+                                       if agree['kappa'] is None else f"{agree['kappa']:.2f}"))
 
 
 @cli.command("show")

@@ -19,6 +19,9 @@ from shipcall.cli._common import emit_json, json_option, warn, workspace
 @click.option("--judge-repeats", type=click.IntRange(min=1, max=20), default=None,
               help="Judge each item N times (default: the contract's judge.repeats) to measure the judge's "
                    "self-agreement.")
+@click.option("--wait", is_flag=True,
+              help="If an identical run is already in progress in another process, wait for it to finish "
+                   "and then run (default: stop with exit 2).")
 @click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True,
               help="Where items are answered: this process, or a Ray cluster (the `ray` extra).")
 @click.option("--address", default=None, help="With --executor ray: `auto` or ray://HOST:PORT to join a running "
@@ -28,7 +31,8 @@ from shipcall.cli._common import emit_json, json_option, warn, workspace
 @json_option
 @click.pass_context
 def cli(ctx: click.Context, dataset_ref: str, variant: str | None, limit: int | None, judge: bool | None,
-        judge_repeats: int | None, executor: str, address: str | None, workers: int | None, as_json: bool) -> None:
+        judge_repeats: int | None, wait: bool, executor: str, address: str | None, workers: int | None,
+        as_json: bool) -> None:
     """Run a variant over every item of a dataset and store per-item results. An interrupted
     run resumes where it stopped when the same command is run again. LLM generators answer
     several items at once (their `concurrency`), never pay twice for a reply (response cache),
@@ -36,8 +40,7 @@ def cli(ctx: click.Context, dataset_ref: str, variant: str | None, limit: int | 
 
     Example: shipcall run --dataset sample --variant baseline --judge-repeats 3
     """
-    from tqdm import tqdm
-
+    from shipcall.adapters.progress import progress_bar
     from shipcall.app.datasets import parse_ref
     from shipcall.app.judge import judge_options
     from shipcall.app.run import run
@@ -56,24 +59,21 @@ def cli(ctx: click.Context, dataset_ref: str, variant: str | None, limit: int | 
         raise ConfigError("--address and --workers go with --executor ray", field="--executor")
     ds = ws.store.load_dataset(*parse_ref(dataset_ref))
     options = judge_options(ws, judge, judge_repeats, warn=warn)
-    bar = tqdm(total=len(ds.items[:limit] if limit else ds.items), unit="item", desc="run",
-               disable=None, leave=False)
+    bar = progress_bar(len(ds.items[:limit] if limit else ds.items), "run", "item")
 
     def progress(done: int, total: int) -> None:
-        bar.n = done
-        bar.refresh()
+        bar.update(done - bar.n)  # update, not refresh: the bar keeps its own pace (adapters/progress.py)
 
-    judge_bar: list[tqdm] = []
+    judge_bar: list[Any] = []
 
     def judge_progress(done: int, total: int) -> None:
         if not judge_bar:
-            judge_bar.append(tqdm(total=total, unit="verdict", desc="judge", disable=None, leave=False))
-        judge_bar[0].n = done
-        judge_bar[0].refresh()
+            judge_bar.append(progress_bar(total, "judge", "verdict"))
+        judge_bar[0].update(done - judge_bar[0].n)
 
     try:
         outcome = run(ws, ds, variant, limit=limit, progress=progress, judge=options, judge_progress=judge_progress,
-                      executor=ray_executor)
+                      wait=wait, on_wait=lambda msg: click.echo(msg, err=True), executor=ray_executor)
     finally:
         bar.close()
         for b in judge_bar:

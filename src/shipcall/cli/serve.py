@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import socket
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from shipcall.cli._common import emit_json, json_option, workspace
 
+if TYPE_CHECKING:
+    from shipcall.core.ratelimit import Rate
+
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+DEFAULT_RATE_LIMIT = "120/min"  # per client address, when serve binds an address other machines reach
 
 
 @click.command("serve")
@@ -22,12 +27,20 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 @click.option("--threads", type=int, default=None, help="Request worker threads (default: server.threads, 64).")
 @click.option("--access-log/--no-access-log", default=False, show_default=True,
               help="Print one line per HTTP request on stderr.")
+@click.option("--rate-limit", default=None, metavar="COUNT/UNIT",
+              help="Per-client limit on /v1/ask, /v1/feedback and sign-in, e.g. 120/min, or off (default: "
+                   "server.rate_limit; else 120/min when --host is not a loopback address, off on 127.0.0.1). "
+                   "Refused requests get 429 with Retry-After.")
+@click.option("--retain", default=None, metavar="DURATION",
+              help="Delete production log entries older than this (e.g. 30d), at start and hourly "
+                   "(default: server.retain; else kept until `shipcall logs prune`).")
 @click.option("--migrate", is_flag=True, help="Apply the store's pending migrations first (else a store "
                                                "with pending migrations is refused).")
 @json_option
 @click.pass_context
 def cli(ctx: click.Context, variant: str | None, candidate: str | None, share: float | None, host: str | None,
-        port: int | None, threads: int | None, access_log: bool, migrate: bool, as_json: bool) -> None:
+        port: int | None, threads: int | None, access_log: bool, rate_limit: str | None, retain: str | None,
+        migrate: bool, as_json: bool) -> None:
     """Serve the feature over HTTP: POST /v1/ask, POST /v1/feedback, GET /v1/health,
     GET /v1/logs (token), /openapi.json.
 
@@ -60,6 +73,13 @@ def cli(ctx: click.Context, variant: str | None, candidate: str | None, share: f
     port = settings.port if port is None else port
     if not 0 <= port <= 65535:
         raise ConfigError(f"not a port: {port}", field="--port", hint="use 1-65535, or 0 for a free port")
+    from shipcall.core.retention import parse_duration
+
+    rate = resolve_rate_limit(rate_limit, settings.rate_limit, host)
+    keep = retain or settings.retain
+    if keep is not None:
+        parse_duration(keep, field="--retain")
+    settings = settings.model_copy(update={"rate_limit": str(rate) if rate else None, "retain": keep})
     token = load_or_create_token(ws)
     app = create_app(ws, variant=variant, candidate=candidate, share=share, token=token.token, settings=settings)
     sock = _bind(host, port)
@@ -73,6 +93,7 @@ def cli(ctx: click.Context, variant: str | None, candidate: str | None, share: f
         "share": server.share, "public": sorted(settings.public), "token_source": token.origin,
         "token_file": str(token.path) if token.path else None,
         "token": token.token if token.origin == "created" else None,
+        "rate_limit": str(rate) if rate else None, "retain": keep,
     }
     out = sys.stderr if as_json else sys.stdout
     if as_json:
@@ -96,6 +117,14 @@ def cli(ctx: click.Context, variant: str | None, candidate: str | None, share: f
         _say(out, f"token: in {token.path} (owner-only)")
     opened = ", ".join(f"/v1/{p}" for p in sorted(settings.public)) or "nothing"
     _say(out, f"without the token: /v1/health, {opened}; Ctrl-C stops")
+    _say(out, f"rate limit per client address: {rate} on the open endpoints (429 with Retry-After)" if rate else
+         "rate limit: off (bound to this machine only; --rate-limit 120/min turns it on)")
+    _say(out, f"log retention: entries older than {keep} are deleted hourly" if keep else
+         "log retention: entries are kept until `shipcall logs prune --before ...` (or --retain 30d)")
+    problem = server.health()
+    if problem:
+        _say(out, f"warning: the store cannot be written ({problem}); /v1/health answers 503 degraded "
+                  "and questions fail until it can")
     config = uvicorn.Config(app, log_level="info" if access_log else "warning", access_log=access_log,
                             timeout_graceful_shutdown=10, server_header=False)
     uvicorn.Server(config).run(sockets=[sock])
@@ -123,6 +152,15 @@ def _check_migrations(ws: object, migrate: bool) -> None:
             probe.migrate()
     finally:
         probe.close()
+
+
+def resolve_rate_limit(flag: str | None, configured: str | None, host: str) -> Rate | None:
+    """--rate-limit, else server.rate_limit, else 120/min on an address other machines reach and
+    off on a loopback one (local load tests send hundreds of questions from one address)."""
+    from shipcall.core.ratelimit import parse_rate
+
+    text = flag or configured or (DEFAULT_RATE_LIMIT if host not in LOCAL_HOSTS else "off")
+    return parse_rate(text, field="--rate-limit" if flag else "server.rate_limit")
 
 
 def _say(out: object, line: str) -> None:

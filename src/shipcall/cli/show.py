@@ -11,14 +11,26 @@ from shipcall.render.run import judge_text, run_json, run_text
 @click.command("show")
 @click.argument("run_ref")
 @click.option("--by", "by", multiple=True, help="Tag key to break metrics down by (repeatable).")
+@click.option("--confusion", is_flag=True, help="classify runs: the confusion matrix, label pairs most often "
+                                                "confused first.")
 @json_option
 @click.pass_context
-def cli(ctx: click.Context, run_ref: str, by: tuple[str, ...], as_json: bool) -> None:
+def cli(ctx: click.Context, run_ref: str, by: tuple[str, ...], confusion: bool, as_json: bool) -> None:
     """Show RUN's metrics overall and per cohort (`last` is the newest run).
 
     Example: shipcall show r3 --by topic --by difficulty
     """
     ws = workspace(ctx)
+    if confusion:
+        from shipcall.app.confusion import confusion_report
+        from shipcall.render.run import confusion_text
+
+        rep = confusion_report(ws, run_ref)
+        if as_json:
+            emit_json(rep.to_dict())
+        else:
+            click.echo(confusion_text(rep))
+        return
     r = ws.store.get_run(run_ref)
     cohorts = r.cohorts
     if by:

@@ -26,16 +26,17 @@ def cli(ctx: click.Context, dataset_ref: str, variant: str | None, grid: tuple[s
         contract_path: str | None, limit: int | None, rerun: bool, as_json: bool) -> None:
     """Run the base variant and every combination of the grid over a dataset (each a normal
     stored run; indexes, embeddings and finished runs are reused), then print them best first by
-    the contract's primary metric with retrieval and answer metrics, latency p50/p95, index size
-    and build time. ▲/▼ mark differences from the base that are significant after correcting for
-    every test of the sweep. Combinations that do not apply (chunker.size with kind=document) are
+    the contract's primary metric with its guarded metrics, retrieval and answer metrics, latency
+    p50/p95, cost per 1,000 items, index size and build time, and the call `shipcall gate` would
+    make for each against the base (WAIT rows are marked and their blocking reasons listed). ▲/▼
+    mark differences from the base that are significant after correcting for every test of the
+    sweep. Combinations that do not apply (chunker.size with kind=document) are
     skipped with a note.
 
     Example: shipcall sweep --dataset sample --variant baseline --grid chunker.kind=fixed,heading,sentence
     --grid chunker.size=128,256,512 --grid retriever.kind=bm25,dense,hybrid
     """
-    from tqdm import tqdm
-
+    from shipcall.adapters.progress import progress_bar
     from shipcall.app.datasets import parse_ref
     from shipcall.app.sweep import sweep
 
@@ -48,13 +49,11 @@ def cli(ctx: click.Context, dataset_ref: str, variant: str | None, grid: tuple[s
         if bar is not None:
             bar.close()
         click.echo(f"[{i}/{n}] {name}", err=True)
-        bar = tqdm(total=len(ds.items[:limit] if limit else ds.items), unit="item", desc="run", disable=None,
-                   leave=False)
+        bar = progress_bar(len(ds.items[:limit] if limit else ds.items), f"run {i}/{n}", "item")
 
     def progress(done: int, total: int) -> None:
         if bar is not None:
-            bar.n = done
-            bar.refresh()
+            bar.update(done - bar.n)
 
     try:
         report = sweep(ws, ds, variant, list(grid), ws.contract(contract_path), metric=metric, rerun=rerun,
@@ -76,7 +75,7 @@ def print_sweep(report: Any) -> None:
                f"best first by {report.primary} ({'higher' if report.higher_is_better else 'lower'} is better)")
     for note in report.notes:
         click.echo(f"note: {note}")
-    header = ["#", "variant", "run", *ms, "p50 ms", "p95 ms", "index MB", "build s", "vs base"]
+    header = ["#", "variant", "run", *ms, "p50 ms", "p95 ms", "$/1000", "index MB", "build s", "gate", "vs base"]
     rows = []
     for i, r in enumerate(report.rows, start=1):
         marks = []
@@ -87,7 +86,8 @@ def print_sweep(report: Any) -> None:
         cells = [f"{r.run.metrics[m]:.3f}" + ("*" if r.vs_base.get(m, {}).get("significant") else "") for m in ms]
         rows.append([str(i), r.name + (" (base)" if r.is_base else ""), r.run.id + ("·" if r.reused else ""),
                      *cells, fmt(r.run.metrics.get("latency_ms_p50"), 1), fmt(r.run.metrics.get("latency_ms_p95"), 1),
-                     f"{r.index['bytes'] / 1e6:.2f}", f"{r.index['build_seconds']:.1f}",
+                     f"{r.to_dict()['cost_per_1000']:.4g}", f"{r.index['bytes'] / 1e6:.2f}",
+                     f"{r.index['build_seconds']:.1f}", _gate_cell(r),
                      "base" if r.is_base else (", ".join(marks) or "no significant difference")])
     widths = [max(len(h), *(len(row[j]) for row in rows)) for j, h in enumerate(header)]
     click.echo("")
@@ -97,5 +97,14 @@ def print_sweep(report: Any) -> None:
     click.echo("")
     click.echo(f"* and ▲/▼: paired test against the base, p adjusted ({report.correction}) over every "
                f"combination × metric of this sweep, below {report.alpha}. · = finished run reused (--rerun to redo).")
+    click.echo("gate: the call `shipcall gate` would make against the base (nothing recorded); WAIT ✗ fails it:")
+    for i, r in enumerate(report.rows, start=1):
+        for reason in (r.gate or {}).get("blocking", [])[:3]:
+            click.echo(f"  #{i} {r.name}: {reason}")
     for s in report.skipped:
         click.echo(f"skipped {s['variant']}: {s['reason']}")
+
+
+def _gate_cell(row: Any) -> str:
+    verdict = (row.gate or {}).get("verdict")
+    return "–" if verdict is None else ("SHIP" if verdict == "SHIP" else "WAIT ✗")

@@ -9,6 +9,7 @@ Only `primary` and `metrics` are required. Every other key has a documented defa
 | alpha | 0.05 | significance level of the whole family of metric × cohort tests |
 | correction | holm | holm (family-wise error) or bh (false discovery rate) |
 | min_cohort_size | 20 | smaller cohorts get an `underpowered` warning at the gate |
+| underpowered | warn | an `underpowered` guarded cohort at the gate: warn or block (overall: always blocks) |
 | cohorts | [] | tag keys compared per cohort (`topic` → cohorts `topic=hr`, …) |
 | guarded | the listed per-item metrics | metrics whose regression in any cohort blocks |
 | must_pass | [] | item ids that must be answered perfectly on the primary metric |
@@ -45,7 +46,9 @@ _UNIT_PREFIXES: tuple[str, ...] = ("latency", "ttft", "tokens", "cost", "length"
 
 DEFAULT_CONTRACT_YAML = """\
 # contract.yaml: what "good" means for this feature, declared before building.
-# `shipcall contract check` validates it; `shipcall gate` applies it.
+# `shipcall contract check` validates it (with --dataset NAME: against your items and the latest
+# baseline run); `shipcall gate` applies it. The thresholds below are examples: set them from
+# what your baseline reaches and what your users need.
 # Only `primary` and `metrics` are required; the other keys show their defaults or an example.
 
 description: "answer employees' questions from our internal docs"   # the user problem, in words (case studies)
@@ -57,7 +60,10 @@ metrics:                          # thresholds on the candidate's overall value
   false_answer_rate: {max: 0.05}  # lower is better -> max
   latency_ms_p95: {max: 1500, tolerance: 100}   # per-metric tolerance, in the metric's unit
 
-cohorts: [topic, difficulty]      # tag keys to compare per cohort (default: none)
+# cohorts: [topic]                # tag keys of your items to compare per cohort (default: none);
+                                  # uncomment once a dataset's items carry them: `shipcall dataset
+                                  # show NAME` lists the tags, `shipcall contract check` warns
+                                  # about cohorts no item has
 tolerance: 0.02                   # largest acceptable drop per cohort on guarded metrics
 guarded: [contains_answer, recall@5, false_answer_rate]
                                   # default: the listed metrics that are means of per-item values
@@ -66,6 +72,8 @@ guarded: [contains_answer, recall@5, false_answer_rate]
 alpha: 0.05                       # significance level for the whole family of tests
 correction: holm                  # holm (family-wise error) | bh (false discovery rate)
 min_cohort_size: 20               # smaller cohorts are reported as too small to trust
+underpowered: warn                # a guarded cohort too small to rule out a drop: warn | block
+                                  # (a guarded metric underpowered overall always blocks)
 must_pass: []                     # item ids that must be answered perfectly, e.g. [q-001, q-017]
 max_error_rate: 0.01              # share of candidate items allowed to fail with an error (default 0)
 
@@ -162,6 +170,7 @@ class Contract(BaseModel):
     alpha: float = DEFAULT_ALPHA
     correction: Literal["holm", "bh"] = DEFAULT_CORRECTION
     min_cohort_size: int = Field(DEFAULT_MIN_COHORT_SIZE, ge=0)
+    underpowered: Literal["warn", "block"] = "warn"
     must_pass: list[str] = Field(default_factory=list)
     max_error_rate: float = 0.0
     judge: JudgeConfig | None = None
@@ -317,6 +326,22 @@ def parse_contract(data: Any, *, file: str | None = None, lines: dict[str, int] 
         e.file = file
         e.line = line_of(lines, e.field)
         raise e from None
+
+
+COHORTS_COMMENTED = "# cohorts: [topic]                # tag keys of your items"
+
+
+def contract_yaml_with_cohorts(keys: list[str], dataset: str) -> str:
+    """DEFAULT_CONTRACT_YAML with `cohorts` set to `keys` (the tags of `dataset`'s items) instead
+    of commented out: what `shipcall init --force` writes once a dataset exists."""
+    lines = DEFAULT_CONTRACT_YAML.splitlines(keepends=True)
+    start = next(i for i, line in enumerate(lines) if line.startswith(COHORTS_COMMENTED))
+    end = start + 1
+    while end < len(lines) and lines[end].startswith(" " * 20) and lines[end].lstrip().startswith("#"):
+        end += 1
+    lines[start:end] = [f"cohorts: [{', '.join(keys)}]".ljust(34) + f"# tag keys of {dataset}'s items, "
+                        "compared per cohort\n"]
+    return "".join(lines)
 
 
 def default_contract(primary: str = "contains_answer") -> Contract:

@@ -268,6 +268,118 @@ GeneratorConfig = Annotated[
 LLMGeneratorConfig = OpenAIGenerator | AnthropicGenerator
 
 
+# -- classify and summarize ---------------------------------------------------------------------
+
+class _Calibrated(_Strict):
+    C: float = Field(10.0, gt=0, description="inverse regularisation strength of the logistic regression")
+    max_iter: int = Field(1000, ge=10, le=100_000)
+    calibration: Literal["temperature", "none"] = Field(
+        "temperature", description="temperature scaling of the probabilities on 2-fold cross-validated logits")
+
+
+class TfidfLogregClassifier(_Calibrated):
+    """TF-IDF word n-grams + logistic regression (scikit-learn), trained on the dataset `train`
+    (NAME or NAME@VERSION). The offline default. The fitted model is cached in the workspace by
+    (training dataset version, these settings). `solver: saga` (seeded) is the default because on
+    sparse TF-IDF features it fitted BANKING77 2.3× faster than lbfgs, with accuracy within 0.002."""
+
+    kind: Literal["tfidf-logreg"]
+    solver: Literal["saga", "lbfgs"] = "saga"
+    train: str = Field(min_length=1, description="training dataset: NAME or NAME@VERSION")
+    ngram_max: int = Field(2, ge=1, le=3, description="word n-grams from 1 to this")
+    min_df: int = Field(1, ge=1, description="ignore n-grams in fewer training texts")
+    sublinear_tf: bool = True
+
+
+class EmbeddingLogregClassifier(_Calibrated):
+    """Sentence embeddings (the packaged MiniLM by default; the `dense` extra) + logistic
+    regression, trained on the dataset `train`. Embeddings are cached like the dense retriever's."""
+
+    kind: Literal["embedding-logreg"]
+    solver: Literal["saga", "lbfgs"] = "lbfgs"  # 384 dense features: lbfgs converges in few iterations
+    train: str = Field(min_length=1, description="training dataset: NAME or NAME@VERSION")
+    model: str = "all-MiniLM-L6-v2"
+    batch_size: int = Field(64, ge=1, le=4096)
+
+
+class ZeroShotClassifier(_Strict):
+    """The label whose description is nearest to the text by embedding (the `dense` extra): for
+    when there is no training data yet. `labels` maps a label to its description (default: the
+    label with `_` as spaces); confidence = softmax of the cosine similarities / temperature."""
+
+    kind: Literal["zero-shot"]
+    labels: dict[str, str] = Field(default_factory=dict, description="label → description")
+    model: str = "all-MiniLM-L6-v2"
+    temperature: float = Field(0.05, gt=0, le=10)
+    batch_size: int = Field(64, ge=1, le=4096)
+
+
+class _LLMClassifier(_LLMGenerator):
+    """An LLM classifier: the prompt lists the labels (with `labels` descriptions when given) and
+    the reply must be exactly one label; anything else is an item error (`unparseable`)."""
+
+    labels: dict[str, str] = Field(default_factory=dict, description="label → description shown in the prompt")
+    max_tokens: int = Field(32, ge=1, le=1_000_000, description="completion token limit per call")
+
+
+class OpenAIClassifier(_LLMClassifier):
+    kind: Literal["openai"]
+    api_key_env: str | None = Field("OPENAI_API_KEY", exclude=True,
+                                    description="env var holding the API key; null for keyless local servers")
+
+
+class AnthropicClassifier(_LLMClassifier):
+    kind: Literal["anthropic"]
+    api_key_env: str | None = Field("ANTHROPIC_API_KEY", exclude=True, description="env var holding the API key")
+    temperature: float | None = Field(None, ge=0, le=1)
+
+
+ClassifierConfig = Annotated[
+    TfidfLogregClassifier | EmbeddingLogregClassifier | ZeroShotClassifier | OpenAIClassifier | AnthropicClassifier,
+    Field(discriminator="kind"),
+]
+
+
+class ExtractiveSummarizer(_Strict):
+    """Deterministic extractive summaries (adapters/summarizers/extractive.py has the method):
+    whole source sentences, disfluencies removed, no near-duplicates, at most `max_words` words
+    (speaker names included), in source order."""
+
+    kind: Literal["extractive"]
+    max_words: int = Field(120, ge=5, le=100_000, description="word budget of the summary")
+    min_sentence_words: int = Field(6, ge=1, le=100, description="shorter sentences are never picked")
+    position_weight: float = Field(0.3, ge=0, le=10, description="bonus for sentences early in the source")
+    length_weight: float = Field(0.2, ge=0, le=10, description="bonus for sentences with more content words")
+    redundancy: float = Field(0.5, gt=0, le=1, description="TF-IDF cosine above which a sentence repeats a chosen one")
+    speakers: bool = Field(True, description="start each summary sentence with its speaker (`Speaker: ...`)")
+
+
+class _LLMSummarizer(_LLMGenerator):
+    """An LLM summarizer: the prompt (Jinja2, built in by default) asks for at most `max_words`
+    words; a text longer than `context_tokens` (estimated as characters / 4) is summarized in
+    parts first, then the part summaries are summarized (map-reduce)."""
+
+    max_words: int = Field(120, ge=5, le=100_000, description="word budget of the summary")
+    context_tokens: int = Field(8000, ge=256, le=10_000_000,
+                                description="prompt tokens the model takes; longer texts are map-reduced")
+
+
+class OpenAISummarizer(_LLMSummarizer):
+    kind: Literal["openai"]
+    api_key_env: str | None = Field("OPENAI_API_KEY", exclude=True,
+                                    description="env var holding the API key; null for keyless local servers")
+
+
+class AnthropicSummarizer(_LLMSummarizer):
+    kind: Literal["anthropic"]
+    api_key_env: str | None = Field("ANTHROPIC_API_KEY", exclude=True, description="env var holding the API key")
+    temperature: float | None = Field(None, ge=0, le=1)
+
+
+SummarizerConfig = Annotated[ExtractiveSummarizer | OpenAISummarizer | AnthropicSummarizer, Field(discriminator="kind")]
+_TASK_KEYS = {"rag": ("chunker", "retriever", "generator"), "classify": ("classifier",), "summarize": ("summarizer",)}
+
+
 def builtin_models(section: str) -> dict[str, type[BaseModel]]:
     """kind -> config model of the built-in kinds of a variant section (chunker, retriever,
     generator), read from the section's union itself so that no list of kinds is repeated."""
@@ -289,21 +401,47 @@ def builtin_models(section: str) -> dict[str, type[BaseModel]]:
 
 class Variant(_Strict):
     """One complete configuration of the feature. `task` names its task type (rag, classify,
-    summarize, or a registered plugin task); existing workspaces are rag."""
+    summarize, or a registered plugin task); existing workspaces are rag. A rag variant has
+    chunker, retriever and generator; a classify variant a `classifier`; a summarize variant a
+    `summarizer` (default: extractive)."""
 
     description: str = ""
     task: str = Field("rag", min_length=1)
     chunker: ChunkerConfig = Field(default_factory=lambda: HeadingChunker(kind="heading"))
     retriever: RetrieverConfig = Field(default_factory=lambda: BM25Retriever(kind="bm25"))
     generator: GeneratorConfig = Field(default_factory=lambda: ExtractiveGenerator(kind="extractive"))
+    classifier: ClassifierConfig | None = None
+    summarizer: SummarizerConfig | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _keys_of_the_task(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        task = data.get("task", "rag")
+        if task not in _TASK_KEYS:
+            return data  # a plugin task: its keys are its own business
+        for other, keys in _TASK_KEYS.items():
+            for key in keys:
+                if other != task and key in data:
+                    raise ValueError(f"`{key}` belongs to task {other}, not {task} (set `task: {other}` or remove "
+                                     f"`{key}`)")
+        if task == "classify" and data.get("classifier") is None:
+            raise ValueError("a classify variant needs `classifier: {kind: tfidf-logreg, train: DATASET}` "
+                             "(or embedding-logreg, zero-shot, openai, anthropic)")
+        if task == "summarize" and data.get("summarizer") is None:
+            data = {**data, "summarizer": {"kind": "extractive"}}
+        return data
 
     def resolved(self) -> dict[str, Any]:
-        """The full configuration (defaults filled in). `task: rag` is left out, so variants
-        written before task types existed keep their identity (hash, resumable runs)."""
+        """The variant as configured, with only its task's keys: `task: rag` and the classify and
+        summarize keys are left out of a rag variant, so variants written before task types existed
+        keep their identity (hash, resumable runs). A plugin task keeps every key."""
         out = self.model_dump(mode="json")
-        if out.get("task") == "rag":
-            del out["task"]
-        return out
+        if self.task not in _TASK_KEYS:
+            return {k: v for k, v in out.items() if k not in ("classifier", "summarizer")}
+        keep = ("description",) + (("task",) if self.task != "rag" else ()) + _TASK_KEYS[self.task]
+        return {k: out[k] for k in keep}
 
     @property
     def hash(self) -> str:
@@ -315,6 +453,9 @@ class CorpusConfig(_Strict):
     path: str | None = None
     format: Literal["folder", "beir"] = "folder"
     max_file_mb: float = Field(20, gt=0, description="larger files are skipped")
+    max_chars: int = Field(10_000_000, ge=1000, description="files whose extracted text is longer are skipped")
+    max_seconds: float = Field(30, gt=0, description="PDFs that take longer to extract are skipped")
+    max_pdf_pages: int = Field(5000, ge=1, description="PDFs with more pages are skipped")
 
 
 class EvaluationConfig(_Strict):
@@ -327,8 +468,9 @@ class EvaluationConfig(_Strict):
         return self
 
 
-_REDACTION_KINDS: tuple[Literal["email", "phone", "card", "iban", "ip", "ssn"], ...] = (
-    "email", "phone", "card", "iban", "ip", "ssn")
+RedactionKind = Literal["email", "phone", "card", "iban", "ip", "ssn", "nino", "dob", "address", "name"]
+_REDACTION_KINDS: tuple[RedactionKind, ...] = (
+    "email", "phone", "card", "iban", "ip", "ssn", "nino", "dob", "address", "name")  # = core.redaction.KINDS
 _PUBLIC: tuple[Literal["ask", "feedback"], ...] = ("ask", "feedback")
 
 
@@ -357,10 +499,9 @@ class RedactionConfig(_Strict):
     regexes whose matches are never redacted (e.g. your public support address)."""
 
     enabled: bool = True
-    kinds: list[Literal["email", "phone", "card", "iban", "ip", "ssn"]] = Field(
-        default_factory=lambda: list(_REDACTION_KINDS))
+    kinds: list[RedactionKind] = Field(default_factory=lambda: list(_REDACTION_KINDS))
     phone_regions: list[str] = Field(
-        default_factory=lambda: ["US", "GB", "DE", "FR", "NL", "ES", "IT", "IE", "IN", "AU"])
+        default_factory=lambda: ["US", "GB", "DE", "FR", "NL", "ES", "IT", "IE", "IN", "AU"])  # = core.redaction
     patterns: list[RedactionPattern] = Field(default_factory=list)
     allow: list[str] = Field(default_factory=list)
 
@@ -386,7 +527,28 @@ class ServerConfig(_Strict):
     public: list[Literal["ask", "feedback"]] = Field(default_factory=lambda: list(_PUBLIC))
     max_body_bytes: int = Field(64 * 1024, ge=1024, le=16 * 1024 * 1024)
     max_question_chars: int = Field(4000, ge=10)
+    max_comment_chars: int = Field(4000, ge=10, description="feedback comments and review notes")
     threads: int = Field(64, ge=1, le=1024, description="worker threads for requests")
+    rate_limit: str | None = Field(None, description="per-client limit on the open endpoints, e.g. 120/min, or off; "
+                                                     "default: 120/min when serve binds a non-loopback address")
+    login_rate_limit: str = Field("10/min", description="failed sign-ins allowed per client")
+    retain: str | None = Field(None, description="delete production log entries older than this, e.g. 30d")
+
+    @model_validator(mode="after")
+    def _rates_parse(self) -> ServerConfig:
+        from shipcall.core.ratelimit import parse_rate
+        from shipcall.core.retention import parse_duration
+        from shipcall.errors import ConfigError
+
+        try:
+            if self.rate_limit is not None:
+                parse_rate(self.rate_limit, field="rate_limit")
+            parse_rate(self.login_rate_limit, field="login_rate_limit")
+            if self.retain is not None:
+                parse_duration(self.retain, field="retain")
+        except ConfigError as e:
+            raise ValueError(f"{e.field}: {e.message} ({e.hint})") from None
+        return self
 
 
 class CohortRule(_Strict):
@@ -406,13 +568,18 @@ class ProductionConfig(_Strict):
     `drift_threshold`: total variation distance between the cohort mixes above which the dataset
     no longer represents production; `unlike_threshold`: share of queries unlike any item above
     which it no longer does either; `low_score_quantile`: a query's best retrieval score at or
-    below this quantile of its variant's counts as low (review sampling)."""
+    below this quantile of its variant's counts as low (review sampling); `max_queries_per_user`:
+    count at most this many queries of one user (or one anonymous address) in drift, production
+    weights and the monitor, so that a flood cannot steer them (default: no cap)."""
 
     cohorts: dict[str, CohortRule] = Field(default_factory=dict)
     similarity: float = Field(0.3, gt=0, le=1)
     drift_threshold: float = Field(0.15, gt=0, le=1)
     unlike_threshold: float = Field(0.2, gt=0, le=1)
     low_score_quantile: float = Field(0.25, gt=0, lt=1)
+    max_queries_per_user: int | None = Field(None, ge=1, description="per user (or anonymous address), at most "
+                                                                      "this many logged queries count in drift, "
+                                                                      "production weights and the monitor")
 
 
 class WorkspaceConfig(_Strict):
@@ -428,6 +595,11 @@ class WorkspaceConfig(_Strict):
     def _has_variants(self) -> WorkspaceConfig:
         if not self.variants:
             raise ValueError("at least one variant is required")
+        from shipcall.core.names import NAME_HINT, is_valid_name
+
+        for name in self.variants:
+            if not is_valid_name(name):
+                raise ValueError(f"not a valid variant name: {name!r} ({NAME_HINT})")
         return self
 
     @property

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from shipcall.core.jsonl import json_lines
-from shipcall.errors import DatasetError
+from shipcall.core.ids import nearest_ids
+from shipcall.core.jsonl import parse_lines
+from shipcall.errors import DatasetError, DatasetErrors
 
 ASSERTION_TYPES = ("contains", "not-contains", "regex", "not-regex", "equals", "min-length", "max-length")
 
@@ -74,12 +76,13 @@ class Item:
 @dataclass(frozen=True)
 class Dataset:
     """A named, versioned list of items of one task type (rag, classify, summarize). `hash`
-    identifies the content; versions are immutable."""
+    identifies the content; versions are immutable. A classify dataset has its label set."""
 
     name: str
     items: tuple[Item, ...]
     version: int = 0
     task: str = "rag"
+    labels: tuple[str, ...] = ()
 
     @property
     def hash(self) -> str:
@@ -214,20 +217,69 @@ def _label(v: Any) -> str:
     return str(v).strip()
 
 
-def parse_jsonl(text: str, *, file: str | None = None) -> list[Item]:
-    """Parse a JSONL dataset; blank lines are skipped; duplicate ids are an error."""
-    items: list[Item] = []
-    seen: dict[str, int] = {}
-    for n, obj in json_lines(text, file=file):
-        item = parse_item(obj, file=file, line=n)
-        if item.id in seen:
-            raise DatasetError(f"duplicate id {json.dumps(item.id)} (first on line {seen[item.id]})",
-                               file=file, line=n, field="id", hint="item ids must be unique")
-        seen[item.id] = n
-        items.append(item)
+def parse_jsonl(text: str, *, file: str | None = None, documents: Collection[str] | None = None) -> list[Item]:
+    """Parse a JSONL dataset: every bad line is reported (up to MAX_ERRORS, with its line and
+    field), not just the first. Blank lines and lines starting with '#' are skipped; duplicate
+    ids are an error. With `documents` (the corpus's ids), evidence naming any other id is an
+    error suggesting the nearest ids."""
+    def one(obj: Any, line: int) -> Item:
+        item = parse_item(obj, file=file, line=line)
+        if documents is not None:
+            unknown = unknown_evidence(item, documents, file=file, line=line)
+            if unknown:
+                raise DatasetErrors(unknown, file=file)
+        return item
+
+    items = parse_lines(text, one, file=file, comments=True)
     if not items:
         raise DatasetError("no items", file=file, hint="a dataset is a JSONL file with one item a line")
     return items
+
+
+def unknown_evidence(item: Item, documents: Collection[str], *, file: str | None = None,
+                     line: int | None = None) -> list[DatasetError]:
+    """One error per evidence id the corpus does not have, with the nearest ids as a hint: an
+    unknown id would silently zero the item's retrieval metrics."""
+    errors = []
+    for doc in item.evidence:
+        if doc in documents:
+            continue
+        close = nearest_ids(doc, documents)
+        hint = (f"did you mean {' or '.join(close)}? " if close else "") + \
+            "`shipcall docs list` prints the ids (paths relative to the ingested folder)"
+        errors.append(DatasetError(f"unknown document id {json.dumps(doc)}", file=file, line=line,
+                                   field="evidence", hint=hint))
+    return errors
+
+
+ITEM_TEMPLATE = """\
+# One item a line, as JSON. Lines starting with # are comments; blank lines are skipped.
+#   id          unique text; how compare, gate and reviews name the item
+#   question    what a user would ask
+#   answers     any of these counts as right (short phrases work best: "20 days")
+#   answerable  false when the documents do not cover it: the right output is an abstention
+#   evidence    ids of the documents that hold the answer, as `shipcall docs list` prints them
+#               (paths relative to the ingested folder); {{"id": 2}} grades relevance (default 1)
+#   tags        cohorts: metrics are reported per value (topic=hr, difficulty=easy, ...)
+#   assert      optional checks of the answer text: contains, not-contains, regex, not-regex,
+#               equals, min-length, max-length
+#   notes       optional, for people{ids}
+{{"id": "pto-01", "question": "How many days of paid time off do full-time employees get?", \
+"answers": ["20 days"], "answerable": true, "evidence": ["hr/time-off.md"], "tags": {{"topic": "hr"}}, \
+"assert": [{{"type": "contains", "value": "20"}}], "notes": "the handbook's 2026 figure"}}
+{{"id": "pto-02", "question": "What is the CEO's home address?", "answers": [], "answerable": false, \
+"tags": {{"topic": "hr"}}}}
+"""
+
+
+def item_template(document_ids: list[str] | None = None) -> str:
+    """A commented dataset file with two items (one answerable, one not); with the workspace's
+    `document_ids`, a comment shows a few, as evidence must spell them."""
+    ids = ""
+    if document_ids:
+        shown = ", ".join(document_ids[:3]) + (f" (+{len(document_ids) - 3:,} more)" if len(document_ids) > 3 else "")
+        ids = f"\n# This workspace's document ids: {shown}"
+    return ITEM_TEMPLATE.format(ids=ids)
 
 
 def diff_items(old: list[Item] | tuple[Item, ...], new: list[Item] | tuple[Item, ...]) -> dict[str, list[str]]:

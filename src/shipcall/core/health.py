@@ -69,17 +69,19 @@ def check_health(
     report = HealthReport(len(items))
     f = report.findings
     for it in items:
-        unknown = [d for d in it.evidence if d not in doc_texts]
+        evidence = getattr(it, "evidence", {})  # the corpus checks apply to items that cite it (rag)
+        answers = getattr(it, "answers", ())
+        unknown = [d for d in evidence if d not in doc_texts]
         if unknown and doc_texts:
             f.append(Finding("unknown_evidence", (it.id,), f"evidence not in the corpus: {', '.join(unknown)}"))
-        known = [d for d in it.evidence if d in doc_texts]
-        if it.answers and doc_texts:
+        known = [d for d in evidence if d in doc_texts]
+        if answers and doc_texts:
             where = known or list(doc_texts)
-            golds = [g for g in (normalize_answer(a) for a in it.answers) if g]
+            golds = [g for g in (normalize_answer(a) for a in answers) if g]
             if golds and not any(f" {g} " in f" {doc_texts[d]} " for g in golds for d in where):
                 scope = "its evidence documents" if known else "the corpus"
                 f.append(Finding("gold_not_in_corpus", (it.id,),
-                                 f"no gold answer ({'; '.join(it.answers[:3])}) occurs in {scope}"))
+                                 f"no gold answer ({'; '.join(answers[:3])}) occurs in {scope}"))
         added = item_added_at.get(it.id)
         changed = [d for d in known if added and doc_changed_at.get(d, "") > added]
         if changed:

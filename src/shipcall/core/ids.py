@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 
 from shipcall.errors import NotFoundError
@@ -22,3 +23,23 @@ def resolve_prefix(given: str, ids: Iterable[str], what: str, *, field: str | No
         raise NotFoundError(f"{what} {given!r} is ambiguous: {len(matches)} match", field=field,
                             hint=f"type more characters; matches: {shown}")
     raise NotFoundError(f"no {what} {given!r}", field=field, hint=hint)
+
+
+def nearest_ids(given: str, ids: Iterable[str], n: int = 3) -> list[str]:
+    """The ids a mistyped one probably meant, most similar first (difflib's ratio): ids whose
+    file name or name without extension is the same (a missing folder: `time-off.md` →
+    `hr/time-off.md`; another extension), ids with that name as a folder (a changed layout:
+    `benefits/time-off.md` → `benefits/time-off/index.md`), and otherwise similar ids."""
+    ids = list(ids)
+
+    def name(i: str) -> str:
+        return i.rstrip("/").rsplit("/", 1)[-1]
+
+    def stem(i: str) -> str:
+        return name(i).rsplit(".", 1)[0]
+
+    g_name, g_stem = name(given), stem(given)
+    related = {i for i in ids if name(i) == g_name or (g_stem and (stem(i) == g_stem or f"/{g_stem}/" in f"/{i}"))}
+    if not related:  # only when no id shares the name: ids that merely share a folder are weak guesses
+        related.update(difflib.get_close_matches(given, ids, n=n, cutoff=0.6))
+    return sorted(related, key=lambda i: (-difflib.SequenceMatcher(None, given, i).ratio(), i))[:n]

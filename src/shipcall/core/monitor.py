@@ -21,9 +21,27 @@ confidence sequence for the difference candidate − baseline at level alpha / r
   together; `more` None: beyond 10 million);
 - `no_data`: an arm has no observation.
 
-Reviewed queries from a stratified review queue over-represent failures in both arms alike;
-their rates are comparable between arms, not estimates of production rates (sample with
-`--strategy random` for those).
+**Like with like.** Each arm's rate must be an unbiased estimate of that arm's production rate.
+The failure-hunting review queue (stratified, flagged queries first, equal numbers per arm) is
+not: the baseline's large pool supplies mostly thumbs-down queries, a small canary's does not,
+so identical systems look different. `wrong_answer` is therefore computed only from reviews of
+queries drawn uniformly at random within their arm (`review sample --strategy monitor`, or
+`--strategy random`); the caller leaves the other reviews out and says how many.
+
+**Users are the unit.** The canary is sticky per user, so one user's queries are correlated
+(some users ask what the system cannot answer). Treating them as independent makes the test
+fire far too often (the audit: 7.7–37% false alarms with 50–200 heavy users). Each arm's
+counts are divided by its design effect before they enter the e-process — the first-order
+correction of Rao and Scott for clustered binary data (Rao and Scott, 1992, "A simple method for
+the analysis of clustered binary data", Biometrics 48:577–585; Kish, 1965, for the design
+effect): deff = (cluster-robust variance of the arm's rate, users as clusters, with the
+U/(U − 1) small-sample factor) / (binomial variance), at least 1, recomputed at every
+observation from the per-user counts so far. An observation without a user is its own cluster;
+with one query per user deff is 1 and the test is the exact one above. The seeded simulations in
+tests/stats_promises check the false-alarm rate with 50 users × 200 queries and 200 × 50.
+
+**Queries needed** is projected on the design-effect-adjusted counts and scaled back to
+queries; in the seeded simulation it is a rough guide (docs/statistics.md states how rough).
 """
 
 from __future__ import annotations
@@ -56,6 +74,7 @@ class Observation:
     arm: str  # baseline | candidate
     outcome: bool
     cohorts: tuple[str, ...] = ()
+    unit: str | None = None  # the user (pseudonym); None: the observation is its own unit
 
 
 @dataclass(frozen=True)
@@ -77,6 +96,10 @@ class MonitorRow:
     verdict: str
     queries_needed: int | None
     needed_for: str
+    deff_baseline: float = 1.0
+    deff_candidate: float = 1.0
+    users_baseline: int = 0
+    users_candidate: int = 0
 
     @property
     def baseline_rate(self) -> float | None:
@@ -96,7 +119,9 @@ class MonitorRow:
                 "delta": r(self.delta), "cs_low": r(self.cs_low), "cs_high": r(self.cs_high),
                 "e_value": r(float(np.exp(min(self.log_e, 700.0)))), "p_value": r(self.p_value),
                 "p_adjusted": r(self.p_adjusted), "fixed_sample_p_do_not_peek": r(self.naive_p),
-                "verdict": self.verdict, "queries_needed": self.queries_needed, "needed_for": self.needed_for}
+                "verdict": self.verdict, "queries_needed": self.queries_needed, "needed_for": self.needed_for,
+                "design_effect": {"baseline": r(self.deff_baseline), "candidate": r(self.deff_candidate)},
+                "users": {"baseline": self.users_baseline, "candidate": self.users_candidate}}
 
 
 @dataclass
@@ -112,18 +137,49 @@ class MonitorReport:
     def to_dict(self) -> dict[str, Any]:
         return {**self.meta, "baseline": self.baseline, "candidate": self.candidate, "alpha": self.alpha,
                 "tolerance": self.tolerance, "correction": "holm", "method": "always-valid e-process "
-                "(universal inference, Beta(1,1) mixture); confidence sequences at alpha / rows",
+                "(universal inference, Beta(1,1) mixture) on counts divided by each arm's design effect "
+                "(Rao-Scott, users as clusters); confidence sequences at alpha / rows",
                 "rows": [r.to_dict() for r in self.rows], "notes": self.notes}
 
 
 def _stream(obs: Sequence[Observation]) -> tuple[np.ndarray, ...]:
+    """Cumulative (events, observations) per arm, each divided by the arm's design effect at that
+    time (module docstring), and the design effects and user counts at the end."""
     arm = np.array([o.arm == "candidate" for o in obs], dtype=bool)
-    y = np.array([o.outcome for o in obs], dtype=bool)
-    nb = np.cumsum(arm)
-    na = np.arange(1, len(obs) + 1) - nb
-    xb = np.cumsum(y & arm)
-    xa = np.cumsum(y & ~arm)
-    return xa, na, xb, nb
+    y = np.array([o.outcome for o in obs], dtype=np.float64)
+    units = [o.unit if o.unit is not None else f"\0{k}" for k, o in enumerate(obs)]
+    _, uid = np.unique(np.array([f"{int(a)}\0{u}" for a, u in zip(arm, units, strict=True)]), return_inverse=True)
+    order = np.argsort(uid, kind="stable")
+    # each observation's user's counts before it (a running count within each user)
+    xs, ns = np.empty(len(obs)), np.empty(len(obs))
+    su, sy = uid[order], y[order]
+    start = np.r_[0, np.flatnonzero(np.diff(su)) + 1]
+    cy = np.cumsum(sy)
+    base_y = np.repeat(np.r_[0.0, cy][start], np.diff(np.r_[start, len(su)]))
+    pos = np.arange(len(su)) - np.repeat(start, np.diff(np.r_[start, len(su)]))
+    xs[order], ns[order] = (cy - sy) - base_y, pos.astype(np.float64)
+    d_xx, d_nn = 2.0 * xs * y + y, 2.0 * ns + 1.0
+    d_xn, d_u = xs + y * ns + y, (ns == 0).astype(np.float64)
+    out = []
+    for mask in (~arm, arm):
+        m = mask.astype(np.float64)
+        x, n = np.cumsum(y * m), np.cumsum(m)
+        sxx, snn, sxn, users = (np.cumsum(v * m) for v in (d_xx, d_nn, d_xn, d_u))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            p = np.where(n > 0, x / n, 0.0)
+            small = users / np.maximum(users - 1.0, 1.0)  # the U / (U - 1) small-sample factor
+            robust = (sxx - 2.0 * p * sxn + p * p * snn) / np.maximum(n, 1.0) ** 2 * small
+            binomial = p * (1.0 - p) / np.maximum(n, 1.0)
+            deff = np.where((binomial > 0) & (users >= 2), robust / binomial,
+                            np.where(users >= 2, 1.0, np.maximum(n, 1.0)))
+        deff = np.clip(np.nan_to_num(deff, nan=1.0), 1.0, np.maximum(snn / np.maximum(n, 1.0), 1.0))
+        out.append((x / deff, n / deff, deff, users))
+    (xa, na, da, ua), (xb, nb, db, ub) = out
+    raw_na = np.cumsum(~arm)
+    raw_nb = np.cumsum(arm)
+    na = np.where(raw_na > 0, na, 0.0)
+    nb = np.where(raw_nb > 0, nb, 0.0)
+    return xa, na, xb, nb, da, db, ua, ub
 
 
 def monitor(observations: Mapping[str, Sequence[Observation]], *, alpha: float = 0.05, tolerance: float = 0.02,
@@ -138,19 +194,25 @@ def monitor(observations: Mapping[str, Sequence[Observation]], *, alpha: float =
                 groups.setdefault(c, []).append(o)
         for cohort in [None, *sorted(c for c in groups if c is not None)]:
             g = groups[cohort]
-            xa, na, xb, nb = _stream(g) if g else (np.zeros(0),) * 4
-            n_a, n_b = (int(na[-1]), int(nb[-1])) if g else (0, 0)
-            x_a, x_b = (int(xa[-1]), int(xb[-1])) if g else (0, 0)
+            n_a = sum(o.arm != "candidate" for o in g)
+            n_b = len(g) - n_a
+            x_a = sum(o.outcome for o in g if o.arm != "candidate")
+            x_b = sum(o.outcome for o in g if o.arm == "candidate")
+            eff = (0.0, 0.0, 0.0, 0.0)
+            deffs, users = (1.0, 1.0), (0, 0)
             if g and n_a and n_b:
+                xa, na, xb, nb, da, db, ua, ub = _stream(g)
                 le = log_e_value(xa, na, xb, nb)
                 le = np.where((na > 0) & (nb > 0), le, -np.inf)
                 p = float(always_valid_p(le)[-1])
                 log_e = float(le[-1])
-                naive = float(fixed_sample_p(x_a, n_a, x_b, n_b))
+                eff = (float(xa[-1]), float(na[-1]), float(xb[-1]), float(nb[-1]))
+                naive = float(fixed_sample_p(*eff))
+                deffs, users = (float(da[-1]), float(db[-1])), (int(ua[-1]), int(ub[-1]))
             else:
                 p, log_e, naive = 1.0, 0.0, 1.0
             raw.append({"rate": rate, "cohort": cohort, "n_a": n_a, "n_b": n_b, "x_a": x_a, "x_b": x_b,
-                        "p": p, "log_e": log_e, "naive": naive})
+                        "p": p, "log_e": log_e, "naive": naive, "eff": eff, "deff": deffs, "users": users})
     with_data = [i for i, r in enumerate(raw) if r["n_a"] and r["n_b"]]
     m = max(1, len(with_data))
     adjusted = np.ones(len(raw))
@@ -167,15 +229,20 @@ def monitor(observations: Mapping[str, Sequence[Observation]], *, alpha: float =
                                    1.0, "no_data", proj.more if proj else None, proj.call if proj else "none"))
             continue
         delta = x_b / n_b - x_a / n_a
-        lo, hi = difference_cs(x_a, n_a, x_b, n_b, level)
+        ex_a, en_a, ex_b, en_b = r["eff"]
+        lo, hi = difference_cs(ex_a, en_a, ex_b, en_b, level)
+        more: int | None
         if p_adj <= alpha:
             verdict = "candidate_worse" if delta > 0 else "candidate_better"
             more, call = 0, "difference"
         elif -tolerance < lo and hi < tolerance:
             verdict, more, call = "no_difference", 0, "no_difference"
         else:
-            proj = project(x_a, n_a, x_b, n_b, alpha=level, tolerance=tolerance)
-            verdict, more, call = "continue", proj.more, proj.call
+            proj = project(ex_a, en_a, ex_b, en_b, alpha=level, tolerance=tolerance)
+            scale = (n_a + n_b) / max(en_a + en_b, 1e-9)  # effective observations back to queries
+            more = None if proj.more is None else int(np.ceil(proj.more * scale))
+            verdict, call = "continue", proj.call
         rows.append(MonitorRow(r["rate"], r["cohort"], unit, n_a, n_b, x_a, x_b, delta, lo, hi, r["log_e"], r["p"],
-                               float(p_adj), r["naive"], verdict, more, call))
+                               float(p_adj), r["naive"], verdict, more, call, r["deff"][0], r["deff"][1],
+                               r["users"][0], r["users"][1]))
     return MonitorReport(rows, alpha, tolerance, baseline, candidate)

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from shipcall.core.gate import baseline_note
 from shipcall.core.metrics.glossary import plain
 
 AUDIENCES = ("exec", "expert", "legal")
@@ -201,7 +202,8 @@ def gate_sentence(decision: dict[str, Any], comparison: dict[str, Any], primary:
                   candidate_variant="", baseline_description="", candidate_description="", dataset="",
                   baseline_metrics={}, candidate_metrics={}, primary=primary, guarded=guarded, cohort_keys=[],
                   outcomes={}, failure_modes=[])
-    return verdict_sentence(ev, Section(""))
+    note = baseline_note(decision.get("reasons", []))
+    return verdict_sentence(ev, Section("")) + (f" {note}" if note else "")
 
 
 # -- exec -----------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ user, each request is its own draw (`draw` in [0, 1), supplied by the caller).
 from __future__ import annotations
 
 import hashlib
+import hmac
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -30,11 +31,23 @@ def assign_arm(user: str | None, share: float, *, salt: str, draw: float) -> Arm
     return "candidate" if x < share else "baseline"
 
 
-def user_hash(user: str | None) -> str | None:
-    """What the log keeps of a user id: a pseudonym (sha256, 16 hex digits), never the id itself."""
+def user_hash(user: str | None, key: bytes) -> str | None:
+    """What the log keeps of a user id: a pseudonym, HMAC-SHA256 under the workspace's secret
+    `key` (16 hex digits), never the id itself. Without the key, a list of staff e-mails does not
+    re-identify anyone (a constant salt would let anyone recompute the hashes). Entries logged
+    before the key existed keep their old pseudonyms; they are still read like any other."""
     if not user:
         return None
-    return hashlib.sha256(f"shipcall-user\0{user}".encode()).hexdigest()[:16]
+    return hmac.new(key, f"user\0{user}".encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def client_hash(client: str | None, key: bytes) -> str | None:
+    """The pseudonym of an anonymous asker's network address (`client-` + 12 hex digits), logged
+    in `user_hash` when no user id is given, so that per-user caps also limit a flood of
+    anonymous questions from one address; the `client-` prefix tells it from a user's."""
+    if not client:
+        return None
+    return "client-" + hmac.new(key, f"client\0{client}".encode(), hashlib.sha256).hexdigest()[:12]
 
 
 @dataclass(frozen=True)
@@ -77,3 +90,23 @@ class ProductionLogEntry:
             "feedback": [{"rating": f.rating, "comment": f.comment, "created_at": f.created_at}
                          for f in self.feedback],
         }
+
+
+def cap_per_user(entries: list[ProductionLogEntry], cap: int | None) -> list[ProductionLogEntry]:
+    """At most `cap` entries per user pseudonym (the earliest ones), so one user or one address
+    flooding the log cannot steer drift, production weights or the monitor. Entries without a
+    pseudonym (logged before addresses were) are kept. Order is preserved; `cap=None` keeps all."""
+    if cap is None:
+        return entries
+    seen: dict[str, int] = {}
+    order = sorted(range(len(entries)), key=lambda i: (entries[i].created_at, i))
+    keep = set()
+    for i in order:
+        who = entries[i].user_hash
+        if who is None:
+            keep.add(i)
+            continue
+        seen[who] = seen.get(who, 0) + 1
+        if seen[who] <= cap:
+            keep.add(i)
+    return [e for i, e in enumerate(entries) if i in keep]

@@ -9,7 +9,11 @@ cohort — in rounds: each round takes the highest-priority query left in every 
 with higher-priority heads first; ties broken by the seeded draw), so a 10% canary or a small
 topic is never crowded out by a large one, and within a stratum the flagged queries come first.
 `random` is a simple random sample (seeded): use it when the reviewed rates themselves must be
-unbiased estimates of production rates.
+unbiased estimates of production rates. `monitor` is the canary monitor's sample, separate from
+the failure-hunting queue: the same number of queries from each variant, drawn uniformly at
+random within it (seeded), so each arm's reviewed wrong-answer rate estimates that arm's
+production rate without bias, whatever the canary's share (core/monitor.py uses only `random`
+and `monitor` reviews).
 
 **Verdicts**: `correct` (the answer, or the abstention, is right), `incorrect` (the answer is
 wrong, or it abstained although the documents answer the question), `should_abstain` (it
@@ -60,7 +64,8 @@ FLAGS: dict[str, str] = {
     "unlike_dataset": "no dataset item is like it",
 }
 _FLAG_WEIGHT = {"negative_feedback": 8, "abstained": 4, "low_retrieval_score": 2, "unlike_dataset": 1}
-STRATEGIES = ("stratified", "random")
+STRATEGIES = ("stratified", "random", "monitor")
+UNIFORM_STRATEGIES = ("random", "monitor")  # unbiased within each arm: what the monitor may use
 
 
 @dataclass(frozen=True)
@@ -117,6 +122,17 @@ def sample_queue(candidates: Sequence[Candidate], n: int, *, strategy: str = "st
     if strategy == "random":
         picked = rng.sample(pool, min(n, len(pool)))
         return [Queued(c, (*c.flags, "random"), i) for i, c in enumerate(picked)]
+    if strategy == "monitor":
+        by_variant: dict[str, list[Candidate]] = defaultdict(list)
+        for c in pool:
+            by_variant[c.variant].append(c)
+        per = -(-n // max(len(by_variant), 1))
+        chosen: list[Candidate] = []
+        for variant in sorted(by_variant):
+            members = by_variant[variant]
+            chosen += rng.sample(members, min(per, len(members)))
+        return [Queued(c, (*c.flags, "monitor"), i) for i, c in enumerate(chosen[:n] if len(by_variant) <= 1
+                                                                          else chosen)]
     tiebreak = {c.request_id: rng.random() for c in pool}
     strata: dict[str, list[Candidate]] = defaultdict(list)
     for c in pool:
@@ -192,8 +208,9 @@ def parse_tags(text: str) -> dict[str, str]:
 
 
 def cohen_kappa(a: Sequence[str], b: Sequence[str]) -> float | None:
-    """Cohen's kappa of two raters' labels on the same cases; None with no cases; 1.0 when both
-    raters always give the same single label (perfect agreement, p_e = 1)."""
+    """Cohen's kappa of two raters' labels on the same cases; None when undefined: no cases, or
+    both raters always give the same single label (p_e = 1, 0/0; sklearn returns NaN), as
+    core/judge.py does."""
     if len(a) != len(b):
         raise ValueError("the raters must label the same cases")
     n = len(a)
@@ -203,7 +220,7 @@ def cohen_kappa(a: Sequence[str], b: Sequence[str]) -> float | None:
     ca, cb = Counter(a), Counter(b)
     pe = sum(ca[k] * cb[k] for k in set(ca) | set(cb)) / (n * n)
     if pe >= 1.0:
-        return 1.0
+        return None
     return (po - pe) / (1.0 - pe)
 
 

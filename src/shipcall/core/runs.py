@@ -111,3 +111,13 @@ class RunIdentity:
         return (run.variant_hash == self.variant_hash and run.dataset == self.dataset
                 and run.dataset_version == self.dataset_version and run.corpus_version == self.corpus_version
                 and run.config == self.config)
+
+
+def cost_per_1000(run: Run) -> float:
+    """US dollars per 1,000 answered items at the configured prices: the run's `cost` over its
+    items without error, × 1,000; 0 when nothing was priced (offline generators)."""
+    cost = run.metrics.get("cost")
+    items = run.n_items - run.errors
+    if not isinstance(cost, (int, float)) or cost != cost or not cost or items <= 0:
+        return 0.0
+    return round(1000 * float(cost) / items, 6)

@@ -25,7 +25,7 @@ _END = re.compile(r"[.!?]+[\"'”’)\]]*\s+")
 _OPENERS = "\"'“‘(["
 _ABBREVIATIONS = frozenset(
     """mr mrs ms dr prof st sr jr vs cf etc al fig figs no nos vol vols eq eqs approx dept inc ltd co
-    corp jan feb mar apr jun jul aug sep sept oct nov dec mon tue wed thu fri sat sun""".split()
+    corp jan feb mar apr jun jul aug sep sept oct nov dec mon tue wed thu fri sat sun hon rt""".split()
 )
 _INLINE_MARKER = re.compile(r"\s*\d{1,3}")
 _DOTTED = re.compile(r"(?:[a-z]{1,2}\.)+[a-z]{1,2}")  # e.g  i.e  u.s  a.m

@@ -16,7 +16,7 @@ the weighted statistic T = Σ_c w_c · mean_c(d) (under "no difference" each ite
 exchangeable, so each d_i is equally likely to have either sign; p = (1 + #{|T*| ≥ |T|}) / (1 + B)
 over B seeded flips): exact at any sample size, where a bootstrap p-value of a tiny cohort is
 not. The p-values of all (key × metric) rows are adjusted with the contract's correction. Verdicts
-follow `compare`'s rules (regressed / improved / no_change / underpowered). At the gate, a
+follow `compare`'s rule (core/verdicts.py). At the gate, a
 guarded metric whose production-weighted delta regresses blocks (reason `production_weighted`).
 """
 
@@ -33,11 +33,11 @@ from shipcall.core.gate import Reason
 from shipcall.core.metrics.registry import metric_info
 from shipcall.core.stats.bootstrap import DEFAULT_RESAMPLES, paired_bootstrap
 from shipcall.core.stats.corrections import adjust
+from shipcall.core.verdicts import judge
 
 if TYPE_CHECKING:
     from shipcall.core.contract import Contract
 
-_EPS = 1e-12
 
 
 @dataclass(frozen=True)
@@ -91,18 +91,11 @@ class ProductionWeights:
 
 
 def _verdict(higher: bool, n: int, delta: float, lo: float, hi: float, p_adj: float, alpha: float,
-             tol: float) -> str:
-    if n < 2 or not math.isfinite(delta):
-        return "underpowered"
-    gain = delta if higher else -delta
-    worst = lo if higher else -hi
-    if p_adj < alpha and gain < -tol - _EPS:
-        return "regressed"
-    if p_adj < alpha and gain > tol + _EPS:
-        return "improved"
-    if math.isfinite(worst) and worst >= -tol - _EPS:
-        return "no_change"
-    return "underpowered"
+             tol: float, family_size: int) -> str:
+    """compare's rule (core/verdicts.py); the interval is the percentile interval of the weighted
+    bootstrap, reported beside the adjusted p-value (labelled 95%, unadjusted)."""
+    return judge(higher_is_better=higher, n=n, delta=delta, ci_low=lo, ci_high=hi, ci95_low=lo, ci95_high=hi,
+                 p_adjusted=p_adj, alpha=alpha, tolerance=tol, family_size=family_size).verdict
 
 
 def sign_flip_p(contrib: np.ndarray, *, n_resamples: int = DEFAULT_RESAMPLES, seed: int = 0) -> float:
@@ -111,7 +104,7 @@ def sign_flip_p(contrib: np.ndarray, *, n_resamples: int = DEFAULT_RESAMPLES, se
     x = np.asarray(contrib, dtype=np.float64)
     x = x[x != 0]
     t = abs(float(x.sum()))
-    if t < _EPS or x.size == 0:
+    if t < 1e-12 or x.size == 0:
         return 1.0
     rng = np.random.default_rng(seed)
     rows = max(1, (1 << 21) // x.size)
@@ -222,7 +215,7 @@ def production_weighted(
         info = metric_info(r["metric"])
         higher = True if info is None else info.higher_is_better
         verdict = _verdict(higher, r["n"], r["delta"], r["ci_low"], r["ci_high"], float(pa), float(contract.alpha),
-                           float(contract.tolerance_for(r["metric"])))
+                           float(contract.tolerance_for(r["metric"])), len(rows_raw))
         rows.append(WeightedRow(**r, p_adjusted=float(pa), verdict=verdict))
     notes = []
     for key, share in uncovered.items():

@@ -10,6 +10,11 @@ from typing import Any
 from shipcall.core.metrics.glossary import plain
 from shipcall.core.narrative import Evidence, Section, percent, verdict_sentence
 
+# The feature's job when the contract does not describe it, by task type.
+PROBLEMS = {"rag": "answering people's questions from the team's own documents",
+            "classify": "sorting incoming messages into the right label (the inbox classifier)",
+            "summarize": "summarizing meeting notes for people who missed them (the meeting-notes summarizer)"}
+
 
 def _rate_change(row: dict[str, Any]) -> str:
     b, c = row.get("baseline"), row.get("candidate")
@@ -25,14 +30,16 @@ def case_study(ev: Evidence, *, contract_description: str = "", later: list[str]
     improved = [r for r in rows if r.get("verdict") == "improved"]
     under = [r for r in rows if r.get("verdict") == "underpowered"]
     title = f"Case study: decision #{d['id']} — {ev.candidate_description or ev.candidate_variant}"
-    problem = contract_description or "answering people's questions from the team's own documents"
+    task = (d.get("evidence") or {}).get("task", "rag")
+    problem = contract_description or PROBLEMS.get(task, f"the {task} feature")
+    noun = "questions" if task == "rag" else "items"
     change = ev.candidate_description or f"the variant `{ev.candidate_variant}`"
     base = f"{ev.baseline_description} (`{ev.baseline_variant}`)" if ev.baseline_description \
         else f"version (`{ev.baseline_variant}`)"
     n = ev.outcomes["candidate"].n if ev.outcomes else "?"
     lines = [f"# {title}", "", "## Problem", "",
              f"The feature's job: {problem}. The change under test: {change}, against today's {base}, "
-             f"on the evaluation dataset {ev.dataset} ({n} questions), "
+             f"on the evaluation dataset {ev.dataset} ({n} {noun}), "
              f"judged by a contract written before building (primary measure: how often it {plain(ev.primary)}).", "",
              "## AI-specific considerations", ""]
     if improved or regressed:

@@ -8,6 +8,10 @@ from collections.abc import Sequence
 from pathlib import PurePosixPath
 
 IMAGE = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".bmp", ".ico", ".tif", ".tiff", ".heic"}
+SINGULAR = {"images": "image", "empty files": "empty file",
+            "files of an unsupported type": "file of an unsupported type", "binary files": "binary file",
+            "files above corpus.max_file_mb": "file above corpus.max_file_mb",
+            "PDFs without usable text": "PDF without usable text"}
 _DETAIL = re.compile(r"\s*\(.*\)$|:.*$")
 
 
@@ -37,5 +41,5 @@ def skip_summary(skipped: Sequence[tuple[str, str]]) -> list[str]:
     for label, exts in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])):
         kinds = sorted({e for e in exts if e}, key=lambda e: -exts.count(e))
         shown = f" ({', '.join(kinds[:6])}{', …' if len(kinds) > 6 else ''})" if kinds else ""
-        lines.append(f"{len(exts)} {label}{shown}")
+        lines.append(f"{len(exts)} {SINGULAR.get(label, label) if len(exts) == 1 else label}{shown}")
     return lines

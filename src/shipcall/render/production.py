@@ -58,8 +58,11 @@ def print_monitor(rep: Any, *, show_all: bool = False) -> None:
             what = "a difference" if r.needed_for == "difference" else "no difference"
             need = (f" (~{r.queries_needed} more {r.unit} for {what})" if r.queries_needed is not None
                     else f" (more than 10 million {r.unit} at these rates)")
+        deff = max(getattr(r, "deff_baseline", 1.0), getattr(r, "deff_candidate", 1.0))
+        clustered = (f" [users as clusters: design effect {r.deff_baseline:.1f} / {r.deff_candidate:.1f}]"
+                     if deff > 1.05 else "")
         click.echo(f"  {r.rate:<14}{(r.cohort or 'overall'):<26}{b:>16}{c:>16}{delta:>8}  {cs:<20}"
-                   f"{r.p_adjusted:>17.3g}  {CALL[r.verdict]}{need}")
+                   f"{r.p_adjusted:>17.3g}  {CALL[r.verdict]}{need}{clustered}")
     if hidden:
         click.echo(f"  ({hidden} cohort rows still collecting or without data in both arms: --all shows them)")
     for note in rep.notes:

@@ -6,28 +6,39 @@ from typing import Any
 
 import click
 
-MARK = {"improved": "+", "regressed": "!", "no_change": "=", "underpowered": "?"}
+from shipcall.core.verdicts import MARK
 
 
 def print_rows(rows: list[Any], *, with_cohort: bool, only_notable: bool = False) -> None:
     head = f"  {'cohort':<26}" if with_cohort else "  "
-    click.echo(head + f"{'metric':<20}{'n':>5}{'base':>8}{'cand':>8}{'delta':>8}   {'95% CI':<17}"
+    click.echo(head + f"{'metric':<20}{'n':>5}{'base':>8}{'cand':>8}{'delta':>8}   {'adjusted CI':<17}"
                       f"{'p_adj':>8}  verdict")
     for r in rows:
         if only_notable and r.verdict == "no_change":
             continue
         need = f" (needs ~{r.items_needed} items)" if r.items_needed else ""
+        likely = f" — {r.statement}" if r.likely else ""
+        same = f" (= {r.same_as})" if r.same_as else ""
+        fam = " [exploratory]" if r.family == "exploratory" else ""
         cohort = f"  {r.cohort:<26}" if with_cohort else "  "
-        click.echo(cohort + f"{r.metric:<20}{r.n:>5}{r.baseline:>8.3f}{r.candidate:>8.3f}{r.delta:>+8.3f}   "
-                   f"[{r.ci_low:+.3f}, {r.ci_high:+.3f}] {r.p_adjusted:>8.4f}  {MARK[r.verdict]} {r.verdict}{need}")
+        click.echo(cohort + f"{r.metric + same:<20}{r.n:>5}{r.baseline:>8.3f}{r.candidate:>8.3f}{r.delta:>+8.3f}   "
+                   f"[{r.ci_low:+.3f}, {r.ci_high:+.3f}] {r.p_adjusted:>8.4f}  {MARK[r.verdict]} {r.verdict}"
+                   f"{need}{likely}{fam}")
 
 
 def print_report(rep: Any, *, cohorts_all: bool = False) -> None:
     cmp = rep.comparison
     b, c = rep.baseline.run, rep.candidate.run
+    fams = cmp.families or {}
+    ex = fams.get("exploratory", {}).get("size", 0)
     click.echo(f"compare {b.id} ({b.variant}) → {c.id} ({c.variant}) on {cmp.shared_items} shared items; "
-               f"{cmp.correction} correction over {cmp.family_size} tests, alpha {cmp.alpha}, "
-               f"{cmp.n_resamples} paired bootstrap resamples")
+               f"{cmp.correction} correction within each family: confirmatory {cmp.family_size} tests (the "
+               f"contract's primary and guarded metrics over its cohorts), exploratory {ex}; alpha {cmp.alpha}; "
+               f"{cmp.n_resamples} resamples")
+    click.echo("intervals are adjusted like the p-values beside them (simultaneous); JSON also has the "
+               "unadjusted 95% interval (ci95_low, ci95_high)")
+    for note in getattr(cmp, "notes", []):
+        click.echo(f"note: {note}")
     tests = sorted({r.test for r in cmp.rows})
     if tests:
         click.echo(f"p-values: {', '.join(tests)}")
@@ -41,10 +52,16 @@ def print_report(rep: Any, *, cohorts_all: bool = False) -> None:
         for line in cmp.callouts:
             click.echo(f"  >> {line}")
     if cmp.dataset_split:
-        click.echo("\nDifferent dataset versions: change = system part (shared items) + dataset part")
+        click.echo("\nDifferent dataset versions: change = dataset part (baseline on the new items − baseline "
+                   "on the old) + system part (candidate − baseline, both on the new items)")
         for m, s in cmp.dataset_split.items():
-            click.echo(f"  {m:<20} " + ", ".join(f"{k} {v:+.3f}" if isinstance(v, float) else f"{k} {v}"
-                                               for k, v in s.items()))
+            if s.get("system_part") is not None:
+                click.echo(f"  {m:<20} total {s['total_change']:+.3f} = dataset {s['dataset_part']:+.3f} + system "
+                           f"{s['system_part']:+.3f} ({s['method']})")
+            else:
+                shared = s.get("system_part_shared")
+                click.echo(f"  {m:<20} total {s['total_change']:+.3f}; system part on the {s['n_shared']} shared "
+                           f"items {'–' if shared is None else format(shared, '+.3f')}; {s['how_to_measure']}")
     if rep.failure_shift:
         click.echo("\nFailure modes (primary), baseline → candidate")
         for f in rep.failure_shift:
@@ -61,8 +78,9 @@ def print_decision(decision: object, *, brief: bool = False) -> None:
     from shipcall.core.gate import Decision
 
     assert isinstance(decision, Decision)
-    click.echo(f"{decision.verdict}" + (" (human override)" if decision.override else ""))
-    shown = [r for r in decision.reasons if not brief or r.severity == "block"]
+    head = decision.summary or decision.verdict
+    click.echo(head + (" (human override)" if decision.override else ""))
+    shown = [r for r in decision.reasons if not brief or r.severity == "block" or r.kind == "baseline_fails"]
     for r in shown:
         where = f" [{r.cohort}]" if r.cohort else ""
         click.echo(f"  {r.severity.upper():<5} {r.kind}{where}: {r.detail}")

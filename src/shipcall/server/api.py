@@ -71,7 +71,7 @@ class FeedbackResponse(BaseModel):
              summary="Answer a question (logged, redacted)")
 def ask(body: AskRequest, request: Request, _: Any = ASK_ACCESS) -> dict[str, Any]:
 
-    served = request.app.state.server.ask(body.question, body.user)
+    served = request.app.state.server.ask(body.question, body.user, request.client.host if request.client else None)
     return {"request_id": served.request_id, **served.response.to_dict(served.feature.name)}
 
 
@@ -81,13 +81,17 @@ def feedback(body: FeedbackRequest, request: Request,
     return request.app.state.server.feedback(body.request_id, body.rating, body.comment)
 
 
-@router.get("/health", summary="Liveness, the variants served, the canary share, the store's kind and migration")
-def health(request: Request) -> dict[str, Any]:
+@router.get("/health", summary="Liveness, the variants served, the store's kind and migration, whether the store "
+                               "takes writes (503 `degraded` when not); with the token also its size and retention")
+def health(request: Request) -> Any:
+    from fastapi.responses import JSONResponse
+
     s = request.app.state.server
     s.follow_canary()
+    problem = s.health()
     applied = s.ws.store.migrations_applied()
-    return {
-        "status": "ok",
+    body: dict[str, Any] = {
+        "status": "degraded" if problem else "ok",
         "variant": s.baseline.name,
         "candidate": s.candidate.name if s.candidate else None,
         "share": s.share,
@@ -95,6 +99,20 @@ def health(request: Request) -> dict[str, Any]:
         "started_at": s.started_at,
         "store": {"kind": s.ws.store.kind, "migration": applied[max(applied)] if applied else None},
     }
+    if problem:
+        body["problem"] = "the store cannot be written"
+    if request.app.state.auth.principal(request) is not None:  # operators only: sizes and reasons
+        from shipcall.adapters.store.production_log import retention
+
+        store = s.ws.store
+        body["store"] = {**body["store"], "size_bytes": store.size_bytes()}
+        if problem:
+            body["problem"] = f"the store cannot be written: {problem}"
+        try:
+            body["retention"] = retention(store)
+        except Exception:  # a damaged log must not break the health answer itself
+            body["retention"] = None
+    return JSONResponse(body, status_code=503 if problem else 200)
 
 
 class CanaryRequest(BaseModel):

@@ -57,7 +57,7 @@ def create_app(workspace: Workspace | str | Path | None = None, *, variant: str 
     on first use); `settings`: override `server:` from shipcall.yaml; `live_canary`: follow the
     canary split stored in the store (`shipcall canary ...`), re-read every `canary_poll` seconds."""
     from shipcall.app.feature import Feature
-    from shipcall.server.auth import load_or_create_token
+    from shipcall.server.auth import check_token, load_or_create_token
 
     ws = workspace if isinstance(workspace, Workspace) else Workspace.open(workspace)
     settings = settings or ws.config.server
@@ -73,11 +73,22 @@ def create_app(workspace: Workspace | str | Path | None = None, *, variant: str 
     elif share:
         raise ConfigError("--share needs --candidate", field="--share", hint="name the candidate variant too")
     redactor = Redactor(ws.config.redaction)
-    redactor.redact("warm-up: +44 20 7946 0000, 020 7946 0000, a@example.com")  # loads phone metadata now
+    redactor.warm_up()  # compiles the phone metadata now, not on the first request
     baseline = Feature.open(ws, variant)
     cand = Feature.open(ws, candidate) if candidate else None
+    from shipcall.adapters.store.secret import load_or_create_secret
+    from shipcall.app.retention import Retention
+    from shipcall.core.ratelimit import parse_rate
+
     server = Server(ws=ws, settings=settings, log=ProductionLog(ws.store), redactor=redactor,
-                    baseline=baseline, candidate=cand, share=float(share or 0.0))
+                    baseline=baseline, candidate=cand, share=float(share or 0.0),
+                    secret=load_or_create_secret(ws.state_dir))
+    auth = Auth(check_token(token, "token") if token else load_or_create_token(ws).token,
+                public=frozenset(settings.public),
+                login_rate=parse_rate(settings.login_rate_limit, field="server.login_rate_limit"))
+    retention = Retention(ws.store, settings.retain) if settings.retain else None
+    if retention is not None:
+        retention.record()  # the legal narrative reads the retention in force from the store
     if live_canary:
         from shipcall.app.canary import CanaryWatch, seed
 
@@ -87,14 +98,19 @@ def create_app(workspace: Workspace | str | Path | None = None, *, variant: str 
         server.canary = CanaryWatch(ws.store, state, poll=canary_poll)
         server.canary._next = 0.0  # read the stored split before the first answer
         server.follow_canary()
-    auth = Auth(token or load_or_create_token(ws).token, public=frozenset(settings.public))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         import anyio.to_thread
 
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
-        yield
+        if retention is not None:
+            retention.start()
+        try:
+            yield
+        finally:
+            if retention is not None:
+                retention.stop()
 
     from shipcall._version import __version__
 
@@ -104,6 +120,11 @@ def create_app(workspace: Workspace | str | Path | None = None, *, variant: str 
     app.state.server = server
     app.state.auth = auth
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    from shipcall.server.limits import RateLimit
+
+    # added last, so it runs first: a refused client costs no body read, parse or answer
+    app.add_middleware(RateLimit, rate=parse_rate(settings.rate_limit, field="server.rate_limit")
+                       if settings.rate_limit else None)
     _install_error_handlers(app)
 
     from shipcall.server.api import router
@@ -118,10 +139,12 @@ def _add_pages(app: FastAPI, auth: Auth) -> None:
     credential (so a signed-in browser may also read /v1/logs)."""
     from starlette.staticfiles import StaticFiles
 
+    from shipcall.server.cache import PageCache
     from shipcall.server.pages import router as pages
     from shipcall.server.session import Sessions
 
-    sessions = Sessions(auth.token)
+    sessions = Sessions(auth.token, store=app.state.server.ws.store)
+    app.state.page_cache = PageCache()  # expensive pages (comparisons), computed once per key
     app.state.sessions = sessions
 
     def from_session(request: Request) -> str | None:
@@ -141,7 +164,12 @@ def error_body(error: str, field: str | None = None, hint: str | None = None, **
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ShipcallError)
     async def _shipcall(_: Request, e: ShipcallError) -> JSONResponse:
-        status = e.status if isinstance(e, ApiError) else 404 if isinstance(e, NotFoundError) else 400
+        from shipcall.errors import StoreError
+
+        status = (e.status if isinstance(e, ApiError) else 404 if isinstance(e, NotFoundError)
+                  else 503 if isinstance(e, StoreError) else 400)  # 503: the store failed, not the request
+        if isinstance(e, StoreError):
+            log.error("%s", e)  # the operator's copy names the file; the caller's does not
         return JSONResponse(error_body(e.message, e.field, e.hint), status_code=status)
 
     @app.exception_handler(RequestValidationError)

@@ -2,7 +2,8 @@
 
 - The token is `SHIPCALL_TOKEN` when set; otherwise the one in `.shipcall/token`, generated on
   the first start (`secrets.token_urlsafe(32)`, 256 bits), written owner-only (0600) and
-  printed once by `shipcall serve`.
+  printed once by `shipcall serve`. A token shorter than 32 characters or with little entropy
+  (`token_weakness`) is refused at start, wherever it comes from.
 - A request proves it holds the token with `Authorization: Bearer TOKEN`. The comparison is
   constant-time: both sides are hashed (SHA-256) and compared with `hmac.compare_digest`, so
   neither the position of the first wrong character nor the token's length shows in the time.
@@ -14,8 +15,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import os
 import secrets
+import threading
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from starlette.requests import Request  # at run time: FastAPI reads the dependencies' annotations
 
+from shipcall.core.ratelimit import Limiter, Rate, retry_after
 from shipcall.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -43,32 +48,63 @@ def token_path(ws: Workspace) -> Path:
     return ws.state_dir / TOKEN_FILE
 
 
+MIN_TOKEN_CHARS = 32
+STRONG_TOKEN_HINT = ("use at least 32 random characters, e.g. `python -c 'import secrets; "
+                     "print(secrets.token_urlsafe(32))'` (or unset it: serve then generates one)")
+
+
+def token_weakness(token: str) -> str | None:
+    """Why `token` is too weak to guard the log, or None. Hand-written (no password-strength
+    library): the token is machine-made, so the checks only catch what a person types instead —
+    too short, few distinct symbols, a repeated pattern, an alphabet or digit run."""
+    n = len(token)
+    if n < MIN_TOKEN_CHARS:
+        return f"too short ({n} characters; at least {MIN_TOKEN_CHARS})"
+    counts: dict[str, int] = {}
+    for ch in token:
+        counts[ch] = counts.get(ch, 0) + 1
+    bits_per_char = max(0.0, -sum(c / n * math.log2(c / n) for c in counts.values()))
+    if bits_per_char < 2.5:
+        return f"too little entropy ({bits_per_char:.1f} bits per character: too few distinct characters)"
+    trigrams = {token[i:i + 3] for i in range(n - 2)}
+    if len(trigrams) < 0.6 * (n - 2):
+        return "too little entropy (a repeated pattern)"
+    steps = sum(1 for a, b in zip(token, token[1:], strict=False) if abs(ord(b) - ord(a)) <= 1)
+    if steps > 0.5 * (n - 1):
+        return "too little entropy (a run of neighbouring characters, like abcdef or 123456)"
+    return None
+
+
+def check_token(token: str, where: str, *, file: str | None = None) -> str:
+    """`token` if it is strong enough, else a ConfigError saying why (refused at start)."""
+    weak = token_weakness(token)
+    if weak is not None:
+        raise ConfigError(f"the token is {weak}", file=file, field=None if file else where,
+                          hint=STRONG_TOKEN_HINT)
+    return token
+
+
 def load_or_create_token(ws: Workspace) -> TokenSource:
-    """The token from SHIPCALL_TOKEN, else the workspace's token file, else a new one (0600)."""
+    """The token from SHIPCALL_TOKEN, else the workspace's token file, else a new one (0600).
+    A weak token (short, or little entropy) is refused with the reason."""
+    from shipcall.adapters.store.secret import create_private_file, read_private_file
+
     env = os.environ.get(TOKEN_ENV, "").strip()
     if env:
-        if len(env) < 16:
-            raise ConfigError(f"{TOKEN_ENV} is too short ({len(env)} characters)", field=TOKEN_ENV,
-                              hint="use at least 16 random characters, e.g. `python -c 'import secrets; "
-                                   "print(secrets.token_urlsafe(32))'`")
-        return TokenSource(env, "env")
+        return TokenSource(check_token(env, TOKEN_ENV), "env")
     path = token_path(ws)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        mode = path.stat().st_mode & 0o777
-        if mode & 0o077:
-            os.chmod(path, 0o600)  # someone loosened it: tighten back to owner-only
-        token = path.read_text(encoding="utf-8").strip()
-        if not token:
-            raise ConfigError("the token file is empty", file=str(path),
-                              hint=f"delete it to have a new token generated, or set {TOKEN_ENV}") from None
-        return TokenSource(token, "file", path)
     token = secrets.token_urlsafe(32)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(token + "\n")
-    return TokenSource(token, "created", path)
+    if create_private_file(path, token + "\n"):  # whole or not at all: a full disk leaves no empty file
+        return TokenSource(token, "created", path)
+    token = read_private_file(path)
+    if not token:
+        raise ConfigError("the token file is empty", file=str(path),
+                          hint=f"delete it to have a new token generated, or set {TOKEN_ENV}")
+    return TokenSource(check_token(token, TOKEN_ENV, file=str(path)), "file", path)
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 def _digest(value: str) -> bytes:
@@ -94,11 +130,37 @@ class Auth:
     token: str
     public: frozenset[str] = frozenset({"ask", "feedback"})
     sources: list[Callable[[Request], str | None]] = field(default_factory=list)
+    login_rate: Rate | None = field(default_factory=lambda: Rate(10, 60.0))  # failed sign-ins per client
 
     def __post_init__(self) -> None:
         self._expected = _digest(self.token)
         if not self.sources:
             self.sources.append(self.from_bearer)
+        self._failures = Limiter(self.login_rate) if self.login_rate is not None else None
+        self._lock = threading.Lock()
+
+    # -- throttling failed sign-ins (server/limits.py) ----------------------------------------
+    def throttled(self, request: Request) -> float:
+        """Seconds this client must wait before its next sign-in attempt (0: none)."""
+        if self._failures is None:
+            return 0.0
+        with self._lock:
+            return self._failures.wait(_client(request), time.monotonic())
+
+    def failed(self, request: Request) -> None:
+        """Count a wrong token from this client."""
+        if self._failures is not None:
+            with self._lock:
+                self._failures.take(_client(request), time.monotonic())
+
+    def refuse_if_throttled(self, request: Request) -> None:
+        from fastapi import HTTPException
+
+        wait = self.throttled(request)
+        if wait > 0:
+            raise HTTPException(429, detail=f"too many failed sign-ins from this address: try again in "
+                                            f"{retry_after(wait)} s",
+                                headers={"Retry-After": retry_after(wait)})
 
     def from_bearer(self, request: Request) -> str | None:
         given = bearer_token(request)
@@ -127,9 +189,12 @@ def check_request(request: Request) -> str:
     from fastapi import HTTPException
 
     auth: Auth = request.app.state.auth
+    auth.refuse_if_throttled(request)
     who = auth.principal(request)
     if who is None:
         given = request.headers.get("authorization")
+        if given:
+            auth.failed(request)
         raise HTTPException(401, detail="a valid token is required" if given else "the token is missing",
                             headers={"WWW-Authenticate": 'Bearer realm="shipcall"'})
     return who

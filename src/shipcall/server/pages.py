@@ -2,9 +2,16 @@
 script served from the package (server/static/), nothing from outside the server. Every page
 reads and works without JavaScript; review.js adds keyboard shortcuts.
 
+The evaluation pages (run, comparison, decision, variants) include the same body templates as
+`shipcall report`'s files, fed by the same context builders (render/html.py) with page links, so
+a page and its report never disagree; their plots are inline SVG like the files'.
+
 Access: the evaluation pages (runs, failures, comparisons, decisions) are open like
-/v1/health; the ask page follows `server.public` (like /v1/ask); the review pages show logged
-queries and record reviews, so they need a session (a redirect to /ui/login otherwise). Every
+/v1/health, except that production questions promoted into a dataset (and the answers and gold
+answers shown with them) pass through the redactor for a visitor without a session; the ask page
+follows `server.public` (like /v1/ask); the review pages show logged queries and record reviews,
+so they need a session (a redirect to /ui/login otherwise). Expensive pages (comparisons) are
+computed once per (runs, contract, corpus) and cached (server/cache.py). Every
 state-changing form is a POST protected against cross-site requests (server/session.py).
 Responses carry a Content-Security-Policy that allows only this server's own scripts, styles
 and images, and forbids framing (keyboard shortcuts must not be clickjacked).
@@ -20,6 +27,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from shipcall.core.metrics.glossary import describe
 from shipcall.errors import ShipcallError
 from shipcall.server import views
 from shipcall.server.session import (
@@ -42,10 +50,9 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self';
 
 @lru_cache(maxsize=1)
 def _env() -> Any:
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+    from shipcall.render.html import environment
 
-    env = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=select_autoescape(default=True),
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env = environment(str(HERE / "templates"))  # the server's templates first, then the reports' components
     env.filters["fmt"] = views.fmt
     return env
 
@@ -152,7 +159,17 @@ async def login(request: Request) -> Response:
     target = _safe_next(form.get("next"))
     token = str(form.get("token", ""))
     reviewer = " ".join(str(form.get("reviewer", "")).split())[:200] or "reviewer"
-    if not request.app.state.auth.check_token(token):
+    auth = request.app.state.auth
+    wait = auth.throttled(request)
+    if wait > 0:  # too many wrong tokens from this address: not even checked (server/limits.py)
+        from shipcall.core.ratelimit import retry_after
+
+        refused = render(request, "login.html", status=429, title="Sign in", next=target,
+                         error=f"Too many failed sign-ins from this address: try again in {retry_after(wait)} s.")
+        refused.headers["Retry-After"] = retry_after(wait)
+        return refused
+    if not auth.check_token(token):
+        auth.failed(request)
         return render(request, "login.html", status=401, title="Sign in", next=target,
                       error="That is not the server's token.")
     resp = redirect(target)
@@ -164,6 +181,12 @@ async def login(request: Request) -> Response:
 async def logout(request: Request) -> Response:
     if await _checked_form(request) is None:
         return _forbidden(request)
+    import anyio.to_thread
+
+    from shipcall.server.session import SESSION_COOKIE
+
+    value = request.cookies.get(SESSION_COOKIE)
+    await anyio.to_thread.run_sync(lambda: _sessions(request).revoke(value))  # no copy of the cookie works now
     resp = redirect("/ui/login")
     clear_session(resp, request)
     return resp
@@ -194,7 +217,8 @@ async def ask(request: Request) -> Response:
     browser = request.cookies.get(CSRF_COOKIE, "")  # one browser keeps one canary arm (an id unrelated to it)
     user = "ui-" + _sessions(request).csrf_token("user:" + browser)[:16] if browser else None
     try:
-        served = await anyio.to_thread.run_sync(lambda: server.ask(question, user))
+        client = request.client.host if request.client else None
+        served = await anyio.to_thread.run_sync(lambda: server.ask(question, user, client))
     except ShipcallError as e:
         return render(request, "ask.html", status=422, title="Ask", question=question, served=None,
                       message=e.message)
@@ -220,26 +244,64 @@ async def feedback(request: Request) -> Response:
 
 
 # -- evaluation pages -----------------------------------------------------------------------
+@router.get("/report.css")
+def report_css() -> Response:
+    """The reports' stylesheet (render/templates/report.css), which the pages share."""
+    from shipcall.render.html import css
+
+    return secure(Response(css(), media_type="text/css"))
+
+
+def _contract(ws: Any) -> Any:
+    """The workspace's contract; the documented defaults when it cannot be read (a page still lists runs)."""
+    from shipcall.config.contract import default_contract
+
+    try:
+        return ws.contract()
+    except ShipcallError:
+        return default_contract()
+
+
 @router.get("/runs")
 def runs_page(request: Request) -> Response:
+    from shipcall.app.reports import baseline_for
+    from shipcall.render.views import headline_metrics
+
     ws = request.app.state.server.ws
     runs = ws.store.runs(limit=200)
-    shown = views.headline_metrics(runs)
-    return render(request, "runs.html", title="Runs", runs=runs, metrics=shown)
+    base_variant = ws.config.default_variant
+    rows = [{"run": r, "baseline": baseline_for(runs, r, base_variant)} for r in runs]
+    shown = [describe(m) for m in headline_metrics(runs, _contract(ws))[:4]]
+    finished = [r for r in runs if r.status == "finished"]
+    pick_base = next((r.id for r in finished if r.variant == base_variant), finished[-1].id if finished else "")
+    pick_cand = next((r.id for r in finished if r.id != pick_base), pick_base)
+    return render(request, "runs.html", title="Runs", rows=rows, metrics=shown, base_variant=base_variant,
+                  choices=finished, pick=(pick_base, pick_cand))
+
+
+@router.get("/compare")
+def pick_compare(request: Request, baseline: str = "", candidate: str = "") -> Response:
+    """The runs page's form: compare any two runs."""
+    if not baseline or not candidate:
+        return render(request, "error.html", status=422, title="Error", message="pick a baseline and a candidate run",
+                      hint="go back to the runs page and choose both")
+    return redirect(f"/ui/compare/{quote(baseline, safe='')}/{quote(candidate, safe='')}")
 
 
 @router.get("/runs/{run_id}")
 def run_page(request: Request, run_id: str) -> Response:
+    from shipcall.app.reports import run_report
+    from shipcall.render.html import run_context
+    from shipcall.render.views import PAGE_LINKS
+
     ws = request.app.state.server.ws
     try:
-        run = ws.store.get_run(run_id)
+        rep = run_report(ws, run_id)
     except ShipcallError as e:
         return _error(request, e)
-    earlier = [r for r in ws.store.runs() if r.dataset == run.dataset and r.id != run.id
-               and r.status == "finished"]
-    unreviewed = sum(not it.reviewed for it in ws.store.load_dataset(run.dataset, run.dataset_version).items)
-    return render(request, "run.html", title=f"Run {run.id}", run=run, tables=views.cohort_tables(run),
-                  metrics=sorted(run.metrics.items()), others=earlier[:8], unreviewed=unreviewed)
+    others = [r for r in ws.store.runs() if r.dataset == rep.run.dataset and r.id != rep.run.id
+              and r.status == "finished"]
+    return render(request, "run.html", others=others, **run_context(rep, PAGE_LINKS, required=False))
 
 
 @router.get("/runs/{run_id}/failures")
@@ -251,41 +313,92 @@ def failures_page(request: Request, run_id: str) -> Response:
     except ShipcallError as e:
         return _error(request, e)
     from shipcall.app.failures import failure_table
+    from shipcall.errors import MissingExtraError
+    from shipcall.render import plots
+    from shipcall.render.views import failure_rows
 
-    rows = views.pareto_rows(failure_table(ev))
+    table = failure_table(ev)
+    rows = failure_rows(table)
+    redacted = 0
+    if _reviewer(request) is None:  # production text only to signed-in people, else redacted
+        redactor = request.app.state.server.redactor
+        redacted = views.redact_production_examples(rows, lambda t: redactor.redact(t).text)
+    try:
+        figure = plots.failure_pareto([(r["mode"], r["count"]) for r in table.modes], prefix="pareto",
+                                      title="Why items failed") if rows else None
+    except MissingExtraError:
+        figure = None
     return render(request, "failures.html", title=f"Failures of {ev.run.id}", run=ev.run, rows=rows,
-                  failed=sum(r["count"] for r in rows), n=len(ev.results))
+                  failed=table.failed, n=len(ev.results), figure=figure, redacted=redacted)
 
 
 @router.get("/compare/{baseline}/{candidate}")
 def compare_page(request: Request, baseline: str, candidate: str, weights: str = "eval") -> Response:
-    from shipcall.app.decisions import compare_runs
+    """The gate's comparison of the pair (one test family with `shipcall gate`), verdict first; nothing recorded."""
+    from shipcall.app.reports import compare_report
     from shipcall.errors import NotFoundError
+    from shipcall.render.html import compare_context
+    from shipcall.render.views import PAGE_LINKS
 
     ws = request.app.state.server.ws
-    notice = None
-    try:
+    weights = "production" if weights == "production" else "eval"
+
+    def build() -> tuple[Any, str | None]:
         try:
-            rep = compare_runs(ws, baseline, candidate, ws.contract(),
-                               weights="production" if weights == "production" else "eval")
+            return compare_report(ws, baseline, candidate, weights=weights), None
         except NotFoundError as e:
             if weights != "production" or "production log" not in e.message:
                 raise
-            notice = f"{e.message} ({e.hint})"
-            rep = compare_runs(ws, baseline, candidate, ws.contract())
+            return compare_report(ws, baseline, candidate), f"{e.message} ({e.hint})"
+
+    try:
+        contract = ws.contract()
+        b, c = ws.store.get_run(baseline), ws.store.get_run(candidate)
+        if b.status == "finished" and c.status == "finished":  # finished runs never change: cache the page
+            log_size = request.app.state.server.log.count() if weights == "production" else None
+            key = ("compare", b.id, c.id, contract.hash, weights, ws.store.corpus_version(), log_size)
+            rep, notice = _page_cache(request).get(key, build)
+        else:
+            rep, notice = build()
     except ShipcallError as e:
         return _error(request, e)
-    cmp = rep.comparison
-    notable = [r for r in cmp.cohorts if r.verdict != "no_change"]
-    return render(request, "compare.html", title=f"{rep.baseline.run.id} → {rep.candidate.run.id}", rep=rep,
-                  cmp=cmp, overall=views.interval_rows(cmp.overall), cohorts=views.interval_rows(notable),
-                  hidden=len(cmp.cohorts) - len(notable), weights=rep.production, notice=notice)
+    return render(request, "compare.html", notice=notice, **compare_context(rep, PAGE_LINKS, required=False))
+
+
+def _page_cache(request: Request) -> Any:
+    return request.app.state.page_cache  # made in create_app
 
 
 @router.get("/decisions")
 def decisions_page(request: Request) -> Response:
     rows = list(reversed(request.app.state.server.ws.store.decisions()))
     return render(request, "decisions.html", title="Decisions", decisions=rows)
+
+
+@router.get("/decisions/{decision_id}")
+def decision_page(request: Request, decision_id: int) -> Response:
+    from shipcall.app.reports import decision_report
+    from shipcall.render.html import decision_context
+    from shipcall.render.views import PAGE_LINKS
+
+    try:
+        rep = decision_report(request.app.state.server.ws, decision_id)
+    except ShipcallError as e:
+        return _error(request, e)
+    return render(request, "decision.html", **decision_context(rep, PAGE_LINKS, required=False))
+
+
+@router.get("/variants")
+def variants_page(request: Request, dataset: str | None = None) -> Response:
+    from shipcall.app.variants import variants
+    from shipcall.render.html import variants_context
+    from shipcall.render.views import PAGE_LINKS
+
+    try:
+        rep = variants(request.app.state.server.ws, dataset or None)
+    except ShipcallError as e:
+        return _error(request, e)
+    return render(request, "variants.html", **variants_context(rep, PAGE_LINKS, required=False))
 
 
 # -- review -------------------------------------------------------------------------------------
@@ -428,6 +541,8 @@ async def record_review(request: Request, request_id: str) -> Response:
         d.strip() for d in str(form.get("evidence_other", "")).replace("\n", ",").split(",") if d.strip()]
 
     def save() -> None:
+        for name in ("gold", "note", "tags", "evidence_other"):
+            server.check_length(str(form.get(name, "")), name)
         record(server.ws, request_id, reviewer=who, verdict=str(form.get("verdict", "")),
                failure_mode=str(form.get("failure_mode") or "") or None, gold_answer=str(form.get("gold", "")),
                evidence=evidence, tags=parse_tags(str(form.get("tags", ""))), note=str(form.get("note", "")),

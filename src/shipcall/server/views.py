@@ -1,6 +1,6 @@
-"""What the pages show, shaped for the templates: run tables, comparison rows with the geometry of
-their interval plots, failure Pareto bars, and review excerpts with cited sentences marked.
-No HTML here (the templates escape everything); numbers and text only."""
+"""What the review pages show, shaped for the templates: review excerpts with cited sentences
+marked. The evaluation pages (runs, comparisons, decisions, variants) are shaped by
+render/views.py, shared with the report files. No HTML here (the templates escape everything)."""
 
 from __future__ import annotations
 
@@ -12,11 +12,6 @@ from shipcall.core.review import highlight
 if TYPE_CHECKING:
     from shipcall.app.feature import Feature
     from shipcall.app.workspace import Workspace
-    from shipcall.core.runs import Run
-
-PLOT_W = 220  # px, the interval plots of the comparison page
-HEADLINE = ("contains_answer", "recall@5", "ndcg@10", "f1", "false_answer_rate", "over_refusal_rate",
-            "latency_ms_p95")
 
 
 def fmt(x: Any, digits: int = 3) -> str:
@@ -27,57 +22,6 @@ def fmt(x: Any, digits: int = 3) -> str:
             return "–"
         return f"{x:.{digits}f}"
     return str(x)
-
-
-def headline_metrics(runs: list[Run]) -> list[str]:
-    present = {m for r in runs for m in r.metrics}
-    chosen = [m for m in HEADLINE if m in present]
-    return chosen or sorted(present)[:6]
-
-
-def cohort_tables(run: Run) -> list[dict[str, Any]]:
-    """The run's cohorts grouped by tag key: [{key, metrics, rows: [{cohort, n, values}]}]."""
-    by_key: dict[str, list[tuple[str, dict[str, Any]]]] = {}
-    for label, v in run.cohorts.items():
-        key, _, value = label.partition("=")
-        by_key.setdefault(key, []).append((value, v))
-    shown = headline_metrics([run])
-    tables = []
-    for key, rows in sorted(by_key.items()):
-        tables.append({"key": key, "metrics": shown,
-                       "rows": [{"cohort": value, "n": v.get("n", 0),
-                                 "cells": [fmt(v.get("metrics", {}).get(m)) for m in shown]}
-                                for value, v in sorted(rows)]})
-    return tables
-
-
-def interval_rows(rows: list[Any]) -> dict[str, Any]:
-    """Comparison rows with the x positions (px) of their interval plot on a shared scale."""
-    span = max([abs(x) for r in rows for x in (r.ci_low, r.ci_high, r.delta) if math.isfinite(x)] + [0.02])
-    scale = (PLOT_W / 2 - 8) / span
-
-    def x(v: float) -> float:
-        return round(PLOT_W / 2 + v * scale, 1) if math.isfinite(v) else PLOT_W / 2
-
-    out = []
-    for r in rows:
-        out.append({"metric": r.metric, "cohort": r.cohort or "overall", "n": r.n, "baseline": fmt(r.baseline),
-                    "candidate": fmt(r.candidate), "delta": f"{r.delta:+.3f}" if math.isfinite(r.delta) else "–",
-                    "ci": f"[{r.ci_low:+.3f}, {r.ci_high:+.3f}]" if math.isfinite(r.ci_low) else "–",
-                    "p": f"{r.p_adjusted:.3g}", "verdict": r.verdict, "needed": r.items_needed,
-                    "x_lo": x(r.ci_low), "x_hi": x(r.ci_high), "x_d": x(r.delta)})
-    return {"rows": out, "width": PLOT_W, "zero": PLOT_W / 2, "span": f"{span:.3f}"}
-
-
-def pareto_rows(table: Any) -> list[dict[str, Any]]:
-    """The failure table (app/failures.py) shaped for the failures page."""
-    top = max((row["count"] for row in table.modes), default=1)
-    return [{"mode": row["mode"], "count": row["count"], "share": f"{row['share']:.1%}",
-             "cum": f"{row['cumulative']:.0%}", "bar": round(200 * row["count"] / top, 1),
-             "description": row["description"],
-             "examples": [e | {"gold": "; ".join(e["gold"]), "evidence": ", ".join(e["evidence"]),
-                               "retrieved": ", ".join(e["retrieved"])} for e in row["examples"]]}
-            for row in table.modes]
 
 
 def chunk_lookup(features: list[Feature]) -> dict[tuple[str, str, str], Any]:
@@ -139,6 +83,20 @@ def sources(ws: Workspace, entry: Any, chunks: dict[tuple[str, str, str], Any]) 
         out.append({"doc_id": c["doc_id"], "chunk_id": c.get("chunk_id"), "where": where, "pieces": shown,
                     "cited": cited, "score": c.get("score")})
     return out
+
+
+def redact_production_examples(rows: list[dict[str, Any]], redact: Any) -> int:
+    """Production questions promoted into a dataset, and what was answered to them, as a visitor
+    without a session may see them: through today's redactor (the log was redacted when the query
+    was asked, by the recognizers of that day). Returns how many examples were redacted."""
+    n = 0
+    for row in rows:
+        for e in row["examples"]:
+            if e.get("production"):
+                for k in ("question", "answer", "gold"):
+                    e[k] = redact(e[k]) if e[k] else e[k]
+                n += 1
+    return n
 
 
 def draft_sources(ws: Workspace, draft: Any, context: int = 300) -> list[dict[str, Any]]:

@@ -40,6 +40,8 @@ from shipcall.core.extract import (
     tokenize,
     word_bigrams,
 )
+from shipcall.core.injection import instruction_like
+from shipcall.core.injection import quote as quote_source
 from shipcall.core.runs import Answer, Citation
 from shipcall.core.text import sentence_units, strip_markup
 
@@ -113,6 +115,12 @@ class ExtractiveGenerator(GeneratorBase):
             cache = root / ".shipcall" / "embeddings" if root is not None else None
             self._scorer = SentenceScorer(self.config.semantic_model, cache)
 
+    def warm(self) -> None:
+        """`semantic`: load the sentence encoder now, when the variant opens, so that the first
+        answer's latency is the answer's and not the model's loading (seconds)."""
+        if self.scorer is not None:
+            _ = self.scorer.encoder
+
     @property
     def scorer(self) -> Any:
         if self._scorer is None and self.config.semantic:
@@ -178,6 +186,8 @@ class ExtractiveGenerator(GeneratorBase):
             return Answer(text="", abstained=True, support=score)
         context = _render(chosen)
         answer = found if found is not None else context
+        if found is None and instruction_like(context):  # a planted instruction is quoted, never voiced
+            answer = quote_source(context, chosen[0].scored.chunk.doc_id)
         citations: dict[str, Citation] = {}
         for c in chosen:
             ch = c.scored.chunk

@@ -51,7 +51,14 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from shipcall.adapters.generators.base import ABSTENTION, Capabilities, GeneratorBase
-from shipcall.adapters.generators.prompts import ANSWER_TEMPLATE, Message, PromptTemplate, load_template, sources_for
+from shipcall.adapters.generators.prompts import (
+    ANSWER_TEMPLATE,
+    Message,
+    PromptTemplate,
+    load_template,
+    neutralise,
+    sources_for,
+)
 from shipcall.core.documents import ScoredChunk
 from shipcall.core.runs import Answer, Citation
 from shipcall.core.text import split_sentences
@@ -472,6 +479,7 @@ class LLMGenerator(GeneratorBase):
 
     def generate(self, question: str, chunks: list[ScoredChunk], *,
                  on_text: Callable[[str], None] | None = None) -> Answer:
-        messages = self.template.render(question=question, sources=sources_for(chunks), abstention=ABSTENTION)
+        messages = self.template.render(question=neutralise(question), sources=sources_for(chunks),
+                                        abstention=ABSTENTION)
         c = self.client.complete(messages, on_text=on_text)
         return answer_from(c, chunks, self.client.cost(c))

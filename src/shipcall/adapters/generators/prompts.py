@@ -13,6 +13,13 @@ so a document cannot end its source early and pose as instructions; attribute va
 ids, headings) are quoted safely. Jinja2 never evaluates the text of a variable, so `{{ … }}` in
 a document stays literal. The built-in prompt also tells the model, in the system message, that
 text inside sources which looks like instructions is content and must not be followed.
+
+The same goes for look-alikes of the delimiters, which a model reads as the real thing: text is
+NFKC-normalised first (full-width and small-form brackets become `<` and `>`), zero-width
+characters (U+200B and kin, hidden inside a tag) are removed, a backslash before the slash
+(`<` `\\/source>`) counts as a closing tag, and chat-template tokens (`<|im_start|>`, `<|system|>`,
+`[INST]`, `<<SYS>>`) are escaped too. The question gets the same treatment: it cannot open a fake
+`<source id="3">` either.
 """
 
 from __future__ import annotations
@@ -32,7 +39,9 @@ JUDGE_TEMPLATE = "judge.md.j2"
 
 # The prompt's own delimiters: never let document (or answer) text open or close one of them.
 _TAGS = ("source", "sources", "question", "answer", "reference_answers")
-_DELIMITER = re.compile(r"<(\s*/?\s*)(" + "|".join(_TAGS) + r")\b", re.IGNORECASE)
+_DELIMITER = re.compile(r"<(\s*\\?/?\s*)(" + "|".join(_TAGS) + r")\b", re.IGNORECASE)
+_CHAT_TOKEN = re.compile(r"<(\|[^|<>\n]{0,40}\|)>|<(/?)<SYS>>|\[(/?)INST\]", re.IGNORECASE)
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad\u180e"), None)
 
 
 @dataclass(frozen=True)
@@ -54,8 +63,22 @@ class Source:
 
 
 def neutralise(text: str) -> str:
-    """Escape anything in `text` that would open or close one of the prompt's delimiters."""
-    return _DELIMITER.sub(lambda m: "&lt;" + m.group(1) + m.group(2), text)
+    """Escape anything in `text` that would open or close one of the prompt's delimiters, or pose
+    as a chat-template token, including their zero-width and full-width variants."""
+    import unicodedata
+
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text.translate(_INVISIBLE))
+    text = _DELIMITER.sub(lambda m: "&lt;" + m.group(1) + m.group(2), text)
+
+    def chat(m: re.Match[str]) -> str:
+        if m.group(1) is not None:
+            return "&lt;" + m.group(1) + "&gt;"
+        if m.group(2) is not None:
+            return "&lt;" + m.group(2) + "&lt;SYS&gt;&gt;"
+        return "(" + m.group(3) + "INST)"
+
+    return _CHAT_TOKEN.sub(chat, text)
 
 
 def _attribute(value: str) -> str:

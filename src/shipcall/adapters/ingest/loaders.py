@@ -6,7 +6,12 @@ Bad files are skipped with a reason, never fatal:
 - files larger than `max_file_mb`;
 - symlinks that resolve outside the corpus root (not followed);
 - PDFs that pypdf cannot parse or that hold no extractable text;
-- files that vanish while ingestion runs.
+- files that vanish or change while ingestion reads them, and anything that is not a regular
+  file (a FIFO would block the read forever);
+- hostile files: a symlink loop, HTML nested deeper than `MAX_HTML_DEPTH` levels, a PDF with more
+  than `max_pdf_pages` pages, any file whose extracted text exceeds `max_chars` characters (a
+  PDF whose pages share one huge content stream multiplies a small file into gigabytes of text),
+  or a PDF that takes longer than `max_seconds` to extract.
 Text that is not valid UTF-8 is decoded as Windows-1252 (undecodable bytes become U+FFFD) and
 reported as a warning: such files are usually legacy Latin-1/Windows exports, and dropping them
 would lose real documents.
@@ -16,16 +21,41 @@ from __future__ import annotations
 
 import os
 import re
+import stat
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from shipcall.adapters.progress import progress_bar
 from shipcall.core.documents import Document, Section
 from shipcall.core.jsonl import json_lines
 from shipcall.errors import CorpusError
 
 TEXT_TYPES = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
               ".txt": "text", ".text": "text", ".rst": "text", ".pdf": "pdf"}
+
+
+MAX_HTML_DEPTH = 256  # elements inside elements; real pages stay far below, a parser bomb does not
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one file may cost (CorpusConfig holds the configured values)."""
+
+    max_file_mb: float = 20.0
+    max_chars: int = 10_000_000
+    max_seconds: float = 30.0
+    max_pdf_pages: int = 5000
+
+
+class _Refused(BaseException):
+    """A file over a limit (BaseException: pypdf's broad `except Exception` must not swallow it)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 @dataclass
@@ -35,28 +65,50 @@ class LoadReport:
     warnings: list[tuple[str, str]] = field(default_factory=list)
 
 
-def load_folder(root: Path, *, max_file_mb: float = 20.0) -> LoadReport:
+def load_folder(root: Path, *, max_file_mb: float = 20.0, limits: Limits | None = None,
+                show_progress: bool | None = None) -> LoadReport:
     root = root.resolve()
     if not root.is_dir():
         raise CorpusError("not a folder", file=str(root), hint="pass a folder of .md/.html/.txt/.pdf files")
     report = LoadReport()
-    return load_files(root, list(discover(root, report)), report, max_file_mb=max_file_mb)
+    limits = limits or Limits(max_file_mb=max_file_mb)
+    return load_files(root, list(discover(root, report)), report, limits=limits, show_progress=show_progress)
 
 
-def load_files(root: Path, paths: list[Path], report: LoadReport, *, max_file_mb: float = 20.0) -> LoadReport:
-    """Read discovered files; a file that disappeared since discovery is skipped, not fatal."""
-    for path in paths:
-        rel = path.relative_to(root).as_posix()
-        try:
-            doc = _load_file(path, rel, root, max_file_mb, report)
-        except FileNotFoundError:
-            report.skipped.append((rel, "vanished during ingestion"))
-            continue
-        except OSError as e:
-            report.skipped.append((rel, f"unreadable: {e.strerror or e}"))
-            continue
-        if doc is not None:
-            report.documents.append(doc)
+def load_files(root: Path, paths: list[Path], report: LoadReport, *, max_file_mb: float = 20.0,
+               limits: Limits | None = None, show_progress: bool | None = None) -> LoadReport:
+    """Read discovered files; no single file can stop the others (see the module docstring)."""
+    import errno
+
+    limits = limits or Limits(max_file_mb=max_file_mb)
+    bar = progress_bar(len(paths), "read", "file", show=show_progress)
+    try:
+        for path in paths:
+            bar.update(1)
+            rel = path.relative_to(root).as_posix()
+            try:
+                doc = _load_file(path, rel, root, limits, report)
+            except _Refused as e:
+                report.skipped.append((rel, e.reason))
+                continue
+            except FileNotFoundError:
+                report.skipped.append((rel, "vanished during ingestion"))
+                continue
+            except RuntimeError as e:  # Path.resolve() on a symlink loop (Python < 3.13)
+                report.skipped.append((rel, f"symlink loop ({e})" if "loop" in str(e).lower()
+                                       else f"unreadable: {e}"))
+                continue
+            except OSError as e:
+                reason = "symlink loop" if e.errno == errno.ELOOP else f"unreadable: {e.strerror or e}"
+                report.skipped.append((rel, reason))
+                continue
+            except RecursionError:
+                report.skipped.append((rel, f"nested too deeply (more than {MAX_HTML_DEPTH} levels)"))
+                continue
+            if doc is not None:
+                report.documents.append(doc)
+    finally:
+        bar.close()
     return report
 
 
@@ -79,9 +131,9 @@ def discover(root: Path, report: LoadReport) -> Iterator[Path]:
                 yield d / name
 
 
-def _load_file(path: Path, rel: str, root: Path, max_file_mb: float, report: LoadReport) -> Document | None:
+def _load_file(path: Path, rel: str, root: Path, limits: Limits, report: LoadReport) -> Document | None:
     if path.is_symlink():
-        target = path.resolve()
+        target = path.resolve(strict=True)  # a loop raises (RuntimeError or ELOOP), a dangling link vanishes
         if not target.is_relative_to(root):
             report.skipped.append((rel, "symlink to a file outside the corpus root (not followed)"))
             return None
@@ -89,14 +141,9 @@ def _load_file(path: Path, rel: str, root: Path, max_file_mb: float, report: Loa
     if kind is None:
         report.skipped.append((rel, f"unsupported file type {path.suffix or '(none)'}"))
         return None
-    size = path.stat().st_size
-    if size > max_file_mb * 1024 * 1024:
-        report.skipped.append((rel, f"too large ({size / 1024 / 1024:.0f} MB > corpus.max_file_mb "
-                                    f"{max_file_mb:g} MB)"))
-        return None
-    raw = path.read_bytes()
+    raw = _read_regular_file(path, limits.max_file_mb)
     if kind == "pdf":
-        return _load_pdf(raw, rel, report)
+        return _load_pdf(raw, rel, report, limits)
     if _looks_binary(raw):
         report.skipped.append((rel, f"binary content in a {path.suffix} file"))
         return None
@@ -108,11 +155,59 @@ def _load_file(path: Path, rel: str, root: Path, max_file_mb: float, report: Loa
     if not text.strip():
         report.skipped.append((rel, "empty file"))
         return None
+    _check_chars(len(text), limits)
     if kind == "markdown":
         return markdown_document(rel, text)
     if kind == "html":
         return html_document(rel, text)
     return Document(id=rel, text=text, title=_first_line(text))
+
+
+def _read_regular_file(path: Path, max_file_mb: float) -> bytes:
+    """The bytes of a regular file, refused when it is something else (a FIFO, a device), too
+    large, or changed while it was read (its size or modification time moved, or fewer or more
+    bytes came than it had): the next ingest reads it whole."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO must not block the open
+    with os.fdopen(fd, "rb") as f:
+        before = os.fstat(fd)
+        if not stat.S_ISREG(before.st_mode):
+            raise _Refused("not a regular file (a FIFO, socket or device)")
+        if before.st_size > max_file_mb * 1024 * 1024:
+            raise _Refused(f"too large ({before.st_size / 1024 / 1024:.0f} MB > corpus.max_file_mb "
+                           f"{max_file_mb:g} MB)")
+        raw = f.read(before.st_size + 1)
+        after = os.fstat(fd)
+    if len(raw) != before.st_size or (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+        raise _Refused("changed while being read (run ingest again once it is written)")
+    return raw
+
+
+def _check_chars(n: int, limits: Limits) -> None:
+    if n > limits.max_chars:
+        raise _Refused(f"more than corpus.max_chars ({limits.max_chars:,}) characters of text")
+
+
+@contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Interrupt the work inside after `seconds` (SIGALRM, in the main thread; elsewhere the
+    callers' own checks between pages apply)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expire(_signum: int, _frame: object) -> None:
+        raise _Refused(f"took longer than corpus.max_seconds ({seconds:g} s) to extract")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _looks_binary(raw: bytes) -> bool:
@@ -207,7 +302,9 @@ def html_document(doc_id: str, html: str) -> Document:
         offset += len(line) + 1
         last = kind
 
-    def visit(node: object) -> None:
+    def visit(node: object, depth: int = 1) -> None:
+        if depth > MAX_HTML_DEPTH:
+            raise _Refused(f"HTML nested deeper than {MAX_HTML_DEPTH} levels")
         for child in node.iter(include_text=False):  # type: ignore[attr-defined]
             tag = child.tag
             if tag in _HEADINGS:
@@ -233,7 +330,7 @@ def html_document(doc_id: str, html: str) -> Document:
                                   if t.tag == "-text").strip()
                     if own:
                         emit(own)
-                    visit(child)
+                    visit(child, depth + 1)
                 else:
                     emit(child.text(separator=""))
 
@@ -244,17 +341,30 @@ def html_document(doc_id: str, html: str) -> Document:
     return Document(id=doc_id, text=text, title=title, sections=_sections(heads, len(text)))
 
 
-def _load_pdf(raw: bytes, rel: str, report: LoadReport) -> Document | None:
+def _load_pdf(raw: bytes, rel: str, report: LoadReport, limits: Limits | None = None) -> Document | None:
     import io
     import logging
 
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
+    limits = limits or Limits()
     logging.getLogger("pypdf").setLevel(logging.ERROR)
+    deadline = time.monotonic() + limits.max_seconds
     try:
-        reader = PdfReader(io.BytesIO(raw))
-        pages = [(p.extract_text() or "") for p in reader.pages]
+        with _time_limit(limits.max_seconds):
+            reader = PdfReader(io.BytesIO(raw))
+            n_pages = len(reader.pages)
+            if n_pages > limits.max_pdf_pages:
+                raise _Refused(f"{n_pages:,} pages, more than corpus.max_pdf_pages ({limits.max_pdf_pages:,})")
+            pages, total = [], 0
+            for p in reader.pages:
+                page = p.extract_text() or ""
+                total += len(page)
+                _check_chars(total, limits)
+                if time.monotonic() > deadline:
+                    raise _Refused(f"took longer than corpus.max_seconds ({limits.max_seconds:g} s) to extract")
+                pages.append(page)
     except (PdfReadError, ValueError, KeyError, TypeError, OSError, IndexError) as e:
         report.skipped.append((rel, f"PDF could not be parsed ({type(e).__name__}: {str(e)[:80]})"))
         return None
@@ -273,7 +383,7 @@ def _load_pdf(raw: bytes, rel: str, report: LoadReport) -> Document | None:
     return Document(id=rel, text=text, title=_first_line(text), sections=_sections(heads, len(text)))
 
 
-def load_beir(folder: Path) -> LoadReport:
+def load_beir(folder: Path, *, show_progress: bool | None = None) -> LoadReport:
     """A BEIR corpus: `corpus.jsonl` with `_id`, `title`, `text`; the text is `title + " " + text`."""
     path = folder / "corpus.jsonl" if folder.is_dir() else folder
     if not path.is_file():
@@ -281,23 +391,37 @@ def load_beir(folder: Path) -> LoadReport:
                           hint="--format beir expects a folder with corpus.jsonl (BEIR layout)")
     report = LoadReport()
     seen: set[str] = set()
-    with path.open(encoding="utf-8", errors="replace") as f:
-        for n, obj in json_lines(f, file=str(path), error=CorpusError,
-                                 hint="each line must be one JSON object with _id, title, text"):
-            if not isinstance(obj, dict) or "_id" not in obj:
-                raise CorpusError("missing `_id`", file=str(path), line=n, field="_id")
-            doc_id = str(obj["_id"])
-            title = obj.get("title") or ""
-            body = obj.get("text") or ""
-            if not isinstance(title, str) or not isinstance(body, str):
-                raise CorpusError("`title` and `text` must be strings", file=str(path), line=n)
-            if doc_id in seen:
-                report.skipped.append((doc_id, f"duplicate _id on line {n}"))
-                continue
-            seen.add(doc_id)
-            text = f"{title} {body}".strip() if title else body
-            if not text:
-                report.skipped.append((doc_id, f"empty document on line {n}"))
-                continue
-            report.documents.append(Document(id=doc_id, text=text, title=title))
+    bar = progress_bar(_count_lines(path), "read", "line", show=show_progress)
+    try:
+        with path.open(encoding="utf-8", errors="replace") as f:
+            for n, obj in json_lines(f, file=str(path), error=CorpusError,
+                                     hint="each line must be one JSON object with _id, title, text"):
+                bar.update(n - bar.n)
+                if not isinstance(obj, dict) or "_id" not in obj:
+                    raise CorpusError("missing `_id`", file=str(path), line=n, field="_id")
+                doc_id = str(obj["_id"])
+                title = obj.get("title") or ""
+                body = obj.get("text") or ""
+                if not isinstance(title, str) or not isinstance(body, str):
+                    raise CorpusError("`title` and `text` must be strings", file=str(path), line=n)
+                if doc_id in seen:
+                    report.skipped.append((doc_id, f"duplicate _id on line {n}"))
+                    continue
+                seen.add(doc_id)
+                text = f"{title} {body}".strip() if title else body
+                if not text:
+                    report.skipped.append((doc_id, f"empty document on line {n}"))
+                    continue
+                report.documents.append(Document(id=doc_id, text=text, title=title))
+    finally:
+        bar.close()
     return report
+
+
+def _count_lines(path: Path) -> int:
+    """Lines in a file, for the progress bar's total (a fast pass over bytes)."""
+    n = 0
+    with path.open("rb") as f:
+        while block := f.read(1 << 20):
+            n += block.count(b"\n")
+    return n

@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from shipcall.adapters.progress import announce, library_bars, progress_bar
 from shipcall.adapters.retrievers.base import BuildContext
 from shipcall.config.schema import BM25Retriever
 from shipcall.core.documents import Chunk, ScoredChunk
@@ -33,6 +34,27 @@ def make_tokenizer(cfg: BM25Retriever) -> Any:
 
     stemmer = Stemmer.Stemmer(cfg.stemmer) if cfg.stemmer else None
     return bm25s.tokenization.Tokenizer(stopwords=cfg.stopwords or [], stemmer=stemmer)
+
+
+TOKENIZE_BATCH = 2000
+
+
+def tokenize_with_progress(tokenizer: Any, texts: list[str], show_progress: bool | None) -> Any:
+    """bm25s's tokenization in batches under shipcall's progress bar (tokenizing is the larger
+    part of a build: 36 s of 58 s for 100,000 abstracts on 2 busy cores). The vocabulary grows
+    across batches in order of first appearance, so the ids equal one call's."""
+    from bm25s.tokenization import Tokenized
+
+    ids: list[list[int]] = []
+    bar = progress_bar(len(texts), "index", "chunk", show=show_progress)
+    try:
+        for i in range(0, len(texts), TOKENIZE_BATCH):
+            batch = texts[i:i + TOKENIZE_BATCH]
+            ids.extend(tokenizer.tokenize(batch, update_vocab=True, show_progress=False, return_as="ids"))
+            bar.update(len(batch))
+    finally:
+        bar.close()
+    return Tokenized(ids=ids, vocab=tokenizer.get_vocab_dict())
 
 
 def index_text(chunk: Chunk) -> str:
@@ -67,25 +89,25 @@ class BM25Index:
         return cls.load(path, cfg)
 
     @classmethod
-    def build(cls, chunks: list[Chunk], cfg: BM25Retriever, dest: Path, *, show_progress: bool = False,
+    def build(cls, chunks: list[Chunk], cfg: BM25Retriever, dest: Path, *, show_progress: bool | None = None,
               extra: dict[str, Any] | None = None) -> BM25Index:
         import bm25s
 
         t_start = time.perf_counter()
         tokenizer = make_tokenizer(cfg)
-        show_progress = show_progress and len(chunks) >= 20_000  # small corpora index in a blink
-        tokens = tokenizer.tokenize([index_text(c) for c in chunks], update_vocab=True,
-                                    show_progress=show_progress, return_as="tuple")
+        tokens = tokenize_with_progress(tokenizer, [index_text(c) for c in chunks], show_progress)
         # The NumPy backend: numba's JIT would cost every fresh process a second on its first query.
         model = bm25s.BM25(k1=cfg.k1, b=cfg.b, method=cfg.method, backend="numpy")
-        model.index(tokens, show_progress=show_progress)
+        large = len(chunks) >= 20_000  # smaller corpora score in a second or two
+        if large:
+            announce(f"index: scoring {len(chunks):,} chunks", show_progress)
+        model.index(tokens, show_progress=large and library_bars(show_progress))
         sid_to_stem = {sid: stem for stem, sid in tokens.vocab.items()}
         counts: Counter[int] = Counter()
         for ids in tokens.ids:
             counts.update(set(ids))
         df = {sid_to_stem[sid]: n for sid, n in counts.items() if sid in sid_to_stem}
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".building-", dir=dest.parent))
+        tmp = build_dir(dest)
         try:
             model.save(str(tmp), show_progress=False)
             tokenizer.save_vocab(str(tmp))
@@ -101,6 +123,7 @@ class BM25Index:
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
+        remove_orphans(dest.parent)
         return cls(dest, model, tokenizer, chunks, df)
 
     @classmethod
@@ -153,6 +176,72 @@ class BM25Index:
 
     def stem(self, word: str) -> str:
         return self._stem_of(word) if self._stem_of else word
+
+
+BUILDING = ".building-"
+LEGACY_ORPHAN_SECONDS = 600
+
+
+def build_dir(dest: Path) -> Path:
+    """A fresh, owner-only folder beside `dest` to build an index in, named after this process
+    (`.building-PID-…`) so that a later build can tell an orphan (its process is gone) from a
+    build in progress. The index folder itself is owner-only too: it holds the documents' text."""
+    dest.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f"{BUILDING}{os.getpid()}-", dir=dest.parent))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
+def remove_orphans(parent: Path) -> list[str]:
+    """Remove what a killed build left in `parent`: `.building-PID-…` folders whose process is
+    gone (older `.building-…` folders without a pid once they are 10 minutes old) and `….old`
+    folders of an interrupted swap. Returns the names removed."""
+    removed: list[str] = []
+    try:
+        entries = list(parent.iterdir())
+    except OSError:
+        return removed
+    for p in entries:
+        name = p.name
+        if name.startswith(BUILDING):
+            pid_text = name[len(BUILDING):].split("-", 1)[0]
+            if pid_text.isdigit():
+                orphan = not _alive(int(pid_text))
+            else:
+                try:
+                    orphan = time.time() - p.stat().st_mtime > LEGACY_ORPHAN_SECONDS
+                except OSError:
+                    continue
+        else:
+            orphan = name.endswith(".old") and p.is_dir()
+        if orphan:
+            shutil.rmtree(p, ignore_errors=True)
+            removed.append(name)
+    return removed
+
+
+def prune_indexes(parent: Path, corpus_version: str) -> list[str]:
+    """Remove the index folders of other corpus versions (a re-ingest made them obsolete; the
+    newest one of each chunker has already lent its unchanged chunks to the new build)."""
+    removed = remove_orphans(parent)
+    try:
+        entries = list(parent.iterdir())
+    except OSError:
+        return removed
+    for p in entries:
+        obsolete = p.is_dir() and not p.name.startswith(".") and not p.name.startswith(corpus_version + "-")
+        if obsolete and (p / "shipcall.json").is_file():  # only what we built
+            shutil.rmtree(p, ignore_errors=True)
+            removed.append(p.name)
+    return removed
 
 
 def replace_dir(tmp: Path, dest: Path) -> None:

@@ -27,7 +27,6 @@ import math
 import os
 import re
 import shutil
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -37,8 +36,19 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from shipcall.adapters.progress import progress_bar
 from shipcall.adapters.retrievers.base import BuildContext
-from shipcall.adapters.retrievers.bm25 import FORMAT, index_text, load_chunks, make_tokenizer, replace_dir, save_chunks
+from shipcall.adapters.retrievers.bm25 import (
+    FORMAT,
+    build_dir,
+    index_text,
+    load_chunks,
+    make_tokenizer,
+    remove_orphans,
+    replace_dir,
+    save_chunks,
+    tokenize_with_progress,
+)
 from shipcall.config.schema import BM25Retriever, DenseRetriever
 from shipcall.core.documents import Chunk, ScoredChunk, content_hash
 from shipcall.errors import ConfigError, Interrupted, MissingExtraError
@@ -158,7 +168,7 @@ class EmbeddingCache:
     def add(self, keys: list[str], vectors: np.ndarray) -> None:
         if not keys:
             return
-        self.dir.mkdir(parents=True, exist_ok=True)
+        self.dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         name = f"shard-{time.time_ns():020d}-{os.getpid()}.npz"
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=self.dir)
         try:
@@ -186,12 +196,11 @@ class EmbeddingCache:
             s.unlink(missing_ok=True)
 
 
-def term_stats(chunks: list[Chunk]) -> dict[str, int]:
+def term_stats(chunks: list[Chunk], show_progress: bool | None = None) -> dict[str, int]:
     """Each stem's document frequency under the default BM25 tokenizer (English stemming and
     stopwords): the extractive generator's IDF weights, the same as a BM25 index would give."""
     tokenizer = make_tokenizer(BM25Retriever(kind="bm25"))
-    tokens = tokenizer.tokenize([index_text(c) for c in chunks], update_vocab=True, show_progress=False,
-                                return_as="tuple")
+    tokens = tokenize_with_progress(tokenizer, [index_text(c) for c in chunks], show_progress)
     sid_to_stem = {sid: stem for stem, sid in tokens.vocab.items()}
     counts: Counter[int] = Counter()
     for ids in tokens.ids:
@@ -295,11 +304,10 @@ class DenseIndex:
 
     @classmethod
     def build(cls, chunks: list[Chunk], cfg: DenseRetriever, dest: Path, *, cache_dir: Path,
-              show_progress: bool = False, extra: dict[str, Any] | None = None,
+              show_progress: bool | None = None, extra: dict[str, Any] | None = None,
               embedder: Any = None) -> DenseIndex:
         t_start = time.perf_counter()
         require_extra()
-        model = load_encoder(cfg.model)
         cache = EmbeddingCache(cache_dir, cfg.model).load()
         texts = [index_text(c) for c in chunks]
         keys = [content_hash(t) for t in texts]
@@ -309,8 +317,9 @@ class DenseIndex:
         if embedder is not None and missing:  # e.g. Ray Data over a cluster: same cache, same vectors
             for got_keys, got_vectors in embedder.embed(cfg.model, missing, cfg.batch_size):
                 cache.add(got_keys, np.asarray(got_vectors, dtype=np.float32))
+            model = load_encoder(cfg.model)
         else:
-            _embed_into(cache, model, missing, cfg.batch_size, show_progress)
+            model = _embed_into(cache, lambda: load_encoder(cfg.model), missing, cfg.batch_size, show_progress)
         embed_seconds = time.perf_counter() - t0
         cache.compact()
         dim = embedding_dim(model)
@@ -320,15 +329,14 @@ class DenseIndex:
         search = VectorSearch.build(vectors, ann_threshold=cfg.ann_threshold, connectivity=cfg.ann_connectivity,
                                     expansion=cfg.ann_expansion)
         ann = search.ann_recall()
-        df = term_stats(chunks)
+        df = term_stats(chunks, show_progress)
         meta = {"format": FORMAT, "kind": "dense", "n_chunks": len(chunks), "config": cfg.model_dump(),
                 "model": cfg.model, "model_key": model_key(cfg.model), "dim": int(dim),
                 "embedded": len(missing), "cached": len(keys) - len(missing) if keys else 0,
                 "embed_seconds": round(embed_seconds, 3),
                 "embed_chunks_per_s": round(len(missing) / embed_seconds, 2) if missing and embed_seconds else None,
                 "ann": ann}
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".building-", dir=dest.parent))
+        tmp = build_dir(dest)
         try:
             save_chunks(tmp, chunks)
             np.save(tmp / "vectors.npy", vectors)
@@ -343,6 +351,7 @@ class DenseIndex:
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
+        remove_orphans(dest.parent)
         return cls(dest, cfg, chunks, search, df, meta)
 
     @classmethod
@@ -397,19 +406,20 @@ class DenseIndex:
         return str(self._stemmer.stemWord(word))
 
 
-def _embed_into(cache: EmbeddingCache, model: Any, todo: list[tuple[str, str]], batch_size: int,
-                show_progress: bool) -> None:
-    """Embed `todo` (key, text) pairs batch by batch, saving a cache shard every SHARD_ROWS."""
+def _embed_into(cache: EmbeddingCache, load_model: Any, todo: list[tuple[str, str]], batch_size: int,
+                show_progress: bool | None) -> Any:
+    """Embed `todo` (key, text) pairs batch by batch, saving a cache shard every SHARD_ROWS;
+    return the model (loaded under the bar: loading it takes seconds on its own)."""
     if not todo:
-        return
-    from tqdm import tqdm
-
-    bar = tqdm(total=len(todo), unit="chunk", desc="embed", file=sys.stderr, leave=False,
-               disable=None if (show_progress or len(todo) >= 256) else True)
+        return load_model()
+    # 256 chunks or more take seconds on a CPU: the bar shows at once (the model loads under it)
+    show = show_progress if show_progress is False or len(todo) < 256 else True
+    bar = progress_bar(len(todo), "embed", "chunk", show=show)
     keys: list[str] = []
     rows: list[np.ndarray] = []
     saved = 0
     try:
+        model = load_model()
         for i in range(0, len(todo), batch_size):
             batch = todo[i:i + batch_size]
             rows.append(encode(model, [t for _, t in batch], batch_size))
@@ -428,6 +438,7 @@ def _embed_into(cache: EmbeddingCache, model: Any, todo: list[tuple[str, str]], 
                           f"continue (cached chunks are never embedded again)") from None
     finally:
         bar.close()
+    return model
 
 
 def _one_thread(fn: Any) -> Any:

@@ -40,19 +40,22 @@ def parse_since(text: str | None, *, field: str = "since") -> str | None:
     if text is None or not str(text).strip():
         return None
     text = str(text).strip()
+    hint = "use a duration (30m, 2h, 7d, 1w), a date (2026-11-25) or an ISO date and time"
     m = _RELATIVE.match(text)
-    if m:
-        cut = datetime.now(UTC) - timedelta(**{_UNITS[m.group(2).lower()]: float(m.group(1))})
-    else:
-        try:
-            cut = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            raise ConfigError(f"not a time: {text!r}", field=field,
-                              hint="use a duration (30m, 2h, 7d, 1w), a date (2026-11-25) or an ISO date and time"
-                              ) from None
-        if cut.tzinfo is None:
-            cut = cut.replace(tzinfo=UTC)
-    return cut.astimezone(UTC).isoformat(timespec="milliseconds")
+    try:
+        if m:
+            cut = datetime.now(UTC) - timedelta(**{_UNITS[m.group(2).lower()]: float(m.group(1))})
+        else:
+            try:
+                cut = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            except ValueError:
+                raise ConfigError(f"not a time: {text!r}", field=field, hint=hint) from None
+            if cut.tzinfo is None:
+                cut = cut.replace(tzinfo=UTC)
+        return cut.astimezone(UTC).isoformat(timespec="milliseconds")
+    except (OverflowError, ValueError):  # 9999999999d, or a date whose UTC time leaves years 1-9999
+        raise ConfigError(f"out of range: {text!r} reaches before year 1 or after year 9999", field=field,
+                          hint=hint + " within the years 1-9999") from None
 
 
 class ProductionLog:
@@ -183,3 +186,46 @@ def _entry(r: Any) -> ProductionLogEntry:
         citations=json.loads(r.citations), latency_ms=json.loads(r.latency_ms),
         redactions=json.loads(r.redactions), corpus_version=r.corpus_version,
     )
+
+
+# -- retention -----------------------------------------------------------------------------------
+RETENTION_KEY = "log_retention"          # the `serve --retain` in force, e.g. "30d"
+PRUNED_AT_KEY = "log_pruned_at"          # when entries were last deleted for their age
+PRUNED_BEFORE_KEY = "log_pruned_before"  # the cut-off of that deletion
+
+
+def prune(store: Store, before: str, *, dry_run: bool = False) -> dict[str, Any]:
+    """Delete the production log's entries created before `before` (stored-format time) with
+    everything attached to them: feedback, their place in the review queue and their reviews
+    (promotions into datasets stay: a dataset version is its own record). Returns the counts."""
+    from sqlalchemy import delete
+
+    t = schema.production_log
+    old_ids = select(t.c.request_id).where(t.c.created_at < before)
+    attached = [("feedback", schema.production_feedback), ("queued", schema.review_queue),
+                ("reviews", schema.reviews)]
+    counts: dict[str, Any] = {}
+    with store.engine.begin() as c:
+        counts["entries"] = int(c.execute(select(func.count()).select_from(t).where(t.c.created_at < before))
+                                .scalar() or 0)
+        for name, table in attached:
+            q = select(func.count()).select_from(table).where(table.c.request_id.in_(old_ids))
+            counts[name] = int(c.execute(q).scalar() or 0)
+        if not dry_run and counts["entries"]:
+            for _, table in attached:
+                c.execute(delete(table).where(table.c.request_id.in_(old_ids)))
+            c.execute(delete(t).where(t.c.created_at < before))
+    if not dry_run:
+        store.set_meta(PRUNED_AT_KEY, now())
+        store.set_meta(PRUNED_BEFORE_KEY, before)
+    return {"before": before, "dry_run": dry_run, "deleted": counts}
+
+
+def retention(store: Store) -> dict[str, Any]:
+    """What the legal narrative says about retention: the setting, the last deletion, the oldest
+    entry still kept, and how many entries there are."""
+    t = schema.production_log
+    with store.engine.connect() as c:
+        oldest, n = c.execute(select(func.min(t.c.created_at), func.count()).select_from(t)).one()
+    return {"retain": store.get_meta(RETENTION_KEY), "last_pruned_at": store.get_meta(PRUNED_AT_KEY),
+            "pruned_before": store.get_meta(PRUNED_BEFORE_KEY), "oldest_entry": oldest, "entries": int(n or 0)}

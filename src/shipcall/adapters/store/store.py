@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import URL, Engine, create_engine, delete, event, func, insert, make_url, select, text, update
-from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError, IntegrityError
 
 from shipcall.adapters.clock import now
 from shipcall.adapters.store import migrations, schema
 from shipcall.adapters.store.blobs import EVIDENCE, ITEM, ITEM_RESULT, RUN_CONFIG
 from shipcall.adapters.store.chunked import delete_in, insert_new
-from shipcall.core.datasets import Dataset, Item, parse_item
+from shipcall.adapters.store.errors import install as install_error_translation
+from shipcall.adapters.store.errors import translate
+from shipcall.core.datasets import Dataset, Item
 from shipcall.core.documents import Document, Section
 from shipcall.core.runs import Citation, ItemResult, Retrieved, Run
-from shipcall.errors import NotFoundError, StoreError
+from shipcall.core.tasks.parsers import item_parser
+from shipcall.errors import DatasetError, NotFoundError, StoreError
 
 
 class Store:
@@ -28,14 +31,17 @@ class Store:
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> Store:
         """Open the store at a SQLAlchemy URL, applying pending migrations unless `migrate` is
-        False (`shipcall store info` and `store migrate --dry-run` look without changing)."""
-        if url.startswith("sqlite:///"):
-            Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        False (`shipcall store info` and `store migrate --dry-run` look without changing).
+        Operational failures (corrupt, read-only, full) are StoreErrors naming the file."""
+        path = sqlite_file(url)
+        if path is not None:
+            prepare_sqlite_file(path, create=migrate)
         try:
             engine = create_engine(url, future=True)
         except Exception as e:  # bad URL or missing driver
             raise StoreError(f"cannot open store {url!r}: {e}",
                              hint="use sqlite:///path.db or postgresql+psycopg://user@host/db") from None
+        install_error_translation(engine, str(path) if path is not None else url)
         if engine.dialect.name == "sqlite":
             @event.listens_for(engine, "connect")
             def _pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -47,8 +53,9 @@ class Store:
         if migrate:
             try:
                 migrations.migrate(engine)
-            except OperationalError as e:
-                raise StoreError(f"cannot open store {url!r}: {e.orig}") from None
+            except DatabaseError as e:
+                raise translate(e, str(path) if path is not None else url) or StoreError(
+                    f"cannot open store {url!r}: {e.orig}") from None
         return cls(engine)
 
     # -- the store itself ---------------------------------------------------------------------
@@ -94,6 +101,37 @@ class Store:
         with self.engine.begin() as c:
             c.execute(delete(schema.meta).where(schema.meta.c.key == key))
             c.execute(insert(schema.meta).values(key=key, value=value))
+
+    def delete_meta(self, keys: Iterable[str]) -> None:
+        keys = list(keys)
+        with self.engine.begin() as c:
+            for i in range(0, len(keys), 500):
+                c.execute(delete(schema.meta).where(schema.meta.c.key.in_(keys[i:i + 500])))
+
+    def meta_with_prefix(self, prefix: str) -> dict[str, str]:
+        t = schema.meta
+        with self.engine.connect() as c:
+            return dict(c.execute(select(t.c.key, t.c.value).where(t.c.key.startswith(prefix, autoescape=True))).all())
+
+    # -- operations -------------------------------------------------------------------------
+    def write_probe(self) -> str | None:
+        """Whether the store can be written right now: a tiny committed write (a full disk or a
+        read-only file fails it) and an insert into the production log that is rolled back (a
+        damaged log table fails it). The error's text, or None when both went through."""
+        import secrets
+
+        try:
+            self.set_meta("health_probe", now())
+            with self.engine.connect() as c:
+                tx = c.begin()
+                try:
+                    c.execute(insert(schema.production_log).values(
+                        request_id="probe-" + secrets.token_hex(8), created_at=now(), variant="-", question="-"))
+                finally:
+                    tx.rollback()
+        except Exception as e:  # whatever the database says: the reason health reports
+            return getattr(e, "message", None) or str(getattr(e, "orig", e))
+        return None
 
     # -- documents --------------------------------------------------------------------------
     def document_hashes(self) -> dict[str, str]:
@@ -146,22 +184,33 @@ class Store:
 
     # -- datasets ---------------------------------------------------------------------------
     def save_dataset(self, name: str, items: list[Item], hash_: str, *, source: str,
-                     warnings: list[str], task: str = "rag") -> tuple[int, bool]:
-        """Store a new version unless the latest has the same content hash and task.
+                     warnings: list[str], task: str = "rag", labels: Sequence[str] = ()) -> tuple[int, bool]:
+        """Store a new version unless the latest has the same content hash. Every version of a
+        dataset holds items of one task type; a classify dataset also keeps its label set.
 
         Returns (version, created)."""
+        from shipcall.core.names import check_name
+
+        check_name(name, what="dataset", field="name")
         t = schema.datasets
         for _ in range(20):  # two imports at once: the (name, version) key lets one win, the other retries
             try:
                 with self.engine.begin() as c:
                     latest = c.execute(select(t.c.version, t.c.hash, t.c.task).where(t.c.name == name)
                                        .order_by(t.c.version.desc()).limit(1)).first()
-                    if latest and latest.hash == hash_ and latest.task == task:
+                    if latest and latest.task != task:
+                        raise DatasetError(f"dataset {name!r} holds {latest.task} items; these are {task} items",
+                                           field="--name",
+                                           hint="import them under another name, or with --task " + latest.task)
+                    if latest and latest.hash == hash_:
                         return latest.version, False
                     version = (latest.version if latest else 0) + 1
                     c.execute(insert(t).values(name=name, version=version, hash=hash_, n_items=len(items),
                                                source=source, warnings=json.dumps(warnings), created_at=now(),
                                                task=task))
+                    if labels:  # a classify dataset's label set (the labels file may name labels no item uses)
+                        c.execute(insert(schema.meta).values(key=_labels_key(name, version),
+                                                             value=json.dumps(list(labels))))
                     rows = [{"dataset": name, "version": version, "position": i, "item_id": it.id,
                              "data": ITEM.dumps(it.to_dict())} for i, it in enumerate(items)]
                     for i in range(0, len(rows), 1000):
@@ -195,8 +244,15 @@ class Store:
             ti = schema.dataset_items
             rows = c.execute(select(ti.c.item_id, ti.c.data).where(ti.c.dataset == name, ti.c.version == v)
                              .order_by(ti.c.position)).all()
-        items = tuple(parse_item(ITEM.loads(r.data, where=f"item {r.item_id} of {name}@{v}")) for r in rows)
-        return Dataset(name=name, items=items, version=v, task=found.task)
+            meta = schema.meta
+            raw_labels = c.execute(select(meta.c.value).where(meta.c.key == _labels_key(name, v))).scalar()
+        labels = json.loads(raw_labels) if raw_labels else []
+        parse = item_parser(found.task, labels)
+        if parse is None:
+            raise StoreError(f"dataset {name}@{v} holds items of task {found.task!r}, which is not installed",
+                             hint="install the plugin that provides the task")
+        items = tuple(parse(ITEM.loads(r.data, where=f"item {r.item_id} of {name}@{v}")) for r in rows)
+        return Dataset(name=name, items=items, version=v, task=found.task, labels=tuple(labels))
 
     # -- runs -------------------------------------------------------------------------------
     def create_run(self, run: Run) -> Run:
@@ -292,12 +348,33 @@ class Store:
             raise StoreError("the store returned no id for the new decision")
         return int(key[0])
 
-    def decisions(self) -> list[dict[str, Any]]:
+    def decisions(self, *, include_void: bool = True) -> list[dict[str, Any]]:
+        """Decisions oldest first; each has `void` (None, or who voided it, when and why).
+        `include_void=False` leaves voided decisions out (case studies, narratives)."""
         t = schema.decisions
         with self.engine.connect() as c:
             rows = c.execute(select(t).order_by(t.c.id)).all()
-        return [dict(r._mapping) | {"reasons": json.loads(r.reasons),
-                                    "evidence": EVIDENCE.loads(r.evidence, where=f"decision {r.id}")} for r in rows]
+        out = []
+        for r in rows:
+            evidence = EVIDENCE.loads(r.evidence, where=f"decision {r.id}")
+            d = dict(r._mapping) | {"reasons": json.loads(r.reasons), "evidence": evidence,
+                                    "void": evidence.get("void")}
+            if include_void or not d["void"]:
+                out.append(d)
+        return out
+
+    def void_decision(self, decision_id: int, *, note: str, author: str, at: str) -> dict[str, Any]:
+        """Mark a decision void (a test, a mistake): it stays in the history with the reason in
+        its evidence blob (no schema change), and case studies and narratives leave it out."""
+        t = schema.decisions
+        with self.engine.begin() as c:
+            row = c.execute(select(t).where(t.c.id == decision_id)).first()
+            if row is None:
+                raise NotFoundError(f"no decision #{decision_id}", hint="list them with `shipcall decisions`")
+            evidence = EVIDENCE.loads(row.evidence, where=f"decision {decision_id}")
+            evidence["void"] = {"note": note, "author": author, "at": at}
+            c.execute(t.update().where(t.c.id == decision_id).values(evidence=EVIDENCE.dumps(evidence)))
+        return next(d for d in self.decisions() if d["id"] == decision_id)
 
 
 def display_url(url: str | URL) -> str:
@@ -318,6 +395,88 @@ def sqlite_file(url: str | URL) -> Path | None:
             or u.query.get("mode") == "memory":
         return None
     return Path(u.database.removeprefix("file:"))
+
+
+def _insert_ignoring_duplicates(table: Any, dialect: str, keys: list[str]) -> Any:
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(table).on_conflict_do_nothing(index_elements=keys)
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).on_conflict_do_nothing(index_elements=keys)
+    return insert(table)
+
+
+def _create_sqlite_file(path: Path) -> None:
+    """A new, owner-only SQLite file that is never empty where others can see it: made under a
+    temporary name (0600), given its header by SQLite, then linked into place (if another process
+    was faster, its file stays). Concurrent first opens thus never meet a 0-byte store."""
+    import contextlib
+    import os
+    import sqlite3
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+    os.close(fd)
+    try:
+        con = sqlite3.connect(tmp)
+        con.execute("PRAGMA journal_mode=WAL")  # writes the database header
+        con.close()
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp, path)
+    finally:
+        for leftover in (tmp, tmp + "-wal", tmp + "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(leftover)
+
+
+def prepare_sqlite_file(path: Path, *, create: bool = True) -> None:
+    """Before SQLite opens `path`: its folder exists (owner-only when we create it), an empty file
+    is refused (a truncated store must not pass for a new one), and the file and its -wal/-shm
+    siblings are owner-only (0600, like the token: they hold the documents and the production log;
+    SQLite gives -wal and -shm the mode of the database file)."""
+    import os
+
+    folder = path.parent
+    if not folder.exists():
+        try:
+            folder.mkdir(parents=True, mode=0o700)
+        except OSError as e:
+            raise StoreError(f"cannot create the store's folder: {e.strerror}", file=str(folder),
+                             hint="check that the workspace is writable") from None
+    elif folder.name == ".shipcall":  # the workspace's own state folder (token, store, indexes): owner-only
+        try:
+            if folder.stat().st_mode & 0o077:
+                os.chmod(folder, 0o700)
+        except OSError:
+            pass
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        size = None
+    if size == 0:
+        raise StoreError("the store file is empty (0 bytes): it was truncated or never written", file=str(path),
+                         hint="restore it from a backup; or delete it and run `shipcall init --force` "
+                              "to start an empty store")
+    if size is None and create:
+        try:
+            _create_sqlite_file(path)
+        except OSError as e:
+            raise StoreError(f"cannot create the store file: {e.strerror}", file=str(path),
+                             hint="check that the workspace is writable") from None
+    for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            if p.stat().st_mode & 0o077:
+                os.chmod(p, 0o600)
+        except OSError:
+            pass  # missing, or not ours to change: SQLite reports what matters when it opens the file
+
+
+def _labels_key(name: str, version: int) -> str:
+    """The meta row that keeps a classify dataset version's label set (a JSON list)."""
+    return f"dataset_labels:{name}@{version}"
 
 
 def _document(row: Any) -> Document:

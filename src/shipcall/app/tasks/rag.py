@@ -60,5 +60,5 @@ class RagPredictor:
 
 
 class RagTask(RagScoring):
-    def build(self, workspace: Any, name: str, variant: Variant) -> RagPredictor:
+    def build(self, workspace: Any, name: str, variant: Variant, dataset: Any = None) -> RagPredictor:
         return RagPredictor(Feature.open(workspace, name, variant=variant))

@@ -1,7 +1,10 @@
 """Abstention metrics: does the system say "not in the documentation" exactly when it should?
 
 An item's result is an abstention when the generator abstained (`ItemResult.abstained`) or
-returned an empty answer (as in SQuAD v2, where an empty prediction means "no answer").
+returned an answer that is empty after SQuAD normalisation ("", "the", "." — as in SQuAD v2,
+where such a prediction scores exactly like "no answer"). One rule for every metric: an
+unanswerable item answered "the" scores exact_match = f1 = 1 (the official script's result) and
+is therefore an abstention for `false_answer_rate` and `abstain_recall` too, never a false answer.
 
 Per item (0/1, paired tests apply):
 
@@ -16,12 +19,13 @@ Aggregate only: `abstain_precision` = abstentions on unanswerable items / all ab
 from __future__ import annotations
 
 from shipcall.core.datasets import Item
+from shipcall.core.metrics.normalize import normalize_answer
 from shipcall.core.runs import ItemResult
 
 
 def is_abstention(result: ItemResult) -> bool:
-    """True if the result abstained or its answer is empty (white space only)."""
-    return result.abstained or not result.answer.strip()
+    """True if the result abstained or its answer normalises to nothing (module docstring)."""
+    return result.abstained or not normalize_answer(result.answer)
 
 
 def prediction(result: ItemResult) -> str:

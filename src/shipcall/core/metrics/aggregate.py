@@ -18,8 +18,8 @@ Cohorts are the items sharing a tag value (`topic=hr`) and get the same metrics.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -106,11 +106,22 @@ def _operations(results: Sequence[ItemResult]) -> np.ndarray:
     return out
 
 
+class Tagged(Protocol):
+    """What aggregation reads of an item of any task: its id and tags."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def tags(self) -> dict[str, str]: ...
+
+
 def aggregate(
-    items: Sequence[Item],
+    items: Sequence[Item] | Sequence[Tagged],
     results: Sequence[ItemResult],
     cohort_keys: Sequence[str] | None = None,
     ks: Sequence[int] = DEFAULT_KS,
+    extra: Callable[[Sequence[ItemResult]], dict[str, float]] | None = None,
 ) -> tuple[dict[str, float], dict[str, dict[str, Any]]]:
     """Run metrics and cohort metrics from per-item results (`result.metrics` already filled).
 
@@ -118,7 +129,9 @@ def aggregate(
     `"key=value"` → `{"n": number of results in the cohort, "metrics": {...}}` for every tag key
     in `cohort_keys` (None: every tag key of `items`; []: no cohorts). Results are paired with
     items by `item_id`; a result whose item is not in `items` counts overall but in no cohort.
-    `ks` only orders the output.
+    `ks` only orders the output. `extra`, given the results of the run or of one cohort, returns
+    the metrics that are not means of per-item values (a task's macro-F1 or calibration error),
+    added after the means.
     """
     names = metric_names(results, ks)
     col = {name: j for j, name in enumerate(names)}
@@ -126,6 +139,8 @@ def aggregate(
     ops = _operations(results)
     rank = _rank(names, ks)
     overall = _summarise(x, ops, names, col, rank)
+    if extra is not None:
+        overall.update(extra(results))
 
     tags_by_id = {it.id: it.tags for it in items}
     keys = sorted({k for it in items for k in it.tags}) if cohort_keys is None else list(cohort_keys)
@@ -143,8 +158,8 @@ def aggregate(
         bounds = np.searchsorted(codes[order], np.arange(len(codes_of) + 1))
         for value, c in sorted(codes_of.items()):
             rows = order[bounds[c]:bounds[c + 1]]
-            cohorts[f"{key}={value}"] = {
-                "n": int(rows.size),
-                "metrics": _summarise(x[rows], ops[rows], names, col, rank),
-            }
+            metrics = _summarise(x[rows], ops[rows], names, col, rank)
+            if extra is not None:
+                metrics.update(extra([results[i] for i in rows]))
+            cohorts[f"{key}={value}"] = {"n": int(rows.size), "metrics": metrics}
     return overall, cohorts

@@ -15,28 +15,13 @@ exact match and F1.
 
 from __future__ import annotations
 
-import re
-import string
 from collections import Counter
 from collections.abc import Sequence
-from functools import lru_cache
 
 from shipcall.core.datasets import Item
 from shipcall.core.metrics.abstention import is_abstention, prediction, shown_texts
+from shipcall.core.metrics.normalize import normalize_answer
 from shipcall.core.runs import ItemResult
-
-# str.translate deletes the same characters as the official script's per-character filter.
-_DROP_PUNCTUATION = str.maketrans("", "", string.punctuation)
-_ARTICLES = re.compile(r"\b(a|an|the)\b")
-
-
-@lru_cache(maxsize=65_536)  # pure; the same retrieved chunks are normalised for many items
-def normalize_answer(text: str) -> str:
-    """SQuAD v2 normalisation: lower-case, drop punctuation, drop a/an/the, collapse white space."""
-    text = text.lower()
-    text = text.translate(_DROP_PUNCTUATION)
-    text = _ARTICLES.sub(" ", text)
-    return " ".join(text.split())
 
 
 def answer_tokens(text: str) -> list[str]:

@@ -78,7 +78,8 @@ PLAIN_METRICS: dict[str, Metric] = {
         _m("assertion_pass_rate", True, True, False,
            "passing assertions / assertions of the item (contains, not-contains, regex, …)"),
         _m("groundedness", True, True, False,
-           "answer sentences with ≥80% of their content tokens in one retrieved chunk / answer sentences"),
+           "answer sentences with ≥80% of their content tokens in one retrieved chunk / answer sentences "
+           "(summarize: summary sentences, with windows of three source lines in place of chunks)"),
         _m("citation_precision", True, True, False,
            "distinct cited documents that are evidence / distinct cited documents"),
         _m("abstain_recall", True, True, True,
@@ -108,6 +109,42 @@ PLAIN_METRICS: dict[str, Metric] = {
            "US dollars this run paid: cost minus replies served from the response cache (0 for a cached re-run)"),
     )
 }
+
+# The classify and summarize tasks' metrics (core/metrics/classification.py, summarization.py).
+TASK_METRICS: dict[str, Metric] = {
+    m.name: m
+    for m in (
+        _m("accuracy", True, True, True,
+           "classify: per item `correct` (1 if the predicted label is the gold label, else 0); run value = "
+           "correct / items with a prediction (sklearn accuracy_score)"),
+        _m("macro_f1", True, False, False,
+           "classify: unweighted mean over labels of F1 = 2·tp / (gold + predicted) (sklearn f1_score macro)"),
+        _m("weighted_f1", True, False, False,
+           "classify: mean over labels of F1 weighted by gold count (sklearn f1_score weighted)"),
+        _m("ece", False, False, False,
+           "classify: expected calibration error, 10 equal-width confidence bins (lo, hi]: Σ |B|/n · "
+           "|accuracy(B) − mean confidence(B)| (Guo et al. 2017)"),
+        _m("rouge1", True, True, False,
+           "summarize: ROUGE-1 F-measure (rouge-score, Porter stemming) against the best reference by ROUGE-1"),
+        _m("rouge2", True, True, False, "summarize: ROUGE-2 F-measure, same reference as rouge1"),
+        _m("rougeL", True, True, False, "summarize: ROUGE-L F-measure (longest common subsequence)"),
+        _m("rougeLsum", True, True, False,
+           "summarize: ROUGE-Lsum F-measure (summary-level LCS over newline-separated sentences)"),
+        _m("key_point_coverage", True, True, False,
+           "summarize: key points with at least half their content stems in the summary / key points"),
+        _m("summary_words", True, False, False,
+           "summarize: words of the summary (descriptive: reported as a mean, never paired-tested)"),
+        _m("compression", False, False, False,
+           "summarize: summary words / source words (descriptive: reported as a mean, never paired-tested)"),
+    )
+}
+# Per label of a classify dataset: `precision[card_arrival]`, aggregate only.
+LABEL_FAMILIES: dict[str, str] = {
+    "precision": "classify: tp / items predicted as the label (0 when never predicted)",
+    "recall": "classify: tp / items whose gold is the label",
+    "f1": "classify: 2·tp / (gold + predicted) for the label",
+}
+_LABEL_NAME = re.compile(r"(precision|recall|f1)\[(.+)\]")
 
 # LLM-as-judge metrics are named after the contract's judge metrics: `judge_<name>` is the per-item
 # verdict normalised to 0–1 (mean over repeats); the suffixed names are aggregate-only.
@@ -151,6 +188,7 @@ def metrics_for(ks: Sequence[int]) -> dict[str, Metric]:
         for k in sorted(set(ks)):
             out[f"{family}@{k}"] = _at_k(family, k)
     out.update(PLAIN_METRICS)
+    out.update(TASK_METRICS)
     return out
 
 
@@ -163,6 +201,10 @@ def metric_info(name: str) -> Metric | None:
     """The Metric for any name, including `ndcg@7`; None if the name is unknown."""
     if name in PLAIN_METRICS:
         return PLAIN_METRICS[name]
+    if name in TASK_METRICS:
+        return TASK_METRICS[name]
+    if (label := _LABEL_NAME.fullmatch(name)) is not None:
+        return Metric(name, True, False, False, LABEL_FAMILIES[label.group(1)])
     if name.startswith(JUDGE_PREFIX):
         return judge_metric_info(name)
     m = _AT_K_NAME.fullmatch(name)

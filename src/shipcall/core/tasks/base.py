@@ -59,8 +59,10 @@ class Task(Protocol):
         """One dataset line, validated for this task; errors name the file, line and field."""
         ...
 
-    def build(self, workspace: Any, name: str, variant: Any) -> Predictor:
-        """Open (or build) what the variant (its name and its config) needs, cached by identity."""
+    def build(self, workspace: Any, name: str, variant: Any, dataset: Any = None) -> Predictor:
+        """Open (or build) what the variant (its name and its config) needs, cached by identity.
+        `dataset`, when given, is the dataset version it will predict (a classifier reads its label
+        set; a predictor may batch its items)."""
         ...
 
     def score(self, item: Item, prediction: Prediction) -> ItemResult:
