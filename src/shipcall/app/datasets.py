@@ -12,7 +12,7 @@ from typing import Any
 from shipcall.app.workspace import Workspace
 from shipcall.core.datasets import Item, dataset_hash, parse_jsonl
 from shipcall.core.jsonl import json_lines
-from shipcall.errors import DatasetError, ShipcallError
+from shipcall.errors import DatasetError, DatasetErrors, ShipcallError
 
 
 @dataclass
@@ -62,8 +62,10 @@ def read_jsonl(path: Path, documents: Collection[str] | None = None) -> list[Ite
     try:
         return parse_jsonl(read_text(path), file=str(path), documents=documents)
     except DatasetError as e:  # items of another task imported without --task: say which
-        if e.message == "unknown field" and e.field in TASK_FIELDS:
-            e.hint = f"these look like {TASK_FIELDS[e.field]} items: add --task {TASK_FIELDS[e.field].split()[-1]}"
+        first = e.errors[0] if isinstance(e, DatasetErrors) and e.errors else e
+        if first.message == "unknown field" and first.field in TASK_FIELDS:
+            e.hint = f"these look like {TASK_FIELDS[first.field]} items: add --task " \
+                     f"{TASK_FIELDS[first.field].split()[-1]}"
         raise
 
 

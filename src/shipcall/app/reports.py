@@ -130,9 +130,9 @@ def dataset_note(b: Run, c: Run) -> str | None:
 def compare_report(ws: Workspace, baseline: str, candidate: str, *, weights: str = "eval") -> CompareReport:
     contract = ws.contract()
     decision, rep = gate(ws, baseline, candidate, contract, weights=weights, record_decision=False)
-    b, c = rep.baseline.run, rep.candidate.run
+    c = rep.candidate.run
     text = gate_sentence(decision.to_dict(), rep.comparison.to_dict(), contract.primary, list(contract.guarded))
-    notes = [n for n in [dataset_note(b, c)] if n]
+    notes = [n for n in [dataset_note(ws.store.get_run(baseline), c)] if n]  # the baseline asked for, not its re-run
     return CompareReport(rep, decision, contract, text, failure_table(rep.candidate, examples=EXAMPLES),
                          {"baseline": latencies(rep.baseline), "candidate": latencies(rep.candidate)}, notes)
 
