@@ -81,13 +81,14 @@ def pg_cluster():  # noqa: ANN201 - yields a tests.pg.PgCluster
     cluster.stop()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
+@pytest.fixture(params=["sqlite", "postgresql"])
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A new, empty store's URL: a SQLite file, and (the second parameter) a Postgres database
-    (slow tier: a cluster takes seconds to start, a database about one to create)."""
+    """A new store's URL: a SQLite file, and (the second parameter) a Postgres database copied
+    from a migrated template (the cluster starts once per test process, in seconds)."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'store.db'}"
-    return request.getfixturevalue("pg_cluster").new_database()
+    pg = request.getfixturevalue("pg_cluster")
+    return pg.new_database(template=pg.migrated_template())
 
 
 @pytest.fixture

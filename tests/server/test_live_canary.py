@@ -37,7 +37,7 @@ def test_two_replicas_follow_the_stored_canary(ingested) -> None:  # noqa: ANN00
     one = create_app(ingested, candidate="small", share=0.5, token=TOKEN, canary_poll=0.2)
     two = create_app(Workspace(ingested.root), candidate="small", share=0.5, token=TOKEN, canary_poll=0.2)
     with live(one) as u1, live(two) as u2:
-        health = httpx.get(f"{u1}/v1/health").json()
+        health = httpx.get(f"{u1}/v1/health", headers=AUTH).json()  # the store's details: operators only
         assert health["store"]["kind"] == "sqlite" and health["store"]["migration"].startswith("m0")
         a, b = _variants(u1), _variants(u2)
         assert a == b and set(a.values()) == {"baseline", "small"}  # sticky across replicas

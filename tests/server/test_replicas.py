@@ -44,7 +44,8 @@ def test_two_replicas_one_killed_lose_no_acknowledged_request(ws, corpus_dir: Pa
                         break
                 except httpx.HTTPError:
                     time.sleep(0.1)
-        health = httpx.get(f"http://127.0.0.1:{ports[1]}/v1/health").json()
+        health = httpx.get(f"http://127.0.0.1:{ports[1]}/v1/health",
+                           headers={"Authorization": f"Bearer {TOKEN}"}).json()
         assert health["store"]["kind"] == "postgresql"
         acked: list[str] = []
         seen: dict[str, set[str]] = {}

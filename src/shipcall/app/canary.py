@@ -126,6 +126,8 @@ def seed(ws: Workspace, baseline: str, candidate: str | None, share: float) -> t
     restart must not undo an operator's call). Returns the state in force and a warning."""
     before = read_state(ws.store)
     want = CanaryState(baseline=baseline, candidate=candidate, share=share if candidate else 0.0)
+    if before is None and candidate is None:
+        return want, None  # no canary anywhere: nothing to record (and a read-only store stays untouched)
     if before is not None:
         if (before.baseline, before.candidate, before.share) == (want.baseline, want.candidate, want.share):
             return before, None

@@ -89,7 +89,6 @@ def health(request: Request) -> Any:
     s = request.app.state.server
     s.follow_canary()
     problem = s.health()
-    applied = s.ws.store.migrations_applied()
     body: dict[str, Any] = {
         "status": "degraded" if problem else "ok",
         "variant": s.baseline.name,
@@ -97,7 +96,6 @@ def health(request: Request) -> Any:
         "share": s.share,
         "corpus_version": s.baseline.corpus_version,
         "started_at": s.started_at,
-        "store": {"kind": s.ws.store.kind, "migration": applied[max(applied)] if applied else None},
     }
     if problem:
         body["problem"] = "the store cannot be written"
@@ -105,7 +103,9 @@ def health(request: Request) -> Any:
         from shipcall.adapters.store.production_log import retention
 
         store = s.ws.store
-        body["store"] = {**body["store"], "size_bytes": store.size_bytes()}
+        applied = store.migrations_applied()
+        body["store"] = {"kind": store.kind, "migration": applied[max(applied)] if applied else None,
+                         "size_bytes": store.size_bytes()}
         if problem:
             body["problem"] = f"the store cannot be written: {problem}"
         try:

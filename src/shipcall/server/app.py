@@ -90,9 +90,12 @@ def create_app(workspace: Workspace | str | Path | None = None, *, variant: str 
     if retention is not None:
         retention.record()  # the legal narrative reads the retention in force from the store
     if live_canary:
-        from shipcall.app.canary import CanaryWatch, seed
+        from shipcall.app.canary import CanaryState, CanaryWatch, seed
 
-        state, warning = seed(ws, baseline.name, cand.name if cand else None, float(share or 0.0))
+        try:
+            state, warning = seed(ws, baseline.name, cand.name if cand else None, float(share or 0.0))
+        except ShipcallError as e:  # a store that cannot be written: serve the flags; health says degraded
+            state, warning = CanaryState(baseline.name, cand.name if cand else None, float(share or 0.0)), e.message
         if warning:
             log.warning(warning)
         server.canary = CanaryWatch(ws.store, state, poll=canary_poll)
