@@ -318,11 +318,11 @@ def failures_page(request: Request, run_id: str) -> Response:
     from shipcall.render.views import failure_rows
 
     table = failure_table(ev)
-    rows = failure_rows(table)
     redacted = 0
     if _reviewer(request) is None:  # production text only to signed-in people, else redacted
         redactor = request.app.state.server.redactor
-        redacted = views.redact_production_examples(rows, lambda t: redactor.redact(t).text)
+        redacted = views.redact_production_examples(table.modes, lambda t: redactor.redact(t).text)
+    rows = failure_rows(table)
     try:
         figure = plots.failure_pareto([(r["mode"], r["count"]) for r in table.modes], prefix="pareto",
                                       title="Why items failed") if rows else None

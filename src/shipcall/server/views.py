@@ -94,7 +94,8 @@ def redact_production_examples(rows: list[dict[str, Any]], redact: Any) -> int:
         for e in row["examples"]:
             if e.get("production"):
                 for k in ("question", "answer", "gold"):
-                    e[k] = redact(e[k]) if e[k] else e[k]
+                    v = e.get(k)
+                    e[k] = [redact(x) for x in v] if isinstance(v, list) else redact(v) if v else v
                 n += 1
     return n
 

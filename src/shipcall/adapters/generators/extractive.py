@@ -186,8 +186,8 @@ class ExtractiveGenerator(GeneratorBase):
             return Answer(text="", abstained=True, support=score)
         context = _render(chosen)
         answer = found if found is not None else context
-        if found is None and instruction_like(context):  # a planted instruction is quoted, never voiced
-            answer = quote_source(context, chosen[0].scored.chunk.doc_id)
+        if instruction_like(context):  # a planted instruction is quoted as its document's words, never voiced
+            answer = context = quote_source(context, chosen[0].scored.chunk.doc_id)
         citations: dict[str, Citation] = {}
         for c in chosen:
             ch = c.scored.chunk

@@ -47,7 +47,7 @@ PLAIN: dict[str, str] = {
     "rougeL": "follows the reference summary's wording",
     "key_point_coverage": "covers the key points",
 }
-_AT_K = {"recall": "finds the right documents among its top {k}",
+_PLAIN_AT_K = {"recall": "finds the right documents among its top {k}",
          "hit": "finds a right document among its top {k}",
          "precision": "ranks only right documents in its top {k}",
          "mrr": "ranks the first right document near the top of {k}",
@@ -65,8 +65,8 @@ def plain(metric: str) -> str:
     if metric in PLAIN:
         return PLAIN[metric]
     m = re.fullmatch(r"([a-z]+)@(\d+)", metric)
-    if m and m.group(1) in _AT_K:
-        return _AT_K[m.group(1)].format(k=m.group(2))
+    if m and m.group(1) in _PLAIN_AT_K:
+        return _PLAIN_AT_K[m.group(1)].format(k=m.group(2))
     if metric.startswith("judge_"):
         return f"is judged {metric[len('judge_'):].replace('_', ' ')} by the LLM judge"
     if "[" in metric:
