@@ -57,6 +57,40 @@ def require_data(path: Path) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def pg_cluster():  # noqa: ANN201 - yields a tests.pg.PgCluster
+    """A throwaway PostgreSQL on 127.0.0.1 for this test process (started once, stopped at the end).
+    Without Debian's postgresql or the `postgres` extra the Postgres tests skip, except under CI,
+    where .ci/run installs both and a missing one fails."""
+    from tests.pg import PgCluster, pg_bin
+
+    missing = None
+    if pg_bin() is None:
+        missing = "PostgreSQL is not installed (apt-get install postgresql)"
+    else:
+        try:
+            import psycopg  # noqa: F401
+        except ImportError:
+            missing = "the postgres extra is not installed (pip install -e '.[postgres]')"
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail(missing)
+        pytest.skip(missing)
+    cluster = PgCluster().start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A new store's URL: a SQLite file, and (the second parameter) a Postgres database copied
+    from a migrated template (the cluster starts once per test process, in seconds)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    pg = request.getfixturevalue("pg_cluster")
+    return pg.new_database(template=pg.migrated_template())
+
+
 @pytest.fixture
 def shared_data() -> Path:
     return require_data(data_dir())

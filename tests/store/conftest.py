@@ -97,11 +97,13 @@ def limit_parameters(engine: Engine, n: int = SQLITE_OLD_LIMIT) -> None:
 
 
 @pytest.fixture
-def store(tmp_path: Path):  # noqa: ANN201 - yields a Store
-    """A new store whose connections allow at most 999 bound parameters per statement."""
+def store(store_url: str):  # noqa: ANN201 - yields a Store
+    """A new store, on SQLite (whose connections allow at most 999 bound parameters per
+    statement, as old builds do) and on Postgres."""
     from shipcall.adapters.store.store import Store
 
-    s = Store.open(sqlite_url(tmp_path / "store.db"))
-    limit_parameters(s.engine)
+    s = Store.open(store_url)
+    if s.kind == "sqlite":
+        limit_parameters(s.engine)
     yield s
     s.close()

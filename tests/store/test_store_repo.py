@@ -30,6 +30,8 @@ def results(ids: range, *, answer: str = "a") -> list[tuple[int, ItemResult]]:
 
 
 def test_the_parameter_limit_is_real(store: Store) -> None:
+    if store.kind != "sqlite":
+        pytest.skip("the 999-parameter limit is old SQLite's")
     t = schema.item_results
     with store.engine.connect() as c, pytest.raises(OperationalError, match="too many SQL variables"):
         c.execute(select(t).where(t.c.item_id.in_([str(i) for i in range(1000)])))

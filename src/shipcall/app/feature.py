@@ -199,12 +199,14 @@ def index_is_complete(ws: Workspace, variant: Variant, corpus_version: str) -> b
 
 
 def ensure_index(ws: Workspace, variant: Variant, corpus_version: str, *,
-                 show_progress: bool | None = None) -> Retriever:
+                 show_progress: bool | None = None, embedder: Any = None) -> Retriever:
     """Load the variant's index, or build it; a composite kind opens its parts and joins them.
-    `show_progress`: None shows bars for the steps that last (adapters/progress.py), False none."""
+    `show_progress`: None shows bars for the steps that last (adapters/progress.py), False none;
+    `embedder`: where dense embeddings are computed (Ray), None here."""
     kind, cfg = retriever_kind(variant.retriever)
     if kind.composite:
-        parts = [ensure_index(ws, p, corpus_version, show_progress=show_progress) for p in index_parts(variant)]
+        parts = [ensure_index(ws, p, corpus_version, show_progress=show_progress, embedder=embedder)
+                 for p in index_parts(variant)]
         return kind.combine(cfg, parts)
     path = ws.index_dir / index_key(variant, corpus_version)
     if kind.is_complete(path):
@@ -213,7 +215,7 @@ def ensure_index(ws: Workspace, variant: Variant, corpus_version: str, *,
     if not chunks:
         raise CorpusError("the corpus has no text to index", hint="ingest a folder with documents in it")
     ctx = BuildContext(cache_dir=ws.state_dir / "embeddings", show_progress=show_progress,
-                       extra={"doc_hashes.json": ws.store.document_hashes()})
+                       extra={"doc_hashes.json": ws.store.document_hashes()}, embedder=embedder)
     return kind.build_index(chunks, cfg, path, ctx)
 
 

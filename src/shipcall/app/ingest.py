@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from shipcall.adapters.ingest.loaders import Limits, LoadReport, load_beir, load_folder
 from shipcall.app.workspace import Workspace
@@ -37,10 +38,10 @@ class IngestReport:
 
 
 def ingest(ws: Workspace, path: str | None, fmt: str | None = None, *,
-           show_progress: bool | None = None) -> IngestReport:
+           show_progress: bool | None = None, embedder: Any = None) -> IngestReport:
     """Read, store and index the corpus. `show_progress`: None shows bars on stderr for the
     steps that last more than a second (reading files, chunking, indexing, embedding); False
-    shows none (`--quiet`)."""
+    shows none (`--quiet`). `embedder`: where dense embeddings are computed (Ray), None here."""
     store = ws.store
     if path is None:
         recorded = ws.corpus_path()
@@ -80,7 +81,7 @@ def ingest(ws: Workspace, path: str | None, fmt: str | None = None, *,
     store.set_meta("corpus_path", str(root))
     store.set_meta("corpus_format", fmt)
     report.indexes_built = build_indexes(ws, report.corpus_version, show_progress=show_progress,
-                                         warnings=report.warnings)
+                                         warnings=report.warnings, embedder=embedder)
     from shipcall.adapters.retrievers.bm25 import prune_indexes
 
     prune_indexes(ws.index_dir, report.corpus_version)  # obsolete versions and what killed builds left
@@ -88,7 +89,7 @@ def ingest(ws: Workspace, path: str | None, fmt: str | None = None, *,
 
 
 def build_indexes(ws: Workspace, version: str, *, show_progress: bool | None = None,
-                  warnings: list[tuple[str, str]] | None = None) -> int:
+                  warnings: list[tuple[str, str]] | None = None, embedder: Any = None) -> int:
     """Build (or find) the index of every variant, once per distinct index."""
     from shipcall.app.feature import ensure_index, index_is_complete, index_key
     from shipcall.errors import MissingExtraError
@@ -102,7 +103,7 @@ def build_indexes(ws: Workspace, version: str, *, show_progress: bool | None = N
         seen.add(key)
         if not index_is_complete(ws, variant, version):
             try:
-                ensure_index(ws, variant, version, show_progress=show_progress)
+                ensure_index(ws, variant, version, show_progress=show_progress, embedder=embedder)
             except MissingExtraError as e:  # the documents are in; that variant fails clearly when used
                 if warnings is not None:
                     warnings.append((f"variant {name}", f"index not built: {e.message}; {e.hint}"))

@@ -5,7 +5,7 @@ WORKSPACE_YAML = """\
 # Docs: the README's "Configuration" section. Unknown keys are errors, not silent defaults.
 
 # Where datasets, runs and decisions are stored. SQLite under .shipcall/ by default; a team
-# can share a Postgres store (postgresql+psycopg://user:pass@host/db). SHIPCALL_STORE overrides.
+# can share a Postgres store (postgresql+psycopg://user:pass@host/db). SHIPCALL_STORE_URL overrides.
 store: sqlite:///.shipcall/shipcall.db
 
 corpus:

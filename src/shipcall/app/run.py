@@ -31,6 +31,7 @@ from shipcall.core.tasks.base import Predictor
 from shipcall.errors import ConfigError, Interrupted
 
 if TYPE_CHECKING:
+    from shipcall.app.distributed import RayExecutor
     from shipcall.app.judge import JudgeOptions
 
 BATCH_SECONDS = 0.1
@@ -63,20 +64,21 @@ def run_identity(predictor: Predictor, dataset: Dataset, variant: Variant, *, ks
 def run(ws: Workspace, dataset: Dataset, variant_name: str | None, *, limit: int | None = None,
         progress: Callable[[int, int], object] | None = None, judge: JudgeOptions | None = None,
         judge_progress: Callable[[int, int], object] | None = None, wait: bool = False,
-        on_wait: Callable[[str], object] | None = None) -> RunOutcome:
+        on_wait: Callable[[str], object] | None = None, executor: RayExecutor | None = None) -> RunOutcome:
     """Run a variant of the workspace (by name; None: the first) over a dataset version. An
     identical run already executing in another process stops this one with RunInProgress, or
-    with `wait` this one waits for it first (adapters/store/locks.py)."""
+    with `wait` this one waits for it first (adapters/store/locks.py). `executor`: answer the
+    items on a Ray cluster instead of in this process."""
     name, variant = ws.variant(variant_name)
     return run_variant(ws, dataset, name, variant, limit=limit, progress=progress, judge=judge,
-                       judge_progress=judge_progress, wait=wait, on_wait=on_wait)
+                       judge_progress=judge_progress, wait=wait, on_wait=on_wait, executor=executor)
 
 
 def run_variant(ws: Workspace, dataset: Dataset, name: str, variant: Variant, *, limit: int | None = None,
                 progress: Callable[[int, int], object] | None = None, judge: JudgeOptions | None = None,
                 judge_progress: Callable[[int, int], object] | None = None,
                 predictor: Predictor | None = None, wait: bool = False,
-                on_wait: Callable[[str], object] | None = None) -> RunOutcome:
+                on_wait: Callable[[str], object] | None = None, executor: RayExecutor | None = None) -> RunOutcome:
     """Run one variant configuration (explicitly given: a sweep passes its combinations) over a
     dataset version, through its task: build -> per item predict -> score -> store -> aggregate."""
     task = task_for(ws, variant)
@@ -100,15 +102,21 @@ def run_variant(ws: Workspace, dataset: Dataset, name: str, variant: Variant, *,
     ident = run_identity(predictor, dataset, variant, ks=ks, limit=limit,
                          judge=judge_.identity() if judge_ is not None else None)
     key = run_key(ident.variant_hash, dataset.name, dataset.version, ident.corpus_version, ident.config)
+    remote = None
+    if executor is not None:
+        def remote(todo: list[tuple[int, Item]]) -> Any:
+            return executor.answer(str(ws.root), ws.store_url(), name, variant, dataset, todo)
     with run_lock(ws.state_dir / "locks", key, wait=wait, on_wait=on_wait) as claim:
-        return _execute(ws, dataset, name, task, predictor, items, ident, judge_, claim, progress, judge_progress)
+        return _execute(ws, dataset, name, task, predictor, items, ident, judge_, claim, progress, judge_progress,
+                        remote)
 
 
 def _execute(ws: Workspace, dataset: Dataset, name: str, task: Any, predictor: Predictor, items: list[Item],
              ident: RunIdentity, judge_: Any, claim: Callable[[str], None],
              progress: Callable[[int, int], object] | None,
-             judge_progress: Callable[[int, int], object] | None) -> RunOutcome:
-    """The run itself, with the run lock held."""
+             judge_progress: Callable[[int, int], object] | None,
+             remote: Callable[[list[tuple[int, Item]]], Any] | None = None) -> RunOutcome:
+    """The run itself, with the run lock held (`remote`: the items answered elsewhere, e.g. Ray)."""
     store = ws.store
     existing = store.unfinished_run(ident.variant_hash, dataset.name, dataset.version, ident.corpus_version)
     if existing is not None and ident.matches(existing):
@@ -135,8 +143,16 @@ def _execute(ws: Workspace, dataset: Dataset, name: str, task: Any, predictor: P
         except Exception as e:  # one item's failure must not stop the run; it is recorded
             return ItemResult(item_id=item.id, error=f"{type(e).__name__}: {e}", failure_modes=["error"])
 
+    others = 0  # items another process (resuming the same run at once) stored first: theirs are kept
+
+    def save(rows: list[tuple[int, ItemResult]]) -> None:
+        nonlocal others
+        others += len(rows) - store.save_item_results(current.id, rows)
+
+    answers = (remote(todo) if remote is not None else
+               answer_items(todo, one, workers=predictor.concurrency, budget=budget, heartbeat=BATCH_SECONDS))
     try:
-        for got in answer_items(todo, one, workers=predictor.concurrency, budget=budget, heartbeat=BATCH_SECONDS):
+        for got in answers:
             if got is not None:
                 batch.append(got)
                 fresh.append(got)
@@ -144,13 +160,13 @@ def _execute(ws: Workspace, dataset: Dataset, name: str, task: Any, predictor: P
                 if progress:
                     progress(finished, len(items))
             if len(batch) >= BATCH_ITEMS or time.monotonic() - last >= BATCH_SECONDS:
-                store.save_item_results(current.id, batch)
+                save(batch)
                 batch, last = [], time.monotonic()
     except KeyboardInterrupt:
-        store.save_item_results(current.id, batch)  # keep everything answered so far
+        save(batch)  # keep everything answered so far
         raise Interrupted(f"run {current.id}: {finished} of {len(items)} items done and stored; run the same "
                           f"command to continue where it stopped") from None
-    store.save_item_results(current.id, batch)
+    save(batch)
     stats = predictor.stats()
     if budget is not None and budget.exhausted and finished < len(items):
         return RunOutcome(current, resumed, len(items) - len(todo), provider=stats, stopped=(
@@ -159,7 +175,7 @@ def _execute(ws: Workspace, dataset: Dataset, name: str, task: Any, predictor: P
     judged = judge_.run(current, items, progress=judge_progress) if judge_ is not None else None
     # what this process scored is in memory; only items done before a resume (or re-scored by the
     # judge) are read back
-    results = (store.item_results(current.id) if (done or judged is not None)
+    results = (store.item_results(current.id) if (done or others or judged is not None)
                else [r for _, r in sorted(fresh, key=lambda x: x[0])])
     current.metrics, current.cohorts = task.aggregate(items, results)
     if judged is not None:
@@ -169,6 +185,9 @@ def _execute(ws: Workspace, dataset: Dataset, name: str, task: Any, predictor: P
     current.finished_at = now()
     current.status = "finished"
     store.finish_run(current)
+    warnings = judged.warnings if judged else []
+    if others:
+        warnings.append(f"another process was resuming run {current.id} at the same time and stored {others} "
+                        "of these items first: its results are kept, none is stored twice")
     return RunOutcome(current, resumed, len(items) - len(todo), provider=stats,
-                      judge=[s.to_dict() for s in judged.summaries] if judged else None,
-                      warnings=judged.warnings if judged else [])
+                      judge=[s.to_dict() for s in judged.summaries] if judged else None, warnings=warnings)

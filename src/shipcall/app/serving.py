@@ -21,6 +21,7 @@ from shipcall.core.production import ProductionLogEntry, assign_arm, client_hash
 from shipcall.errors import ApiError
 
 if TYPE_CHECKING:
+    from shipcall.app.canary import CanaryWatch
     from shipcall.app.feature import Feature
     from shipcall.config.schema import ServerConfig
 
@@ -53,9 +54,35 @@ class Server:
     _last_write_error: tuple[float, str] | None = None  # (when, why) the latest log write failed
     _probe: tuple[float, str | None] = (-1e9, None)    # (when, error) of the latest write probe
     _probe_lock: threading.Lock = field(default_factory=threading.Lock)
+    canary: CanaryWatch | None = None  # the live split from the store (every replica follows it)
+    _opened: dict[str, Feature] = field(default_factory=dict)
 
     def features(self) -> list[Feature]:
         return [self.baseline] + ([self.candidate] if self.candidate else [])
+
+    def follow_canary(self) -> None:
+        """Serve the split the store holds now (re-read every few seconds): a `canary set`,
+        `promote` or `rollback` reaches every replica without a restart. A variant not opened
+        yet is opened here, once."""
+        if self.canary is None:
+            return
+        state = self.canary.get()
+        if (state.baseline, state.candidate, state.share) == (
+                self.baseline.name, self.candidate.name if self.candidate else None, self.share):
+            return
+        self.baseline = self._feature(state.baseline)
+        self.candidate = self._feature(state.candidate) if state.candidate else None
+        self.share = state.share if state.candidate else 0.0
+
+    def _feature(self, name: str) -> Feature:
+        from shipcall.app.feature import Feature
+
+        for f in (self.baseline, self.candidate):
+            if f is not None:
+                self._opened.setdefault(f.name, f)
+        if name not in self._opened:
+            self._opened[name] = Feature.open(self.ws, name)
+        return self._opened[name]
 
     def ask(self, question: str, user: str | None = None, client: str | None = None) -> Served:
         """Answer, redact, log (committed), and only then return. `client`: the asker's network
@@ -63,10 +90,12 @@ class Server:
         t0 = time.perf_counter()
         question = question.strip()
         self.check_length(question, "question", self.settings.max_question_chars)
+        self.follow_canary()
+        baseline, candidate, share = self.baseline, self.candidate, self.share  # one consistent split
         arm = "baseline"
-        if self.candidate is not None:
-            arm = assign_arm(user, self.share, salt=self.candidate.name, draw=random.random())
-        feature = self.candidate if arm == "candidate" and self.candidate is not None else self.baseline
+        if candidate is not None:
+            arm = assign_arm(user, share, salt=candidate.name, draw=random.random())
+        feature = candidate if arm == "candidate" and candidate is not None else baseline
         r = feature.answer(question)
         t1 = time.perf_counter()
         q = self.redactor.redact(question)

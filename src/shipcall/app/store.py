@@ -41,7 +41,7 @@ class MigrationReport:
 
 def store_info(ws: Workspace) -> StoreInfo:
     url = ws.store_url()
-    if _missing(url):
+    if store_missing(url):
         return StoreInfo(url=display_url(url), kind="sqlite", migration=None, size_bytes=0)
     store = Store.open(url, migrate=False)
     try:
@@ -54,7 +54,7 @@ def store_info(ws: Workspace) -> StoreInfo:
 def migrate_store(ws: Workspace, *, dry_run: bool = False) -> MigrationReport:
     """Apply the pending migrations (only list them with `dry_run`)."""
     url = ws.store_url()
-    if dry_run and _missing(url):  # look without creating the file
+    if dry_run and store_missing(url):  # look without creating the file
         return MigrationReport(url=display_url(url), dry_run=True, pending=[m.name for m in MIGRATIONS])
     store = Store.open(url, migrate=False)
     try:
@@ -66,7 +66,54 @@ def migrate_store(ws: Workspace, *, dry_run: bool = False) -> MigrationReport:
         store.close()
 
 
-def _missing(url: str) -> bool:
+@dataclass(frozen=True)
+class CopyReport:
+    source: str
+    target: str
+    tables: list[dict[str, Any]]   # {table, source, copied, target}
+    complete: bool                 # every source row is in the target
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def copy_store(source_url: str, target_url: str, progress: Any = None) -> CopyReport:
+    """Copy every row of the store at `source_url` into the one at `target_url` (created and
+    migrated if new); idempotent; row counts compared at the end."""
+    from shipcall.adapters.store.copy import copy_tables
+    from shipcall.errors import ConfigError
+
+    source_url, target_url = _absolute(source_url), _absolute(target_url)
+    if store_missing(source_url):
+        raise ConfigError(f"no store at {display_url(source_url)}", field="SOURCE_URL",
+                          hint="`shipcall store info --json` prints a workspace's store URL")
+    if display_url(source_url) == display_url(target_url):
+        raise ConfigError("the source and the target are the same store", field="TARGET_URL")
+    source = Store.open(source_url)
+    try:
+        target = Store.open(target_url)
+        try:
+            copies = copy_tables(source, target, progress)
+            return CopyReport(source=source.url, target=target.url,
+                              tables=[{"table": c.table, "source": c.source, "copied": c.copied, "target": c.target}
+                                      for c in copies],
+                              complete=all(c.complete for c in copies))
+        finally:
+            target.close()
+    finally:
+        source.close()
+
+
+def _absolute(url: str) -> str:
+    """A relative SQLite path is taken from the current folder."""
+    from pathlib import Path
+
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////") and url != "sqlite:///:memory:":
+        return "sqlite:///" + str(Path(url[len("sqlite:///"):]).resolve())
+    return url
+
+
+def store_missing(url: str) -> bool:
     path = sqlite_file(url)
     return path is not None and not path.exists()
 

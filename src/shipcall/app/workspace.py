@@ -77,7 +77,9 @@ class Workspace:
                               hint=f"variants in {CONFIG_NAME}: {', '.join(self.config.variants)}") from None
 
     def store_url(self) -> str:
-        url = os.environ.get("SHIPCALL_STORE") or self.config.store
+        """SHIPCALL_STORE_URL (which wins; SHIPCALL_STORE is its older name), else `store:` in
+        shipcall.yaml; a relative SQLite path is taken from the workspace folder."""
+        url = os.environ.get("SHIPCALL_STORE_URL") or os.environ.get("SHIPCALL_STORE") or self.config.store
         if url.startswith("sqlite:///") and not url.startswith(("sqlite:////", "sqlite:///file:")):
             rel = url[len("sqlite:///"):]
             url = "sqlite:///" + str((self.root / rel).resolve())

@@ -13,9 +13,14 @@ from shipcall.cli._common import emit_json, json_option, workspace
               help="folder: .md/.html/.txt/.pdf files (default); beir: a BEIR corpus.jsonl.")
 @click.option("--verbose", is_flag=True, help="List every skipped file with its reason.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary line (no progress, no skip summary).")
+@click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="Where dense embeddings are computed: this process, or a Ray cluster (Ray Data; the `ray` extra).")
+@click.option("--address", default=None, help="With --executor ray: `auto` or ray://HOST:PORT (default: a local Ray).")
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="With --executor ray: how many workers.")
 @json_option
 @click.pass_context
-def cli(ctx: click.Context, path: str | None, fmt: str | None, verbose: bool, quiet: bool, as_json: bool) -> None:
+def cli(ctx: click.Context, path: str | None, fmt: str | None, verbose: bool, quiet: bool, executor: str,
+        address: str | None, workers: int | None, as_json: bool) -> None:
     """Ingest PATH (a folder of documents, or with --format beir a BEIR folder) as the
     workspace's corpus; with no PATH, re-read the recorded one. Only changed documents are
     re-chunked; deleted files leave the corpus.
@@ -26,7 +31,13 @@ def cli(ctx: click.Context, path: str | None, fmt: str | None, verbose: bool, qu
     from shipcall.render.ingest import skip_summary
 
     ws = workspace(ctx)
-    report = ingest(ws, path, fmt, show_progress=False if quiet else None)  # bars go to stderr, also with --json
+    embedder = None
+    if executor == "ray":
+        from shipcall.app.distributed import RayExecutor, require_ray
+
+        require_ray()
+        embedder = RayExecutor(address=address, workers=workers)
+    report = ingest(ws, path, fmt, show_progress=False if quiet else None, embedder=embedder)
     if as_json:
         emit_json(report.to_dict())
         return

@@ -43,8 +43,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "logs": ("logs", "Read the production log of `shipcall serve` (redacted); prune old entries."),
     "review": ("review", "Review queue: sample logged queries, review them, promote them into a dataset."),
     "drift": ("drift", "How far the production query mix has moved from a dataset."),
+    "canary": ("canary", "The live canary every server follows: status, set --share, promote, rollback."),
     "monitor": ("monitor", "Canary: always-valid comparison of baseline and candidate, per cohort."),
-    "store": ("store", "The workspace's store: info (URL, kind, migration, size) and pending migrations."),
+    "store": ("store", "The workspace's store: info (URL, kind, migration, size), pending migrations, copy."),
 }
 
 

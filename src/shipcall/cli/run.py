@@ -22,10 +22,17 @@ from shipcall.cli._common import emit_json, json_option, warn, workspace
 @click.option("--wait", is_flag=True,
               help="If an identical run is already in progress in another process, wait for it to finish "
                    "and then run (default: stop with exit 2).")
+@click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="Where items are answered: this process, or a Ray cluster (the `ray` extra).")
+@click.option("--address", default=None, help="With --executor ray: `auto` or ray://HOST:PORT to join a running "
+                                              "cluster (default: start a local one).")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="With --executor ray: how many workers (default: the cluster's CPUs).")
 @json_option
 @click.pass_context
 def cli(ctx: click.Context, dataset_ref: str, variant: str | None, limit: int | None, judge: bool | None,
-        judge_repeats: int | None, wait: bool, as_json: bool) -> None:
+        judge_repeats: int | None, wait: bool, executor: str, address: str | None, workers: int | None,
+        as_json: bool) -> None:
     """Run a variant over every item of a dataset and store per-item results. An interrupted
     run resumes where it stopped when the same command is run again. LLM generators answer
     several items at once (their `concurrency`), never pay twice for a reply (response cache),
@@ -40,6 +47,16 @@ def cli(ctx: click.Context, dataset_ref: str, variant: str | None, limit: int | 
     from shipcall.render.run import judge_text, run_json, run_text
 
     ws = workspace(ctx)
+    ray_executor = None
+    if executor == "ray":
+        from shipcall.app.distributed import RayExecutor, require_ray
+
+        require_ray()
+        ray_executor = RayExecutor(address=address, workers=workers)
+    elif address or workers:
+        from shipcall.errors import ConfigError
+
+        raise ConfigError("--address and --workers go with --executor ray", field="--executor")
     ds = ws.store.load_dataset(*parse_ref(dataset_ref))
     options = judge_options(ws, judge, judge_repeats, warn=warn)
     bar = progress_bar(len(ds.items[:limit] if limit else ds.items), "run", "item")
@@ -56,7 +73,7 @@ def cli(ctx: click.Context, dataset_ref: str, variant: str | None, limit: int | 
 
     try:
         outcome = run(ws, ds, variant, limit=limit, progress=progress, judge=options, judge_progress=judge_progress,
-                      wait=wait, on_wait=lambda msg: click.echo(msg, err=True))
+                      wait=wait, on_wait=lambda msg: click.echo(msg, err=True), executor=ray_executor)
     finally:
         bar.close()
         for b in judge_bar:

@@ -34,11 +34,13 @@ DEFAULT_RATE_LIMIT = "120/min"  # per client address, when serve binds an addres
 @click.option("--retain", default=None, metavar="DURATION",
               help="Delete production log entries older than this (e.g. 30d), at start and hourly "
                    "(default: server.retain; else kept until `shipcall logs prune`).")
+@click.option("--migrate", is_flag=True, help="Apply the store's pending migrations first (else a store "
+                                               "with pending migrations is refused).")
 @json_option
 @click.pass_context
 def cli(ctx: click.Context, variant: str | None, candidate: str | None, share: float | None, host: str | None,
         port: int | None, threads: int | None, access_log: bool, rate_limit: str | None, retain: str | None,
-        as_json: bool) -> None:
+        migrate: bool, as_json: bool) -> None:
     """Serve the feature over HTTP: POST /v1/ask, POST /v1/feedback, GET /v1/health,
     GET /v1/logs (token), /openapi.json.
 
@@ -61,6 +63,7 @@ def cli(ctx: click.Context, variant: str | None, candidate: str | None, share: f
     from shipcall.server.auth import load_or_create_token
 
     ws = workspace(ctx)
+    _check_migrations(ws, migrate)
     settings = ws.config.server
     if threads is not None:
         if threads < 1:
@@ -125,6 +128,30 @@ def cli(ctx: click.Context, variant: str | None, candidate: str | None, share: f
     config = uvicorn.Config(app, log_level="info" if access_log else "warning", access_log=access_log,
                             timeout_graceful_shutdown=10, server_header=False)
     uvicorn.Server(config).run(sockets=[sock])
+
+
+def _check_migrations(ws: object, migrate: bool) -> None:
+    """Several replicas share one store: a replica of a newer shipcall must not change its schema
+    under the others unannounced. A store with pending migrations is refused unless --migrate
+    (a new, empty store is simply created)."""
+    from shipcall.adapters.store.store import Store
+    from shipcall.app.store import store_missing
+    from shipcall.errors import StoreError
+
+    url = ws.store_url()  # type: ignore[attr-defined]
+    if store_missing(url):
+        return
+    probe = Store.open(url, migrate=False)
+    try:
+        pending, applied = probe.migrations_pending(), probe.migrations_applied()
+        if pending and applied:
+            if not migrate:
+                raise StoreError(f"the store {probe.url} has {len(pending)} pending migration(s): "
+                                 f"{', '.join(pending)}",
+                                 hint="apply them on purpose: `shipcall store migrate` (or serve --migrate)")
+            probe.migrate()
+    finally:
+        probe.close()
 
 
 def resolve_rate_limit(flag: str | None, configured: str | None, host: str) -> Rate | None:

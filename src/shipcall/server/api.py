@@ -81,12 +81,13 @@ def feedback(body: FeedbackRequest, request: Request,
     return request.app.state.server.feedback(body.request_id, body.rating, body.comment)
 
 
-@router.get("/health", summary="Liveness and whether the store takes writes (503 `degraded` when not); "
-                               "with the token also the store's size and the log's retention")
+@router.get("/health", summary="Liveness, the variants served, the store's kind and migration, whether the store "
+                               "takes writes (503 `degraded` when not); with the token also its size and retention")
 def health(request: Request) -> Any:
     from fastapi.responses import JSONResponse
 
     s = request.app.state.server
+    s.follow_canary()
     problem = s.health()
     body: dict[str, Any] = {
         "status": "degraded" if problem else "ok",
@@ -102,7 +103,9 @@ def health(request: Request) -> Any:
         from shipcall.adapters.store.production_log import retention
 
         store = s.ws.store
-        body["store"] = {"kind": store.kind, "size_bytes": store.size_bytes()}
+        applied = store.migrations_applied()
+        body["store"] = {"kind": store.kind, "migration": applied[max(applied)] if applied else None,
+                         "size_bytes": store.size_bytes()}
         if problem:
             body["problem"] = f"the store cannot be written: {problem}"
         try:
@@ -110,6 +113,38 @@ def health(request: Request) -> Any:
         except Exception:  # a damaged log must not break the health answer itself
             body["retention"] = None
     return JSONResponse(body, status_code=503 if problem else 200)
+
+
+class CanaryRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    action: Literal["set", "promote", "rollback"]
+    share: float | None = Field(None, ge=0, le=1, description="set: the candidate's share of traffic")
+    candidate: str | None = Field(None, description="set: the candidate variant (default: the current one)")
+    note: str = Field("", max_length=2000, description="why: recorded with the decision")
+
+
+@router.get("/admin/canary", summary="The live canary split every replica follows (token required)")
+def canary_status(request: Request, _: str = Depends(require_token)) -> dict[str, Any]:
+    from shipcall.app.canary import current
+
+    return current(request.app.state.server.ws).to_dict()
+
+
+@router.post("/admin/canary", summary="Change the live canary split on every replica (token required)")
+def canary_change(body: CanaryRequest, request: Request, who: str = Depends(require_token)) -> dict[str, Any]:
+    from shipcall.app import canary
+
+    s = request.app.state.server
+    if body.action == "set":
+        state = canary.set_canary(s.ws, share=body.share, candidate=body.candidate, note=body.note, who=who)
+    elif body.action == "promote":
+        state = canary.promote(s.ws, note=body.note, who=who)
+    else:
+        state = canary.rollback(s.ws, note=body.note, who=who)
+    if s.canary is not None:  # this replica at once; the others within their poll interval
+        s.canary.state = state
+    s.follow_canary()
+    return state.to_dict()
 
 
 @router.get("/logs", summary="The production log, newest first (token required)")

@@ -49,11 +49,13 @@ log = logging.getLogger("shipcall.server")
 
 def create_app(workspace: Workspace | str | Path | None = None, *, variant: str | None = None,
                candidate: str | None = None, share: float | None = None, token: str | None = None,
-               settings: ServerConfig | None = None) -> FastAPI:
+               settings: ServerConfig | None = None, live_canary: bool = True,
+               canary_poll: float = 2.0) -> FastAPI:
     """Open the workspace and its features and return the app (nothing listens yet).
 
     `token`: the bearer token (default: SHIPCALL_TOKEN or the workspace's token file, created
-    on first use); `settings`: override `server:` from shipcall.yaml."""
+    on first use); `settings`: override `server:` from shipcall.yaml; `live_canary`: follow the
+    canary split stored in the store (`shipcall canary ...`), re-read every `canary_poll` seconds."""
     from shipcall.app.feature import Feature
     from shipcall.server.auth import check_token, load_or_create_token
 
@@ -87,6 +89,18 @@ def create_app(workspace: Workspace | str | Path | None = None, *, variant: str 
     retention = Retention(ws.store, settings.retain) if settings.retain else None
     if retention is not None:
         retention.record()  # the legal narrative reads the retention in force from the store
+    if live_canary:
+        from shipcall.app.canary import CanaryState, CanaryWatch, seed
+
+        try:
+            state, warning = seed(ws, baseline.name, cand.name if cand else None, float(share or 0.0))
+        except ShipcallError as e:  # a store that cannot be written: serve the flags; health says degraded
+            state, warning = CanaryState(baseline.name, cand.name if cand else None, float(share or 0.0)), e.message
+        if warning:
+            log.warning(warning)
+        server.canary = CanaryWatch(ws.store, state, poll=canary_poll)
+        server.canary._next = 0.0  # read the stored split before the first answer
+        server.follow_canary()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -30,11 +30,15 @@ class Retriever(Protocol):
 class BuildContext:
     """What an index build may use besides the chunks: the shared embedding cache, whether to
     show progress (None: shipcall's policy, bars for steps longer than a second; False: never,
-    as `--quiet`; see adapters/progress.py), and extra files to store beside the index."""
+    as `--quiet`; see adapters/progress.py), extra files to store beside the index, and where
+    embeddings are computed."""
 
     cache_dir: Path
     show_progress: bool | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # computes embeddings elsewhere (`ingest --executor ray`): `embed(model, [(key, text)], batch_size)`
+    # yields (keys, vectors) batches; None: in this process
+    embedder: Any = None
 
 
 class RetrieverKind(Protocol):

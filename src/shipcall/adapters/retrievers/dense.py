@@ -282,7 +282,7 @@ class DenseIndex:
     @classmethod
     def build_index(cls, chunks: list[Chunk], cfg: DenseRetriever, dest: Path, ctx: BuildContext) -> DenseIndex:
         return cls.build(chunks, cfg, dest, cache_dir=ctx.cache_dir, show_progress=ctx.show_progress,
-                         extra=ctx.extra)
+                         extra=ctx.extra, embedder=ctx.embedder)
 
     @classmethod
     def load_index(cls, path: Path, cfg: DenseRetriever) -> DenseIndex:
@@ -304,7 +304,8 @@ class DenseIndex:
 
     @classmethod
     def build(cls, chunks: list[Chunk], cfg: DenseRetriever, dest: Path, *, cache_dir: Path,
-              show_progress: bool | None = None, extra: dict[str, Any] | None = None) -> DenseIndex:
+              show_progress: bool | None = None, extra: dict[str, Any] | None = None,
+              embedder: Any = None) -> DenseIndex:
         t_start = time.perf_counter()
         require_extra()
         cache = EmbeddingCache(cache_dir, cfg.model).load()
@@ -313,7 +314,12 @@ class DenseIndex:
         missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if cache.get(k) is None}.items(),
                          key=lambda kt: -len(kt[1]))  # longest first: batches of alike lengths pad less
         t0 = time.perf_counter()
-        model = _embed_into(cache, lambda: load_encoder(cfg.model), missing, cfg.batch_size, show_progress)
+        if embedder is not None and missing:  # e.g. Ray Data over a cluster: same cache, same vectors
+            for got_keys, got_vectors in embedder.embed(cfg.model, missing, cfg.batch_size):
+                cache.add(got_keys, np.asarray(got_vectors, dtype=np.float32))
+            model = load_encoder(cfg.model)
+        else:
+            model = _embed_into(cache, lambda: load_encoder(cfg.model), missing, cfg.batch_size, show_progress)
         embed_seconds = time.perf_counter() - t0
         cache.compact()
         dim = embedding_dim(model)

@@ -37,3 +37,34 @@ def delete_in(conn: Connection, table: Table, column: Any, values: Sequence[Any]
     for part in chunks(values, size):
         stmt: Delete = delete(table).where(column.in_(part))
         conn.execute(stmt)
+
+
+def insert_new(conn: Connection, table: Table, rows: list[dict[str, Any]], keys: Sequence[str]) -> int:
+    """Insert the rows whose `keys` (a unique constraint of `table`) are not stored yet; return how
+    many were inserted. `INSERT ... ON CONFLICT DO NOTHING` on SQLite and Postgres: two processes
+    writing the same rows at once (two resumes of one run) cannot both insert one, and neither
+    fails; a check-then-insert would race between its read and its write."""
+    if not rows:
+        return 0
+    if conn.dialect.name not in ("postgresql", "sqlite"):  # no portable upsert: a read, then an insert
+        from sqlalchemy import insert, select, tuple_
+
+        cols = [table.c[k] for k in keys]
+        have = set(conn.execute(select(*cols).where(tuple_(*cols).in_([tuple(r[k] for k in keys) for r in rows]))))
+        new = [r for r in rows if tuple(r[k] for k in keys) not in have]
+        if new:
+            conn.execute(insert(table), new)
+        return len(new)
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect_insert: Any = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    n = 0
+    width = max(1, len(rows[0]))
+    size = max(1, 900 // width)  # bound parameters per statement (see CHUNK)
+    for i in range(0, len(rows), size):
+        stmt = dialect_insert(table).values(rows[i:i + size]).on_conflict_do_nothing(index_elements=list(keys))
+        if conn.dialect.name == "postgresql":  # psycopg reports no rowcount here: count what comes back
+            n += len(conn.execute(stmt.returning(table.c[keys[0]])).all())
+        else:
+            n += max(conn.execute(stmt).rowcount or 0, 0)
+    return n

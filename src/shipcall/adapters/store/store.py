@@ -14,7 +14,7 @@ from sqlalchemy.exc import ArgumentError, DatabaseError, IntegrityError
 from shipcall.adapters.clock import now
 from shipcall.adapters.store import migrations, schema
 from shipcall.adapters.store.blobs import EVIDENCE, ITEM, ITEM_RESULT, RUN_CONFIG
-from shipcall.adapters.store.chunked import delete_in, select_in
+from shipcall.adapters.store.chunked import delete_in, insert_new
 from shipcall.adapters.store.errors import install as install_error_translation
 from shipcall.adapters.store.errors import translate
 from shipcall.core.datasets import Dataset, Item
@@ -193,24 +193,32 @@ class Store:
 
         check_name(name, what="dataset", field="name")
         t = schema.datasets
-        with self.engine.begin() as c:
-            latest = c.execute(select(t.c.version, t.c.hash, t.c.task).where(t.c.name == name)
-                               .order_by(t.c.version.desc()).limit(1)).first()
-            if latest and latest.task != task:
-                raise DatasetError(f"dataset {name!r} holds {latest.task} items; these are {task} items",
-                                   field="--name", hint="import them under another name, or with --task " + latest.task)
-            if latest and latest.hash == hash_:
-                return latest.version, False
-            version = (latest.version if latest else 0) + 1
-            c.execute(insert(t).values(name=name, version=version, hash=hash_, n_items=len(items),
-                                       source=source, warnings=json.dumps(warnings), created_at=now(), task=task))
-            if labels:  # a classify dataset's label set (the labels file may name labels no item uses)
-                c.execute(insert(schema.meta).values(key=_labels_key(name, version), value=json.dumps(list(labels))))
-            rows = [{"dataset": name, "version": version, "position": i, "item_id": it.id,
-                     "data": ITEM.dumps(it.to_dict())} for i, it in enumerate(items)]
-            for i in range(0, len(rows), 1000):
-                c.execute(insert(schema.dataset_items), rows[i:i + 1000])
-        return version, True
+        for _ in range(20):  # two imports at once: the (name, version) key lets one win, the other retries
+            try:
+                with self.engine.begin() as c:
+                    latest = c.execute(select(t.c.version, t.c.hash, t.c.task).where(t.c.name == name)
+                                       .order_by(t.c.version.desc()).limit(1)).first()
+                    if latest and latest.task != task:
+                        raise DatasetError(f"dataset {name!r} holds {latest.task} items; these are {task} items",
+                                           field="--name",
+                                           hint="import them under another name, or with --task " + latest.task)
+                    if latest and latest.hash == hash_:
+                        return latest.version, False
+                    version = (latest.version if latest else 0) + 1
+                    c.execute(insert(t).values(name=name, version=version, hash=hash_, n_items=len(items),
+                                               source=source, warnings=json.dumps(warnings), created_at=now(),
+                                               task=task))
+                    if labels:  # a classify dataset's label set (the labels file may name labels no item uses)
+                        c.execute(insert(schema.meta).values(key=_labels_key(name, version),
+                                                             value=json.dumps(list(labels))))
+                    rows = [{"dataset": name, "version": version, "position": i, "item_id": it.id,
+                             "data": ITEM.dumps(it.to_dict())} for i, it in enumerate(items)]
+                    for i in range(0, len(rows), 1000):
+                        c.execute(insert(schema.dataset_items), rows[i:i + 1000])
+                return version, True
+            except IntegrityError:
+                continue
+        raise StoreError(f"could not allocate a version of dataset {name!r}")
 
     def dataset_versions(self, name: str | None = None) -> list[dict[str, Any]]:
         t = schema.datasets
@@ -279,10 +287,11 @@ class Store:
         with self.engine.connect() as c:
             return {r[0] for r in c.execute(select(t.c.item_id).where(t.c.run_id == run_id))}
 
-    def save_item_results(self, run_id: str, results: list[tuple[int, ItemResult]]) -> None:
-        """Commit a batch of item results; rows that exist already (a resumed run) are skipped."""
+    def save_item_results(self, run_id: str, results: list[tuple[int, ItemResult]]) -> int:
+        """Commit a batch of item results; rows that exist already (a resumed run, or another
+        process resuming the same run) are skipped. Returns how many were new."""
         if not results:
-            return
+            return 0
         t = schema.item_results
         rows = [{
             "run_id": run_id, "item_id": r.item_id, "position": pos,
@@ -290,13 +299,7 @@ class Store:
             "metrics": json.dumps(r.metrics), "error": r.error,
         } for pos, r in results]
         with self.engine.begin() as c:
-            have = {x.item_id for x in select_in(c, select(t.c.item_id).where(t.c.run_id == run_id), t.c.item_id,
-                                                 [r["item_id"] for r in rows])}
-            rows = [r for r in rows if r["item_id"] not in have]
-            if rows:
-                # another process resuming the same run may insert the same items between our check
-                # and our insert: the (run, item) constraint keeps one row, and that is no error
-                c.execute(_insert_ignoring_duplicates(t, c.dialect.name, ["run_id", "item_id"]), rows)
+            return insert_new(c, t, rows, ("run_id", "item_id"))
 
     def item_results(self, run_id: str) -> list[ItemResult]:
         t = schema.item_results
