@@ -18,7 +18,7 @@ from typing import Any
 from shipcall.adapters.generators.base import Generator, complete
 from shipcall.adapters.generators.registry import generator_class
 from shipcall.adapters.ingest.chunkers import chunk_document
-from shipcall.adapters.progress import progress_bar
+from shipcall.adapters.progress import notice, progress_bar
 from shipcall.adapters.registry import RETRIEVERS
 from shipcall.adapters.retrievers.base import BuildContext, Retriever
 from shipcall.adapters.retrievers.bm25 import BM25Index, load_chunks
@@ -211,6 +211,10 @@ def ensure_index(ws: Workspace, variant: Variant, corpus_version: str, *,
     path = ws.index_dir / index_key(variant, corpus_version)
     if kind.is_complete(path):
         return kind.load_index(path, cfg)
+    stale = getattr(kind, "stale_reason", None)  # an index of an older shipcall: say why it is rebuilt
+    why = stale(path) if callable(stale) else None
+    if why:
+        notice(f"index {path.name}: rebuilding it: {why}", show_progress)
     chunks = chunk_corpus(ws, variant, show_progress=show_progress)
     if not chunks:
         raise CorpusError("the corpus has no text to index", hint="ingest a folder with documents in it")

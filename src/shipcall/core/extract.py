@@ -31,6 +31,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from shipcall.core.answer_types import ACCEPTS, typed_spans
 
@@ -56,16 +57,25 @@ STOPWORDS = QUESTION_WORDS | frozenset(
 )
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
+    """A word of a text with its offsets. A named tuple, not a dataclass: sentences are
+    tokenized by the ten thousand and a tuple is several times cheaper to make."""
+
     start: int
     end: int
     word: str  # lower-cased
     stem: str
 
 
+_new_token = tuple.__new__  # Token(...) without the Python-level __new__ of a named tuple
+
+
 def tokenize(text: str, stem: Callable[[str], str]) -> list[Token]:
-    return [Token(m.start(), m.end(), w, stem(w)) for m in _TOKEN.finditer(text) for w in [m.group(0).lower()]]
+    out: list[Token] = []
+    for m in _TOKEN.finditer(text):
+        w = m.group().lower()
+        out.append(_new_token(Token, (m.start(), m.end(), w, stem(w))))
+    return out
 
 
 @dataclass(frozen=True)
@@ -79,7 +89,8 @@ class Question:
     total: float
     idf: Mapping[str, float]
     idf_total: float
-    bigrams: frozenset[tuple[str, str]]  # every pair of adjacent words (stems), stopwords included
+    bigrams: frozenset[str]  # every pair of adjacent words (stems, "a b"), stopwords included
+    pair_keys: tuple[str, ...] = ()  # the pairs as searched in a pair_sequence (" a b ")
 
     @classmethod
     def of(cls, text: str, stem: Callable[[str], str], idf: Callable[[str], float]) -> Question:
@@ -95,8 +106,9 @@ class Question:
             if (a.word not in STOPWORDS and b.word not in STOPWORDS and a.stem in terms and b.stem in terms
                     and a.stem != b.stem and not text[a.end:b.start].strip(" -")):
                 phrases.append((a.stem, b.stem))
+        bigrams = word_bigrams(toks)
         return cls(terms, weights, tuple(dict.fromkeys(phrases)), math.fsum(weights.values()), plain,
-                   math.fsum(plain.values()), word_bigrams(toks))
+                   math.fsum(plain.values()), bigrams, tuple(f" {b} " for b in bigrams))
 
 
 def is_content(word: str) -> bool:
@@ -116,6 +128,7 @@ _RANGE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(rf"{_NUM}\s*(?:[A-Z]{{3}}\s*)?(?:or more|and above|and over|\+)"), "lower"),
 )
 _VALUE = re.compile(rf"(?<![\d.,]){_NUM}(?![\d.,]*\d)")
+_DIGIT = re.compile(r"\d")
 
 
 def _number(s: str) -> float:
@@ -138,6 +151,8 @@ def numeric_values(text: str) -> tuple[float, ...]:
 def numeric_ranges(text: str) -> tuple[tuple[float, float], ...]:
     """Intervals a sentence states: "EUR 25,000 to EUR 100,000", "up to 10,000", "above 500,000",
     "between 3 and 5", and every single number as [x, x]."""
+    if not _DIGIT.search(text):
+        return ()  # every pattern holds a number (`_NUM`): most sentences state none
     out: list[tuple[float, float]] = []
     for pattern, how in _RANGE_PATTERNS:
         for m in pattern.finditer(text):
@@ -159,10 +174,26 @@ def numeric_match(values: Sequence[float], ranges: Sequence[tuple[float, float]]
     return any(lo <= v <= hi for v in values for lo, hi in ranges)
 
 
-def word_bigrams(toks: Sequence[Token]) -> frozenset[tuple[str, str]]:
-    """Pairs of adjacent tokens (stems), except pairs of two stopwords ("of the")."""
-    return frozenset((a.stem, b.stem) for a, b in zip(toks, toks[1:], strict=False)
+def word_bigrams(toks: Sequence[Token]) -> frozenset[str]:
+    """Pairs of adjacent tokens (stems, written "a b"), except pairs of two stopwords ("of the").
+    A stem is a non-empty run of word characters: it never holds a space or a "|"."""
+    return frozenset(f"{a.stem} {b.stem}" for a, b in zip(toks, toks[1:], strict=False)
                      if not (a.word in STOPWORDS and b.word in STOPWORDS))
+
+
+def pair_sequence(toks: Sequence[Token]) -> str:
+    """The same pairs as one string to search: the stems in order, each between spaces, with
+    " | " where two stopwords meet (" a b | c d "): pair "a b" is in `word_bigrams(toks)` exactly
+    when " a b " occurs in it. Why: a sentence's pairs are looked up a few times per question,
+    and a string is far cheaper to store and read back than a set of pairs."""
+    if not toks:
+        return " "
+    parts = [" ", toks[0].stem]
+    for a, b in zip(toks, toks[1:], strict=False):
+        parts.append(" | " if a.word in STOPWORDS and b.word in STOPWORDS else " ")
+        parts.append(b.stem)
+    parts.append(" ")
+    return "".join(parts)
 
 
 def phrase_present(pair: tuple[str, str], stems: Sequence[str]) -> bool:
@@ -195,20 +226,24 @@ def support(q: Question, own: frozenset[str], context: frozenset[str], stems: Se
 BIGRAM_WEIGHT = 0.2
 
 
-def relevance(q: Question, own: frozenset[str], context: frozenset[str],
-              bigrams: frozenset[tuple[str, str]] = frozenset()) -> float:
+def relevance(q: Question, own: frozenset[str], context: frozenset[str], pairs: str = "") -> float:
     """How much of the question a sentence covers, for ranking sentences: the IDF-weighted share
     of the question's terms in the sentence (in its context: CONTEXT_CREDIT), plus BIGRAM_WEIGHT
     × the share of the question's word pairs that the sentence repeats (a quoted or copied
-    phrase: "do what she did"). Plain IDF, not the support score's sharper weights: to pick the
-    sentence, every question word counts."""
+    phrase: "do what she did"; `pairs`: the sentence's pair_sequence, or several joined). Plain
+    IDF, not the support score's sharper weights: to pick the sentence, every question word counts."""
     if q.idf_total <= 0:
         return 0.0
-    cover = math.fsum(q.idf[t] * (1.0 if t in own else CONTEXT_CREDIT)
-                      for t in q.terms if t in own or t in context) / q.idf_total
-    if not q.bigrams or not bigrams:
+    # the question's terms in the sentence, then those only in its context: set intersections
+    # (the question has a handful of terms); fsum is exact, so the order of the terms is moot
+    hit = q.terms & own
+    idf = q.idf
+    values = [idf[t] for t in hit]
+    values.extend(idf[t] * CONTEXT_CREDIT for t in q.terms & context if t not in hit)
+    cover = math.fsum(values) / q.idf_total
+    if not q.bigrams or not pairs:
         return cover
-    return cover + BIGRAM_WEIGHT * len(q.bigrams & bigrams) / len(q.bigrams)
+    return cover + BIGRAM_WEIGHT * sum(1 for p in q.pair_keys if p in pairs) / len(q.bigrams)
 
 
 # --- the answer span -----------------------------------------------------------------------------
@@ -287,15 +322,22 @@ def pick_span(sentence: str, kind: str, q: Question, stem: Callable[[str], str],
     # clauses: the sentence cut at ; : — ( ), so that "Lisbon staff get 25 days; Toronto staff get 20
     # days" answers a question about Toronto with the clause that names Toronto
     clause_of: list[int] = []
+    clause_start: list[int] = [0]  # the first token of each clause
     clause, prev_end = 0, 0
-    for t in toks:
+    for i, t in enumerate(toks):
         if _CLAUSE_BREAKS.intersection(sentence[prev_end:t.start]):
             clause += 1
+            clause_start.append(i)
         clause_of.append(clause)
         prev_end = t.end
+    clause_start.append(len(toks))
     best: tuple[float, int, int] | None = None
     starts = [t.start for t in toks]
     ends = [t.end for t in toks]
+    # Each anchor's positions are ascending, so the nearest one outside a span [lo, hi] is the
+    # last before lo or the first after hi, and "a position in lo's clause outside the span" is a
+    # count of positions in two index ranges: bisections instead of scans (same values).
+    weighted = [(q.weights[s], pos) for s, pos in anchors.items()]
     for a, b, prior in candidate_spans(sentence, kind, toks, q):
         first, last = bisect_left(starts, a), bisect_right(ends, b) - 1
         if last < first:
@@ -305,15 +347,25 @@ def pick_span(sentence: str, kind: str, q: Question, stem: Callable[[str], str],
         if words and all(t.stem in q.terms for t in words):
             continue  # it only repeats the question
         asked = sum(1 for t in words if t.stem in q.terms) / max(len(words), 1)
-        lo, hi = inside[0], inside[-1]
-        near = math.fsum(q.weights[s] / (1 + min(max(lo - i, i - hi) for i in outside))
-                         for s, pos in anchors.items() if (outside := [i for i in pos if i < lo or i > hi]))
+        lo, hi = first, last
+        c = clause_of[lo]
+        c_lo, c_hi = clause_start[c], clause_start[c + 1]  # the clause's tokens: [c_lo, c_hi)
+        nears: list[float] = []
+        same: list[float] = []
+        for w, pos in weighted:
+            before = bisect_left(pos, lo)  # positions < lo: pos[:before]
+            after = bisect_right(pos, hi)  # positions > hi: pos[after:]
+            if before or after < len(pos):
+                d = min(lo - pos[before - 1] if before else len(toks), pos[after] - hi if after < len(pos)
+                        else len(toks))
+                nears.append(w / (1 + d))
+                if (before and pos[before - 1] >= c_lo) or (after < len(pos) and pos[after] < c_hi):
+                    same.append(w)
+        near = math.fsum(nears)
         # repeating question words marks a wrong name or phrase; a unit the question counts ("days")
         # is expected in an amount
         repeat = 0.0 if kind in _COUNTED else 0.5 * asked
-        same = {s for s, pos in anchors.items() if any(clause_of[i] == clause_of[lo] and not lo <= i <= hi
-                                                        for i in pos)}
-        in_clause = math.fsum(q.weights[s] for s in same) / wsum
+        in_clause = math.fsum(same) / wsum
         score = prior + 0.8 * near / wsum + 0.5 * in_clause - 0.04 * max(0, len(inside) - 4) - repeat
         if best is None or score > best[0] + 1e-9:
             best = (score, a, b)

@@ -17,33 +17,19 @@ its list; the context is always in document order, so nothing is glued from two 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from shipcall.adapters.generators.base import Capabilities, GeneratorBase
 from shipcall.config.schema import ExtractiveGenerator as ExtractiveConfig
+from shipcall.core.analysis import Unit, analyse
 from shipcall.core.answer_types import SENTENCE_TYPES, TYPE_WORDS, answer_type
-from shipcall.core.boilerplate import is_boilerplate
 from shipcall.core.documents import Chunk, ScoredChunk
-from shipcall.core.extract import (
-    Question,
-    Token,
-    is_content,
-    numeric_match,
-    numeric_ranges,
-    numeric_values,
-    pick_span,
-    relevance,
-    support,
-    tokenize,
-    word_bigrams,
-)
+from shipcall.core.extract import Question, numeric_match, numeric_values, pick_span, relevance, support
 from shipcall.core.injection import instruction_like
 from shipcall.core.injection import quote as quote_source
 from shipcall.core.runs import Answer, Citation
-from shipcall.core.text import sentence_units, strip_markup
 
 # Ranking only (never the support score): a sentence holding a span of the asked type, and a
 # sentence of a chunk that retrieval scored high (share of the best chunk's score).
@@ -59,34 +45,18 @@ SIMILARITY_CEILING = 0.7
 TYPED_CANDIDATES = 12  # the best-supported sentences checked for a span of the asked type
 MAX_LIST_ITEMS = 12  # list items shown after a sentence that introduces them with ":"
 CACHE_CHUNKS = 200_000  # chunks whose sentences stay analysed in memory
-_SKIP_KINDS = frozenset(["heading", "table_header", "table_rule", "front_matter", "rule", "html"])
 
 
-@dataclass(frozen=True)
-class Unit:
-    """One answer candidate of a chunk: a sentence, list item or table row."""
+class Candidate(NamedTuple):
+    """A unit of a retrieved chunk, ranked for one question (a named tuple: made by the dozen per question)."""
 
-    pos: int
-    text: str  # as shown to the reader (a table row with its header)
-    terms: frozenset[str]
-    tokens: tuple[Token, ...]  # of `text`, for finding the answer span
-    stems: tuple[str, ...]
-    bigrams: frozenset[tuple[str, str]]
-    ranges: tuple[tuple[float, float], ...]  # numbers and intervals it states ("EUR 25,000 to EUR 100,000")
-    context: frozenset[str]  # heading path, inner heading, table header, list lead-in, a preceding FAQ question
-    kind: str
-    block: int
-    lead_in: bool  # ends with ":" (a list follows)
-    lead: str = ""  # a list item's lead-in sentence ("Report within 1 hour:"), shown with it
-    cells: tuple[tuple[int, int], ...] = ()  # a table row's cell values in `text`
-
-
-@dataclass(frozen=True)
-class Candidate:
     unit: Unit
     scored: ScoredChunk
     rank_score: float  # relevance + CHUNK_BONUS · chunk score share (+ SEMANTIC_RANK · similarity)
     similarity: float = 0.0  # question–sentence cosine similarity (`semantic`), else 0
+
+
+_new_candidate = tuple.__new__  # Candidate(...) without the Python-level __new__ of a named tuple
 
 
 class ExtractiveGenerator(GeneratorBase):
@@ -99,6 +69,7 @@ class ExtractiveGenerator(GeneratorBase):
         self._idf = getattr(retriever, "term_weight", lambda _t: 1.0)
         self._stem = lru_cache(maxsize=100_000)(getattr(retriever, "stem", lambda w: w))
         self._cache: dict[str, list[Unit]] = {}
+        self._stored = getattr(retriever, "sentence_analysis", None)
         self._scorer: Any = None
         if config.semantic:
             from shipcall.adapters.retrievers.dense import require_extra
@@ -127,15 +98,15 @@ class ExtractiveGenerator(GeneratorBase):
             self.bind()
         return self._scorer
 
-    def terms(self, text: str) -> frozenset[str]:
-        return frozenset(t.stem for t in tokenize(text, self._stem) if is_content(t.word))
-
     def units(self, chunk: Chunk) -> list[Unit]:
-        """A chunk's answer candidates, computed once per chunk."""
+        """A chunk's answer candidates (core.analysis): as stored with the index when the
+        retriever keeps them (BM25 does), else analysed here; once per chunk and open."""
         cached = self._cache.get(chunk.id)
         if cached is not None:
             return cached
-        out = _units(chunk, self.terms, self._stem)
+        out = self._stored(chunk) if self._stored is not None else None
+        if out is None:
+            out = analyse(chunk, self._stem)
         if len(self._cache) >= CACHE_CHUNKS:
             self._cache.clear()
         self._cache[chunk.id] = out
@@ -147,15 +118,18 @@ class ExtractiveGenerator(GeneratorBase):
             return Answer(text="", abstained=True, support=0.0)
         top = max((sc.score for sc in chunks), default=0.0)
         values = numeric_values(question)
-        candidates = [Candidate(u, sc, relevance(q, u.terms, u.context, u.bigrams)
-                                + (CHUNK_BONUS * sc.score / top if top > 0 else 0.0)
-                                + (NUMBER_BONUS if values and numeric_match(values, u.ranges) else 0.0))
-                      for sc in chunks for u in self.units(sc.chunk)]
+        candidates: list[Candidate] = []
+        for sc in chunks:
+            bonus = CHUNK_BONUS * sc.score / top if top > 0 else 0.0
+            for u in self.units(sc.chunk):
+                rank = (relevance(q, u.terms, u.context, u.pairs) + bonus
+                        + (NUMBER_BONUS if values and numeric_match(values, u.ranges) else 0.0))
+                candidates.append(_new_candidate(Candidate, (u, sc, rank, 0.0)))
         if not candidates:
             return Answer(text="", abstained=True, support=0.0)
         if self.scorer is not None:
             sims = self.scorer.similarities(question, [_embedded_text(c) for c in candidates])
-            candidates = [replace(c, rank_score=c.rank_score + SEMANTIC_RANK * float(s), similarity=float(s))
+            candidates = [c._replace(rank_score=c.rank_score + SEMANTIC_RANK * float(s), similarity=float(s))
                           for c, s in zip(candidates, sims, strict=True)]
         kind = answer_type(question)
         spans: dict[tuple[str, int], tuple[int, int] | None] = {}
@@ -164,7 +138,7 @@ class ExtractiveGenerator(GeneratorBase):
             key = (c.scored.chunk.id, c.unit.pos)
             if key not in spans:
                 typed = kind not in SENTENCE_TYPES and not c.unit.lead_in
-                spans[key] = pick_span(c.unit.text, kind, q, self._stem, c.unit.tokens) if typed else None
+                spans[key] = pick_span(c.unit.text, kind, q, self._stem) if typed else None
             return spans[key]
 
         best = self._best(candidates, kind, span_of)
@@ -175,7 +149,7 @@ class ExtractiveGenerator(GeneratorBase):
             named = frozenset(self._stem(w) for w in TYPE_WORDS.get(kind, ())) & q.terms
         covered = support(q, named.union(*(c.unit.terms for c in chosen)),
                           frozenset().union(*(c.unit.context for c in chosen)),
-                          tuple(s for c in chosen for s in c.unit.stems),
+                          tuple(s for c in chosen for s in c.unit.stems()),
                           frozenset().union(*(u.terms for u in self.units(best.scored.chunk))))
         if self.scorer is not None:
             similarity = max(c.similarity for c in chosen)
@@ -253,14 +227,14 @@ class ExtractiveGenerator(GeneratorBase):
                 return [best, *items]
         if self.config.max_sentences < 2:
             return [best]
-        base = relevance(q, best.unit.terms, best.unit.context, best.unit.bigrams)
+        base = relevance(q, best.unit.terms, best.unit.context, best.unit.pairs)
         options = []
         for pos in (best.unit.pos - 1, best.unit.pos + 1):
             c = by_pos.get(pos)
             if c is None or c.unit.block != best.unit.block or c.unit.text == best.unit.text:
                 continue
             both = relevance(q, best.unit.terms | c.unit.terms, best.unit.context | c.unit.context,
-                             best.unit.bigrams | c.unit.bigrams)
+                             best.unit.pairs + c.unit.pairs)  # two pair sequences: no pair spans both
             gain = both - base
             completes = kind not in SENTENCE_TYPES and span_of(best) is None and span_of(c) is not None
             options.append((completes, gain, -pos, c))  # -pos: the sentence before wins a tie
@@ -291,67 +265,3 @@ def _render(chosen: list[Candidate]) -> str:
             parts.append((" " if parts else "") + c.unit.text)
     return "".join(parts)
 
-
-def _units(chunk: Chunk, terms: Any, stem: Any) -> list[Unit]:
-    """The answer candidates of a chunk (see the module docstring for what is skipped)."""
-    text = chunk.text
-    base_context = terms(" ".join(chunk.heading_path))
-    headings = {h.strip().lower() for h in chunk.heading_path}
-    out: list[Unit] = []
-    inner_heading: frozenset[str] = frozenset()
-    table_header: list[str] = []
-    faq: tuple[int, frozenset[str]] | None = None  # (block, terms) of a question the document asks
-    lead: tuple[str, frozenset[str]] | None = None  # the sentence ending with ":" that opens a list
-    for pos, u in enumerate(sentence_units(text)):
-        raw = text[u.start:u.end]
-        if u.kind != "list_item":
-            lead = None  # a list's lead-in reaches its items only
-        if u.kind == "heading":
-            inner_heading = terms(strip_markup(raw))
-            faq = None
-            continue
-        if u.kind == "table_header":
-            table_header = [c.strip() for c in raw.strip().strip("|").split("|")]
-            continue
-        if u.kind in _SKIP_KINDS or is_boilerplate(raw):
-            continue
-        shown = strip_markup(raw)
-        if not shown or shown.lower() in headings:
-            continue
-        if shown.endswith("?"):
-            faq = (u.block, terms(shown))  # a question is never an answer; it introduces one
-            continue
-        context = base_context | inner_heading
-        own_text = shown
-        cell_spans: list[tuple[int, int]] = []
-        if u.kind == "table_row":
-            cells = [c.strip() for c in raw.strip().strip("|").split("|")]
-            if table_header:
-                context = context | terms(" ".join(table_header))
-                if len(cells) == len(table_header):
-                    parts = []
-                    at = 0
-                    for h, c in zip(table_header, cells, strict=True):
-                        if not c:
-                            continue
-                        label = f"{h}: " if h else ""
-                        start = at + (2 if parts else 0) + len(label)
-                        cell_spans.append((start, start + len(c)))
-                        parts.append(label + c)
-                        at = start + len(c)
-                    shown = "; ".join(parts)
-        else:
-            table_header = []
-        if faq is not None and u.block - faq[0] <= 1:
-            context = context | faq[1]
-        item_lead = ""
-        if u.kind == "list_item" and lead is not None:
-            context = context | lead[1]
-            item_lead = lead[0]
-        toks = tokenize(own_text, stem)
-        out.append(Unit(pos, shown, terms(own_text), tuple(tokenize(shown, stem)), tuple(t.stem for t in toks),
-                        word_bigrams(toks), numeric_ranges(own_text), context, u.kind, u.block,
-                        shown.endswith(":"), item_lead, tuple(cell_spans)))
-        if u.kind == "paragraph" and shown.endswith(":"):
-            lead = (shown, terms(shown))
-    return out

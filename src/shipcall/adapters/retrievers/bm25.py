@@ -1,9 +1,11 @@
 """BM25 over chunks with bm25s, persisted on disk and reloaded fast.
 
-The index directory holds bm25s's own files, the tokenizer vocabulary, the chunks and each
-stem's document frequency (used by the extractive generator to weigh question terms). It is
-built in a temporary directory and then renamed into place, so a crash never leaves a
-half-written index behind.
+The index directory holds bm25s's own files, the tokenizer vocabulary, the chunks, each
+stem's document frequency (used by the extractive generator to weigh question terms) and each
+chunk's sentence analysis (sentences.py: what the extractive generator ranks sentences by,
+worked out once here with the tokenizer's stems). It is built in a temporary directory and then
+renamed into place, so a crash never leaves a half-written index behind. An index of an older
+format or analysis version is not complete: it is rebuilt, and `stale_reason` says why.
 """
 
 from __future__ import annotations
@@ -21,11 +23,13 @@ from typing import Any, ClassVar
 import numpy as np
 
 from shipcall.adapters.progress import announce, library_bars, progress_bar
+from shipcall.adapters.retrievers import sentences
 from shipcall.adapters.retrievers.base import BuildContext
 from shipcall.config.schema import BM25Retriever
+from shipcall.core.analysis import ANALYSIS_VERSION, Unit
 from shipcall.core.documents import Chunk, ScoredChunk
 
-FORMAT = 1
+FORMAT = 2  # 2: the sentence analysis is stored with the index
 
 
 def make_tokenizer(cfg: BM25Retriever) -> Any:
@@ -71,7 +75,8 @@ class BM25Index:
     config_model: ClassVar[Any] = BM25Retriever
     composite: ClassVar[bool] = False
 
-    def __init__(self, path: Path, model: Any, tokenizer: Any, chunks: list[Chunk], df: dict[str, int]) -> None:
+    def __init__(self, path: Path, model: Any, tokenizer: Any, chunks: list[Chunk], df: dict[str, int],
+                 analysis: sentences.StoredAnalysis | None = None) -> None:
         self.path = path
         self.model = model
         self.tokenizer = tokenizer
@@ -79,6 +84,7 @@ class BM25Index:
         self.df = df
         self.n = max(len(chunks), 1)
         self._stem_of = tokenizer.stemmer
+        self._analysis = analysis
 
     @classmethod
     def build_index(cls, chunks: list[Chunk], cfg: BM25Retriever, dest: Path, ctx: BuildContext) -> BM25Index:
@@ -114,17 +120,18 @@ class BM25Index:
             tokenizer.save_stopwords(str(tmp))
             save_chunks(tmp, chunks)
             (tmp / "df.json").write_text(json.dumps(df), encoding="utf-8")
+            analysed = sentences.write(tmp, chunks, sentences.stem_function(tokenizer), show_progress=show_progress)
             for name, obj in (extra or {}).items():
                 (tmp / name).write_text(json.dumps(obj), encoding="utf-8")
             (tmp / "shipcall.json").write_text(json.dumps({
                 "format": FORMAT, "kind": "bm25", "n_chunks": len(chunks), "config": cfg.model_dump(),
-                "build_seconds": round(time.perf_counter() - t_start, 3)}), encoding="utf-8")
+                "sentences": analysed, "build_seconds": round(time.perf_counter() - t_start, 3)}), encoding="utf-8")
             replace_dir(tmp, dest)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         remove_orphans(dest.parent)
-        return cls(dest, model, tokenizer, chunks, df)
+        return cls(dest, model, tokenizer, chunks, df, sentences.StoredAnalysis(dest, chunks))
 
     @classmethod
     def load(cls, path: Path, cfg: BM25Retriever) -> BM25Index:
@@ -136,17 +143,34 @@ class BM25Index:
         tokenizer.load_stopwords(str(path))
         chunks = load_chunks(path)
         df = json.loads((path / "df.json").read_text(encoding="utf-8"))
-        return cls(path, model, tokenizer, chunks, df)
+        return cls(path, model, tokenizer, chunks, df, sentences.StoredAnalysis(path, chunks))
 
     @staticmethod
     def is_complete(path: Path) -> bool:
-        meta = path / "shipcall.json"
-        if not meta.is_file():
-            return False
+        return BM25Index.stale_reason(path) is None and (path / "shipcall.json").is_file()
+
+    @staticmethod
+    def stale_reason(path: Path) -> str | None:
+        """Why the index at `path` cannot be used as it is (it gets rebuilt), or None when it can
+        (or when there is none: nothing to explain)."""
+        meta_path = path / "shipcall.json"
+        if not meta_path.is_file():
+            return None
         try:
-            return json.loads(meta.read_text()).get("format") == FORMAT
+            meta = json.loads(meta_path.read_text())
         except (OSError, ValueError):
-            return False
+            return "its shipcall.json is unreadable"
+        if meta.get("format") != FORMAT:
+            return (f"it was built by another shipcall version (index format {meta.get('format')}, this one reads "
+                    f"{FORMAT}: the sentence analysis is now stored with the index)")
+        version = sentences.stored_version(meta)
+        if version != ANALYSIS_VERSION:
+            return f"its sentence analysis is version {version}, this shipcall's is {ANALYSIS_VERSION}"
+        return None
+
+    def sentence_analysis(self, chunk: Chunk) -> list[Unit] | None:
+        """The chunk's sentence analysis as stored with the index (None: not stored here)."""
+        return self._analysis.units(chunk) if self._analysis is not None else None
 
     def retrieve(self, query: str, k: int) -> list[ScoredChunk]:
         # bm25s's own scoring, without its per-call progress bars and batching: this is the

@@ -134,3 +134,7 @@ class HybridIndex:
 
     def stem(self, word: str) -> str:
         return self.bm25.stem(word)  # type: ignore[attr-defined]  # the BM25 side is a BM25Index
+
+    def sentence_analysis(self, chunk: Chunk) -> Any:
+        """The BM25 side's stored sentence analysis (same chunks, same stemmer)."""
+        return self.bm25.sentence_analysis(chunk)  # type: ignore[attr-defined]
