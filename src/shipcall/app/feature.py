@@ -94,7 +94,7 @@ class Feature:
         if variant is None:
             name, variant = ws.variant(name)
         assert name is not None
-        version = ws.store.corpus_version()
+        version = ws.corpus_version()
         if version is None:
             raise CorpusError("the workspace has no corpus yet",
                               hint="run `shipcall ingest PATH` (a folder of documents) first")

@@ -151,7 +151,8 @@ def to_record(units: list[Unit], chunk_text: str) -> list[Any]:
         text: Any = [start, start + len(u.text)] if start >= 0 else u.text
         if start >= 0:
             at = start
-        rows.append([u.pos, text, sorted(set(u.pairs.split()) - u.terms), u.pairs, [list(r) for r in u.ranges], ctx, u.kind, u.block,
+        other = sorted(set(u.pairs.split()) - u.terms)
+        rows.append([u.pos, text, other, u.pairs, [list(r) for r in u.ranges], ctx, u.kind, u.block,
                      int(u.lead_in), u.lead, [list(c) for c in u.cells], u.own_text])
     return [[sorted(c) for c in contexts], rows]
 

@@ -89,6 +89,11 @@ def blocks(text: str) -> list[Block]:
         # (every other block starts with a marker, an indent or a second line). Sentences and
         # answers are such lines by the thousand: this skips the parser for them.
         return [Block("paragraph", ((0, len(text)),))]
+    return _parsed_blocks(text)
+
+
+def _parsed_blocks(text: str) -> list[Block]:
+    """`blocks` by markdown-it (and the front-matter rule), without the one-line shortcut."""
     lines = _line_spans(text)
     out: list[Block] = []
     n_front = _front_matter_end(text, lines)
