@@ -94,3 +94,24 @@ def test_the_analysis_of_the_sample_is_pinned_to_its_version() -> None:
         f"the sentence analysis changed (digest {got}): bump ANALYSIS_VERSION in core/analysis.py and pin "
         "the new digest here, so that indexes holding the old analysis are rebuilt")
 
+
+
+def test_unit_relevance_equals_relevance_over_the_term_set() -> None:
+    """Ranking reads a unit's terms from its pair sequence (no set made): the same floats, bit for bit."""
+    import math
+
+    from shipcall.core.extract import Question, relevance, unit_relevance
+
+    stem = _stem()
+    questions = [json.loads(line)["question"] for line in (sample_path() / "dataset.jsonl").read_text().splitlines()
+                 if line.strip()]
+    units = [u for _, us in _analysed() for u in us]
+    compared = 0
+    for text in questions[:60]:
+        q = Question.of(text, stem, lambda t: 1.0 + len(t) / 3)
+        for u in units[::3]:
+            a = relevance(q, u.terms, u.context, u.pairs)
+            b = unit_relevance(q, u.pairs, u.other, u.context)
+            assert a == b and math.copysign(1, a) == math.copysign(1, b)
+            compared += a > 0
+    assert compared > 500

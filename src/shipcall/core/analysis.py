@@ -32,8 +32,8 @@ class Unit(NamedTuple):
 
     pos: int  # its place among the chunk's sentence units (neighbours are pos ± 1)
     text: str  # as shown to the reader (a table row with its header)
-    terms: frozenset[str]  # content stems of `own`
-    pairs: str  # adjacent stems of `own` as extract.pair_sequence (" a b | c d ")
+    other: tuple[str, ...]  # the stems of `pairs` that are no terms (stopwords', and "|"), see `terms`
+    pairs: str  # the stems of `own` in order, as extract.pair_sequence (" a b | c d ")
     ranges: tuple[tuple[float, float], ...]  # numbers and intervals it states ("EUR 25,000 to EUR 100,000")
     context: frozenset[str]  # heading path, inner heading, table header, list lead-in, a preceding FAQ question
     kind: str
@@ -47,6 +47,12 @@ class Unit(NamedTuple):
     def own(self) -> str:
         """The text its terms, pairs and stems come from."""
         return self.own_text or self.text
+
+    @property
+    def terms(self) -> frozenset[str]:
+        """The content stems of `own`. Made when asked: ranking reads them straight from `pairs`
+        (extract.unit_relevance), so that reading a unit back makes no set."""
+        return frozenset(self.pairs.split()).difference(self.other)
 
     def tokens(self, stem: Callable[[str], str]) -> list[Token]:
         """The tokens of `text`, for finding the answer span (made when asked: only the best few
@@ -125,8 +131,9 @@ def analyse(chunk: Chunk, stem: Callable[[str], str]) -> list[Unit]:
             item_lead = lead[0]
         toks = tokenize(own_text, stem)
         own_terms = terms_of(toks)
-        out.append(Unit(pos, shown, own_terms, pair_sequence(toks), numeric_ranges(own_text), context, u.kind,
-                        u.block, shown.endswith(":"), item_lead, tuple(cell_spans),
+        pairs = pair_sequence(toks)
+        out.append(Unit(pos, shown, tuple(sorted(set(pairs.split()) - own_terms)), pairs, numeric_ranges(own_text),
+                        context, u.kind, u.block, shown.endswith(":"), item_lead, tuple(cell_spans),
                         own_text if own_text != shown else ""))
         if u.kind == "paragraph" and shown.endswith(":"):
             lead = (shown, own_terms)  # a paragraph is shown as written: its terms are its own
@@ -136,8 +143,7 @@ def analyse(chunk: Chunk, stem: Callable[[str], str]) -> list[Unit]:
 # -- the stored form ------------------------------------------------------------------------------
 # One chunk's units as JSON values: [contexts, rows]. `contexts` lists each distinct context set
 # once (most units of a chunk share their heading's) and a row names its context by index; a
-# row's text is [start, end] when it is the chunk's text there (most sentences), else the text;
-# its terms are the stems of `pairs` less the few it lists (stopwords' stems, and "|").
+# row's text is [start, end] when it is the chunk's text there (most sentences), else the text.
 
 def to_record(units: list[Unit], chunk_text: str) -> list[Any]:
     contexts: dict[frozenset[str], int] = {}
@@ -151,8 +157,7 @@ def to_record(units: list[Unit], chunk_text: str) -> list[Any]:
         text: Any = [start, start + len(u.text)] if start >= 0 else u.text
         if start >= 0:
             at = start
-        other = sorted(set(u.pairs.split()) - u.terms)
-        rows.append([u.pos, text, other, u.pairs, [list(r) for r in u.ranges], ctx, u.kind, u.block,
+        rows.append([u.pos, text, list(u.other), u.pairs, [list(r) for r in u.ranges], ctx, u.kind, u.block,
                      int(u.lead_in), u.lead, [list(c) for c in u.cells], u.own_text])
     return [[sorted(c) for c in contexts], rows]
 
@@ -163,7 +168,7 @@ _new_unit = tuple.__new__  # Unit(...) without the Python-level __new__ of a nam
 def from_record(record: list[Any], chunk_text: str) -> list[Unit]:
     contexts = [frozenset(c) for c in record[0]]
     return [_new_unit(Unit, (pos, text if text.__class__ is str else chunk_text[text[0]:text[1]],
-                             frozenset(pairs.split()).difference(other), pairs,
+                             tuple(other), pairs,
                              tuple(map(tuple, ranges)) if ranges else (), contexts[ctx], kind, block,
                              bool(lead_in), lead, tuple(map(tuple, cells)) if cells else (), own))
             for pos, text, other, pairs, ranges, ctx, kind, block, lead_in, lead, cells, own in record[1]]

@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -91,6 +91,8 @@ class Question:
     idf_total: float
     bigrams: frozenset[str]  # every pair of adjacent words (stems, "a b"), stopwords included
     pair_keys: tuple[str, ...] = ()  # the pairs as searched in a pair_sequence (" a b ")
+    # per term: (term, as searched in a pair_sequence, idf, idf · CONTEXT_CREDIT), for unit_relevance
+    keyed: tuple[tuple[str, str, float, float], ...] = ()
 
     @classmethod
     def of(cls, text: str, stem: Callable[[str], str], idf: Callable[[str], float]) -> Question:
@@ -108,7 +110,8 @@ class Question:
                 phrases.append((a.stem, b.stem))
         bigrams = word_bigrams(toks)
         return cls(terms, weights, tuple(dict.fromkeys(phrases)), math.fsum(weights.values()), plain,
-                   math.fsum(plain.values()), bigrams, tuple(f" {b} " for b in bigrams))
+                   math.fsum(plain.values()), bigrams, tuple(f" {b} " for b in bigrams),
+                   tuple((t, f" {t} ", plain[t], plain[t] * CONTEXT_CREDIT) for t in terms))
 
 
 def is_content(word: str) -> bool:
@@ -240,6 +243,24 @@ def relevance(q: Question, own: frozenset[str], context: frozenset[str], pairs: 
     idf = q.idf
     values = [idf[t] for t in hit]
     values.extend(idf[t] * CONTEXT_CREDIT for t in q.terms & context if t not in hit)
+    cover = math.fsum(values) / q.idf_total
+    if not q.bigrams or not pairs:
+        return cover
+    return cover + BIGRAM_WEIGHT * sum(1 for p in q.pair_keys if p in pairs) / len(q.bigrams)
+
+
+def unit_relevance(q: Question, pairs: str, other: Container[str], context: frozenset[str]) -> float:
+    """`relevance(q, terms, context, pairs)` of a sentence given as its pair_sequence and the
+    stems in it that are no terms (`other`): a term is in the sentence when " term " is in
+    `pairs` and not in `other`. The same value, without making the sentence's term set."""
+    if q.idf_total <= 0:
+        return 0.0
+    values = []
+    for t, key, full, part in q.keyed:
+        if key in pairs and t not in other:
+            values.append(full)
+        elif t in context:
+            values.append(part)
     cover = math.fsum(values) / q.idf_total
     if not q.bigrams or not pairs:
         return cover

@@ -26,7 +26,15 @@ from shipcall.config.schema import ExtractiveGenerator as ExtractiveConfig
 from shipcall.core.analysis import Unit, analyse
 from shipcall.core.answer_types import SENTENCE_TYPES, TYPE_WORDS, answer_type
 from shipcall.core.documents import Chunk, ScoredChunk
-from shipcall.core.extract import Question, numeric_match, numeric_values, pick_span, relevance, support
+from shipcall.core.extract import (
+    Question,
+    numeric_match,
+    numeric_values,
+    pick_span,
+    relevance,
+    support,
+    unit_relevance,
+)
 from shipcall.core.injection import instruction_like
 from shipcall.core.injection import quote as quote_source
 from shipcall.core.runs import Answer, Citation
@@ -122,7 +130,7 @@ class ExtractiveGenerator(GeneratorBase):
         for sc in chunks:
             bonus = CHUNK_BONUS * sc.score / top if top > 0 else 0.0
             for u in self.units(sc.chunk):
-                rank = (relevance(q, u.terms, u.context, u.pairs) + bonus
+                rank = (unit_relevance(q, u.pairs, u.other, u.context) + bonus
                         + (NUMBER_BONUS if values and numeric_match(values, u.ranges) else 0.0))
                 candidates.append(_new_candidate(Candidate, (u, sc, rank, 0.0)))
         if not candidates:
