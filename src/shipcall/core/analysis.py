@@ -110,7 +110,7 @@ def analyse(chunk: Chunk, stem: Callable[[str], str]) -> list[Unit]:
             if table_header:
                 context = context | terms(" ".join(table_header))
                 if len(cells) == len(table_header):
-                    parts = []
+                    parts: list[str] = []
                     at = 0
                     for h, c in zip(table_header, cells, strict=True):
                         if not c:

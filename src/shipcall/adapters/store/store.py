@@ -357,8 +357,9 @@ class Store:
         out = []
         for r in rows:
             evidence = EVIDENCE.loads(r.evidence, where=f"decision {r.id}")
-            d = dict(r._mapping) | {"reasons": json.loads(r.reasons), "evidence": evidence,
-                                    "void": evidence.get("void")}
+            reasons = [x if isinstance(x, dict) else {"kind": "canary", "severity": "warn", "detail": str(x)}
+                       for x in json.loads(r.reasons)]  # canary changes were first recorded as bare text
+            d = dict(r._mapping) | {"reasons": reasons, "evidence": evidence, "void": evidence.get("void")}
             if include_void or not d["void"]:
                 out.append(d)
         return out
@@ -513,7 +514,7 @@ def _item_result(row: Any) -> ItemResult:
         retrieved=[Retrieved(**x) for x in d["retrieved"]],
         retrieved_docs=[Retrieved(**x) for x in d["retrieved_docs"]],
         answer=d["answer"],
-        context=d.get("context", ""),  # the sentence an answer span came from (written since issue 14)
+        context=str(d.get("context", "")),  # the sentence an answer span came from (written since issue 14)
         citations=[Citation(x["doc_id"], x["chunk_id"], tuple(x["heading_path"]), x["snippet"])
                    for x in d["citations"]],
         abstained=d["abstained"],
