@@ -293,6 +293,7 @@ _BREAKS = frozenset(",;:()[]—–")
 _BARE_NUMBER = re.compile(r"[\d,.]+|(?:(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
                           r"fifteen|twenty|thirty|forty|fifty|hundred|thousand)[ -]?)+", re.I)
 _CLAUSE_BREAKS = frozenset(";:()[]—")
+_CLAUSE_BREAK = re.compile(r"[;:()\[\]—]")
 
 
 def _runs(sentence: str, toks: Sequence[Token], q: Question) -> list[tuple[int, int]]:
@@ -342,15 +343,16 @@ def pick_span(sentence: str, kind: str, q: Question, stem: Callable[[str], str],
     wsum = math.fsum(q.weights[s] for s in anchors) or 1.0
     # clauses: the sentence cut at ; : — ( ), so that "Lisbon staff get 25 days; Toronto staff get 20
     # days" answers a question about Toronto with the clause that names Toronto
-    clause_of: list[int] = []
+    clause_of: list[int] = [0] * len(toks)
     clause_start: list[int] = [0]  # the first token of each clause
-    clause, prev_end = 0, 0
-    for i, t in enumerate(toks):
-        if _CLAUSE_BREAKS.intersection(sentence[prev_end:t.start]):
-            clause += 1
-            clause_start.append(i)
-        clause_of.append(clause)
-        prev_end = t.end
+    if _CLAUSE_BREAK.search(sentence):  # most sentences are one clause
+        clause, prev_end = 0, 0
+        for i, t in enumerate(toks):
+            if _CLAUSE_BREAKS.intersection(sentence[prev_end:t.start]):
+                clause += 1
+                clause_start.append(i)
+            clause_of[i] = clause
+            prev_end = t.end
     clause_start.append(len(toks))
     best: tuple[float, int, int] | None = None
     starts = [t.start for t in toks]

@@ -78,6 +78,7 @@ class ExtractiveGenerator(GeneratorBase):
         self._idf = getattr(retriever, "term_weight", lambda _t: 1.0)
         self._stem = lru_cache(maxsize=100_000)(getattr(retriever, "stem", lambda w: w))
         self._cache: dict[str, list[Unit]] = {}
+        self._terms: dict[str, frozenset[str]] = {}
         self._stored = getattr(retriever, "sentence_analysis", None)
         self._scorer: Any = None
         if config.semantic:
@@ -121,6 +122,15 @@ class ExtractiveGenerator(GeneratorBase):
         self._cache[chunk.id] = out
         return out
 
+    def _chunk_terms(self, chunk: Chunk) -> frozenset[str]:
+        """The terms of all of a chunk's units (the support score's "nearby"), once per chunk."""
+        got = self._terms.get(chunk.id)
+        if got is None:
+            if len(self._terms) >= CACHE_CHUNKS:
+                self._terms.clear()
+            got = self._terms[chunk.id] = frozenset().union(*(u.terms for u in self.units(chunk)))
+        return got
+
     def generate(self, question: str, chunks: list[ScoredChunk], *,
                  on_text: Callable[[str], None] | None = None) -> Answer:
         q = Question.of(question, self._stem, self._idf)
@@ -160,7 +170,7 @@ class ExtractiveGenerator(GeneratorBase):
         covered = support(q, named.union(*(c.unit.terms for c in chosen)),
                           frozenset().union(*(c.unit.context for c in chosen)),
                           tuple(s for c in chosen for s in c.unit.stems()),
-                          frozenset().union(*(u.terms for u in self.units(best.scored.chunk))))
+                          self._chunk_terms(best.scored.chunk))
         if self.scorer is not None:
             similarity = max(c.similarity for c in chosen)
             scaled = min(1.0, max(0.0, (similarity - SIMILARITY_FLOOR) / (SIMILARITY_CEILING - SIMILARITY_FLOOR)))
