@@ -19,7 +19,15 @@ from typing import Any, NamedTuple
 
 from shipcall.core.boilerplate import is_boilerplate
 from shipcall.core.documents import Chunk
-from shipcall.core.extract import Token, is_content, numeric_ranges, pair_sequence, tokenize
+from shipcall.core.extract import (
+    Token,
+    content_stems,
+    is_content,
+    numeric_ranges,
+    pair_string,
+    tokenize,
+    words_of,
+)
 from shipcall.core.text import sentence_units, strip_markup
 
 ANALYSIS_VERSION = 1
@@ -70,11 +78,13 @@ def terms_of(toks: list[Token]) -> frozenset[str]:
 
 def analyse(chunk: Chunk, stem: Callable[[str], str]) -> list[Unit]:
     """The answer candidates of a chunk, in text order (see the module docstring for what is
-    skipped). Each sentence is tokenized once; its terms, pairs and stems come from that."""
+    skipped). Each sentence's words are found and stemmed once; its terms and pairs come from
+    them (offsets are not needed here: `Unit.tokens` makes them when asked)."""
     text = chunk.text
 
     def terms(s: str) -> frozenset[str]:
-        return terms_of(tokenize(s, stem))
+        words = words_of(s)
+        return content_stems(words, [stem(w) for w in words])
 
     base_context = terms(" ".join(chunk.heading_path))
     headings = {h.strip().lower() for h in chunk.heading_path}
@@ -129,9 +139,10 @@ def analyse(chunk: Chunk, stem: Callable[[str], str]) -> list[Unit]:
         if u.kind == "list_item" and lead is not None:
             context = context | lead[1]
             item_lead = lead[0]
-        toks = tokenize(own_text, stem)
-        own_terms = terms_of(toks)
-        pairs = pair_sequence(toks)
+        words = words_of(own_text)
+        stems = [stem(w) for w in words]
+        own_terms = content_stems(words, stems)
+        pairs = pair_string(words, stems)
         out.append(Unit(pos, shown, tuple(sorted(set(pairs.split()) - own_terms)), pairs, numeric_ranges(own_text),
                         context, u.kind, u.block, shown.endswith(":"), item_lead, tuple(cell_spans),
                         own_text if own_text != shown else ""))

@@ -27,6 +27,7 @@ is covered when both words stand within PHRASE_WINDOW tokens of each other in th
 from __future__ import annotations
 
 import math
+import operator
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Container, Mapping, Sequence
@@ -130,6 +131,16 @@ _RANGE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
                 re.I), "lower"),
     (re.compile(rf"{_NUM}\s*(?:[A-Z]{{3}}\s*)?(?:or more|and above|and over|\+)"), "lower"),
 )
+# The words each range pattern cannot match without, and whether it ignores case: a pattern
+# whose words are absent is not run (for a case-insensitive one, only in an ASCII text, where
+# ignoring case is lower-casing).
+_RANGE_WORDS: tuple[tuple[tuple[str, ...], bool], ...] = (
+    (("between", "from"), True),
+    (("to", "-", "–"), False),
+    (("up to", "under", "below", "less than", "at most", "no more than", "max", "within"), True),
+    (("above", "over", "more than", "at least", "exceeding", "greater than", "min", "from"), True),
+    (("or more", "and above", "and over", "+"), False),
+)
 _VALUE = re.compile(rf"(?<![\d.,]){_NUM}(?![\d.,]*\d)")
 _DIGIT = re.compile(r"\d")
 
@@ -157,7 +168,13 @@ def numeric_ranges(text: str) -> tuple[tuple[float, float], ...]:
     if not _DIGIT.search(text):
         return ()  # every pattern holds a number (`_NUM`): most sentences state none
     out: list[tuple[float, float]] = []
-    for pattern, how in _RANGE_PATTERNS:
+    low = text.lower() if text.isascii() else None
+    for (pattern, how), (words, caseless) in zip(_RANGE_PATTERNS, _RANGE_WORDS, strict=True):
+        if caseless:
+            if low is not None and not any(w in low for w in words):
+                continue
+        elif not any(w in text for w in words):
+            continue
         for m in pattern.finditer(text):
             if how == "both":
                 a, b = _number(m.group(1)), _number(m.group(2))
@@ -189,14 +206,36 @@ def pair_sequence(toks: Sequence[Token]) -> str:
     " | " where two stopwords meet (" a b | c d "): pair "a b" is in `word_bigrams(toks)` exactly
     when " a b " occurs in it. Why: a sentence's pairs are looked up a few times per question,
     and a string is far cheaper to store and read back than a set of pairs."""
-    if not toks:
+    return pair_string([t.word for t in toks], [t.stem for t in toks])
+
+
+_SEPARATORS = (" ", " | ")
+
+
+def pair_string(words: Sequence[str], stems: Sequence[str]) -> str:
+    """`pair_sequence` of the tokens with these words and stems."""
+    if not words:
         return " "
-    parts = [" ", toks[0].stem]
-    for a, b in zip(toks, toks[1:], strict=False):
-        parts.append(" | " if a.word in STOPWORDS and b.word in STOPWORDS else " ")
-        parts.append(b.stem)
-    parts.append(" ")
-    return "".join(parts)
+    stop = list(map(STOPWORDS.__contains__, words))
+    # the separator after each stem: " | " between two stopwords, else " " (C-level maps: a
+    # corpus's every sentence goes through here when its index is built)
+    seps = list(map(_SEPARATORS.__getitem__, map(operator.and_, stop, stop[1:])))
+    seps.append(" ")
+    return " " + "".join(map(str.__add__, stems, seps))
+
+
+def words_of(text: str) -> list[str]:
+    """The lower-cased words of `text`, as `tokenize` finds them (Token.word), without offsets
+    or stems: one regex call for an ASCII text, whose lower-casing keeps every word's bounds."""
+    if text.isascii():
+        return _TOKEN.findall(text.lower())
+    return [m.group().lower() for m in _TOKEN.finditer(text)]
+
+
+def content_stems(words: Sequence[str], stems: Sequence[str]) -> frozenset[str]:
+    """The stems of the content words (`is_content`) among `words`."""
+    return frozenset(s for w, s in zip(words, stems, strict=True)
+                     if w not in STOPWORDS and len(w) > 1 and not w.isdigit())
 
 
 def phrase_present(pair: tuple[str, str], stems: Sequence[str]) -> bool:

@@ -31,23 +31,25 @@ DATA = "sentences.bin"
 OFFSETS = "sentences.offsets.npy"
 
 
+class _Stems(dict[str, str]):
+    """word -> stem, filled on a miss: looking a word up is then a C call (the analysis of a
+    corpus stems every word it reads)."""
+
+    def __init__(self, known: dict[str, str], stemmer: Callable[[str], str]) -> None:
+        super().__init__(known)
+        self._stemmer = stemmer
+
+    def __missing__(self, word: str) -> str:
+        s = self[word] = self._stemmer(word)
+        return s
+
+
 def stem_function(tokenizer: Any) -> Callable[[str], str]:
     """The BM25 tokenizer's stemmer, reading first the stems its vocabulary already holds."""
     stemmer = tokenizer.stemmer
     if stemmer is None:
-        return lambda word: word
-    known: dict[str, str] = tokenizer.word_to_stem
-    more: dict[str, str] = {}
-
-    def stem(word: str) -> str:
-        s = known.get(word)
-        if s is None:
-            s = more.get(word)
-            if s is None:
-                s = more[word] = stemmer(word)
-        return s
-
-    return stem
+        return str  # no stemmer: a word is its own stem
+    return _Stems(dict(getattr(tokenizer, "word_to_stem", None) or {}), stemmer).__getitem__
 
 
 def write(dest: Path, chunks: Sequence[Chunk], stem: Callable[[str], str], *,
