@@ -19,15 +19,7 @@ from typing import Any, NamedTuple
 
 from shipcall.core.boilerplate import is_boilerplate
 from shipcall.core.documents import Chunk
-from shipcall.core.extract import (
-    Token,
-    content_stems,
-    is_content,
-    numeric_ranges,
-    pair_string,
-    tokenize,
-    words_of,
-)
+from shipcall.core.extract import content_stems, numeric_ranges, pair_string, words_of
 from shipcall.core.text import sentence_units, strip_markup
 
 ANALYSIS_VERSION = 1
@@ -62,18 +54,9 @@ class Unit(NamedTuple):
         (extract.unit_relevance), so that reading a unit back makes no set."""
         return frozenset(self.pairs.split()).difference(self.other)
 
-    def tokens(self, stem: Callable[[str], str]) -> list[Token]:
-        """The tokens of `text`, for finding the answer span (made when asked: only the best few
-        candidates of a question need them)."""
-        return tokenize(self.text, stem)
-
     def stems(self) -> tuple[str, ...]:
         """The stem sequence of `own` (phrase matching in the support score), read from `pairs`."""
         return tuple(s for s in self.pairs.split() if s != "|")
-
-
-def terms_of(toks: list[Token]) -> frozenset[str]:
-    return frozenset(t.stem for t in toks if is_content(t.word))
 
 
 def analyse(chunk: Chunk, stem: Callable[[str], str]) -> list[Unit]:
