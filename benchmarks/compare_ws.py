@@ -103,7 +103,8 @@ def synthetic(root: Path, n_items: int = 2000, seed: int = 0) -> tuple[Path, str
             metrics = {m: float(v[k]) for m, v in values.items()}
             answer = (it.answers[0] if getattr(it, "answers", ()) else "") if metrics["f1"] > 0 else "no idea"
             sentence = f"{it.question} The answer is {answer}. " * 3
-            modes = ([] if metrics["f1"] == 1.0 else ["wrong_answer"]) + ([] if metrics["hit@5"] else ["retrieval_miss"])
+            modes = ([] if metrics["f1"] == 1.0 else ["wrong_answer"]) + \
+                ([] if metrics["hit@5"] else ["retrieval_miss"])
             rows.append((k, ItemResult(
                 item_id=it.id, retrieved=retrieved, retrieved_docs=list(retrieved), answer=answer, context=sentence,
                 citations=[Citation(retrieved[0].doc_id, retrieved[0].chunk_id, ("Heading",), sentence)],
