@@ -24,14 +24,15 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.stats import poisson
+
+from shipcall.core.stats.dist import poisson_cdf
 
 DEFAULT_RESAMPLES = 10_000
 _BLOCK_ELEMENTS = 1 << 21  # weights generated and used in row blocks of about 2M entries (8 MB)
 _MAX_WEIGHT = 12
 # P(Poisson(1) <= k) scaled to 2^32, k = 0..11: a uniform u gives weight #{k : u >= threshold_k}.
 _THRESHOLDS = np.minimum(
-    np.round(poisson.cdf(np.arange(_MAX_WEIGHT), 1.0) * 2.0**32), 2.0**32 - 1
+    np.round(poisson_cdf(np.arange(_MAX_WEIGHT), 1.0) * 2.0**32), 2.0**32 - 1
 ).astype(np.uint32)
 
 

@@ -37,9 +37,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.stats import norm
 
 from shipcall.core.stats.bootstrap import DEFAULT_RESAMPLES, iter_poisson_weights, one_blas_thread
+from shipcall.core.stats.dist import norm_sf
 
 _TINY = 1e-12
 
@@ -206,5 +206,5 @@ def sign_flip_p_matrix(
                 tt = np.abs(signs[:, : nz.size] @ nz)
                 out[g, j] = (1.0 + float((tt >= t_obs - 1e-9 * scale).sum())) / (1.0 + n_resamples)
             else:
-                out[g, j] = float(2.0 * norm.sf(t_obs / math.sqrt(float((nz**2).sum()))))
+                out[g, j] = float(2.0 * norm_sf(t_obs / math.sqrt(float((nz**2).sum()))))
     return out
