@@ -135,3 +135,40 @@ def squad(root: Path, n_items: int = 2000) -> tuple[Path, str, str]:
         out = json.loads(shipcall("run", "--dataset", "squad", "--variant", variant, "--json", cwd=root))
         ids.append(out["run_id"])
     return root, ids[0], ids[1]
+
+
+def health_items(n_items: int, seed: int = 0) -> tuple[list, dict[str, str]]:
+    """`n_items` rag Items for dataset health, and the corpus (document id → normalised text):
+    the SQuAD slice's questions (with their gold answers and paragraph as evidence), then seeded
+    variants of them (1–3 words dropped, inserted or replaced) up to `n_items`, as a dataset that
+    grew by paraphrase has: many near-duplicates at every Jaccard similarity."""
+    from shipcall.core.datasets import parse_item
+    from shipcall.core.metrics.answer import normalize_answer
+
+    data = json.loads(synth.SQUAD.read_text(encoding="utf-8"))["data"]
+    base, docs = [], {}
+    for a, art in enumerate(data):
+        for p, para in enumerate(art["paragraphs"]):
+            doc = f"a{a}/p{p:03d}.md"
+            docs[doc] = normalize_answer(para["context"])
+            for qa in para["qas"]:
+                answers = [x["text"] for x in qa.get("answers", []) if x["text"].strip()]
+                base.append({"question": qa["question"], "answers": answers, "evidence": [doc]} if answers else
+                            {"question": qa["question"], "answerable": False})
+    rng = np.random.default_rng(seed)
+    vocab = sorted({w for b in base for w in b["question"].split()})
+    rows = [dict(b) for b in base[:n_items]]
+    while len(rows) < n_items:
+        b = base[int(rng.integers(len(base)))]
+        words = b["question"].split()
+        for _ in range(int(rng.integers(1, 4))):
+            op, at = int(rng.integers(3)), int(rng.integers(len(words) + 1))
+            if op == 0 and len(words) > 2:
+                del words[min(at, len(words) - 1)]
+            elif op == 1:
+                words.insert(at, vocab[int(rng.integers(len(vocab)))])
+            else:
+                words[min(at, len(words) - 1)] = vocab[int(rng.integers(len(vocab)))]
+        rows.append(b | {"question": " ".join(words)})
+    items = [parse_item({"id": f"q{i:05d}", "tags": {"topic": f"t{i % 9}"}, **r}) for i, r in enumerate(rows)]
+    return items, docs
