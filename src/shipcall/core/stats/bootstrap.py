@@ -41,8 +41,8 @@ def one_blas_thread() -> Iterator[None]:
     """Run the enclosed matrix products on one BLAS thread. The products here are many small
     ones (a block of weights × a few columns); a second BLAS thread only adds hand-over costs,
     which on a machine whose cores are busy made the bootstrap 3–5× slower than one thread. One
-    thread also makes the results independent of the machine: multi-threaded OpenBLAS sums in
-    another order than single-threaded OpenBLAS, which moved float32 resamples in their last bits."""
+    thread also makes the results independent of the number of cores: multi-threaded OpenBLAS sums
+    in another order than single-threaded OpenBLAS, which moved float32 resamples in their last bits."""
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1, user_api="blas"):
