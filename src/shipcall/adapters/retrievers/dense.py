@@ -225,12 +225,16 @@ class DenseIndex:
 
     @classmethod
     def build_index(cls, chunks: list[Chunk], cfg: DenseRetriever, dest: Path, ctx: BuildContext) -> DenseIndex:
-        return cls.build(chunks, cfg, dest, cache_dir=ctx.cache_dir, show_progress=ctx.show_progress,
-                         extra=ctx.extra, embedder=ctx.embedder)
+        index = cls.build(chunks, cfg, dest, cache_dir=ctx.cache_dir, show_progress=ctx.show_progress,
+                          extra=ctx.extra, embedder=ctx.embedder)
+        _ = index.encoder  # opened to answer: the model loads now, not in the first question's latency
+        return index
 
     @classmethod
     def load_index(cls, path: Path, cfg: DenseRetriever) -> DenseIndex:
-        return cls.load(path, cfg)
+        index = cls.load(path, cfg)
+        _ = index.encoder
+        return index
 
     def __init__(self, path: Path, cfg: DenseRetriever, chunks: list[Chunk], search: VectorSearch,
                  df: dict[str, int], meta: dict[str, Any]) -> None:
@@ -241,17 +245,23 @@ class DenseIndex:
         self.df = df
         self.meta = meta
         self.n = max(len(chunks), 1)
-        self.encoder = load_encoder(cfg.model)
+        self._encoder: Any = None
         import Stemmer
 
         self._stemmer = Stemmer.Stemmer("english")
+
+    @property
+    def encoder(self) -> Any:
+        """The query encoder, loaded on first use (searching by vector needs none)."""
+        if self._encoder is None:
+            self._encoder = load_encoder(self.cfg.model)
+        return self._encoder
 
     @classmethod
     def build(cls, chunks: list[Chunk], cfg: DenseRetriever, dest: Path, *, cache_dir: Path,
               show_progress: bool | None = None, extra: dict[str, Any] | None = None,
               embedder: Any = None) -> DenseIndex:
         t_start = time.perf_counter()
-        require_extra()
         on_disk = cfg.index == "lancedb" and len(chunks) > cfg.ann_threshold
         if on_disk:  # before embedding: a missing extra must not cost the user an hour of embedding first
             from shipcall.adapters.retrievers.lance import require_lancedb
@@ -266,12 +276,11 @@ class DenseIndex:
         if embedder is not None and missing:  # e.g. Ray Data over a cluster: same cache, same vectors
             for got_keys, got_vectors in embedder.embed(cfg.model, missing, cfg.batch_size):
                 cache.add(got_keys, np.asarray(got_vectors, dtype=np.float32))
-            model = load_encoder(cfg.model)
-        else:
-            model = _embed_into(cache, lambda: load_encoder(cfg.model), missing, cfg.batch_size, show_progress)
+        elif missing:
+            _embed_into(cache, lambda: load_encoder(cfg.model), missing, cfg.batch_size, show_progress)
         embed_seconds = time.perf_counter() - t0
         cache.compact()
-        dim = embedding_dim(model)
+        dim = len(cache.get(keys[0])) if keys else embedding_dim(load_encoder(cfg.model))  # type: ignore[arg-type]
         got = [cache.get(k) for k in keys]
         assert all(v is not None for v in got)  # every key was embedded into the cache just above
         vectors = np.stack(got).astype(np.float32) if keys else np.zeros((0, dim), np.float32)  # type: ignore[arg-type]
@@ -321,7 +330,6 @@ class DenseIndex:
 
     @classmethod
     def load(cls, path: Path, cfg: DenseRetriever) -> DenseIndex:
-        require_extra()
         meta = json.loads((path / "shipcall.json").read_text(encoding="utf-8"))
         search: VectorSearch
         if meta.get("search") == "lancedb":

@@ -12,8 +12,8 @@ has peak memory and latency at 1M vectors beside the in-memory index).
   embedding cache, the same vectors the in-memory search uses).
 - The index is IVF_FLAT with the dot product: k-means partitions (`ann_partitions`, default √n,
   the usual IVF sizing), full vectors inside each partition, so the scores of what is found are
-  exact cosines and the only approximation is which partitions are searched (`ann_nprobes`; more
-  when the probed ones hold fewer than k vectors). IVF_FLAT because it builds in about a minute
+  exact cosines and the only approximation is which partitions are searched (`ann_nprobes`;
+  more when the probed ones hold fewer than k vectors). IVF_FLAT because it builds in about a minute
   at 1M vectors on 2 cores, where LanceDB's IVF_PQ and IVF_HNSW_SQ took minutes at 100k.
 - Recall@10 against exact search is measured at build time, while the vectors are still in
   memory, by the same code as the usearch index's (VectorSearch.ann_recall).
@@ -92,17 +92,23 @@ class LanceSearch(VectorSearch):
         table = lancedb.connect(str(folder)).open_table(TABLE)
         return cls(table, table.count_rows(), nprobes)
 
-    def _query(self, q: Any, k: int) -> Any:
-        return (self.table.search(q, vector_column_name="vector").distance_type("dot")
-                .minimum_nprobes(self.nprobes).maximum_nprobes(0)  # 0: probe more if fewer than k are found
-                .limit(k).select(["row", "_distance"]))
+    def _query(self, q: Any, k: int, *, widen: bool = False) -> Any:
+        """`nprobes` partitions, exactly (LanceDB's open-ended probing, maximum_nprobes(0), kept
+        probing until its result was exact: 1.0 recall at any nprobes, at full-scan cost); `widen`
+        lifts the cap for the rare query whose probed partitions hold fewer than k vectors."""
+        query = self.table.search(q, vector_column_name="vector").distance_type("dot")
+        query = query.minimum_nprobes(self.nprobes).maximum_nprobes(0) if widen else query.nprobes(self.nprobes)
+        return query.limit(k).select(["row", "_distance"])
 
     def search(self, q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(row indices, cosine similarities), best first, ties by row."""
         k = min(k, self.n)
         if k <= 0:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
-        got = self._query(np.asarray(q, dtype=np.float32), k).to_arrow()
+        q = np.asarray(q, dtype=np.float32)
+        got = self._query(q, k).to_arrow()
+        if got.num_rows < k:
+            got = self._query(q, k, widen=True).to_arrow()
         return _ranked(got["row"].to_numpy(), got["_distance"].to_numpy())
 
     def search_many(self, qs: np.ndarray, k: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -110,10 +116,15 @@ class LanceSearch(VectorSearch):
         k = min(k, self.n)
         if k <= 0 or len(qs) == 0:
             return [(np.zeros(0, np.int64), np.zeros(0, np.float32)) for _ in range(len(qs))]
+        if len(qs) == 1:
+            return [self.search(qs[0], k)]
         got = self._query([np.asarray(q, dtype=np.float32) for q in qs], k).to_arrow()
-        which = got["query_index"].to_numpy() if len(qs) > 1 else np.zeros(got.num_rows, np.int64)
-        rows, dist = got["row"].to_numpy(), got["_distance"].to_numpy()
-        return [_ranked(rows[which == i], dist[which == i]) for i in range(len(qs))]
+        which, rows, dist = (got[c].to_numpy() for c in ("query_index", "row", "_distance"))
+        out = []
+        for i in range(len(qs)):
+            mine = which == i
+            out.append(_ranked(rows[mine], dist[mine]) if mine.sum() >= k else self.search(qs[i], k))
+        return out
 
     def describe(self, partitions: int | None = None) -> dict[str, Any]:
         """What the index is, for the build report."""
