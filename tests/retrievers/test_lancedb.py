@@ -269,3 +269,43 @@ def test_without_the_extra_the_error_names_the_install_line_before_embedding(dis
     assert p.returncode == 2, p.stderr
     assert 'pip install -e ".[lancedb]"' in p.stderr and "retriever.index" in p.stderr
     assert "Traceback" not in p.stderr and "embed:" not in p.stderr  # failed before embedding anything
+
+
+@pytest.mark.slow  # embeds the corpus with the packaged model
+def test_ingest_reports_the_recall_and_ask_reopens_the_index_in_another_process(ws, corpus_dir: Path, sc) -> None:  # noqa: ANN001
+    """Through the commands: `ingest` builds the on-disk index and prints its recall@10 against
+    exact search; `ask` (another process) opens it without rebuilding; after the embedding cache
+    changes, the next `ingest` rebuilds it from the cache."""
+    import re
+
+    from shipcall.adapters.retrievers.bm25 import index_text, load_chunks
+    from shipcall.adapters.retrievers.dense import EmbeddingCache
+    from shipcall.core.documents import content_hash
+
+    pytest.importorskip("sentence_transformers")
+    with (ws.root / "shipcall.yaml").open("a") as f:
+        f.write("  disk:\n    chunker: {kind: fixed, size: 20, overlap: 5}\n"
+                "    retriever: {kind: dense, k: 5, index: lancedb, ann_threshold: 5, ann_nprobes: 2}\n")
+    out = sc("ingest", str(corpus_dir), cwd=ws.root).stdout
+    line = re.search(r"^index for variant disk: LanceDB IVF_FLAT on disk \((\d+) partitions, 2 searched per query\), "
+                     r"(\d+) chunks; recall@10 ([0-9.]+) against exact search \(200 queries\)$", out, re.M)
+    assert line, out
+    parts, n, recall = int(line[1]), int(line[2]), float(line[3])
+    assert n > 5 and parts == round(n ** 0.5) and 0 < recall <= 1
+    [path] = [p for p in (ws.root / ".shipcall" / "index").iterdir() if (p / "lancedb").is_dir()]
+    before = _snapshot(path)
+
+    got = json.loads(sc("ask", "--variant", "disk", "--json", "How many vacation days do employees get?",
+                        cwd=ws.root).stdout)
+    assert got["variant"] == "disk" and (got["citations"] or got["near_misses"])
+    assert _snapshot(path) == before  # reopened, not rebuilt
+
+    chunks = load_chunks(path)
+    cache = EmbeddingCache(ws.root / ".shipcall" / "embeddings", "all-MiniLM-L6-v2")
+    cache.add([content_hash(index_text(c)) for c in chunks[:3]], clustered(3, dim=384))
+    again = json.loads(sc("ingest", "--json", cwd=ws.root).stdout)
+    assert again["indexes_built"] == 1
+    [rebuilt] = again["indexes"]
+    assert rebuilt["variant"] == "disk" and rebuilt["search"] == "lancedb" and rebuilt["embedded"] == 0
+    assert rebuilt["ann"]["recall@10"] > 0 and rebuilt["ann"]["partitions"] == parts
+    assert json.loads(sc("ingest", "--json", cwd=ws.root).stdout)["indexes"] == []  # current again
