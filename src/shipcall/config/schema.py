@@ -114,7 +114,9 @@ class DenseRetriever(_Strict):
     the vectors (`ann_connectivity`, `ann_expansion`); `index: lancedb`, an IVF index in an
     embedded LanceDB table on disk (the `lancedb` extra), read per query instead of held in
     memory (`ann_partitions`: IVF partitions, default √n; `ann_nprobes`: partitions searched per
-    query — more is slower and closer to exact)."""
+    query — more is slower and closer to exact; `ann_cache_mb`: how much of what queries read a
+    process keeps — LanceDB's own default keeps all of it, which at 1M vectors is the 1.5 GB the
+    on-disk index is there to avoid; operational, so not part of the variant's identity)."""
 
     kind: Literal["dense"]
     k: int = Field(10, ge=1, le=10_000)
@@ -126,6 +128,8 @@ class DenseRetriever(_Strict):
     index: AnnIndex = Field("usearch", description="the approximate index above ann_threshold: usearch or lancedb")
     ann_partitions: int | None = Field(None, ge=1, le=1_000_000, description="lancedb: IVF partitions (default √n)")
     ann_nprobes: int = Field(20, ge=1, le=1_000_000, description="lancedb: IVF partitions searched per query")
+    ann_cache_mb: int = Field(256, ge=0, le=1_000_000, exclude=True,
+                              description="lancedb: memory per process for index partitions read (not identity)")
 
     @model_serializer(mode="wrap")
     def _identity(self, handler: Any) -> Any:
@@ -153,6 +157,8 @@ class HybridDense(_Strict):
     index: AnnIndex = Field("usearch", description="the approximate index above ann_threshold: usearch or lancedb")
     ann_partitions: int | None = Field(None, ge=1, le=1_000_000, description="lancedb: IVF partitions (default √n)")
     ann_nprobes: int = Field(20, ge=1, le=1_000_000, description="lancedb: IVF partitions searched per query")
+    ann_cache_mb: int = Field(256, ge=0, le=1_000_000, exclude=True,
+                              description="lancedb: memory per process for index partitions read (not identity)")
 
     @model_serializer(mode="wrap")
     def _identity(self, handler: Any) -> Any:

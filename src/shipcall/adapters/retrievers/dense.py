@@ -325,7 +325,7 @@ class DenseIndex:
             raise
         remove_orphans(dest.parent)
         if on_disk:  # the table was written in the build folder, now renamed: read it where it lives
-            search = LanceSearch.open(dest / LANCE_FOLDER, cfg.ann_nprobes)
+            search = LanceSearch.open(dest / LANCE_FOLDER, cfg.ann_nprobes, cfg.ann_cache_mb)
         return cls(dest, cfg, chunks, search, df, meta)
 
     @classmethod
@@ -335,7 +335,7 @@ class DenseIndex:
         if meta.get("search") == "lancedb":
             from shipcall.adapters.retrievers.lance import LanceSearch
 
-            search = LanceSearch.open(path / LANCE_FOLDER, cfg.ann_nprobes)
+            search = LanceSearch.open(path / LANCE_FOLDER, cfg.ann_nprobes, cfg.ann_cache_mb)
         else:
             vectors = np.load(path / "vectors.npy")
             ann: Any = None

@@ -87,9 +87,13 @@ class LanceSearch(VectorSearch):
         return cls(table, n, nprobes, vectors)
 
     @classmethod
-    def open(cls, folder: Path, nprobes: int) -> LanceSearch:
+    def open(cls, folder: Path, nprobes: int, cache_mb: int | None = 256) -> LanceSearch:
+        """The table in `folder`, keeping at most `cache_mb` of the index partitions it reads in
+        memory (None: LanceDB's default, which keeps everything it has read: after a few hundred
+        queries the whole index, measured in BENCHMARKS.md)."""
         lancedb = require_lancedb()
-        table = lancedb.connect(str(folder)).open_table(TABLE)
+        session = None if cache_mb is None else lancedb.Session(index_cache_size_bytes=cache_mb << 20)
+        table = lancedb.connect(str(folder), session=session).open_table(TABLE)
         return cls(table, table.count_rows(), nprobes)
 
     def _query(self, q: Any, k: int, *, widen: bool = False) -> Any:
