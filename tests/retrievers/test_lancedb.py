@@ -242,6 +242,7 @@ def test_variants_without_the_new_keys_keep_their_identity() -> None:
     plain = Variant(retriever=DenseRetriever(kind="dense"))
     assert "index" not in plain.resolved()["retriever"] and plain.hash == "f93f2b88ef2c"  # as before these keys existed
     assert Variant(retriever=DenseRetriever(kind="dense", index="usearch")).hash == plain.hash
+    assert Variant(retriever=DenseRetriever(kind="dense", ann_cache_mb=64)).hash == plain.hash  # operational
     assert Variant(retriever=DenseRetriever(kind="dense", index="lancedb")).hash != plain.hash
 
 

@@ -194,8 +194,7 @@ def index_paths(ws: Workspace, variant: Variant, corpus_version: str) -> list[Pa
 
 
 def index_is_complete(ws: Workspace, variant: Variant, corpus_version: str) -> bool:
-    return all(_usable(ws, *retriever_kind(p.retriever), path)
-               for p, path in zip(index_parts(variant), index_paths(ws, variant, corpus_version), strict=True))
+    return not stale_index_paths(ws, variant, corpus_version)
 
 
 def _usable(ws: Workspace, kind: Any, cfg: Any, path: Path) -> bool:
@@ -209,8 +208,12 @@ def _usable(ws: Workspace, kind: Any, cfg: Any, path: Path) -> bool:
 
 def stale_index_paths(ws: Workspace, variant: Variant, corpus_version: str) -> list[Path]:
     """The indexes of a variant that are missing, incomplete or no longer current (to be built)."""
-    return [path for p, path in zip(index_parts(variant), index_paths(ws, variant, corpus_version), strict=True)
-            if not _usable(ws, *retriever_kind(p.retriever), path)]
+    stale = []
+    for part, path in zip(index_parts(variant), index_paths(ws, variant, corpus_version), strict=True):
+        kind, cfg = retriever_kind(part.retriever)
+        if not _usable(ws, kind, cfg, path):
+            stale.append(path)
+    return stale
 
 
 def index_summary(path: Path) -> dict[str, Any]:
