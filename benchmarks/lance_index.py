@@ -92,6 +92,8 @@ def child(args: argparse.Namespace) -> int:
         import usearch.index  # noqa: F401
 
         from shipcall.adapters.retrievers.dense import VectorSearch  # noqa: F401
+    elif args.step == "sweep-lancedb":
+        out = sweep(Path(args.dir), Path(args.vectors), Path(args.queries))
     elif args.step.startswith("build-"):
         out = build(args.step.removeprefix("build-"), Path(args.vectors), Path(args.queries), Path(args.dir),
                     args.nprobes)
@@ -163,6 +165,34 @@ def query(kind: str, folder: Path, vpath: Path, qpath: Path, nprobes: int) -> di
     return {"import_s": import_s, "open_s": open_s, "first_ms": first_ms, "p50_ms": statistics.median(lat),
             "p95_ms": lat[min(len(lat) - 1, round(0.95 * (len(lat) - 1)))], "cpu_ms": statistics.mean(cpu),
             "queries": len(lat)}
+
+
+SWEEP = (10, 20, 50, 100, 200)  # ann_nprobes settings: recall against latency, one process
+
+
+def sweep(folder: Path, vpath: Path, qpath: Path) -> dict[str, Any]:
+    """Recall@10 and latency of the built LanceDB index at several `ann_nprobes` (no rebuild: it is
+    a query-time setting), against exact top 10 computed here in blocks of the memory-mapped vectors."""
+    from shipcall.adapters.retrievers.lance import LanceSearch
+
+    qs = np.load(qpath)
+    v = np.load(vpath, mmap_mode="r")
+    scores = np.concatenate([np.asarray(v[i:i + 100_000]) @ qs.T for i in range(0, len(v), 100_000)])
+    exact = [set(np.argpartition(-scores[:, j], 10)[:10].tolist()) for j in range(len(qs))]
+    del scores
+    out: dict[str, Any] = {}
+    for nprobes in SWEEP:
+        search = LanceSearch.open(folder / "lancedb", nprobes, CACHE_MB)
+        lat, hits = [], 0
+        for i, q in enumerate(qs):
+            t0 = time.perf_counter()
+            rows, _ = search.search(q, 10)
+            if i >= WARMUP:
+                lat.append(1000 * (time.perf_counter() - t0))
+            hits += len(set(rows.tolist()) & exact[i])
+        out[str(nprobes)] = {"recall@10": hits / (10 * len(qs)), "p50_ms": statistics.median(lat),
+                             "p95_ms": sorted(lat)[min(len(lat) - 1, round(0.95 * (len(lat) - 1)))]}
+    return out
 
 
 def _size_mb(folder: Path) -> float:
@@ -248,12 +278,13 @@ def main(argv: list[str] | None = None) -> int:
             floor[lib].append(measure(f"imports-{lib}", r, work)[0])
         for kind in INDEXES:
             queries[kind].append(measure(f"query-{kind}", r, folders.get(kind.split("-")[0], work)))
+    nprobes_sweep = measure("sweep-lancedb", 0, folders["lancedb"])[1]
     for r in range(1, build_repeats):  # the remaining builds (they replace the index the queries read: last)
         for kind, folder in folders.items():
             measure(f"build-{kind}", r, folder)
     builds = {k: [done[(f"build-{k}", r)] for r in range(build_repeats)] for k in folders}
     end = common.machine()
-    text = report(n, repeats, build_repeats, args, start, end, builds, queries, floor)
+    text = report(n, repeats, build_repeats, args, start, end, builds, queries, floor, nprobes_sweep)
     path = common.write_section("lancedb", text, quick=args.quick)
     print(text)
     print(f"written to {path}", file=sys.stderr)
@@ -269,7 +300,7 @@ def _med(values: list[float], fmt: str = "{:,.0f}") -> str:
 
 def report(n: int, repeats: int, build_repeats: int, args: argparse.Namespace, start: dict, end: dict,
            builds: dict[str, list[tuple[common.Sample, dict]]], queries: dict[str, list[tuple[common.Sample, dict]]],
-           floor: dict[str, list[common.Sample]]) -> str:
+           floor: dict[str, list[common.Sample]], nprobes_sweep: dict[str, Any]) -> str:
     from importlib import metadata
 
     libs = ", ".join(f"{x} {metadata.version(x)}" for x in ("lancedb", "pyarrow", "usearch", "numpy"))
@@ -331,7 +362,15 @@ def report(n: int, repeats: int, build_repeats: int, args: argparse.Namespace, s
                                "recall check s"], rows))
     pairs = list(zip(builds["lancedb"], builds["usearch"], strict=True))
     b = common.spread([a["build_cpu_s"] / c["build_cpu_s"] for (_, a), (_, c) in pairs])
-    lines += ["", f"Build CPU time LanceDB ÷ usearch, pair by pair: {b.median:.2f} (min {b.min:.2f}).", ""]
+    lines += ["", f"Build CPU time LanceDB ÷ usearch, pair by pair: {b.median:.2f} (min {b.min:.2f}).", "",
+              "`ann_nprobes` (partitions searched per query, of "
+              f"{parts:,}) against recall@10 and latency, the same index and queries, one process (one run, "
+              "settings in this order, so the later ones find more of the file in the OS cache):", ""]
+    lines.append(common.table(["ann_nprobes", "recall@10", "p50 ms", "p95 ms"],
+                              [[k + (" (default)" if int(k) == args.nprobes else ""), f"{d['recall@10']:.3f}",
+                                f"{d['p50_ms']:.1f}", f"{d['p95_ms']:.1f}"] for k, d in nprobes_sweep.items()
+                               if isinstance(d, dict)]))
+    lines.append("")
     return "\n".join(lines)
 
 
