@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from shipcall.adapters.retrievers.dense import VectorSearch
+from shipcall.adapters.retrievers.vectors import VectorSearch
 from shipcall.errors import MissingExtraError
 
 TABLE = "vectors"
