@@ -61,11 +61,12 @@ except ImportError:  # the layout before the layers
 root, dataset, variant, repeats = Path(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
 ws = Workspace(root)
 ds = ws.store.load_dataset(dataset)
-seconds, r = [], None
+seconds, cpu, r = [], [], None
 for _ in range(repeats):
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     r = run(ws, ds, variant).run
     seconds.append(time.perf_counter() - t)
+    cpu.append(time.process_time() - c)
 items = {it.id: it for it in ds.items}
 
 def norm(s):
@@ -85,7 +86,7 @@ for res in ws.store.item_results(r.id):
         hay = " " + norm(res.answer) + " "
         span_hits += any(norm(g) and " " + norm(g) + " " in hay for g in it.answers)
 print(json.dumps({"metrics": r.metrics, "cohorts": {k: v["metrics"] for k, v in r.cohorts.items()},
-                  "n": r.n_items, "seconds": seconds,
+                  "n": r.n_items, "seconds": seconds, "cpu": cpu,
                   "answer_alone_contains": span_hits / span_n if span_n else None,
                   "answer_words": sum(answer_words) / len(answer_words) if answer_words else 0,
                   "context_words": sum(context_words) / len(context_words) if context_words else 0}))
@@ -331,17 +332,21 @@ def render(r: dict[str, Any]) -> str:
                                                                f"{runs[key]['context_words']:.1f}"])
     speed = []
     for key, label in order:
-        if key not in runs or len(runs[key]["seconds"]) < 2:
+        if key not in runs or not runs[key].get("seconds"):
             continue
-        s = runs[key]["seconds"]
-        n = runs[key]["n"]
-        med = statistics.median(s)
-        speed.append([label, f"{n:,}", f"{med:.2f}", f"{min(s):.2f}", f"{n / med:,.0f}", f"{n / min(s):,.0f}"])
+        s, n = runs[key]["seconds"], runs[key]["n"]
+        cpu = runs[key].get("cpu") or []
+        anchor = runs.get("today/" + key.split("/", 1)[1].split(" ")[0], {}).get("cpu") or []
+        ratio = (f"{statistics.median(cpu) / statistics.median(anchor):.2f}"
+                 if cpu and anchor and not key.startswith("today/") else "–")
+        speed.append([label, f"{n:,}", str(len(s)), f"{statistics.median(s):.2f}", f"{min(s):.2f}",
+                      f"{statistics.median(cpu):.2f}" if cpu else "–", f"{min(cpu):.2f}" if cpu else "–",
+                      f"{n / statistics.median(s):,.0f}", ratio])
     for key, label in (("semantic/sample", "sample, semantic, first run (embeds)"),
                        ("semantic/squad", "SQuAD, semantic, first run (embeds)")):
         if key in runs and "cold_seconds" in runs[key]:
-            n, s = runs[key]["n"], runs[key]["cold_seconds"][0]
-            speed.append([label, f"{n:,}", f"{s:.2f}", f"{s:.2f}", f"{n / s:,.1f}", f"{n / s:,.1f}"])
+            n, s0 = runs[key]["n"], runs[key]["cold_seconds"][0]
+            speed.append([label, f"{n:,}", "1", f"{s0:.2f}", f"{s0:.2f}", "–", "–", f"{n / s0:,.1f}", "–"])
     curve = [[f"{p['min_score']:.2f}", f"{p['false_answer_rate']['rate']:.3f} [{p['false_answer_rate']['ci'][0]:.2f}, "
               f"{p['false_answer_rate']['ci'][1]:.2f}]",
               f"{p['over_refusal_rate']['rate']:.3f} [{p['over_refusal_rate']['ci'][0]:.2f}, "
@@ -402,12 +407,15 @@ def render(r: dict[str, Any]) -> str:
         text += ["", "Code measured per run: " + "; ".join(
             f"{k}: `{v.get('code', '?')}`" for k, v in runs.items() if not k.startswith("today/")) +
             " (a run kept by `--resume` keeps the commit it was measured at)."]
-    text += ["", "### Speed (`app.run` in-process: retrieve, answer, score, store; wall seconds per run)", "",
-             table(["Run", "items", "median s", "min s", "items/s (median)", "items/s (best)"], speed), "",
-             f"{r['repeats']} runs each, interleaved by dataset. The new answerer does more per question than "
-             "today's (a span search over the best candidate sentences, numbers matched by value, list lead-ins) "
-             "and is slower; the semantic variant embeds every candidate sentence once per workspace (the first "
-             "run) and then reads the cache."]
+    text += ["", "### Speed (`app.run` in-process: retrieve, answer, score, store; seconds per run)", "",
+             table(["Run", "items", "runs", "wall median s", "wall min s", "CPU median s", "CPU min s",
+                    "items/s (wall median)", "CPU × today"], speed), "",
+             f"Up to {r['repeats']} runs each (the calibrated run: one), today's and the new code one after the other "
+             "on each dataset. \"CPU × today\" is the new code's median CPU time over today's on the same "
+             "data (the anchor measured in the same run; CPU time survives a busy machine better than wall time). "
+             "The new answerer does more per question than today's (a span search over the best candidate "
+             "sentences, numbers matched by value, list lead-ins) and is slower; the semantic variant embeds every "
+             "candidate sentence once per workspace (the first run) and then reads the cache."]
     return "\n".join(text) + "\n"
 
 
@@ -430,8 +438,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-semantic", action="store_true", help="skip the semantic (dense extra) variant")
     ap.add_argument("--render", action="store_true", help="only rewrite the section from the last results")
     ap.add_argument("--resume", action="store_true", help="keep the runs an interrupted benchmark measured")
+    ap.add_argument("--quick", action="store_true",
+                    help="one run each, no semantic variant; written to benchmarks/.data/BENCHMARKS.quick.md")
     args = ap.parse_args(argv)
-    results_path = DATA / "results.json"
+    if args.quick:
+        args.repeats, args.no_semantic = 1, True
+    results_path = DATA / ("results.quick.json" if args.quick else "results.json")
     if args.render:
         result = json.loads(results_path.read_text())
     else:
@@ -452,8 +464,15 @@ def main(argv: list[str] | None = None) -> int:
         result["_run"] = {"minutes": minutes, "load": [previous.get("_run", {}).get("load", [load0])[0],
                                                        os.getloadavg()[0]],
                           "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "commit": commit,
-                          "command": "python benchmarks/answers.py" + (" --no-semantic" if args.no_semantic else "")}
+                          "command": "python benchmarks/answers.py" + (" --quick" if args.quick else
+                                                                        " --no-semantic" if args.no_semantic else "")}
         save(result)
+    if args.quick:
+        import common
+
+        common.write_section("answers", render(result), quick=True)
+        log(f"written to {common.QUICK_MD}")
+        return 0
     write_section(render(result))
     log(f"written to BENCHMARKS.md ({START} … {END}) and {results_path}")
     return 0
