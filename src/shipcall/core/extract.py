@@ -32,7 +32,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from shipcall.core.answer_types import ACCEPTS, typed_spans
+from shipcall.core.answer_types import ACCEPTS, at_start, typed_spans
 
 KEY_POWER = 3.0
 CONTEXT_CREDIT = 0.8
@@ -80,6 +80,7 @@ class Question:
     idf: Mapping[str, float]
     idf_total: float
     bigrams: frozenset[tuple[str, str]]  # every pair of adjacent words (stems), stopwords included
+    heads: frozenset[str] = frozenset()  # the noun(s) right after "what"/"which": "What check…" → check
 
     @classmethod
     def of(cls, text: str, stem: Callable[[str], str], idf: Callable[[str], float]) -> Question:
@@ -95,8 +96,15 @@ class Question:
             if (a.word not in STOPWORDS and b.word not in STOPWORDS and a.stem in terms and b.stem in terms
                     and a.stem != b.stem and not text[a.end:b.start].strip(" -")):
                 phrases.append((a.stem, b.stem))
+        heads = set()
+        for i, t in enumerate(toks[:-1]):
+            if t.word in ("what", "which"):
+                for nxt in toks[i + 1:i + 3]:
+                    if nxt.word in STOPWORDS or nxt.stem not in terms:
+                        break
+                    heads.add(nxt.stem)
         return cls(terms, weights, tuple(dict.fromkeys(phrases)), math.fsum(weights.values()), plain,
-                   math.fsum(plain.values()), word_bigrams(toks))
+                   math.fsum(plain.values()), word_bigrams(toks), frozenset(heads))
 
 
 def is_content(word: str) -> bool:
@@ -230,6 +238,26 @@ def candidate_spans(sentence: str, kind: str, toks: Sequence[Token], q: Question
         out.extend((a, b, prior) for a, b in typed_spans(sentence, k))
     if kind == "other":
         out.extend((a, b, RUN_PRIOR) for a, b in _runs(sentence, toks, q))
+        out.extend((a, b, PRIMARY_PRIOR) for a, b in _modified_heads(sentence, toks, q))
+    return out
+
+
+def _modified_heads(sentence: str, toks: Sequence[Token], q: Question) -> list[tuple[int, int]]:
+    """The question's head noun in the sentence with the words before it that the question does
+    not use: "What check happens…?" → "the call-back check" → "call-back check"."""
+    out = []
+    for i, t in enumerate(toks):
+        if t.stem not in q.heads or i == 0:
+            continue
+        j = i
+        while j > 0 and i - j < 3:
+            prev = toks[j - 1]
+            gap = sentence[prev.end:toks[j].start]
+            if gap not in (" ", "-") or prev.word in STOPWORDS or prev.stem in q.terms or not is_content(prev.word):
+                break
+            j -= 1
+        if j < i:
+            out.append((toks[j].start, t.end))
     return out
 
 
@@ -268,14 +296,33 @@ def _runs(sentence: str, toks: Sequence[Token], q: Question) -> list[tuple[int, 
     return out
 
 
+def start_capital_only(sentence: str, a: int, b: int, cells: Sequence[tuple[int, int]],
+                       names: Callable[[str], bool] | None) -> bool:
+    """A one-word span capitalised only because a sentence, clause or table cell starts with it
+    ("Never pay…", "Rule: Cap per person"), where nothing else shows that the word is a name
+    (`names`: the word is capitalised in the middle of a sentence elsewhere in its chunk). A
+    whole table cell ("Tool: Slack") is a value, not a sentence start."""
+    word = sentence[a:b]
+    if " " in word or not word[:1].isupper() or not at_start(sentence, a):
+        return False
+    if any(x == a and y == b for x, y in cells):
+        return False
+    if word.isupper() and len(word) > 1 or any(ch.isupper() or ch.isdigit() for ch in word[1:]):
+        return False  # an acronym or a brand written like one (NIF, GitHub, Wi-Fi6)
+    return names is None or not names(word)
+
+
 def pick_span(sentence: str, kind: str, q: Question, stem: Callable[[str], str],
-              toks: Sequence[Token] | None = None) -> tuple[int, int] | None:
+              toks: Sequence[Token] | None = None, *, cells: Sequence[tuple[int, int]] = (),
+              names: Callable[[str], bool] | None = None) -> tuple[int, int] | None:
     """The span of `sentence` that answers a question of `kind`: among the candidate spans that
     say something the question does not (not all of their words are question words), the one
     with the best prior plus nearness to the question's words found in the sentence (each
     question term's weight / (1 + token distance), normalised), minus a little per word beyond
     four. None when there is no candidate. A number is extended by the question's words that
-    follow it ("How many sick days" → "seven paid sick days")."""
+    follow it ("How many sick days" → "seven paid sick days"). In a table row (`cells`: the
+    character spans of its cell values) a span lies inside one cell; a one-word capital at a
+    sentence or cell start is no name unless `names` knows it (`start_capital_only`)."""
     toks = tokenize(sentence, stem) if toks is None else toks
     if not toks:
         return None
@@ -297,6 +344,10 @@ def pick_span(sentence: str, kind: str, q: Question, stem: Callable[[str], str],
     starts = [t.start for t in toks]
     ends = [t.end for t in toks]
     for a, b, prior in candidate_spans(sentence, kind, toks, q):
+        if cells and not any(x <= a and b <= y for x, y in cells):
+            continue  # a table row's header labels ("Total value: …") say what a cell is, they answer nothing
+        if kind in ("person", "other") and start_capital_only(sentence, a, b, cells, names):
+            continue
         first, last = bisect_left(starts, a), bisect_right(ends, b) - 1
         if last < first:
             continue

@@ -17,6 +17,7 @@ its list; the context is always in document order, so nothing is glued from two 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -25,7 +26,15 @@ from typing import Any
 
 from shipcall.adapters.generators.base import Capabilities, GeneratorBase
 from shipcall.config.schema import ExtractiveGenerator as ExtractiveConfig
-from shipcall.core.answer_types import SENTENCE_TYPES, TYPE_WORDS, answer_type
+from shipcall.core.answer_types import (
+    ACCEPTS,
+    SENTENCE_TYPES,
+    TYPE_WORDS,
+    answer_type,
+    asks_for_several,
+    at_start,
+    typed_spans,
+)
 from shipcall.core.boilerplate import is_boilerplate
 from shipcall.core.documents import Chunk, ScoredChunk
 from shipcall.core.extract import (
@@ -100,6 +109,7 @@ class ExtractiveGenerator(GeneratorBase):
         self._idf = getattr(retriever, "term_weight", lambda _t: 1.0)
         self._stem = lru_cache(maxsize=100_000)(getattr(retriever, "stem", lambda w: w))
         self._cache: dict[str, list[Unit]] = {}
+        self._names: dict[str, frozenset[str]] = {}
         self._scorer: Any = None
         if config.semantic:
             from shipcall.adapters.retrievers.dense import require_extra
@@ -142,6 +152,18 @@ class ExtractiveGenerator(GeneratorBase):
         self._cache[chunk.id] = out
         return out
 
+    def names(self, chunk: Chunk) -> frozenset[str]:
+        """Words the chunk (or its heading path) writes with a capital in the middle of a sentence:
+        evidence that a word is a name where a sentence starts with it ("Okta signs you in…")."""
+        found = self._names.get(chunk.id)
+        if found is None:
+            text = " > ".join(chunk.heading_path) + "\n" + chunk.text
+            found = frozenset(m.group(0) for m in _CAPITALISED.finditer(text) if not at_start(text, m.start()))
+            if len(self._names) >= CACHE_CHUNKS:
+                self._names.clear()
+            self._names[chunk.id] = found
+        return found
+
     def generate(self, question: str, chunks: list[ScoredChunk], *,
                  on_text: Callable[[str], None] | None = None) -> Answer:
         q = Question.of(question, self._stem, self._idf)
@@ -166,12 +188,14 @@ class ExtractiveGenerator(GeneratorBase):
             key = (c.scored.chunk.id, c.unit.pos)
             if key not in spans:
                 typed = kind not in SENTENCE_TYPES and not c.unit.lead_in
-                spans[key] = pick_span(c.unit.text, kind, q, self._stem, c.unit.tokens) if typed else None
+                names = self.names(c.scored.chunk).__contains__
+                spans[key] = pick_span(c.unit.text, kind, q, self._stem, c.unit.tokens, cells=c.unit.cells,
+                                       names=names) if typed else None
             return spans[key]
 
         best = self._best(candidates, kind, span_of)
         chosen = self._context(best, candidates, q, kind, span_of)
-        found = self._answer_span(chosen, best, kind, q, span_of)
+        found = None if asks_for_several(question) else self._answer_span(chosen, best, kind, q, span_of)
         named: frozenset[str] = frozenset()
         if found is not None:  # it holds what the question's type words ask for ("deadline": a date)
             named = frozenset(self._stem(w) for w in TYPE_WORDS.get(kind, ())) & q.terms
@@ -209,11 +233,13 @@ class ExtractiveGenerator(GeneratorBase):
         for c in sorted(chosen, key=lambda c: c is not best):
             span = span_of(c)
             if span is not None:
+                if _ambiguous_row(c.unit, span, kind, q, self.terms):
+                    return None
                 a, b = next(((x, y) for x, y in c.unit.cells if x <= span[0] and span[1] <= y), span)
                 return c.unit.text[a:b]
         for c in chosen:
             if c.unit.lead and not c.unit.lead.endswith("?"):
-                span = pick_span(c.unit.lead, kind, q, self._stem)
+                span = pick_span(c.unit.lead, kind, q, self._stem, names=self.names(c.scored.chunk).__contains__)
                 if span is not None:
                     return c.unit.lead[span[0]:span[1]]
         return None
@@ -270,6 +296,31 @@ class ExtractiveGenerator(GeneratorBase):
             c = max(options, key=lambda o: o[:3])[3]
             return sorted([best, c], key=lambda x: x.unit.pos)
         return [best]
+
+
+_CAPITALISED = re.compile(r"(?<![\w'’-])[A-Z][\w'’&-]*")
+
+
+def _ambiguous_row(unit: Unit, span: tuple[int, int], kind: str, q: Question, terms: Any) -> bool:
+    """A table row holding an answer of the asked kind in more than one cell ("Lisbon: EUR 85;
+    Toronto: CAD 125") answers a question that names none of those cells' columns with the whole
+    row: picking one cell would be a guess."""
+    if len(unit.cells) < 2:
+        return False
+    primary = ACCEPTS.get(kind, (kind,))[0]
+    found = typed_spans(unit.text, primary)
+    holding = [(x, y) for x, y in unit.cells if any(x <= a and b <= y for a, b in found)]
+    if len(holding) < 2:
+        return False
+    labels = [_label(unit.text, unit.cells, cell) for cell in holding]
+    return not any(terms(label) & q.terms for label in labels)
+
+
+def _label(text: str, cells: tuple[tuple[int, int], ...], cell: tuple[int, int]) -> str:
+    """The header label shown before a cell value ("Toronto" of "…; Toronto: CAD 125")."""
+    i = cells.index(cell)
+    start = cells[i - 1][1] + 2 if i > 0 else 0
+    return text[start:cell[0]].rstrip(": ")
 
 
 def _embedded_text(c: Candidate) -> str:
