@@ -258,7 +258,8 @@ def test_no_answer_of_a_run_on_hard_wrapped_documents_is_glued_from_two_places(t
         # a planted instruction is shown as a quotation of its document (core/injection.py): unwrap it
         texts = [re.sub(r'^\(quoting [^,]+, unverified: "(.*)"\)$', r"\1", t, flags=re.S)
                  for t in (res.context, res.answer)]
-        pieces = [p.strip() for text in texts for p in text.split("\n- ")]
+        # "\n- " starts a list item; " … " marks left-out text between two places of one section
+        pieces = [p.strip() for text in texts for item in text.split("\n- ") for p in item.split(" … ")]
         for piece in pieces:
             for sentence in re.split(r"(?<=[.!?:])\s+(?=[A-Z0-9])", piece):
                 if not read_whole(sentence, doc):

@@ -190,8 +190,8 @@ _DATE = re.compile(
     rf"(?:the )?(?:first|last|\d{{1,2}}(?:st|nd|rd|th)) (?:working |business )?day of (?:the|each|every) "
     rf"(?:month|quarter|year)|(?:end|start|beginning|middle) of (?:the )?(?:month|quarter|year|{_MONTHS}))\b")
 _NUMBER = re.compile(
-    rf"(?<![\w.])(?:[$€£]\s?)?\d[\d,]*(?:\.\d+)?(?:\s?%| per ?cent| percent)?"
-    rf"(?:\s?(?:to|-|–|or|and)\s?\d[\d,]*(?:\.\d+)?%?)?{_SCALE}(?![\w])|"
+    rf"(?<![\w.:])(?:[$€£]\s?)?\d[\d,]*(?:\.\d+)?(?:\s?%| per ?cent| percent)?"
+    rf"(?:\s?(?:to|-|–|or|and)\s?\d[\d,]*(?:\.\d+)?%?)?{_SCALE}(?![\w]|:\d)|"  # "20:00" is a time
     rf"\b{_NUM_WORD}(?:[ -](?:{_NUM_WORD}|and))*\b|\b(?:a|one) (?:half|third|quarter)\b", _I)
 _CONTACT = re.compile(
     r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|https?://[^\s)>\]]+|\bwww\.[^\s)>\]]+|(?<![\w&])#[a-z0-9][\w-]+|"

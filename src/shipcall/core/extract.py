@@ -190,8 +190,11 @@ def support(q: Question, own: frozenset[str], context: frozenset[str], stems: Se
     when the sentence holds an answer of that kind (`answer_types.TYPE_WORDS`)."""
     if q.total <= 0:
         return 0.0
-    cover = math.fsum(q.weights[t] * (1.0 if t in own else CONTEXT_CREDIT if t in context else NEARBY_CREDIT)
-                      for t in q.terms if t in own or t in context or t in nearby) / q.total
+    missing = q.terms - own - context
+    variants = variant_hits(q, own | context) & missing if missing else frozenset()
+    cover = math.fsum(q.weights[t] * (1.0 if t in own else CONTEXT_CREDIT if t in context else
+                                      VARIANT_CREDIT * CONTEXT_CREDIT if t in variants else NEARBY_CREDIT)
+                      for t in q.terms if t in own or t in context or t in variants or t in nearby) / q.total
     if not q.phrases:
         return cover
     pw = [(q.weights[a] + q.weights[b], phrase_present((a, b), stems)) for a, b in q.phrases]
@@ -203,17 +206,53 @@ def support(q: Question, own: frozenset[str], context: frozenset[str], stems: Se
 BIGRAM_WEIGHT = 0.2
 
 
+VARIANT_CREDIT = 0.7
+RANK_NEARBY_CREDIT = 0.2
+VARIANT_PREFIX = 5
+
+
+def _variant(t: str, o: str) -> bool:
+    """Two stems of one word family that the stemmer left apart: a shared prefix of VARIANT_PREFIX
+    letters ("notification"/"notify", "authorisation"/"authorization"), or a four-letter stem
+    that starts the other ("repo"/"repository")."""
+    if t == o or min(len(t), len(o)) < 4:
+        return False
+    if len(t) >= VARIANT_PREFIX and len(o) >= VARIANT_PREFIX:
+        return t[:VARIANT_PREFIX] == o[:VARIANT_PREFIX]
+    short, long_ = (t, o) if len(t) < len(o) else (o, t)
+    return long_.startswith(short)
+
+
+def variant_hits(q: Question, terms: frozenset[str]) -> frozenset[str]:
+    """The question's terms that `terms` lack but hold a spelling variant of (`_variant`)."""
+    out = set()
+    for t in q.terms:
+        if t not in terms and len(t) >= 4:
+            key = t[:VARIANT_PREFIX]
+            if any(o[:len(key)] == key[:len(o)] and _variant(t, o) for o in terms):
+                out.add(t)
+    return frozenset(out)
+
+
 def relevance(q: Question, own: frozenset[str], context: frozenset[str],
-              bigrams: frozenset[tuple[str, str]] = frozenset()) -> float:
+              bigrams: frozenset[tuple[str, str]] = frozenset(), nearby: frozenset[str] = frozenset()) -> float:
     """How much of the question a sentence covers, for ranking sentences: the IDF-weighted share
-    of the question's terms in the sentence (in its context: CONTEXT_CREDIT), plus BIGRAM_WEIGHT
-    × the share of the question's word pairs that the sentence repeats (a quoted or copied
-    phrase: "do what she did"). Plain IDF, not the support score's sharper weights: to pick the
-    sentence, every question word counts."""
+    of the question's terms in the sentence (in its context: CONTEXT_CREDIT; a spelling variant
+    of it: VARIANT_CREDIT, in the context VARIANT_CREDIT · CONTEXT_CREDIT; elsewhere in its chunk
+    only: RANK_NEARBY_CREDIT), plus BIGRAM_WEIGHT × the share of the question's word pairs that
+    the sentence repeats (a quoted or copied phrase: "do what she did"). Plain IDF, not the
+    support score's sharper weights: to pick the sentence, every question word counts. The
+    variant and nearby credits serve paraphrased questions, whose words the sentence often says
+    differently ("notification" for "notify") or leaves to its section."""
     if q.idf_total <= 0:
         return 0.0
-    cover = math.fsum(q.idf[t] * (1.0 if t in own else CONTEXT_CREDIT)
-                      for t in q.terms if t in own or t in context) / q.idf_total
+    missing = q.terms - own - context
+    near_own = variant_hits(q, own) & missing if missing else frozenset()
+    near_ctx = variant_hits(q, context) & missing - near_own if missing else frozenset()
+    cover = math.fsum(q.idf[t] * (1.0 if t in own else CONTEXT_CREDIT if t in context else
+                                  VARIANT_CREDIT if t in near_own else VARIANT_CREDIT * CONTEXT_CREDIT
+                                  if t in near_ctx else RANK_NEARBY_CREDIT if t in nearby else 0.0)
+                      for t in q.terms) / q.idf_total
     if not q.bigrams or not bigrams:
         return cover
     return cover + BIGRAM_WEIGHT * len(q.bigrams & bigrams) / len(q.bigrams)
@@ -336,7 +375,9 @@ def pick_span(sentence: str, kind: str, q: Question, stem: Callable[[str], str],
     clause_of: list[int] = []
     clause, prev_end = 0, 0
     for t in toks:
-        if _CLAUSE_BREAKS.intersection(sentence[prev_end:t.start]):
+        if cells:  # a table row: a cell's clause is its header label and its value ("Toronto: CAD 30")
+            clause = next((i for i, (_, end) in enumerate(cells) if t.start < end), len(cells))
+        elif _CLAUSE_BREAKS.intersection(sentence[prev_end:t.start]):
             clause += 1
         clause_of.append(clause)
         prev_end = t.end

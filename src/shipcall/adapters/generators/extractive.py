@@ -11,8 +11,15 @@ procedure questions are answered with the sentence itself (and the list a senten
 Never answers: headings, table header rows, sentences that are questions (FAQ pages ask them;
 their words become context for the answer that follows), page furniture and metadata lines
 (`core.boilerplate`), front matter. A second sentence joins the context only from the same
-paragraph, next to the first (`_context`); a list item comes with the sentence that introduces
-its list; the context is always in document order, so nothing is glued from two places.
+paragraph, next to the first, or, when the best sentence holds no answer of the asked kind,
+from the same section: the best one there that does (`_context`); a list item comes with the
+sentence that introduces its list; the context is always in document order, and two places
+that do not follow each other are shown apart (" … "), so nothing is glued from two places.
+
+Choosing the sentence (`relevance`, for ranking): the question's words in the sentence, in its
+heading path and table header (context), spelling variants the stemmer left apart, the rest of
+its section, and the retriever's own score of its chunk: a paraphrased question often names its
+topic in words its section's heading or neighbours use, not the answering sentence itself.
 """
 
 from __future__ import annotations
@@ -66,6 +73,7 @@ SEMANTIC_RANK = 1.0
 SEMANTIC_SHARE = 0.5
 SIMILARITY_FLOOR = 0.1
 SIMILARITY_CEILING = 0.7
+COMPANION_SHARE = 0.5  # a sentence of the best one's section holding the asked kind joins it from this share
 TYPED_CANDIDATES = 12  # the best-supported sentences checked for a span of the asked type
 MAX_LIST_ITEMS = 12  # list items shown after a sentence that introduces them with ":"
 CACHE_CHUNKS = 200_000  # chunks whose sentences stay analysed in memory
@@ -171,7 +179,8 @@ class ExtractiveGenerator(GeneratorBase):
             return Answer(text="", abstained=True, support=0.0)
         top = max((sc.score for sc in chunks), default=0.0)
         values = numeric_values(question)
-        candidates = [Candidate(u, sc, relevance(q, u.terms, u.context, u.bigrams)
+        sections = {sc.chunk.id: frozenset().union(*(u.terms for u in self.units(sc.chunk))) for sc in chunks}
+        candidates = [Candidate(u, sc, relevance(q, u.terms, u.context, u.bigrams, sections[sc.chunk.id])
                                 + (CHUNK_BONUS * sc.score / top if top > 0 else 0.0)
                                 + (NUMBER_BONUS if values and numeric_match(values, u.ranges) else 0.0))
                       for sc in chunks for u in self.units(sc.chunk)]
@@ -202,7 +211,7 @@ class ExtractiveGenerator(GeneratorBase):
         covered = support(q, named.union(*(c.unit.terms for c in chosen)),
                           frozenset().union(*(c.unit.context for c in chosen)),
                           tuple(s for c in chosen for s in c.unit.stems),
-                          frozenset().union(*(u.terms for u in self.units(best.scored.chunk))))
+                          sections[best.scored.chunk.id])
         if self.scorer is not None:
             similarity = max(c.similarity for c in chosen)
             scaled = min(1.0, max(0.0, (similarity - SIMILARITY_FLOOR) / (SIMILARITY_CEILING - SIMILARITY_FLOOR)))
@@ -281,6 +290,15 @@ class ExtractiveGenerator(GeneratorBase):
                 return [best, *items]
         if self.config.max_sentences < 2:
             return [best]
+        if kind not in SENTENCE_TYPES and not _holds_primary(best, kind, span_of):
+            # the best sentence holds no answer of the asked kind: the best one of its section that
+            # does, when it is at least COMPANION_SHARE as relevant ("If nobody checks in, the room
+            # is released…" + "Check in within 10 minutes of the start time.")
+            holding = [c for c in same if c is not best and not c.unit.lead_in and _holds_primary(c, kind, span_of)]
+            if holding:
+                c = max(holding, key=lambda c: (c.rank_score, -c.unit.pos))
+                if c.rank_score >= COMPANION_SHARE * best.rank_score:
+                    return sorted([best, c], key=lambda x: x.unit.pos)
         base = relevance(q, best.unit.terms, best.unit.context, best.unit.bigrams)
         options = []
         for pos in (best.unit.pos - 1, best.unit.pos + 1):
@@ -296,6 +314,17 @@ class ExtractiveGenerator(GeneratorBase):
             c = max(options, key=lambda o: o[:3])[3]
             return sorted([best, c], key=lambda x: x.unit.pos)
         return [best]
+
+
+def _holds_primary(c: Candidate, kind: str, span_of: Any) -> bool:
+    """The candidate's answer span is of the asked kind itself (money for "how much does it
+    cost", not a bare number: "past 20" is no price)."""
+    span = span_of(c)
+    if span is None:
+        return False
+    primary = ACCEPTS.get(kind, (kind,))[0]
+    return any(a <= span[0] and span[1] <= b or span[0] <= a and b <= span[1]
+               for a, b in typed_spans(c.unit.text, primary))
 
 
 _CAPITALISED = re.compile(r"(?<![\w'’-])[A-Z][\w'’&-]*")
@@ -332,16 +361,24 @@ def _embedded_text(c: Candidate) -> str:
 
 
 def _render(chosen: list[Candidate]) -> str:
-    """The context as one text: sentences joined by a space; list items on their own lines,
-    after the sentence that introduces them (a list item alone is half a statement)."""
+    """The context as one text: sentences that follow each other in the document joined by a
+    space; two places of a section that do not (a sentence and a table row further down) by
+    " … ", the mark of left-out text, so that nothing reads as glued; list items on their own
+    lines, after the sentence that introduces them (a list item alone is half a statement)."""
     parts: list[str] = []
+    prev: Unit | None = None
     for c in chosen:
         if c.unit.kind == "list_item" and (parts or c.unit.lead):
             if not parts:
                 parts.append(c.unit.lead)
             parts.append("\n- " + c.unit.text)
+        elif prev is None:
+            parts.append(c.unit.text)
         else:
-            parts.append((" " if parts else "") + c.unit.text)
+            follows = (c.unit.pos == prev.pos + 1 and c.unit.block == prev.block and prev.kind != "table_row"
+                       and prev.text.rstrip().endswith((".", "!", "?", ":", ".)", '."')))
+            parts.append((" " if follows else " … ") + c.unit.text)
+        prev = c.unit
     return "".join(parts)
 
 
