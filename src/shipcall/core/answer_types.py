@@ -37,7 +37,7 @@ _TIME_UNITS = (r"(?:milli)?seconds?|minutes?|mins?|hours?|hrs?|days?|nights?|wee
 _RULES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     ("number", re.compile(r"\b(what|which) (percentage|percent|proportion|fraction|share|ratio)\b", _I)),
     ("contact", re.compile(
-        r"\b(e-?mail address(es)?|(what|which)\b[\w\s'-]{0,40}\b(e-?mail|url|link|web ?site|web ?page|address|"
+        r"\b(e-?mail address(es)?|(what|which)\s+(?:[\w'-]+\s+){0,3}?(e-?mail|url|link|web ?site|web ?page|address|"
         r"channel|mailbox|alias|phone|hotline)s?\b|urls?\b|web ?site|web ?page|link to|slack channel|"
         r"chat channel|phone number|hotline|(who|where) (do|should|can|could) (i|we) (e-?mail|write to|contact|"
         r"call|message|ping)|how (do|can|should|could) (i|we) (contact|reach|e-?mail|call)|"
@@ -110,6 +110,9 @@ TYPE_WORDS: dict[str, frozenset[str]] = {
     "person": frozenset("who whom whose person people someone name".split()),
 }
 _LAST_QUESTION = re.compile(r"[^.!?]*\?\s*$")
+_SUBORDINATE = re.compile(
+    rf"^(?:if|when|whenever|once|after|before|while|since|as soon as|in case|unless|although|though|because)\b"
+    rf"[^,?]*,\s*((?:{'|'.join(re.escape(a) for a in _AUX)}|how|what|which|who|whom|whose|when|where|why)\b.*)$", _I)
 
 
 def interrogative(question: str) -> str:
@@ -120,6 +123,9 @@ def interrogative(question: str) -> str:
     q = " ".join(question.split())
     m = _LAST_QUESTION.search(q)
     part = m.group(0).strip() if m else q
+    main = _SUBORDINATE.match(part)
+    if main:  # "When we ship a release, does it go through a canary?": the main clause asks
+        part = main.group(1)
     wh = _WH_START.search(part)
     if wh and wh.start(1) > 0 and not re.match(r"(how|what|which|who|whom|whose|when|where|why)\b", part, _I):
         return wh.group(1)

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from shipcall.core.answer_types import ACCEPTS, at_start, typed_spans
 
 KEY_POWER = 3.0
+VALUE_TERM = "#value"  # stands for "states an amount the question names" among a sentence's terms
 CONTEXT_CREDIT = 0.8
 NEARBY_CREDIT = 0.5
 PHRASE_SHARE = 0.25
@@ -81,6 +82,7 @@ class Question:
     idf_total: float
     bigrams: frozenset[tuple[str, str]]  # every pair of adjacent words (stems), stopwords included
     heads: frozenset[str] = frozenset()  # the noun(s) right after "what"/"which": "What check…" → check
+    value_weight: float = 0.0  # the weight of the amounts the question names ("EUR 200"), as one key term
 
     @classmethod
     def of(cls, text: str, stem: Callable[[str], str], idf: Callable[[str], float]) -> Question:
@@ -103,8 +105,11 @@ class Question:
                     if nxt.word in STOPWORDS or nxt.stem not in terms:
                         break
                     heads.add(nxt.stem)
-        return cls(terms, weights, tuple(dict.fromkeys(phrases)), math.fsum(weights.values()), plain,
-                   math.fsum(plain.values()), word_bigrams(toks), frozenset(heads))
+        # an amount the question names is key content, as rare as its rarest word: a sentence stating it
+        # (or a range holding it, `numeric_match`) carries it; callers add VALUE_TERM to its terms then
+        value_weight = max(weights.values(), default=0.0) if numeric_values(text) else 0.0
+        return cls(terms, weights, tuple(dict.fromkeys(phrases)), math.fsum(weights.values()) + value_weight, plain,
+                   math.fsum(plain.values()), word_bigrams(toks), frozenset(heads), value_weight)
 
 
 def is_content(word: str) -> bool:
@@ -192,9 +197,10 @@ def support(q: Question, own: frozenset[str], context: frozenset[str], stems: Se
         return 0.0
     missing = q.terms - own - context
     variants = variant_hits(q, own | context) & missing if missing else frozenset()
-    cover = math.fsum(q.weights[t] * (1.0 if t in own else CONTEXT_CREDIT if t in context else
-                                      VARIANT_CREDIT * CONTEXT_CREDIT if t in variants else NEARBY_CREDIT)
-                      for t in q.terms if t in own or t in context or t in variants or t in nearby) / q.total
+    cover = (math.fsum(q.weights[t] * (1.0 if t in own else CONTEXT_CREDIT if t in context else
+                                       VARIANT_CREDIT * CONTEXT_CREDIT if t in variants else NEARBY_CREDIT)
+                       for t in q.terms if t in own or t in context or t in variants or t in nearby)
+             + (q.value_weight if VALUE_TERM in own else 0.0)) / q.total
     if not q.phrases:
         return cover
     pw = [(q.weights[a] + q.weights[b], phrase_present((a, b), stems)) for a, b in q.phrases]
@@ -317,7 +323,7 @@ def _runs(sentence: str, toks: Sequence[Token], q: Question) -> list[tuple[int, 
             run.pop(0)
         while run and run[-1].word in STOPWORDS:
             run.pop()
-        if run and len(run) <= MAX_RUN:
+        if run and len(run) <= MAX_RUN and any(not t.word.isdigit() for t in run):  # "00" of "22:00" says nothing
             out.append((run[0].start, run[-1].end))
         run.clear()
 

@@ -45,6 +45,7 @@ from shipcall.core.answer_types import (
 from shipcall.core.boilerplate import is_boilerplate
 from shipcall.core.documents import Chunk, ScoredChunk
 from shipcall.core.extract import (
+    VALUE_TERM,
     Question,
     Token,
     is_content,
@@ -208,6 +209,8 @@ class ExtractiveGenerator(GeneratorBase):
         named: frozenset[str] = frozenset()
         if found is not None:  # it holds what the question's type words ask for ("deadline": a date)
             named = frozenset(self._stem(w) for w in TYPE_WORDS.get(kind, ())) & q.terms
+        if values and any(numeric_match(values, c.unit.ranges) for c in chosen):
+            named = named | {VALUE_TERM}
         covered = support(q, named.union(*(c.unit.terms for c in chosen)),
                           frozenset().union(*(c.unit.context for c in chosen)),
                           tuple(s for c in chosen for s in c.unit.stems),
