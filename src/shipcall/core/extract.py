@@ -48,8 +48,11 @@ QUESTION_WORDS = frozenset(
     it its me many may might much must my no not of on or our shall should so than that the their them then there
     these they this those to under up us was we were what when where which who whom whose why will with would you
     your yours get gets got tell please need needs know am any some about also just still now ok okay
-    ve ll re don doesn didn isn aren wasn weren won wouldn shouldn couldn hasn haven hadn mustn let""".split()
-)
+    ve ll re don doesn didn isn aren wasn weren won wouldn shouldn couldn hasn haven hadn mustn let
+    actually really lot lots bit yes yeah say says said saying thing things something someone somebody anyone
+    anybody anything everyone everybody everything kind sort stuff pretty quite ever even maybe perhaps probably
+    basically want wants wanted wondering wonder guess sure hi hello hey""".split()
+)  # the last lines: the filler of a question said the way people talk, never its topic
 STOPWORDS = QUESTION_WORDS | frozenset(
     """he she his her hers him its itself they them theirs we ours you yourself yourselves all each every both
     few more most other such only own same too very once here there over out off again further during before
