@@ -112,7 +112,8 @@ class Question:
         # (or a range holding it, `numeric_match`) carries it; callers add VALUE_TERM to its terms then
         value_weight = max(weights.values(), default=0.0) if numeric_values(text) else 0.0
         return cls(terms, weights, tuple(dict.fromkeys(phrases)), math.fsum(weights.values()) + value_weight, plain,
-                   math.fsum(plain.values()), word_bigrams(toks), frozenset(heads), value_weight)
+                   math.fsum(plain.values()), word_bigrams([_as_reader(t) for t in toks]), frozenset(heads),
+                   value_weight)
 
 
 def is_content(word: str) -> bool:
@@ -173,6 +174,17 @@ def numeric_match(values: Sequence[float], ranges: Sequence[tuple[float, float]]
     interval that holds it counts, so "EUR 150,000" matches "EUR 100,000 to EUR 500,000" and not
     "above EUR 500,000"."""
     return any(lo <= v <= hi for v in values for lo, hi in ranges)
+
+
+# A question speaks as "I" or "we"; the documents speak to the reader as "you" ("If I click…" is
+# answered by "If you click…"): the question's word pairs are matched in the documents' person.
+_READER = {"i": "you", "me": "you", "we": "you", "us": "you", "my": "your", "our": "your", "mine": "yours",
+           "ours": "yours", "myself": "yourself", "ourselves": "yourselves"}
+
+
+def _as_reader(t: Token) -> Token:
+    w = _READER.get(t.word)
+    return t if w is None else Token(t.start, t.end, w, w)
 
 
 def word_bigrams(toks: Sequence[Token]) -> frozenset[tuple[str, str]]:
