@@ -30,7 +30,7 @@ import math
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from shipcall.core.answer_types import ACCEPTS, at_start, typed_spans
 
@@ -86,6 +86,7 @@ class Question:
     bigrams: frozenset[tuple[str, str]]  # every pair of adjacent words (stems), stopwords included
     heads: frozenset[str] = frozenset()  # the noun(s) right after "what"/"which": "What check…" → check
     value_weight: float = 0.0  # the weight of the amounts the question names ("EUR 200"), as one key term
+    prefixes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # first 4 and 5 letters → terms
 
     @classmethod
     def of(cls, text: str, stem: Callable[[str], str], idf: Callable[[str], float]) -> Question:
@@ -113,7 +114,17 @@ class Question:
         value_weight = max(weights.values(), default=0.0) if numeric_values(text) else 0.0
         return cls(terms, weights, tuple(dict.fromkeys(phrases)), math.fsum(weights.values()) + value_weight, plain,
                    math.fsum(plain.values()), word_bigrams([_as_reader(t) for t in toks]), frozenset(heads),
-                   value_weight)
+                   value_weight, _prefix_index(terms))
+
+
+def _prefix_index(terms: frozenset[str]) -> dict[str, tuple[str, ...]]:
+    """Terms of four letters and more by their first four and five letters (`variant_hits`)."""
+    index: dict[str, list[str]] = {}
+    for t in sorted(terms):
+        if len(t) >= 4:
+            for key in {t[:4], t[:VARIANT_PREFIX]}:
+                index.setdefault(key, []).append(t)
+    return {k: tuple(v) for k, v in index.items()}
 
 
 def is_content(word: str) -> bool:
@@ -245,13 +256,16 @@ def _variant(t: str, o: str) -> bool:
 
 
 def variant_hits(q: Question, terms: frozenset[str]) -> frozenset[str]:
-    """The question's terms that `terms` lack but hold a spelling variant of (`_variant`)."""
-    out = set()
-    for t in q.terms:
-        if t not in terms and len(t) >= 4:
-            key = t[:VARIANT_PREFIX]
-            if any(o[:len(key)] == key[:len(o)] and _variant(t, o) for o in terms):
-                out.add(t)
+    """The question's terms that `terms` lack but hold a spelling variant of (`_variant`): one
+    look-up per term by its first four and five letters (`Question.prefixes`)."""
+    out: set[str] = set()
+    for o in terms:
+        if len(o) < 4:
+            continue
+        for key in (o[:VARIANT_PREFIX], o[:4]):
+            for t in q.prefixes.get(key, ()):
+                if t not in terms and _variant(t, o):
+                    out.add(t)
     return frozenset(out)
 
 

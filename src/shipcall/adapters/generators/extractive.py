@@ -119,6 +119,7 @@ class ExtractiveGenerator(GeneratorBase):
         self._stem = lru_cache(maxsize=100_000)(getattr(retriever, "stem", lambda w: w))
         self._cache: dict[str, list[Unit]] = {}
         self._names: dict[str, frozenset[str]] = {}
+        self._sections: dict[str, frozenset[str]] = {}
         self._scorer: Any = None
         if config.semantic:
             from shipcall.adapters.retrievers.dense import require_extra
@@ -161,6 +162,16 @@ class ExtractiveGenerator(GeneratorBase):
         self._cache[chunk.id] = out
         return out
 
+    def section_terms(self, chunk: Chunk) -> frozenset[str]:
+        """The terms of all of a chunk's candidates (its section), once per chunk."""
+        found = self._sections.get(chunk.id)
+        if found is None:
+            found = frozenset().union(*(u.terms for u in self.units(chunk)))
+            if len(self._sections) >= CACHE_CHUNKS:
+                self._sections.clear()
+            self._sections[chunk.id] = found
+        return found
+
     def names(self, chunk: Chunk) -> frozenset[str]:
         """Words the chunk (or its heading path) writes with a capital in the middle of a sentence:
         evidence that a word is a name where a sentence starts with it ("Okta signs you in…")."""
@@ -180,7 +191,7 @@ class ExtractiveGenerator(GeneratorBase):
             return Answer(text="", abstained=True, support=0.0)
         top = max((sc.score for sc in chunks), default=0.0)
         values = numeric_values(question)
-        sections = {sc.chunk.id: frozenset().union(*(u.terms for u in self.units(sc.chunk))) for sc in chunks}
+        sections = {sc.chunk.id: self.section_terms(sc.chunk) for sc in chunks}
         candidates = [Candidate(u, sc, relevance(q, u.terms, u.context, u.bigrams, sections[sc.chunk.id])
                                 + (CHUNK_BONUS * sc.score / top if top > 0 else 0.0)
                                 + (NUMBER_BONUS if values and numeric_match(values, u.ranges) else 0.0))
