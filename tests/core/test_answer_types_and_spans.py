@@ -8,7 +8,17 @@ import math
 import pytest
 
 from shipcall.core.answer_types import answer_type, asks_for_several, interrogative, typed_spans
-from shipcall.core.extract import Question, numeric_match, numeric_ranges, numeric_values, pick_span, support
+from shipcall.core.extract import (
+    VALUE_TERM,
+    Question,
+    numeric_match,
+    numeric_ranges,
+    numeric_values,
+    pick_span,
+    relevance,
+    support,
+    variant_hits,
+)
 
 
 @pytest.mark.parametrize(("question", "kind"), [
@@ -171,3 +181,66 @@ def test_the_question_head_with_its_modifier_answers_a_what_question() -> None:
 ])
 def test_a_question_asking_for_several_things_or_a_list(question: str, several: bool) -> None:
     assert asks_for_several(question) is several
+
+
+# --- paraphrased questions: what counts as the question's key content ----------------------------
+
+
+def test_spelling_variants_the_stemmer_leaves_apart_count_partly() -> None:
+    q = Question.of("When is the breach notification deadline?", stem, idf({}))
+    assert variant_hits(q, frozenset({"notify", "breach"})) == {"notification"}
+    assert variant_hits(q, frozenset({"note", "breach"})) == frozenset()  # four shared letters are no family
+    exact = relevance(q, frozenset({"breach", "notification", "deadline"}), frozenset())
+    variant = relevance(q, frozenset({"breach", "notify", "deadline"}), frozenset())
+    missing = relevance(q, frozenset({"breach", "deadline"}), frozenset())
+    assert exact > variant > missing
+
+
+def test_the_rest_of_the_section_counts_a_little_in_ranking() -> None:
+    q = Question.of("How far ahead can I reserve a hot desk?", stem, idf({}))
+    alone = relevance(q, frozenset({"book"}), frozenset())
+    in_section = relevance(q, frozenset({"book"}), frozenset(), nearby=frozenset({"hot", "desk"}))
+    assert in_section > alone
+
+
+def test_conversational_filler_is_no_key_content() -> None:
+    chatty = Question.of("Once the owner says yes, how long until I can actually use the application?", stem,
+                         idf({}))
+    assert {"say", "yes", "actually"}.isdisjoint(chatty.terms)
+    # a sentence with the topic words supports it; the filler it lacks counts for nothing
+    assert support(chatty, frozenset({"application", "use", "owner"}), frozenset(), ()) == pytest.approx(1.0)
+
+
+def test_an_amount_the_question_names_is_key_content() -> None:
+    q = Question.of("A vendor sent me a EUR 200 bottle of wine. Can I keep it?", stem, idf({}))
+    assert q.value_weight > 0
+    without = support(q, frozenset({"vendor"}), frozenset(), ())
+    stated = support(q, frozenset({"vendor", VALUE_TERM}), frozenset(), ())
+    assert stated > without
+
+
+def test_the_question_speaks_as_i_the_documents_as_you() -> None:
+    q = Question.of("What happens if I click the link in a phishing test?", stem, idf({}))
+    same_person = relevance(q, frozenset({"click", "link", "phishing"}), frozenset(),
+                            frozenset({("you", "click"), ("click", "a"), ("phishing", "link")}))
+    other = relevance(q, frozenset({"click", "link", "phishing"}), frozenset(),
+                      frozenset({("not", "click"), ("click", "link"), ("phishing", "email")}))
+    assert same_person > other
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("When we ship a new version of billing-sync, does it go through the canary?", "yesno"),
+    ("If I get paged at 3 am and fix it, do I get any time back?", "yesno"),
+    ("If I work late, how much can I expense?", "money"),
+    ("What happens if I click the link in a phishing test email?", "procedure"),
+    ("Which Slack channel do I use for incidents?", "contact"),
+    ("What is the per-person cap for client entertainment?", "money"),
+])
+def test_the_main_clause_asks(question: str, kind: str) -> None:
+    assert answer_type(question) == kind
+
+
+def test_a_time_of_day_is_no_number() -> None:
+    s = "Only when your manager asked you to work past 20:00, for up to 20 people."
+    assert [s[a:b] for a, b in typed_spans(s, "number")] == ["20"]
+    assert s.index("20 people") == [a for a, _ in typed_spans(s, "number")][0]

@@ -183,6 +183,22 @@ def test_an_answer_span_is_of_the_asked_type_or_the_sentence_answers(tmp_path: P
     assert "call-back" in ask(ws, "What check happens before we pay a vendor whose bank details changed?")["answer"]
 
 
+def test_the_answer_of_the_asked_kind_comes_from_the_section_of_the_best_sentence(tmp_path: Path) -> None:
+    """The sentence most like the question often does not hold the answer of the asked kind; the
+    best one of its section that does joins it, in document order, shown apart (" … ") when the
+    two do not follow each other."""
+    ws = workspace(tmp_path, {"facilities/rooms.md": (
+        "# Meeting rooms\n\n## Check-in and release\n\nIf nobody checks in, the room is released automatically "
+        "and the booking is removed from the calendar.\n\nEvery room has a touch panel by the door.\n\n"
+        "Tap Check in on the panel within 10 minutes of the start time.\n\n## Equipment\n\nRooms have a "
+        "screen and a camera.\n")})
+    body = ask(ws, "If nobody checks in to a booked room, how long until the room is released?")
+    assert body["answer"] == "within 10 minutes", body
+    context = body["context"]
+    assert context.index("If nobody checks in") < context.index("within 10 minutes")  # document order
+    assert " … " in context and "touch panel" not in context  # two places, shown apart, nothing between
+
+
 # --- no answer is glued from two places --------------------------------------------------------
 
 
