@@ -15,7 +15,9 @@ dataset and run it in-process `--repeats` times (wall time per run, median and m
 Data: the SQuAD 2.0 slice (`shared/data/squad2-train5`, articles 0–4: 2,442 questions, 160
 unanswerable, one paragraph a document, as the acceptance check builds it); the bundled sample
 (56 documents, 182 questions); the same sample with every Markdown and HTML file hard-wrapped at
-72 columns. New only: `shipcall calibrate --max-false-answer 0.25` on the sample and a run of the
+72 columns; SciFact train (`shared/data/scifact-train`, BEIR: 809 claims with evidence, no gold
+answers), for citations and refusals on documents nothing was tuned on. New only: `shipcall calibrate
+--max-false-answer 0.25` on the sample and a run of the
 variant it writes; the `semantic: true` variant (packaged all-MiniLM-L6-v2), uncalibrated and
 calibrated, and on SQuAD.
 
@@ -43,6 +45,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "benchmarks" / ".data" / "answers"
 SHARED = Path(os.environ.get("SHIPCALL_DATA", ROOT.parent / "shared" / "data"))
 SQUAD = SHARED / "squad2-train5" / "train-v2.0-articles0-4.json"
+SCIFACT = SHARED / "scifact-train"
 SAMPLE = ROOT / "src" / "shipcall" / "sample"
 START, END = "<!-- answers:start -->", "<!-- answers:end -->"
 BASELINE_REF = "1851dd6"  # main when the answers work (issue 14) started: "today's default"
@@ -75,10 +78,13 @@ def norm(s):
 
 span_hits = span_n = 0
 answer_words, context_words = [], []
+answered = cited = 0
 for res in ws.store.item_results(r.id):
     it = items[res.item_id]
     if res.abstained or not res.answer.strip():
         continue
+    answered += 1
+    cited += any(c.doc_id in it.evidence for c in res.citations) if it.evidence else 0
     answer_words.append(len(res.answer.split()))
     context_words.append(len((getattr(res, "context", "") or res.answer).split()))
     if it.answerable and it.answers:
@@ -88,6 +94,7 @@ for res in ws.store.item_results(r.id):
 print(json.dumps({"metrics": r.metrics, "cohorts": {k: v["metrics"] for k, v in r.cohorts.items()},
                   "n": r.n_items, "seconds": seconds, "cpu": cpu,
                   "answer_alone_contains": span_hits / span_n if span_n else None,
+                  "answered": answered / len(ds.items), "cited_evidence": cited / answered if answered else None,
                   "answer_words": sum(answer_words) / len(answer_words) if answer_words else 0,
                   "context_words": sum(context_words) / len(context_words) if context_words else 0}))
 '''
@@ -122,8 +129,10 @@ class Version:
         if extra:
             with (root / "shipcall.yaml").open("a", encoding="utf-8") as f:
                 f.write(extra)
-        self.shipcall("ingest", str(corpus), cwd=root)
-        self.shipcall("dataset", "import", str(dataset), "--name", "d", cwd=root)
+        beir = (corpus / "corpus.jsonl").is_file()  # SciFact: a BEIR folder, claims with evidence, no answers
+        self.shipcall("ingest", str(corpus), *(["--format", "beir"] if beir else []), cwd=root)
+        self.shipcall("dataset", "import", str(dataset), "--name", "d",
+                      *(["--format", "beir", "--split", "train"] if beir else []), cwd=root)
         return root
 
     def measure(self, root: Path, variant: str, repeats: int) -> dict[str, Any]:
@@ -216,6 +225,8 @@ def collect(args: argparse.Namespace, result: dict[str, Any], save: Any) -> dict
     wrapped = hard_wrapped_sample(DATA / "wrapped")
     sets = {"squad": (squad_corpus, squad_items), "sample": (SAMPLE / "docs", SAMPLE / "dataset.jsonl"),
             "sample_wrapped": (wrapped, SAMPLE / "dataset.jsonl")}
+    if SCIFACT.is_dir() and not args.quick:
+        sets["scifact"] = (SCIFACT, SCIFACT)
     result.setdefault("runs", {})
     result.update({"baseline_ref": args.baseline_ref, "repeats": args.repeats})
     runs = result["runs"]
@@ -331,7 +342,7 @@ def render(r: dict[str, Any]) -> str:
                                                                f"{runs[key]['answer_words']:.1f} / "
                                                                f"{runs[key]['context_words']:.1f}"])
     speed = []
-    for key, label in order:
+    for key, label in [*order, ("today/scifact", "SciFact train, today"), ("new/scifact", "SciFact train, new")]:
         if key not in runs or not runs[key].get("seconds"):
             continue
         s, n = runs[key]["seconds"], runs[key]["n"]
@@ -383,6 +394,7 @@ def render(r: dict[str, Any]) -> str:
         "is contains_answer computed on the answer without its context, over answered answerable items: "
         "how often the short answer itself holds a gold answer.",
         "",
+        *_scifact_section(runs),
         "### Calibration on the sample (`shipcall calibrate --max-false-answer 0.25`, 5 folds, seed 0)",
         "",
         f"Chosen `min_score` {c['min_score']:.4f} (rule applied at {c['max_false_answer'] - c['margin']:.2f}); "
@@ -417,6 +429,24 @@ def render(r: dict[str, Any]) -> str:
              "sentences, numbers matched by value, list lead-ins) and is slower; the semantic variant embeds every "
              "candidate sentence once per workspace (the first run) and then reads the cache."]
     return "\n".join(text) + "\n"
+
+
+def _scifact_section(runs: dict[str, Any]) -> list[str]:
+    """SciFact train: claims, not questions, with evidence abstracts and no gold answers: a check that
+    the answerer still cites the evidence and refuses no more often on documents it was not tuned on."""
+    if "today/scifact" not in runs or "new/scifact" not in runs:
+        return []
+    rows = []
+    for key, label in (("today/scifact", "SciFact train, today"), ("new/scifact", "SciFact train, new")):
+        r = runs[key]
+        rows.append([label, f"{r['n']:,}", f3(r.get("answered")), f3(r.get("cited_evidence")),
+                     f3(r["metrics"].get("over_refusal_rate")), f3(r["metrics"].get("recall@5"))])
+    return ["### SciFact: documents nobody tuned on", "",
+            table(["Run", "claims", "answered", "cites an evidence abstract (of answered)", "over_refusal_rate",
+                   "recall@5"], rows), "",
+            "BEIR SciFact train (`shared/data/scifact-train`: 5,183 abstracts, 809 claims with their evidence "
+            "abstracts, no gold answers), each version's default variant. Nothing here was tuned on: it "
+            "checks that the new answerer cites the evidence as often and refuses no more often.", ""]
 
 
 def write_section(text: str) -> None:
