@@ -4,12 +4,15 @@
 Support score, in [0, 1]: how much of the question's key content the sentence carries.
 
     support    = (1 − β) · term cover + β · phrase cover     (β = PHRASE_SHARE when the question has phrases)
-    term cover = Σ_{t ∈ Q} w(t) · credit(t) / Σ_{t ∈ Q} w(t)
-    credit(t)  = 1 in the sentence, CONTEXT_CREDIT in its context only, NEARBY_CREDIT elsewhere in its
-                 chunk only, else 0
-    w(t)       = idf(t) ** KEY_POWER
+    term cover = (Σ_{t ∈ Q} w(t) · credit(t) + [amount stated] · w_value) / (Σ_{t ∈ Q} w(t) + w_value)
+    credit(t)  = 1 in the sentence, CONTEXT_CREDIT in its context only, VARIANT_CREDIT · CONTEXT_CREDIT
+                 for a spelling variant only ("notify" for "notification"), NEARBY_CREDIT elsewhere in
+                 its chunk only, else 0
+    w(t)       = idf(t) ** KEY_POWER;  w_value = max w(t) when the question names an amount ("EUR 200"),
+                 else 0; the amount is stated when a sentence says it or a range holding it
 
-Q is the question's content terms (stemmed; stopwords and question words removed); idf is the
+Q is the question's content terms (stemmed; stopwords, question words and the filler of questions
+said the way people talk — "actually", "a lot", "says yes" — removed); idf is the
 corpus's BM25 IDF, so a term the corpus never uses weighs the most. Raising it to KEY_POWER > 1
 makes the rarest terms carry the score: a sentence with "bring" and "office" but not "dog" does
 not support "Can I bring my dog to the office?" because "dog" outweighs the rest. The context of
