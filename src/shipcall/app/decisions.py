@@ -255,9 +255,10 @@ def override_decision(ws: Workspace, verdict: str | None, note: str, *, decision
         raise ConfigError("give exactly one of --accept and --override SHIP|WAIT", field="--accept",
                           hint='e.g. shipcall decide --accept --note "checked the finance items by hand"')
     rows = ws.store.decisions()
-    if not rows:
+    calls = [r for r in rows if r["verdict"] in ("SHIP", "WAIT")]  # not the canary's changes
+    if not calls:
         raise NotFoundError("no decision to decide on", hint="run `shipcall gate` first")
-    base = rows[-1] if decision_id is None else next((r for r in rows if r["id"] == decision_id), None)
+    base = calls[-1] if decision_id is None else next((r for r in rows if r["id"] == decision_id), None)
     if base is None:
         raise NotFoundError(f"no decision #{decision_id}", hint="list them with `shipcall decisions`")
     if accept:

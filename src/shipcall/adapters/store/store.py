@@ -357,8 +357,9 @@ class Store:
         out = []
         for r in rows:
             evidence = EVIDENCE.loads(r.evidence, where=f"decision {r.id}")
-            d = dict(r._mapping) | {"reasons": json.loads(r.reasons), "evidence": evidence,
-                                    "void": evidence.get("void")}
+            reasons = [x if isinstance(x, dict) else {"kind": "canary", "severity": "warn", "detail": str(x)}
+                       for x in json.loads(r.reasons)]  # canary changes were first recorded as bare text
+            d = dict(r._mapping) | {"reasons": reasons, "evidence": evidence, "void": evidence.get("void")}
             if include_void or not d["void"]:
                 out.append(d)
         return out
