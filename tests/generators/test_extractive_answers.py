@@ -199,6 +199,17 @@ def test_the_answer_of_the_asked_kind_comes_from_the_section_of_the_best_sentenc
     assert " … " in context and "touch panel" not in context  # two places, shown apart, nothing between
 
 
+def test_a_row_for_another_amount_never_joins_the_context(tmp_path: Path) -> None:
+    """The section's answer of the asked kind joins the best sentence only where the amount the
+    question names holds in it too."""
+    ws = workspace(tmp_path, {"finance/quotes.md": (
+        "# Purchasing\n\n## Quotes\n\n| Total value | Quotes required |\n|---|---|\n| Up to EUR 25,000 | 1 quote |\n"
+        "| EUR 25,000 to EUR 100,000 | 3 quotes |\n| Above EUR 100,000 | 3 quotes and a tender run by the CFO |\n")})
+    body = ask(ws, "Who approves a purchase of EUR 60,000, and how many quotes are required?")
+    assert "EUR 25,000 to EUR 100,000" in body["context"], body
+    assert "Above EUR 100,000" not in body["context"] and "CFO" not in body["answer"], body
+
+
 # --- no answer is glued from two places --------------------------------------------------------
 
 

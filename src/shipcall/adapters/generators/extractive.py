@@ -215,7 +215,7 @@ class ExtractiveGenerator(GeneratorBase):
             return spans[key]
 
         best = self._best(candidates, kind, span_of)
-        chosen = self._context(best, candidates, q, kind, span_of)
+        chosen = self._context(best, candidates, q, kind, span_of, values)
         found = None if asks_for_several(question) else self._answer_span(chosen, best, kind, q, span_of)
         named: frozenset[str] = frozenset()
         if found is not None:  # it holds what the question's type words ask for ("deadline": a date)
@@ -285,7 +285,7 @@ class ExtractiveGenerator(GeneratorBase):
         return max(reach, key=typed)
 
     def _context(self, best: Candidate, candidates: list[Candidate], q: Question, kind: str,
-                 span_of: Any) -> list[Candidate]:
+                 span_of: Any, values: tuple[float, ...] = ()) -> list[Candidate]:
         """The best candidate, with: the list it introduces (when it ends with ":"); else, when
         `max_sentences` allows, one neighbour from the same paragraph: the one holding the asked
         type when the best holds none ("…check in within 10 minutes. If nobody checks in, the
@@ -308,7 +308,11 @@ class ExtractiveGenerator(GeneratorBase):
             # the best sentence holds no answer of the asked kind: the best one of its section that
             # does, when it is at least COMPANION_SHARE as relevant ("If nobody checks in, the room
             # is released…" + "Check in within 10 minutes of the start time.")
-            holding = [c for c in same if c is not best and not c.unit.lead_in and _holds_primary(c, kind, span_of)]
+            # an amount the question names, stated by the best sentence, must hold in the other too:
+            # "EUR 25,000 to EUR 100,000" is not joined by the row "Above EUR 100,000" for EUR 60,000
+            exact = bool(values) and numeric_match(values, best.unit.ranges)
+            holding = [c for c in same if c is not best and not c.unit.lead_in and _holds_primary(c, kind, span_of)
+                       and (not exact or numeric_match(values, c.unit.ranges))]
             if holding:
                 c = max(holding, key=lambda c: (c.rank_score, -c.unit.pos))
                 if c.rank_score >= COMPANION_SHARE * best.rank_score:
