@@ -103,10 +103,8 @@ class Store:
             c.execute(insert(schema.meta).values(key=key, value=value))
 
     def delete_meta(self, keys: Iterable[str]) -> None:
-        keys = list(keys)
         with self.engine.begin() as c:
-            for i in range(0, len(keys), 500):
-                c.execute(delete(schema.meta).where(schema.meta.c.key.in_(keys[i:i + 500])))
+            delete_in(c, schema.meta, schema.meta.c.key, list(keys))
 
     def meta_with_prefix(self, prefix: str) -> dict[str, str]:
         t = schema.meta
