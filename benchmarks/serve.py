@@ -33,8 +33,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from common import (HERE, Sample, alternate, machine, machine_line, measure_call, ratios, spread, table,
-                    write_section)
+from common import HERE, Sample, alternate, machine, machine_line, measure_call, ratios, spread, table, write_section
 
 TOKEN = "bench-token-Jx7qP2mV9cR4tW8zK3nB6yL5dF"  # 32+ characters: serve refuses weaker ones
 BEFORE = HERE / "data" / "serve-before.json"
@@ -174,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="CI-sized; nothing enforced")
     ap.add_argument("--save-before", action="store_true", help=f"write the figures to {BEFORE} (the 'before')")
     ap.add_argument("--workers", default="1,2", help="worker counts to measure (default 1,2)")
+    ap.add_argument("--requests", type=int, default=None, help="requests per repeat and server (default 2,000)")
+    ap.add_argument("--repeats", type=int, default=5, help="repeats (default 5)")
     ap.add_argument("--client", nargs=4, metavar=("URL", "CLIENTS", "N", "OFFSET"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.client:
@@ -185,7 +186,8 @@ def main(argv: list[str] | None = None) -> int:
     from shipcall.app.feature import Feature
     from shipcall.app.ingest import ingest
 
-    n, repeats, warm = (300, 5, 100) if args.quick else (2000, 5, 500)
+    n, warm = (300, 100) if args.quick else (2000, 500)
+    n, repeats = args.requests or n, args.repeats
     workers = [int(w) for w in args.workers.split(",")]
     qs = questions()
     m0 = machine()
@@ -229,6 +231,8 @@ def main(argv: list[str] | None = None) -> int:
     before = json.loads(BEFORE.read_text()) if BEFORE.exists() else None
     text = render(result, before)
     print(text)
+    if args.save_before or args.requests or repeats < 5:  # a trial: printed, not written
+        return 0
     path = write_section("serve", text, quick=args.quick)
     print(f"wrote the serve section of {path}", file=sys.stderr)
     lost = [w for w, (rows, sent) in rows_logged.items() if rows != sent]

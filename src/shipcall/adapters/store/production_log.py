@@ -62,6 +62,9 @@ class ProductionLog:
     def __init__(self, store: Store) -> None:
         self.engine = store.engine
         sqlite = self.engine.dialect.name == "sqlite"
+        self.local = sqlite  # a file on this machine: a write is CPU work, not a network round trip
+        # built once: a statement constructed per call costs more CPU than the insert itself
+        self._insert = insert(schema.production_log)
         self._write_lock: threading.Lock | None = threading.Lock() if sqlite else None
 
     def _writing(self) -> AbstractContextManager[Any]:
@@ -90,7 +93,7 @@ class ProductionLog:
             "latency_ms": json.dumps(e.latency_ms), "redactions": json.dumps(e.redactions),
             "corpus_version": e.corpus_version,
         }
-        self._write(lambda c: c.execute(insert(schema.production_log).values(**row)))
+        self._write(lambda c: c.execute(self._insert, row))
 
     def add_feedback(self, request_id: str, rating: str, comment: str = "",
                      redactions: dict[str, int] | None = None) -> Feedback:
