@@ -13,6 +13,7 @@ in the response's shape; `AskResponse` still documents it in /openapi.json).
 from __future__ import annotations
 
 import json
+import os
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -122,6 +123,7 @@ def health(request: Request) -> Any:
         applied = store.migrations_applied()
         body["store"] = {"kind": store.kind, "migration": applied[max(applied)] if applied else None,
                          "size_bytes": store.size_bytes()}
+        body["process"] = os.getpid()  # which worker of `serve --workers N` answered
         if problem:
             body["problem"] = f"the store cannot be written: {problem}"
         try:
