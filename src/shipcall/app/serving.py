@@ -22,6 +22,7 @@ from shipcall.core.production import ProductionLogEntry, assign_arm, client_hash
 from shipcall.errors import ApiError
 
 if TYPE_CHECKING:
+    from shipcall.adapters.store.group_commit import GroupCommit
     from shipcall.app.canary import CanaryWatch
     from shipcall.app.feature import Feature
     from shipcall.config.schema import ServerConfig
@@ -59,6 +60,7 @@ class Server:
     _opened: dict[str, Feature] = field(default_factory=dict)
     _hashes: dict[int, str] = field(default_factory=dict)  # id(feature) -> its variant hash (fixed once opened)
     _quick: dict[int, bool] = field(default_factory=dict)  # id(feature) -> answered on the event loop
+    _writer: GroupCommit | None = None  # the log's group commit, for requests answered on the event loop
 
     def __post_init__(self) -> None:
         # Answers and citation snippets are document text that recurs from request to request:
@@ -145,14 +147,34 @@ class Server:
             raise
         self._last_write_error = None
 
+    async def record_soon(self, served: Served) -> None:
+        """`record` for a caller on the event loop: the entry joins the next group commit (one
+        transaction for the entries of every request waiting, on the log's own thread), and
+        this returns once it is committed. The loop meanwhile answers other requests."""
+        import asyncio
+
+        if self._writer is None:
+            from shipcall.adapters.store.group_commit import GroupCommit
+
+            self._writer = GroupCommit(self.log.add_many)
+        try:
+            await asyncio.wrap_future(self._writer.submit(served.entry))
+        except Exception as e:
+            self._last_write_error = (time.monotonic(), getattr(e, "message", None) or str(e))
+            raise
+        self._last_write_error = None
+
+    def close(self) -> None:
+        """Finish the pending log writes (at shutdown)."""
+        if self._writer is not None:
+            self._writer.close()
+
     def answers_quickly(self) -> bool:
-        """Whether a question costs only CPU work in this process, about a millisecond: every
-        served variant is `quick` (no LLM, no embedding model) and the log is a local SQLite
-        file. The server then answers on its event loop: handing such a request to a thread and
-        back costs more CPU than the answer (server/api.py). Anything that waits goes to threads."""
+        """Whether answering costs only CPU work in this process, about a millisecond: every
+        served variant is `quick` (no LLM, no embedding model). The server then answers on its
+        event loop (handing such a request to a thread and back costs more CPU than the answer)
+        and logs through `record_soon`; anything that waits goes to threads (server/api.py)."""
         self.follow_canary()
-        if not self.log.local:
-            return False
         for f in (self.baseline, self.candidate):
             if f is not None:
                 quick = self._quick.get(id(f))

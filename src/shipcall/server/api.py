@@ -2,12 +2,14 @@
 
 Routes are plain `def` functions: uvicorn runs them on its thread pool, so a slow answer or a
 log write never blocks the event loop. `/v1/ask` is the exception, because it is the route that
-takes the traffic: when the whole request is about a millisecond of CPU work in this process
-(`Server.answers_quickly`: BM25 + extractive, a SQLite log) it runs on the event loop, since
-the hop to a thread and back (a queue, a wake-up, GIL hand-overs among 64 threads) cost more CPU
-than the answer; otherwise (an LLM, an embedding model, a Postgres round trip) it goes to the
-thread pool as before. Its response is serialised once, directly (the answer's dict is already
-in the response's shape; `AskResponse` still documents it in /openapi.json).
+takes the traffic: when the answer is about a millisecond of CPU work in this process
+(`Server.answers_quickly`: BM25 + extractive) it is answered on the event loop, since the hop to
+a thread and back (a queue, a wake-up, GIL hand-overs among 64 threads) cost more CPU than the
+answer, and its log row joins the log's group commit (`Server.record_soon`: the loop does not
+wait on the store); otherwise (an LLM, an embedding model) it goes to the thread pool as before.
+Its response is serialised once, directly (the answer's dict is already in the response's shape;
+`AskResponse` still documents it in /openapi.json). The ordinary public request does not even
+reach this route: server/fastpath.py answers it the same way with less framework around it.
 """
 
 from __future__ import annotations
@@ -82,7 +84,8 @@ async def ask(body: AskRequest, request: Request, _: Any = ASK_ACCESS) -> Respon
     server = request.app.state.server
     client = request.client.host if request.client else None
     if server.answers_quickly():
-        served = server.ask(body.question, body.user, client)
+        served = server.answer(body.question, body.user, client)
+        await server.record_soon(served)
     else:
         from starlette.concurrency import run_in_threadpool
 

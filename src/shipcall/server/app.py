@@ -139,6 +139,7 @@ def create_app(workspace: Workspace | str | Path | None = None, *, variant: str 
         try:
             yield
         finally:
+            server.close()
             if retention is not None:
                 retention.stop()
 

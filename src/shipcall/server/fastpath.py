@@ -51,7 +51,8 @@ class AskFastPath:
             return
         client = scope.get("client")
         try:
-            served = server.ask(request.question, request.user, str(client[0]) if client else None)
+            served = server.answer(request.question, request.user, str(client[0]) if client else None)
+            await server.record_soon(served)  # committed before the answer is sent
         except ShipcallError as e:
             from shipcall.server.app import shipcall_error_response
 
