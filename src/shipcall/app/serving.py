@@ -148,11 +148,17 @@ class Server:
         self._last_write_error = None
 
     async def record_soon(self, served: Served) -> None:
-        """`record` for a caller on the event loop: the entry joins the next group commit (one
-        transaction for the entries of every request waiting, on the log's own thread), and
-        this returns once it is committed. The loop meanwhile answers other requests."""
+        """`record` for a caller on the event loop. On SQLite (a file on this machine: the write is
+        ~0.15 ms of CPU, and handing it to a thread and back costs more CPU than it saves, as
+        measured) the entry is committed right here. On a database server the entry joins the next
+        group commit (one transaction for the entries of every waiting request, on the log's own
+        thread), and this returns once it is committed; the loop meanwhile answers other requests
+        instead of waiting on the network."""
         import asyncio
 
+        if self.log.local:
+            self.record(served)
+            return
         if self._writer is None:
             from shipcall.adapters.store.group_commit import GroupCommit
 

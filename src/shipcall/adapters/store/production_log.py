@@ -62,6 +62,7 @@ class ProductionLog:
     def __init__(self, store: Store) -> None:
         self.engine = store.engine
         sqlite = self.engine.dialect.name == "sqlite"
+        self.local = sqlite  # a file on this machine: a write is CPU work, not a wait on a server
         # built once: a statement constructed per call costs more CPU than the insert itself
         self._insert = insert(schema.production_log)
         self._write_lock: threading.Lock | None = threading.Lock() if sqlite else None
