@@ -138,8 +138,16 @@ def gather(ws: Workspace, decision_id: int | None = None) -> Evidence:
         costs=costs, cost_unit=str(getattr(contract, "cost_unit", "points") or "points"),
         examples=_examples(base, cand, list(contract.cohorts)),
         sources=cited.most_common(10), redactions=dict(redactions), log_queries=len(entries), log_window=window,
-        providers=providers, store=ws.store_url(), retention=getattr(ws.config.server, "retain", None),
+        providers=providers, store=ws.store_url(), retention=_retention(ws),
         logged_per_day=per_day)
+
+
+def _retention(ws: Workspace) -> str | None:
+    """The retention in force: what the last `serve --retain` recorded in the store, else the
+    workspace's `server.retain` (a setting nobody has served with yet still says what will apply)."""
+    from shipcall.adapters.store.production_log import retention
+
+    return retention(ws.store)["retain"] or getattr(ws.config.server, "retain", None)
 
 
 def explain(ws: Workspace, decision_id: int | None = None, audience: str = "exec") -> Narrative:

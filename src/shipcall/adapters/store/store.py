@@ -513,7 +513,7 @@ def _item_result(row: Any) -> ItemResult:
         retrieved=[Retrieved(**x) for x in d["retrieved"]],
         retrieved_docs=[Retrieved(**x) for x in d["retrieved_docs"]],
         answer=d["answer"],
-        context=d.get("context", ""),  # the sentence an answer span came from (written since issue 14)
+        context=str(d.get("context", "")),  # the sentence an answer span came from (written since issue 14)
         citations=[Citation(x["doc_id"], x["chunk_id"], tuple(x["heading_path"]), x["snippet"])
                    for x in d["citations"]],
         abstained=d["abstained"],
