@@ -36,8 +36,9 @@ from shipcall.adapters.store.production_log import ProductionLog
 from shipcall.app.redact import Redactor
 from shipcall.app.serving import Server
 from shipcall.app.workspace import Workspace
-from shipcall.errors import ApiError, ConfigError, NotFoundError, ShipcallError
+from shipcall.errors import ConfigError, ShipcallError
 from shipcall.server.auth import Auth
+from shipcall.server.errors import error_body, shipcall_error_response
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -191,21 +192,6 @@ def _add_pages(app: FastAPI, auth: Auth) -> None:
 
 
 # -- errors -----------------------------------------------------------------------------------
-def error_body(error: str, field: str | None = None, hint: str | None = None, **extra: Any) -> dict[str, Any]:
-    return {"error": error, "field": field, "hint": hint, **extra}
-
-
-def shipcall_error_response(e: ShipcallError) -> JSONResponse:
-    """A ShipcallError as the API's error response (the handler's, and /v1/ask's fast path's)."""
-    from shipcall.errors import StoreError
-
-    status = (e.status if isinstance(e, ApiError) else 404 if isinstance(e, NotFoundError)
-              else 503 if isinstance(e, StoreError) else 400)  # 503: the store failed, not the request
-    if isinstance(e, StoreError):
-        log.error("%s", e)  # the operator's copy names the file; the caller's does not
-    return JSONResponse(error_body(e.message, e.field, e.hint), status_code=status)
-
-
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ShipcallError)
     async def _shipcall(_: Request, e: ShipcallError) -> JSONResponse:

@@ -9,7 +9,7 @@ as `AskRequest` (the same pydantic model, so the same rules), and a quick varian
 (`Server.answers_quickly`). Everything else — a token to check, a bad body, a slow variant — is
 passed on unchanged to the FastAPI route, which answers it exactly as before (its errors, its 422
 shapes, /openapi.json). An error while answering is mapped by the same function as the app's
-exception handler (`server/app.py`).
+exception handler (`server/errors.py`).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from shipcall.errors import ShipcallError
+from shipcall.server.errors import shipcall_error_response
 
 PATH = "/v1/ask"
 _JSON_HEADERS = [(b"content-type", b"application/json")]
@@ -54,8 +55,6 @@ class AskFastPath:
             served = server.answer(request.question, request.user, str(client[0]) if client else None)
             await server.record_soon(served)  # committed before the answer is sent
         except ShipcallError as e:
-            from shipcall.server.app import shipcall_error_response
-
             await shipcall_error_response(e)(scope, receive, send)
             return
         out = {"request_id": served.request_id, **served.response.to_dict(served.feature.name)}
