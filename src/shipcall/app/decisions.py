@@ -14,7 +14,7 @@ from shipcall.app.workspace import Workspace
 from shipcall.config.contract import Contract
 from shipcall.core.compare import Comparison, compare
 from shipcall.core.datasets import Item
-from shipcall.core.gate import Decision, decide
+from shipcall.core.gate import Decision, Reason, decide
 from shipcall.core.health import HealthReport, check_health
 from shipcall.core.judge import noise_callouts
 from shipcall.core.metrics.answer import normalize_answer
@@ -198,23 +198,19 @@ def gate(ws: Workspace, baseline: str, candidate: str, contract: Contract, *, no
     set-up, not a decision: it is recorded only with `record_decision=True` (`--record`)."""
     report = compare_runs(ws, baseline, candidate, contract, weights=weights)
     c = report.candidate
+    extra: tuple[list[Reason], list[str]] = ([], [])
+    if report.production is not None:  # --weights production: a guarded metric regressed at production's mix
+        from shipcall.core.weights import weighted_reasons
+
+        extra = (list(weighted_reasons(report.production, contract)), [])
+        if not extra[0]:
+            extra[1].append(f"production_weighted: no guarded metric regressed at the production cohort mix "
+                            f"({report.production.n_queries} logged queries)")
     decision = decide(
         report.comparison, contract, candidate_metrics=c.run.metrics, candidate_items=c.values,
         candidate_errors=c.run.errors, candidate_n=c.run.n_items, baseline_run=report.baseline.run.id,
         candidate_run=c.run.id, author=who or author(), note=note, created_at=now(),
-        baseline_metrics=report.baseline.run.metrics)
-    if report.production is not None:  # --weights production: a guarded metric regressed at production's mix
-        from shipcall.core.gate import _KIND_ORDER
-        from shipcall.core.weights import weighted_reasons
-
-        reasons = sorted([*decision.reasons, *weighted_reasons(report.production, contract)],
-                         key=lambda r: (r.severity != "block", _KIND_ORDER[r.kind]))
-        checks = list(decision.checks)
-        if not any(r.kind == "production_weighted" for r in reasons):
-            checks.append(f"production_weighted: no guarded metric regressed at the production cohort mix "
-                          f"({report.production.n_queries} logged queries)")
-        decision = replace(decision, reasons=reasons, checks=checks,
-                           verdict="WAIT" if any(r.severity == "block" for r in reasons) else "SHIP")
+        baseline_metrics=report.baseline.run.metrics, extra=extra)
     same = report.baseline.run.id == report.candidate.run.id
     if record_decision or (record_decision is None and not same):
         record(ws, decision, report)

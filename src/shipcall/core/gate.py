@@ -33,7 +33,7 @@ what failed. The core takes the time and author as values (no clock, no environm
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -327,8 +327,12 @@ def decide(
     note: str,
     created_at: str,
     baseline_metrics: Mapping[str, float] | None = None,
+    extra: tuple[Sequence[Reason], Sequence[str]] = ((), ()),
 ) -> Decision:
     """Apply the contract: SHIP if no reason blocks, else WAIT (warnings never block).
+
+    `extra`: reasons and checks decided elsewhere in core and weighed with the rest (the
+    production-weighted rows of `gate --weights production`, core/weights.py).
 
     `candidate_metrics` are the candidate run's overall values (Run.metrics, aggregate-only
     metrics included); `candidate_items` its per-item values (item id → {metric → value}; an
@@ -342,6 +346,7 @@ def decide(
         _error_reasons(contract, candidate_errors, candidate_n),
         _must_pass_reasons(contract, candidate_items),
         _comparison_reasons(comparison, contract),
+        (list(extra[0]), list(extra[1])),
     ):
         reasons.extend(part[0])
         checks.extend(part[1])
