@@ -298,7 +298,7 @@ def render(r: dict[str, Any], before: dict[str, Any] | None) -> str:
               "p50 ms", "p95 ms", "rows logged / sent"]
     text = f"""## Serving (`shipcall serve`)
 
-Written by `python -m benchmarks run serve`; {machine_line(r['machine'])}, load average at the end
+Written by `python -m benchmarks serve`; {machine_line(r['machine'])}, load average at the end
 {r['load_end']}; FastAPI {fastapi.__version__}, uvicorn {uvicorn.__version__}. The bundled sample
 ({r['documents']} documents; heading chunker, BM25 k=5, extractive answers) and its {r['questions']} questions,
 every other one carrying an e-mail address and a phone number. Each server is a real `shipcall serve`
