@@ -17,7 +17,8 @@ from shipcall.errors import ConfigError, NotFoundError
 
 def live_decisions(ws: Workspace) -> list[dict[str, Any]]:
     """Recorded decisions, oldest first, without the voided ones."""
-    return [d for d in ws.store.decisions() if not d.get("void") and not (d.get("evidence") or {}).get("void")]
+    return [d for d in ws.store.decisions() if not d.get("void") and not (d.get("evidence") or {}).get("void")
+            and d["verdict"] != "canary"]  # a canary change is not a call to explain
 
 
 def decision_chain(decisions: list[dict[str, Any]], decision_id: int | None) -> tuple[dict[str, Any], list[dict]]:

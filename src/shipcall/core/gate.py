@@ -45,13 +45,14 @@ if TYPE_CHECKING:  # duck-typed: the core reads the contract's fields, never imp
     from shipcall.core.contract import Contract
 
 ReasonKind = Literal["threshold", "cohort_regressed", "must_pass", "error_rate", "underpowered",
-                     "production_weighted", "baseline_fails"]
+                     "production_weighted", "baseline_fails", "canary"]
 Severity = Literal["block", "warn"]
 GateVerdict = Literal["SHIP", "WAIT"]
 _KIND_ORDER: dict[str, int] = {
     "threshold": 0, "error_rate": 1, "must_pass": 2, "cohort_regressed": 3, "underpowered": 4,
     "production_weighted": 3,  # core/weights.py: with `gate --weights production`
     "baseline_fails": -1,  # a warning, listed first among warnings: it explains the blocks above
+    "canary": 5,  # a change of the live canary (app/canary.py), recorded beside the gate's calls
 }
 _PERFECT_SLACK = 1e-9
 
