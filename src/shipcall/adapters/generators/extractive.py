@@ -112,6 +112,8 @@ class ExtractiveGenerator(GeneratorBase):
     """Offline and deterministic: no usage, one item at a time (shares the retriever). With
     `semantic`, it binds to the workspace for its sentence-embedding cache."""
 
+    capabilities = Capabilities(quick=True)  # the server answers it on its event loop (server/api.py)
+
     def __init__(self, config: ExtractiveConfig, retriever: object) -> None:
         self.config = config
         self.retriever = retriever
