@@ -194,8 +194,45 @@ def index_paths(ws: Workspace, variant: Variant, corpus_version: str) -> list[Pa
 
 
 def index_is_complete(ws: Workspace, variant: Variant, corpus_version: str) -> bool:
-    return all(retriever_kind(p.retriever)[0].is_complete(path)
-               for p, path in zip(index_parts(variant), index_paths(ws, variant, corpus_version), strict=True))
+    return not stale_index_paths(ws, variant, corpus_version)
+
+
+def _usable(ws: Workspace, kind: Any, cfg: Any, path: Path) -> bool:
+    """A complete index that is still current: a kind built from the embedding cache says, with
+    `is_current(path, cfg, cache_dir)`, whether the cache still holds the vectors it was built from."""
+    if not kind.is_complete(path):
+        return False
+    current = getattr(kind, "is_current", None)
+    return current is None or bool(current(path, cfg, embedding_cache_dir(ws)))
+
+
+def stale_index_paths(ws: Workspace, variant: Variant, corpus_version: str) -> list[Path]:
+    """The indexes of a variant that are missing, incomplete or no longer current (to be built)."""
+    stale = []
+    for part, path in zip(index_parts(variant), index_paths(ws, variant, corpus_version), strict=True):
+        kind, cfg = retriever_kind(part.retriever)
+        if not _usable(ws, kind, cfg, path):
+            stale.append(path)
+    return stale
+
+
+def index_summary(path: Path) -> dict[str, Any]:
+    """What a built index says about itself (its shipcall.json): kind, chunks, build time, and for
+    dense indexes how they search and, when approximate, their recall@10 against exact search."""
+    try:
+        meta = json.loads((path / "shipcall.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {"index": path.name}
+    out = {"index": path.name, "kind": meta.get("kind"), "n_chunks": meta.get("n_chunks"),
+           "build_seconds": meta.get("build_seconds")}
+    if meta.get("kind") == "dense":
+        out |= {"search": meta.get("search", "usearch" if (meta.get("ann") or {}).get("approximate") else "exact"),
+                "embedded": meta.get("embedded"), "ann": meta.get("ann")}
+    return out
+
+
+def embedding_cache_dir(ws: Workspace) -> Path:
+    return ws.state_dir / "embeddings"
 
 
 def ensure_index(ws: Workspace, variant: Variant, corpus_version: str, *,
@@ -209,7 +246,7 @@ def ensure_index(ws: Workspace, variant: Variant, corpus_version: str, *,
                  for p in index_parts(variant)]
         return kind.combine(cfg, parts)
     path = ws.index_dir / index_key(variant, corpus_version)
-    if kind.is_complete(path):
+    if _usable(ws, kind, cfg, path):
         return kind.load_index(path, cfg)
     stale = getattr(kind, "stale_reason", None)  # an index of an older shipcall: say why it is rebuilt
     why = stale(path) if callable(stale) else None
@@ -218,7 +255,7 @@ def ensure_index(ws: Workspace, variant: Variant, corpus_version: str, *,
     chunks = chunk_corpus(ws, variant, show_progress=show_progress)
     if not chunks:
         raise CorpusError("the corpus has no text to index", hint="ingest a folder with documents in it")
-    ctx = BuildContext(cache_dir=ws.state_dir / "embeddings", show_progress=show_progress,
+    ctx = BuildContext(cache_dir=embedding_cache_dir(ws), show_progress=show_progress,
                        extra={"doc_hashes.json": ws.store.document_hashes()}, embedder=embedder)
     return kind.build_index(chunks, cfg, path, ctx)
 

@@ -32,7 +32,7 @@ class Unit(NamedTuple):
 
     pos: int  # its place among the chunk's sentence units (neighbours are pos ± 1)
     text: str  # as shown to the reader (a table row with its header)
-    other: tuple[str, ...]  # the stems of `pairs` that are no terms (stopwords', and "|"), see `terms`
+    terms: frozenset[str]  # the content stems of `own`
     pairs: str  # the stems of `own` in order, as extract.pair_sequence (" a b | c d ")
     ranges: tuple[tuple[float, float], ...]  # numbers and intervals it states ("EUR 25,000 to EUR 100,000")
     context: frozenset[str]  # heading path, inner heading, table header, list lead-in, a preceding FAQ question
@@ -48,12 +48,6 @@ class Unit(NamedTuple):
         """The text its terms, pairs and stems come from."""
         return self.own_text or self.text
 
-    @property
-    def terms(self) -> frozenset[str]:
-        """The content stems of `own`. Made when asked: ranking reads them straight from `pairs`
-        (extract.unit_relevance), so that reading a unit back makes no set."""
-        return frozenset(self.pairs.split()).difference(self.other)
-
     def stems(self) -> tuple[str, ...]:
         """The stem sequence of `own` (phrase matching in the support score), read from `pairs`."""
         return tuple(s for s in self.pairs.split() if s != "|")
@@ -62,7 +56,7 @@ class Unit(NamedTuple):
 def analyse(chunk: Chunk, stem: Callable[[str], str]) -> list[Unit]:
     """The answer candidates of a chunk, in text order (see the module docstring for what is
     skipped). Each sentence's words are found and stemmed once; its terms and pairs come from
-    them (offsets are not needed here: `Unit.tokens` makes them when asked)."""
+    them (no offsets: the few sentences a question's answer span is looked for in are tokenized then)."""
     text = chunk.text
 
     def terms(s: str) -> frozenset[str]:
@@ -126,7 +120,7 @@ def analyse(chunk: Chunk, stem: Callable[[str], str]) -> list[Unit]:
         stems = [stem(w) for w in words]
         own_terms = content_stems(words, stems)
         pairs = pair_string(words, stems)
-        out.append(Unit(pos, shown, tuple(sorted(set(pairs.split()) - own_terms)), pairs, numeric_ranges(own_text),
+        out.append(Unit(pos, shown, own_terms, pairs, numeric_ranges(own_text),
                         context, u.kind, u.block, shown.endswith(":"), item_lead, tuple(cell_spans),
                         own_text if own_text != shown else ""))
         if u.kind == "paragraph" and shown.endswith(":"):
@@ -137,7 +131,8 @@ def analyse(chunk: Chunk, stem: Callable[[str], str]) -> list[Unit]:
 # -- the stored form ------------------------------------------------------------------------------
 # One chunk's units as JSON values: [contexts, rows]. `contexts` lists each distinct context set
 # once (most units of a chunk share their heading's) and a row names its context by index; a
-# row's text is [start, end] when it is the chunk's text there (most sentences), else the text.
+# row's text is [start, end] when it is the chunk's text there (most sentences), else the text;
+# its terms are the stems of `pairs` less the few it lists (stopwords' stems, and "|").
 
 def to_record(units: list[Unit], chunk_text: str) -> list[Any]:
     contexts: dict[frozenset[str], int] = {}
@@ -151,7 +146,8 @@ def to_record(units: list[Unit], chunk_text: str) -> list[Any]:
         text: Any = [start, start + len(u.text)] if start >= 0 else u.text
         if start >= 0:
             at = start
-        rows.append([u.pos, text, list(u.other), u.pairs, [list(r) for r in u.ranges], ctx, u.kind, u.block,
+        other = sorted(set(u.pairs.split()) - u.terms)
+        rows.append([u.pos, text, other, u.pairs, [list(r) for r in u.ranges], ctx, u.kind, u.block,
                      int(u.lead_in), u.lead, [list(c) for c in u.cells], u.own_text])
     return [[sorted(c) for c in contexts], rows]
 
@@ -162,7 +158,7 @@ _new_unit = tuple.__new__  # Unit(...) without the Python-level __new__ of a nam
 def from_record(record: list[Any], chunk_text: str) -> list[Unit]:
     contexts = [frozenset(c) for c in record[0]]
     return [_new_unit(Unit, (pos, text if text.__class__ is str else chunk_text[text[0]:text[1]],
-                             tuple(other), pairs,
+                             frozenset(pairs.split()).difference(other), pairs,
                              tuple(map(tuple, ranges)) if ranges else (), contexts[ctx], kind, block,
                              bool(lead_in), lead, tuple(map(tuple, cells)) if cells else (), own))
             for pos, text, other, pairs, ranges, ctx, kind, block, lead_in, lead, cells, own in record[1]]

@@ -4,12 +4,15 @@
 Support score, in [0, 1]: how much of the question's key content the sentence carries.
 
     support    = (1 − β) · term cover + β · phrase cover     (β = PHRASE_SHARE when the question has phrases)
-    term cover = Σ_{t ∈ Q} w(t) · credit(t) / Σ_{t ∈ Q} w(t)
-    credit(t)  = 1 in the sentence, CONTEXT_CREDIT in its context only, NEARBY_CREDIT elsewhere in its
-                 chunk only, else 0
-    w(t)       = idf(t) ** KEY_POWER
+    term cover = (Σ_{t ∈ Q} w(t) · credit(t) + [amount stated] · w_value) / (Σ_{t ∈ Q} w(t) + w_value)
+    credit(t)  = 1 in the sentence, CONTEXT_CREDIT in its context only, VARIANT_CREDIT · CONTEXT_CREDIT
+                 for a spelling variant only ("notify" for "notification"), NEARBY_CREDIT elsewhere in
+                 its chunk only, else 0
+    w(t)       = idf(t) ** KEY_POWER;  w_value = max w(t) when the question names an amount ("EUR 200"),
+                 else 0; the amount is stated when a sentence says it or a range holding it
 
-Q is the question's content terms (stemmed; stopwords and question words removed); idf is the
+Q is the question's content terms (stemmed; stopwords, question words and the filler of questions
+said the way people talk — "actually", "a lot", "says yes" — removed); idf is the
 corpus's BM25 IDF, so a term the corpus never uses weighs the most. Raising it to KEY_POWER > 1
 makes the rarest terms carry the score: a sentence with "bring" and "office" but not "dog" does
 not support "Can I bring my dog to the office?" because "dog" outweighs the rest. The context of
@@ -30,13 +33,14 @@ import math
 import operator
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Container, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from shipcall.core.answer_types import ACCEPTS, typed_spans
+from shipcall.core.answer_types import ACCEPTS, at_start, typed_spans
 
 KEY_POWER = 3.0
+VALUE_TERM = "#value"  # stands for "states an amount the question names" among a sentence's terms
 CONTEXT_CREDIT = 0.8
 NEARBY_CREDIT = 0.5
 PHRASE_SHARE = 0.25
@@ -49,8 +53,11 @@ QUESTION_WORDS = frozenset(
     it its me many may might much must my no not of on or our shall should so than that the their them then there
     these they this those to under up us was we were what when where which who whom whose why will with would you
     your yours get gets got tell please need needs know am any some about also just still now ok okay
-    ve ll re don doesn didn isn aren wasn weren won wouldn shouldn couldn hasn haven hadn mustn let""".split()
-)
+    ve ll re don doesn didn isn aren wasn weren won wouldn shouldn couldn hasn haven hadn mustn let
+    actually really lot lots bit yes yeah say says said saying thing things something someone somebody anyone
+    anybody anything everyone everybody everything kind sort stuff pretty quite ever even maybe perhaps probably
+    basically want wants wanted wondering wonder guess sure hi hello hey""".split()
+)  # the last lines: the filler of a question said the way people talk, never its topic
 STOPWORDS = QUESTION_WORDS | frozenset(
     """he she his her hers him its itself they them theirs we ours you yourself yourselves all each every both
     few more most other such only own same too very once here there over out off again further during before
@@ -91,9 +98,10 @@ class Question:
     idf: Mapping[str, float]
     idf_total: float
     bigrams: frozenset[str]  # every pair of adjacent words (stems, "a b"), stopwords included
-    pair_keys: tuple[str, ...] = ()  # the pairs as searched in a pair_sequence (" a b ")
-    # per term: (term, as searched in a pair_sequence, idf, idf · CONTEXT_CREDIT), for unit_relevance
-    keyed: tuple[tuple[str, str, float, float], ...] = ()
+    heads: frozenset[str] = frozenset()  # the noun(s) right after "what"/"which": "What check…" → check
+    value_weight: float = 0.0  # the weight of the amounts the question names ("EUR 200"), as one key term
+    prefixes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # first 4 and 5 letters → terms
+    pair_keys: tuple[str, ...] = ()  # `bigrams` as searched in a pair_sequence (" a b ")
 
     @classmethod
     def of(cls, text: str, stem: Callable[[str], str], idf: Callable[[str], float]) -> Question:
@@ -109,10 +117,30 @@ class Question:
             if (a.word not in STOPWORDS and b.word not in STOPWORDS and a.stem in terms and b.stem in terms
                     and a.stem != b.stem and not text[a.end:b.start].strip(" -")):
                 phrases.append((a.stem, b.stem))
-        bigrams = word_bigrams(toks)
-        return cls(terms, weights, tuple(dict.fromkeys(phrases)), math.fsum(weights.values()), plain,
-                   math.fsum(plain.values()), bigrams, tuple(f" {b} " for b in bigrams),
-                   tuple((t, f" {t} ", plain[t], plain[t] * CONTEXT_CREDIT) for t in terms))
+        heads = set()
+        for i, t in enumerate(toks[:-1]):
+            if t.word in ("what", "which"):
+                for nxt in toks[i + 1:i + 3]:
+                    if nxt.word in STOPWORDS or nxt.stem not in terms:
+                        break
+                    heads.add(nxt.stem)
+        # an amount the question names is key content, as rare as its rarest word: a sentence stating it
+        # (or a range holding it, `numeric_match`) carries it; callers add VALUE_TERM to its terms then
+        value_weight = max(weights.values(), default=0.0) if numeric_values(text) else 0.0
+        bigrams = word_bigrams([_as_reader(t) for t in toks])
+        return cls(terms, weights, tuple(dict.fromkeys(phrases)), math.fsum(weights.values()) + value_weight, plain,
+                   math.fsum(plain.values()), bigrams, frozenset(heads), value_weight, _prefix_index(terms),
+                   tuple(f" {b} " for b in bigrams))
+
+
+def _prefix_index(terms: frozenset[str]) -> dict[str, tuple[str, ...]]:
+    """Terms of four letters and more by their first four and five letters (`variant_hits`)."""
+    index: dict[str, list[str]] = {}
+    for t in sorted(terms):
+        if len(t) >= 4:
+            for key in {t[:4], t[:VARIANT_PREFIX]}:
+                index.setdefault(key, []).append(t)
+    return {k: tuple(v) for k, v in index.items()}
 
 
 def is_content(word: str) -> bool:
@@ -194,6 +222,17 @@ def numeric_match(values: Sequence[float], ranges: Sequence[tuple[float, float]]
     return any(lo <= v <= hi for v in values for lo, hi in ranges)
 
 
+# A question speaks as "I" or "we"; the documents speak to the reader as "you" ("If I click…" is
+# answered by "If you click…"): the question's word pairs are matched in the documents' person.
+_READER = {"i": "you", "me": "you", "we": "you", "us": "you", "my": "your", "our": "your", "mine": "yours",
+           "ours": "yours", "myself": "yourself", "ourselves": "yourselves"}
+
+
+def _as_reader(t: Token) -> Token:
+    w = _READER.get(t.word)
+    return t if w is None else Token(t.start, t.end, w, w)
+
+
 def word_bigrams(toks: Sequence[Token]) -> frozenset[str]:
     """Pairs of adjacent tokens (stems, written "a b"), except pairs of two stopwords ("of the").
     A stem is a non-empty run of word characters: it never holds a space or a "|"."""
@@ -255,8 +294,12 @@ def support(q: Question, own: frozenset[str], context: frozenset[str], stems: Se
     when the sentence holds an answer of that kind (`answer_types.TYPE_WORDS`)."""
     if q.total <= 0:
         return 0.0
-    cover = math.fsum(q.weights[t] * (1.0 if t in own else CONTEXT_CREDIT if t in context else NEARBY_CREDIT)
-                      for t in q.terms if t in own or t in context or t in nearby) / q.total
+    missing = q.terms - own - context
+    variants = variant_hits(q, own | context) & missing if missing else frozenset()
+    cover = (math.fsum(q.weights[t] * (1.0 if t in own else CONTEXT_CREDIT if t in context else
+                                       VARIANT_CREDIT * CONTEXT_CREDIT if t in variants else NEARBY_CREDIT)
+                       for t in q.terms if t in own or t in context or t in variants or t in nearby)
+             + (q.value_weight if VALUE_TERM in own else 0.0)) / q.total
     if not q.phrases:
         return cover
     pw = [(q.weights[a] + q.weights[b], phrase_present((a, b), stems)) for a, b in q.phrases]
@@ -268,39 +311,57 @@ def support(q: Question, own: frozenset[str], context: frozenset[str], stems: Se
 BIGRAM_WEIGHT = 0.2
 
 
-def relevance(q: Question, own: frozenset[str], context: frozenset[str], pairs: str = "") -> float:
+VARIANT_CREDIT = 0.7
+RANK_NEARBY_CREDIT = 0.2
+VARIANT_PREFIX = 5
+
+
+def _variant(t: str, o: str) -> bool:
+    """Two stems of one word family that the stemmer left apart: a shared prefix of VARIANT_PREFIX
+    letters ("notification"/"notify", "authorisation"/"authorization"), or a four-letter stem
+    that starts the other ("repo"/"repository")."""
+    if t == o or min(len(t), len(o)) < 4:
+        return False
+    if len(t) >= VARIANT_PREFIX and len(o) >= VARIANT_PREFIX:
+        return t[:VARIANT_PREFIX] == o[:VARIANT_PREFIX]
+    short, long_ = (t, o) if len(t) < len(o) else (o, t)
+    return long_.startswith(short)
+
+
+def variant_hits(q: Question, terms: frozenset[str]) -> frozenset[str]:
+    """The question's terms that `terms` lack but hold a spelling variant of (`_variant`): one
+    look-up per term by its first four and five letters (`Question.prefixes`)."""
+    out: set[str] = set()
+    for o in terms:
+        if len(o) < 4:
+            continue
+        for key in (o[:VARIANT_PREFIX], o[:4]):
+            for t in q.prefixes.get(key, ()):
+                if t not in terms and _variant(t, o):
+                    out.add(t)
+    return frozenset(out)
+
+
+def relevance(q: Question, own: frozenset[str], context: frozenset[str],
+              pairs: str = "", nearby: frozenset[str] = frozenset()) -> float:
     """How much of the question a sentence covers, for ranking sentences: the IDF-weighted share
-    of the question's terms in the sentence (in its context: CONTEXT_CREDIT), plus BIGRAM_WEIGHT
-    × the share of the question's word pairs that the sentence repeats (a quoted or copied
-    phrase: "do what she did"; `pairs`: the sentence's pair_sequence, or several joined). Plain
-    IDF, not the support score's sharper weights: to pick the sentence, every question word counts."""
+    of the question's terms in the sentence (in its context: CONTEXT_CREDIT; a spelling variant
+    of it: VARIANT_CREDIT, in the context VARIANT_CREDIT · CONTEXT_CREDIT; elsewhere in its chunk
+    only: RANK_NEARBY_CREDIT), plus BIGRAM_WEIGHT × the share of the question's word pairs that
+    the sentence repeats (a quoted or copied phrase: "do what she did"; `pairs`: the sentence's
+    pair_sequence, or several joined: no pair spans two). Plain IDF, not the
+    support score's sharper weights: to pick the sentence, every question word counts. The
+    variant and nearby credits serve paraphrased questions, whose words the sentence often says
+    differently ("notification" for "notify") or leaves to its section."""
     if q.idf_total <= 0:
         return 0.0
-    # the question's terms in the sentence, then those only in its context: set intersections
-    # (the question has a handful of terms); fsum is exact, so the order of the terms is moot
-    hit = q.terms & own
-    idf = q.idf
-    values = [idf[t] for t in hit]
-    values.extend(idf[t] * CONTEXT_CREDIT for t in q.terms & context if t not in hit)
-    cover = math.fsum(values) / q.idf_total
-    if not q.bigrams or not pairs:
-        return cover
-    return cover + BIGRAM_WEIGHT * sum(1 for p in q.pair_keys if p in pairs) / len(q.bigrams)
-
-
-def unit_relevance(q: Question, pairs: str, other: Container[str], context: frozenset[str]) -> float:
-    """`relevance(q, terms, context, pairs)` of a sentence given as its pair_sequence and the
-    stems in it that are no terms (`other`): a term is in the sentence when " term " is in
-    `pairs` and not in `other`. The same value, without making the sentence's term set."""
-    if q.idf_total <= 0:
-        return 0.0
-    values = []
-    for t, key, full, part in q.keyed:
-        if key in pairs and t not in other:
-            values.append(full)
-        elif t in context:
-            values.append(part)
-    cover = math.fsum(values) / q.idf_total
+    missing = q.terms - own - context
+    near_own = variant_hits(q, own) & missing if missing else frozenset()
+    near_ctx = variant_hits(q, context) & missing - near_own if missing else frozenset()
+    cover = math.fsum(q.idf[t] * (1.0 if t in own else CONTEXT_CREDIT if t in context else
+                                  VARIANT_CREDIT if t in near_own else VARIANT_CREDIT * CONTEXT_CREDIT
+                                  if t in near_ctx else RANK_NEARBY_CREDIT if t in nearby else 0.0)
+                      for t in q.terms) / q.idf_total
     if not q.bigrams or not pairs:
         return cover
     return cover + BIGRAM_WEIGHT * sum(1 for p in q.pair_keys if p in pairs) / len(q.bigrams)
@@ -325,6 +386,26 @@ def candidate_spans(sentence: str, kind: str, toks: Sequence[Token], q: Question
         out.extend((a, b, prior) for a, b in typed_spans(sentence, k))
     if kind == "other":
         out.extend((a, b, RUN_PRIOR) for a, b in _runs(sentence, toks, q))
+        out.extend((a, b, PRIMARY_PRIOR) for a, b in _modified_heads(sentence, toks, q))
+    return out
+
+
+def _modified_heads(sentence: str, toks: Sequence[Token], q: Question) -> list[tuple[int, int]]:
+    """The question's head noun in the sentence with the words before it that the question does
+    not use: "What check happens…?" → "the call-back check" → "call-back check"."""
+    out = []
+    for i, t in enumerate(toks):
+        if t.stem not in q.heads or i == 0:
+            continue
+        j = i
+        while j > 0 and i - j < 3:
+            prev = toks[j - 1]
+            gap = sentence[prev.end:toks[j].start]
+            if gap not in (" ", "-") or prev.word in STOPWORDS or prev.stem in q.terms or not is_content(prev.word):
+                break
+            j -= 1
+        if j < i:
+            out.append((toks[j].start, t.end))
     return out
 
 
@@ -346,7 +427,7 @@ def _runs(sentence: str, toks: Sequence[Token], q: Question) -> list[tuple[int, 
             run.pop(0)
         while run and run[-1].word in STOPWORDS:
             run.pop()
-        if run and len(run) <= MAX_RUN:
+        if run and len(run) <= MAX_RUN and any(not t.word.isdigit() for t in run):  # "00" of "22:00" says nothing
             out.append((run[0].start, run[-1].end))
         run.clear()
 
@@ -364,14 +445,33 @@ def _runs(sentence: str, toks: Sequence[Token], q: Question) -> list[tuple[int, 
     return out
 
 
+def start_capital_only(sentence: str, a: int, b: int, cells: Sequence[tuple[int, int]],
+                       names: Callable[[str], bool] | None) -> bool:
+    """A one-word span capitalised only because a sentence, clause or table cell starts with it
+    ("Never pay…", "Rule: Cap per person"), where nothing else shows that the word is a name
+    (`names`: the word is capitalised in the middle of a sentence elsewhere in its chunk). A
+    whole table cell ("Tool: Slack") is a value, not a sentence start."""
+    word = sentence[a:b]
+    if " " in word or not word[:1].isupper() or not at_start(sentence, a):
+        return False
+    if any(x == a and y == b for x, y in cells):
+        return False
+    if word.isupper() and len(word) > 1 or any(ch.isupper() or ch.isdigit() for ch in word[1:]):
+        return False  # an acronym or a brand written like one (NIF, GitHub, Wi-Fi6)
+    return names is None or not names(word)
+
+
 def pick_span(sentence: str, kind: str, q: Question, stem: Callable[[str], str],
-              toks: Sequence[Token] | None = None) -> tuple[int, int] | None:
+              toks: Sequence[Token] | None = None, *, cells: Sequence[tuple[int, int]] = (),
+              names: Callable[[str], bool] | None = None) -> tuple[int, int] | None:
     """The span of `sentence` that answers a question of `kind`: among the candidate spans that
     say something the question does not (not all of their words are question words), the one
     with the best prior plus nearness to the question's words found in the sentence (each
     question term's weight / (1 + token distance), normalised), minus a little per word beyond
     four. None when there is no candidate. A number is extended by the question's words that
-    follow it ("How many sick days" → "seven paid sick days")."""
+    follow it ("How many sick days" → "seven paid sick days"). In a table row (`cells`: the
+    character spans of its cell values) a span lies inside one cell; a one-word capital at a
+    sentence or cell start is no name unless `names` knows it (`start_capital_only`)."""
     toks = tokenize(sentence, stem) if toks is None else toks
     if not toks:
         return None
@@ -383,24 +483,28 @@ def pick_span(sentence: str, kind: str, q: Question, stem: Callable[[str], str],
     # clauses: the sentence cut at ; : — ( ), so that "Lisbon staff get 25 days; Toronto staff get 20
     # days" answers a question about Toronto with the clause that names Toronto
     clause_of: list[int] = [0] * len(toks)
-    clause_start: list[int] = [0]  # the first token of each clause
-    if _CLAUSE_BREAK.search(sentence):  # most sentences are one clause
+    if cells or _CLAUSE_BREAK.search(sentence):  # most sentences are one clause
         clause, prev_end = 0, 0
-        for i, t in enumerate(toks):
-            if _CLAUSE_BREAKS.intersection(sentence[prev_end:t.start]):
+        for k, t in enumerate(toks):
+            if cells:  # a table row: a cell's clause is its header label and its value ("Toronto: CAD 30")
+                clause = next((i for i, (_, end) in enumerate(cells) if t.start < end), len(cells))
+            elif _CLAUSE_BREAKS.intersection(sentence[prev_end:t.start]):
                 clause += 1
-                clause_start.append(i)
-            clause_of[i] = clause
+            clause_of[k] = clause
             prev_end = t.end
-    clause_start.append(len(toks))
     best: tuple[float, int, int] | None = None
     starts = [t.start for t in toks]
     ends = [t.end for t in toks]
-    # Each anchor's positions are ascending, so the nearest one outside a span [lo, hi] is the
-    # last before lo or the first after hi, and "a position in lo's clause outside the span" is a
-    # count of positions in two index ranges: bisections instead of scans (same values).
+    # Clauses never decrease along the tokens and each anchor's positions ascend, so the nearest
+    # position outside a span [lo, hi] is the last before lo or the first after hi, and "a position
+    # in lo's clause outside the span" is one of those two: bisections instead of scans (same values).
     weighted = [(q.weights[s], pos) for s, pos in anchors.items()]
+    n = len(toks)
     for a, b, prior in candidate_spans(sentence, kind, toks, q):
+        if cells and not any(x <= a and b <= y for x, y in cells):
+            continue  # a table row's header labels ("Total value: …") say what a cell is, they answer nothing
+        if kind in ("person", "other") and start_capital_only(sentence, a, b, cells, names):
+            continue
         first, last = bisect_left(starts, a), bisect_right(ends, b) - 1
         if last < first:
             continue
@@ -411,15 +515,14 @@ def pick_span(sentence: str, kind: str, q: Question, stem: Callable[[str], str],
         asked = sum(1 for t in words if t.stem in q.terms) / max(len(words), 1)
         lo, hi = first, last
         c = clause_of[lo]
-        c_lo, c_hi = clause_start[c], clause_start[c + 1]  # the clause's tokens: [c_lo, c_hi)
+        c_lo, c_hi = bisect_left(clause_of, c), bisect_right(clause_of, c)  # the clause's tokens: [c_lo, c_hi)
         nears: list[float] = []
         same: list[float] = []
         for w, pos in weighted:
             before = bisect_left(pos, lo)  # positions < lo: pos[:before]
             after = bisect_right(pos, hi)  # positions > hi: pos[after:]
             if before or after < len(pos):
-                d = min(lo - pos[before - 1] if before else len(toks), pos[after] - hi if after < len(pos)
-                        else len(toks))
+                d = min(lo - pos[before - 1] if before else n, pos[after] - hi if after < len(pos) else n)
                 nears.append(w / (1 + d))
                 if (before and pos[before - 1] >= c_lo) or (after < len(pos) and pos[after] < c_hi):
                     same.append(w)

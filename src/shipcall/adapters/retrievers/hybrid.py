@@ -103,7 +103,8 @@ class HybridIndex:
         from shipcall.config.schema import BM25Retriever, DenseRetriever
 
         return [BM25Retriever(kind="bm25", k=cfg.k, **cfg.bm25.model_dump()),
-                DenseRetriever(kind="dense", k=cfg.k, **cfg.dense.model_dump())]
+                DenseRetriever(kind="dense", k=cfg.k, **cfg.dense.model_dump(),
+                               ann_cache_mb=cfg.dense.ann_cache_mb)]  # operational: left out of dumps
 
     @classmethod
     def combine(cls, cfg: HybridConfig, retrievers: list[Retriever]) -> HybridIndex:

@@ -19,7 +19,7 @@ from shipcall.adapters.store.errors import install as install_error_translation
 from shipcall.adapters.store.errors import translate
 from shipcall.core.datasets import Dataset, Item
 from shipcall.core.documents import Document, Section
-from shipcall.core.runs import Citation, ItemResult, Retrieved, Run
+from shipcall.core.runs import Citation, ItemOutcome, ItemResult, Retrieved, Run
 from shipcall.core.tasks.parsers import item_parser
 from shipcall.errors import DatasetError, NotFoundError, StoreError
 
@@ -304,6 +304,15 @@ class Store:
         with self.engine.connect() as c:
             rows = c.execute(select(t).where(t.c.run_id == run_id).order_by(t.c.position)).all()
         return [_item_result(r) for r in rows]
+
+    def item_outcomes(self, run_id: str) -> list[ItemOutcome]:
+        """Per item: metrics, error and failure modes (adapters/store/outcomes.py), in result order."""
+        from shipcall.adapters.store.outcomes import read_outcomes
+
+        fast = read_outcomes(self.engine, run_id)
+        if fast is not None:
+            return fast
+        return [ItemOutcome(r.item_id, r.metrics, r.error, r.failure_modes) for r in self.item_results(run_id)]
 
     def finish_run(self, run: Run) -> None:
         t = schema.runs
