@@ -95,3 +95,52 @@ def test_the_analysis_of_the_sample_is_pinned_to_its_version() -> None:
         "the new digest here, so that indexes holding the old analysis are rebuilt")
 
 
+
+
+def _relevance_by_definition(q, own, context, bigrams, nearby) -> float:  # noqa: ANN001
+    """`extract.relevance` as its docstring defines it, written plainly (sets of pairs, every term)."""
+    import math
+
+    from shipcall.core.extract import (
+        BIGRAM_WEIGHT,
+        CONTEXT_CREDIT,
+        RANK_NEARBY_CREDIT,
+        VARIANT_CREDIT,
+        variant_hits,
+    )
+
+    if q.idf_total <= 0:
+        return 0.0
+    missing = q.terms - own - context
+    near_own = variant_hits(q, own) & missing if missing else frozenset()
+    near_ctx = variant_hits(q, context) & missing - near_own if missing else frozenset()
+    cover = math.fsum(q.idf[t] * (1.0 if t in own else CONTEXT_CREDIT if t in context else
+                                  VARIANT_CREDIT if t in near_own else VARIANT_CREDIT * CONTEXT_CREDIT
+                                  if t in near_ctx else RANK_NEARBY_CREDIT if t in nearby else 0.0)
+                      for t in q.terms) / q.idf_total
+    if not q.bigrams or not bigrams:
+        return cover
+    return cover + BIGRAM_WEIGHT * len(q.bigrams & bigrams) / len(q.bigrams)
+
+
+def test_relevance_over_pair_sequences_equals_its_definition() -> None:
+    """Ranking reads a sentence's pairs from its pair sequence, skips variant look-ups that must
+    come back empty and reuses a context's: the same floats as the plain definition, bit for bit."""
+    from shipcall.core.extract import Question, relevance
+
+    stem = _stem()
+    questions = [json.loads(line)["question"] for line in (sample_path() / "dataset.jsonl").read_text().splitlines()
+                 if line.strip()][:60]
+    questions += ["How do I get notified about authorization changes?", "notify repository authorisation deadline"]
+    units = [u for _, us in _analysed() for u in us][::2]
+    rnd = random.Random(11)
+    compared = 0
+    for text in questions:
+        q = Question.of(text, stem, lambda t: 1.0 + len(t) / 3)
+        for u in units:
+            toks = tokenize(u.own, stem)
+            nearby = frozenset(rnd.sample(sorted(u.terms | {"notif", "repositori", "deadlin"}), k=min(3, len(u.terms))))
+            want = _relevance_by_definition(q, u.terms, u.context, word_bigrams(toks), nearby)
+            assert relevance(q, u.terms, u.context, u.pairs, nearby) == want
+            compared += want > 0
+    assert compared > 500

@@ -102,6 +102,11 @@ class Question:
     value_weight: float = 0.0  # the weight of the amounts the question names ("EUR 200"), as one key term
     prefixes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # first 4 and 5 letters → terms
     pair_keys: tuple[str, ...] = ()  # `bigrams` as searched in a pair_sequence (" a b ")
+    # per term: idf × each credit of `relevance` (1, context, variant, variant in context, nearby)
+    credits: tuple[tuple[str, float, float, float, float, float], ...] = ()
+    four: Mapping[str, str] = field(default_factory=dict)  # a term of 4+ letters -> " " + its first four
+    # variant_hits of the contexts ranked for this question (many sentences share one context)
+    memo: dict[frozenset[str], frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, text: str, stem: Callable[[str], str], idf: Callable[[str], float]) -> Question:
@@ -130,7 +135,10 @@ class Question:
         bigrams = word_bigrams([_as_reader(t) for t in toks])
         return cls(terms, weights, tuple(dict.fromkeys(phrases)), math.fsum(weights.values()) + value_weight, plain,
                    math.fsum(plain.values()), bigrams, frozenset(heads), value_weight, _prefix_index(terms),
-                   tuple(f" {b} " for b in bigrams))
+                   tuple(f" {b} " for b in bigrams),
+                   tuple((t, w * 1.0, w * CONTEXT_CREDIT, w * VARIANT_CREDIT, w * (VARIANT_CREDIT * CONTEXT_CREDIT),
+                          w * RANK_NEARBY_CREDIT) for t, w in plain.items()),
+                   {t: " " + t[:4] for t in terms if len(t) >= 4})
 
 
 def _prefix_index(terms: frozenset[str]) -> dict[str, tuple[str, ...]]:
@@ -349,22 +357,52 @@ def relevance(q: Question, own: frozenset[str], context: frozenset[str],
     of it: VARIANT_CREDIT, in the context VARIANT_CREDIT · CONTEXT_CREDIT; elsewhere in its chunk
     only: RANK_NEARBY_CREDIT), plus BIGRAM_WEIGHT × the share of the question's word pairs that
     the sentence repeats (a quoted or copied phrase: "do what she did"; `pairs`: the sentence's
-    pair_sequence, or several joined: no pair spans two). Plain IDF, not the
+    pair_sequence, or several joined: no pair spans two; it holds every stem of `own`). Plain IDF, not the
     support score's sharper weights: to pick the sentence, every question word counts. The
     variant and nearby credits serve paraphrased questions, whose words the sentence often says
     differently ("notification" for "notify") or leaves to its section."""
     if q.idf_total <= 0:
         return 0.0
     missing = q.terms - own - context
-    near_own = variant_hits(q, own) & missing if missing else frozenset()
-    near_ctx = variant_hits(q, context) & missing - near_own if missing else frozenset()
-    cover = math.fsum(q.idf[t] * (1.0 if t in own else CONTEXT_CREDIT if t in context else
-                                  VARIANT_CREDIT if t in near_own else VARIANT_CREDIT * CONTEXT_CREDIT
-                                  if t in near_ctx else RANK_NEARBY_CREDIT if t in nearby else 0.0)
-                      for t in q.terms) / q.idf_total
+    near_own = _own_variants(q, own, missing, pairs) if missing else frozenset()
+    near_ctx = _context_variants(q, context) & missing - near_own if missing else frozenset()
+    # each term's idf × its credit, as precomputed per question (Question.credits: the same
+    # products); a term of no credit adds 0, and fsum is exact in any order
+    values = []
+    for t, full, ctx, var, var_ctx, near in q.credits:
+        if t in own:
+            values.append(full)
+        elif t in context:
+            values.append(ctx)
+        elif t in near_own:
+            values.append(var)
+        elif t in near_ctx:
+            values.append(var_ctx)
+        elif t in nearby:
+            values.append(near)
+    cover = math.fsum(values) / q.idf_total
     if not q.bigrams or not pairs:
         return cover
     return cover + BIGRAM_WEIGHT * sum(1 for p in q.pair_keys if p in pairs) / len(q.bigrams)
+
+
+def _own_variants(q: Question, own: frozenset[str], missing: frozenset[str], pairs: str) -> frozenset[str]:
+    """`variant_hits(q, own) & missing`, skipped when it must be empty: a term and its variant
+    share their first four letters (`_variant`), and every stem of `own` stands in `pairs`
+    after a space, so a missing term whose first four letters follow no space there has none."""
+    if pairs:
+        four = q.four
+        if not any(four[t] in pairs for t in missing if t in four):
+            return frozenset()
+    return variant_hits(q, own) & missing
+
+
+def _context_variants(q: Question, context: frozenset[str]) -> frozenset[str]:
+    """`variant_hits(q, context)`, once per context and question."""
+    got = q.memo.get(context)
+    if got is None:
+        got = q.memo[context] = variant_hits(q, context)
+    return got
 
 
 # --- the answer span -----------------------------------------------------------------------------
