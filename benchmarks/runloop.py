@@ -47,7 +47,7 @@ import common  # noqa: E402
 
 ROOT = HERE.parent
 DATA = HERE / ".data" / "runloop"
-BEFORE = "9819012"  # main before issue 21's run-loop work was merged in (its results are the fixtures)
+BEFORE = "093acd0"  # main before issue 21's run-loop work was merged in (its results are the fixtures)
 SECTION = "runloop"
 SIZES = {
     "full": {"scifact_limit": 0, "synthetic_docs": 10_000, "synthetic_items": 10_000, "repeats": 5, "ask_repeats": 7},

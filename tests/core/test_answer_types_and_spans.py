@@ -247,3 +247,11 @@ def test_a_time_of_day_is_no_number() -> None:
     s = "Only when your manager asked you to work past 20:00, for up to 20 people."
     assert [s[a:b] for a, b in typed_spans(s, "number")] == ["20"]
     assert s.index("20 people") == [a for a, _ in typed_spans(s, "number")][0]
+
+
+def test_the_digits_of_a_phone_number_are_no_amount() -> None:
+    """A question that carries a phone number names no amount, and a row of phone numbers states
+    none: "call me at +1 415 555 0134" never matches "Toronto: +1 416 555 0190" by value."""
+    assert numeric_values("Where is the security policy? my number is +1 415 555 0134") == ()
+    assert numeric_values("Who approves EUR 60,000? mail ana@example.com") == (60000.0,)
+    assert not numeric_match((555.0,), numeric_ranges("Building security; Lisbon: +351 210 555 031"))

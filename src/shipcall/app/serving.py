@@ -118,9 +118,9 @@ class Server:
         q = self.redactor.redact(question)
         a = self._redact_document_text(r.answer.text)
         t2 = time.perf_counter()
+        # what the log received from the person asking: the question's personal data. The answer
+        # and snippets quote the team's own documents; they are redacted too but not counted as received.
         counts = dict(q.counts)
-        for k, v in a.counts.items():
-            counts[k] = counts.get(k, 0) + v
         request_id = uuid.uuid4().hex
         entry = ProductionLogEntry(
             request_id=request_id, created_at=now(), variant=feature.name, question=q.text, answer=a.text,

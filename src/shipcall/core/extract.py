@@ -185,9 +185,23 @@ def _number(s: str) -> float:
     return float(s.replace(",", ""))
 
 
+def _without_contacts(text: str) -> str:
+    """The text with its phone numbers, e-mail addresses and links blanked out (same length): their
+    digits are no amounts ("call +1 415 555 0134" names no 555)."""
+    spans = typed_spans(text, "contact")
+    if not spans:
+        return text
+    chars = list(text)
+    for a, b in spans:
+        chars[a:b] = " " * (b - a)
+    return "".join(chars)
+
+
 def numeric_values(text: str) -> tuple[float, ...]:
     """The numbers a question names that are worth matching by value: with a currency, a
-    thousands separator or a decimal point, or 10 and above (small counts match everything)."""
+    thousands separator or a decimal point, or 10 and above (small counts match everything);
+    never the digits of a phone number, address or link."""
+    text = _without_contacts(text)
     out = []
     for m in _VALUE.finditer(text):
         raw = m.group(1)
@@ -200,9 +214,11 @@ def numeric_values(text: str) -> tuple[float, ...]:
 
 def numeric_ranges(text: str) -> tuple[tuple[float, float], ...]:
     """Intervals a sentence states: "EUR 25,000 to EUR 100,000", "up to 10,000", "above 500,000",
-    "between 3 and 5", and every single number as [x, x]."""
+    "between 3 and 5", and every single number as [x, x]; never the digits of a phone number,
+    address or link."""
     if not _DIGIT.search(text):
         return ()  # every pattern holds a number (`_NUM`): most sentences state none
+    text = _without_contacts(text)
     out: list[tuple[float, float]] = []
     low = text.lower() if text.isascii() else None
     for (pattern, how), (words, caseless) in zip(_RANGE_PATTERNS, _RANGE_WORDS, strict=True):
