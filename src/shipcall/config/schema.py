@@ -566,6 +566,7 @@ class ServerConfig(_Strict):
     max_question_chars: int = Field(4000, ge=10)
     max_comment_chars: int = Field(4000, ge=10, description="feedback comments and review notes")
     threads: int = Field(64, ge=1, le=1024, description="worker threads for requests")
+    workers: int = Field(1, ge=1, le=256, description="server processes (one per core scales throughput)")
     rate_limit: str | None = Field(None, description="per-client limit on the open endpoints, e.g. 120/min, or off; "
                                                      "default: 120/min when serve binds a non-loopback address")
     login_rate_limit: str = Field("10/min", description="failed sign-ins allowed per client")

@@ -4,12 +4,15 @@
 Support score, in [0, 1]: how much of the question's key content the sentence carries.
 
     support    = (1 − β) · term cover + β · phrase cover     (β = PHRASE_SHARE when the question has phrases)
-    term cover = Σ_{t ∈ Q} w(t) · credit(t) / Σ_{t ∈ Q} w(t)
-    credit(t)  = 1 in the sentence, CONTEXT_CREDIT in its context only, NEARBY_CREDIT elsewhere in its
-                 chunk only, else 0
-    w(t)       = idf(t) ** KEY_POWER
+    term cover = (Σ_{t ∈ Q} w(t) · credit(t) + [amount stated] · w_value) / (Σ_{t ∈ Q} w(t) + w_value)
+    credit(t)  = 1 in the sentence, CONTEXT_CREDIT in its context only, VARIANT_CREDIT · CONTEXT_CREDIT
+                 for a spelling variant only ("notify" for "notification"), NEARBY_CREDIT elsewhere in
+                 its chunk only, else 0
+    w(t)       = idf(t) ** KEY_POWER;  w_value = max w(t) when the question names an amount ("EUR 200"),
+                 else 0; the amount is stated when a sentence says it or a range holding it
 
-Q is the question's content terms (stemmed; stopwords and question words removed); idf is the
+Q is the question's content terms (stemmed; stopwords, question words and the filler of questions
+said the way people talk — "actually", "a lot", "says yes" — removed); idf is the
 corpus's BM25 IDF, so a term the corpus never uses weighs the most. Raising it to KEY_POWER > 1
 makes the rarest terms carry the score: a sentence with "bring" and "office" but not "dog" does
 not support "Can I bring my dog to the office?" because "dog" outweighs the rest. The context of
@@ -30,11 +33,12 @@ import math
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from shipcall.core.answer_types import ACCEPTS, typed_spans
+from shipcall.core.answer_types import ACCEPTS, at_start, typed_spans
 
 KEY_POWER = 3.0
+VALUE_TERM = "#value"  # stands for "states an amount the question names" among a sentence's terms
 CONTEXT_CREDIT = 0.8
 NEARBY_CREDIT = 0.5
 PHRASE_SHARE = 0.25
@@ -47,8 +51,11 @@ QUESTION_WORDS = frozenset(
     it its me many may might much must my no not of on or our shall should so than that the their them then there
     these they this those to under up us was we were what when where which who whom whose why will with would you
     your yours get gets got tell please need needs know am any some about also just still now ok okay
-    ve ll re don doesn didn isn aren wasn weren won wouldn shouldn couldn hasn haven hadn mustn let""".split()
-)
+    ve ll re don doesn didn isn aren wasn weren won wouldn shouldn couldn hasn haven hadn mustn let
+    actually really lot lots bit yes yeah say says said saying thing things something someone somebody anyone
+    anybody anything everyone everybody everything kind sort stuff pretty quite ever even maybe perhaps probably
+    basically want wants wanted wondering wonder guess sure hi hello hey""".split()
+)  # the last lines: the filler of a question said the way people talk, never its topic
 STOPWORDS = QUESTION_WORDS | frozenset(
     """he she his her hers him its itself they them theirs we ours you yourself yourselves all each every both
     few more most other such only own same too very once here there over out off again further during before
@@ -80,6 +87,9 @@ class Question:
     idf: Mapping[str, float]
     idf_total: float
     bigrams: frozenset[tuple[str, str]]  # every pair of adjacent words (stems), stopwords included
+    heads: frozenset[str] = frozenset()  # the noun(s) right after "what"/"which": "What check…" → check
+    value_weight: float = 0.0  # the weight of the amounts the question names ("EUR 200"), as one key term
+    prefixes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # first 4 and 5 letters → terms
 
     @classmethod
     def of(cls, text: str, stem: Callable[[str], str], idf: Callable[[str], float]) -> Question:
@@ -95,8 +105,29 @@ class Question:
             if (a.word not in STOPWORDS and b.word not in STOPWORDS and a.stem in terms and b.stem in terms
                     and a.stem != b.stem and not text[a.end:b.start].strip(" -")):
                 phrases.append((a.stem, b.stem))
-        return cls(terms, weights, tuple(dict.fromkeys(phrases)), math.fsum(weights.values()), plain,
-                   math.fsum(plain.values()), word_bigrams(toks))
+        heads = set()
+        for i, t in enumerate(toks[:-1]):
+            if t.word in ("what", "which"):
+                for nxt in toks[i + 1:i + 3]:
+                    if nxt.word in STOPWORDS or nxt.stem not in terms:
+                        break
+                    heads.add(nxt.stem)
+        # an amount the question names is key content, as rare as its rarest word: a sentence stating it
+        # (or a range holding it, `numeric_match`) carries it; callers add VALUE_TERM to its terms then
+        value_weight = max(weights.values(), default=0.0) if numeric_values(text) else 0.0
+        return cls(terms, weights, tuple(dict.fromkeys(phrases)), math.fsum(weights.values()) + value_weight, plain,
+                   math.fsum(plain.values()), word_bigrams([_as_reader(t) for t in toks]), frozenset(heads),
+                   value_weight, _prefix_index(terms))
+
+
+def _prefix_index(terms: frozenset[str]) -> dict[str, tuple[str, ...]]:
+    """Terms of four letters and more by their first four and five letters (`variant_hits`)."""
+    index: dict[str, list[str]] = {}
+    for t in sorted(terms):
+        if len(t) >= 4:
+            for key in {t[:4], t[:VARIANT_PREFIX]}:
+                index.setdefault(key, []).append(t)
+    return {k: tuple(v) for k, v in index.items()}
 
 
 def is_content(word: str) -> bool:
@@ -122,9 +153,23 @@ def _number(s: str) -> float:
     return float(s.replace(",", ""))
 
 
+def _without_contacts(text: str) -> str:
+    """The text with its phone numbers, e-mail addresses and links blanked out (same length): their
+    digits are no amounts ("call +1 415 555 0134" names no 555)."""
+    spans = typed_spans(text, "contact")
+    if not spans:
+        return text
+    chars = list(text)
+    for a, b in spans:
+        chars[a:b] = " " * (b - a)
+    return "".join(chars)
+
+
 def numeric_values(text: str) -> tuple[float, ...]:
     """The numbers a question names that are worth matching by value: with a currency, a
-    thousands separator or a decimal point, or 10 and above (small counts match everything)."""
+    thousands separator or a decimal point, or 10 and above (small counts match everything);
+    never the digits of a phone number, address or link."""
+    text = _without_contacts(text)
     out = []
     for m in _VALUE.finditer(text):
         raw = m.group(1)
@@ -137,7 +182,9 @@ def numeric_values(text: str) -> tuple[float, ...]:
 
 def numeric_ranges(text: str) -> tuple[tuple[float, float], ...]:
     """Intervals a sentence states: "EUR 25,000 to EUR 100,000", "up to 10,000", "above 500,000",
-    "between 3 and 5", and every single number as [x, x]."""
+    "between 3 and 5", and every single number as [x, x]; never the digits of a phone number,
+    address or link."""
+    text = _without_contacts(text)
     out: list[tuple[float, float]] = []
     for pattern, how in _RANGE_PATTERNS:
         for m in pattern.finditer(text):
@@ -157,6 +204,17 @@ def numeric_match(values: Sequence[float], ranges: Sequence[tuple[float, float]]
     interval that holds it counts, so "EUR 150,000" matches "EUR 100,000 to EUR 500,000" and not
     "above EUR 500,000"."""
     return any(lo <= v <= hi for v in values for lo, hi in ranges)
+
+
+# A question speaks as "I" or "we"; the documents speak to the reader as "you" ("If I click…" is
+# answered by "If you click…"): the question's word pairs are matched in the documents' person.
+_READER = {"i": "you", "me": "you", "we": "you", "us": "you", "my": "your", "our": "your", "mine": "yours",
+           "ours": "yours", "myself": "yourself", "ourselves": "yourselves"}
+
+
+def _as_reader(t: Token) -> Token:
+    w = _READER.get(t.word)
+    return t if w is None else Token(t.start, t.end, w, w)
 
 
 def word_bigrams(toks: Sequence[Token]) -> frozenset[tuple[str, str]]:
@@ -182,8 +240,12 @@ def support(q: Question, own: frozenset[str], context: frozenset[str], stems: Se
     when the sentence holds an answer of that kind (`answer_types.TYPE_WORDS`)."""
     if q.total <= 0:
         return 0.0
-    cover = math.fsum(q.weights[t] * (1.0 if t in own else CONTEXT_CREDIT if t in context else NEARBY_CREDIT)
-                      for t in q.terms if t in own or t in context or t in nearby) / q.total
+    missing = q.terms - own - context
+    variants = variant_hits(q, own | context) & missing if missing else frozenset()
+    cover = (math.fsum(q.weights[t] * (1.0 if t in own else CONTEXT_CREDIT if t in context else
+                                       VARIANT_CREDIT * CONTEXT_CREDIT if t in variants else NEARBY_CREDIT)
+                       for t in q.terms if t in own or t in context or t in variants or t in nearby)
+             + (q.value_weight if VALUE_TERM in own else 0.0)) / q.total
     if not q.phrases:
         return cover
     pw = [(q.weights[a] + q.weights[b], phrase_present((a, b), stems)) for a, b in q.phrases]
@@ -195,17 +257,56 @@ def support(q: Question, own: frozenset[str], context: frozenset[str], stems: Se
 BIGRAM_WEIGHT = 0.2
 
 
+VARIANT_CREDIT = 0.7
+RANK_NEARBY_CREDIT = 0.2
+VARIANT_PREFIX = 5
+
+
+def _variant(t: str, o: str) -> bool:
+    """Two stems of one word family that the stemmer left apart: a shared prefix of VARIANT_PREFIX
+    letters ("notification"/"notify", "authorisation"/"authorization"), or a four-letter stem
+    that starts the other ("repo"/"repository")."""
+    if t == o or min(len(t), len(o)) < 4:
+        return False
+    if len(t) >= VARIANT_PREFIX and len(o) >= VARIANT_PREFIX:
+        return t[:VARIANT_PREFIX] == o[:VARIANT_PREFIX]
+    short, long_ = (t, o) if len(t) < len(o) else (o, t)
+    return long_.startswith(short)
+
+
+def variant_hits(q: Question, terms: frozenset[str]) -> frozenset[str]:
+    """The question's terms that `terms` lack but hold a spelling variant of (`_variant`): one
+    look-up per term by its first four and five letters (`Question.prefixes`)."""
+    out: set[str] = set()
+    for o in terms:
+        if len(o) < 4:
+            continue
+        for key in (o[:VARIANT_PREFIX], o[:4]):
+            for t in q.prefixes.get(key, ()):
+                if t not in terms and _variant(t, o):
+                    out.add(t)
+    return frozenset(out)
+
+
 def relevance(q: Question, own: frozenset[str], context: frozenset[str],
-              bigrams: frozenset[tuple[str, str]] = frozenset()) -> float:
+              bigrams: frozenset[tuple[str, str]] = frozenset(), nearby: frozenset[str] = frozenset()) -> float:
     """How much of the question a sentence covers, for ranking sentences: the IDF-weighted share
-    of the question's terms in the sentence (in its context: CONTEXT_CREDIT), plus BIGRAM_WEIGHT
-    × the share of the question's word pairs that the sentence repeats (a quoted or copied
-    phrase: "do what she did"). Plain IDF, not the support score's sharper weights: to pick the
-    sentence, every question word counts."""
+    of the question's terms in the sentence (in its context: CONTEXT_CREDIT; a spelling variant
+    of it: VARIANT_CREDIT, in the context VARIANT_CREDIT · CONTEXT_CREDIT; elsewhere in its chunk
+    only: RANK_NEARBY_CREDIT), plus BIGRAM_WEIGHT × the share of the question's word pairs that
+    the sentence repeats (a quoted or copied phrase: "do what she did"). Plain IDF, not the
+    support score's sharper weights: to pick the sentence, every question word counts. The
+    variant and nearby credits serve paraphrased questions, whose words the sentence often says
+    differently ("notification" for "notify") or leaves to its section."""
     if q.idf_total <= 0:
         return 0.0
-    cover = math.fsum(q.idf[t] * (1.0 if t in own else CONTEXT_CREDIT)
-                      for t in q.terms if t in own or t in context) / q.idf_total
+    missing = q.terms - own - context
+    near_own = variant_hits(q, own) & missing if missing else frozenset()
+    near_ctx = variant_hits(q, context) & missing - near_own if missing else frozenset()
+    cover = math.fsum(q.idf[t] * (1.0 if t in own else CONTEXT_CREDIT if t in context else
+                                  VARIANT_CREDIT if t in near_own else VARIANT_CREDIT * CONTEXT_CREDIT
+                                  if t in near_ctx else RANK_NEARBY_CREDIT if t in nearby else 0.0)
+                      for t in q.terms) / q.idf_total
     if not q.bigrams or not bigrams:
         return cover
     return cover + BIGRAM_WEIGHT * len(q.bigrams & bigrams) / len(q.bigrams)
@@ -230,6 +331,26 @@ def candidate_spans(sentence: str, kind: str, toks: Sequence[Token], q: Question
         out.extend((a, b, prior) for a, b in typed_spans(sentence, k))
     if kind == "other":
         out.extend((a, b, RUN_PRIOR) for a, b in _runs(sentence, toks, q))
+        out.extend((a, b, PRIMARY_PRIOR) for a, b in _modified_heads(sentence, toks, q))
+    return out
+
+
+def _modified_heads(sentence: str, toks: Sequence[Token], q: Question) -> list[tuple[int, int]]:
+    """The question's head noun in the sentence with the words before it that the question does
+    not use: "What check happens…?" → "the call-back check" → "call-back check"."""
+    out = []
+    for i, t in enumerate(toks):
+        if t.stem not in q.heads or i == 0:
+            continue
+        j = i
+        while j > 0 and i - j < 3:
+            prev = toks[j - 1]
+            gap = sentence[prev.end:toks[j].start]
+            if gap not in (" ", "-") or prev.word in STOPWORDS or prev.stem in q.terms or not is_content(prev.word):
+                break
+            j -= 1
+        if j < i:
+            out.append((toks[j].start, t.end))
     return out
 
 
@@ -250,7 +371,7 @@ def _runs(sentence: str, toks: Sequence[Token], q: Question) -> list[tuple[int, 
             run.pop(0)
         while run and run[-1].word in STOPWORDS:
             run.pop()
-        if run and len(run) <= MAX_RUN:
+        if run and len(run) <= MAX_RUN and any(not t.word.isdigit() for t in run):  # "00" of "22:00" says nothing
             out.append((run[0].start, run[-1].end))
         run.clear()
 
@@ -268,14 +389,33 @@ def _runs(sentence: str, toks: Sequence[Token], q: Question) -> list[tuple[int, 
     return out
 
 
+def start_capital_only(sentence: str, a: int, b: int, cells: Sequence[tuple[int, int]],
+                       names: Callable[[str], bool] | None) -> bool:
+    """A one-word span capitalised only because a sentence, clause or table cell starts with it
+    ("Never pay…", "Rule: Cap per person"), where nothing else shows that the word is a name
+    (`names`: the word is capitalised in the middle of a sentence elsewhere in its chunk). A
+    whole table cell ("Tool: Slack") is a value, not a sentence start."""
+    word = sentence[a:b]
+    if " " in word or not word[:1].isupper() or not at_start(sentence, a):
+        return False
+    if any(x == a and y == b for x, y in cells):
+        return False
+    if word.isupper() and len(word) > 1 or any(ch.isupper() or ch.isdigit() for ch in word[1:]):
+        return False  # an acronym or a brand written like one (NIF, GitHub, Wi-Fi6)
+    return names is None or not names(word)
+
+
 def pick_span(sentence: str, kind: str, q: Question, stem: Callable[[str], str],
-              toks: Sequence[Token] | None = None) -> tuple[int, int] | None:
+              toks: Sequence[Token] | None = None, *, cells: Sequence[tuple[int, int]] = (),
+              names: Callable[[str], bool] | None = None) -> tuple[int, int] | None:
     """The span of `sentence` that answers a question of `kind`: among the candidate spans that
     say something the question does not (not all of their words are question words), the one
     with the best prior plus nearness to the question's words found in the sentence (each
     question term's weight / (1 + token distance), normalised), minus a little per word beyond
     four. None when there is no candidate. A number is extended by the question's words that
-    follow it ("How many sick days" → "seven paid sick days")."""
+    follow it ("How many sick days" → "seven paid sick days"). In a table row (`cells`: the
+    character spans of its cell values) a span lies inside one cell; a one-word capital at a
+    sentence or cell start is no name unless `names` knows it (`start_capital_only`)."""
     toks = tokenize(sentence, stem) if toks is None else toks
     if not toks:
         return None
@@ -289,7 +429,9 @@ def pick_span(sentence: str, kind: str, q: Question, stem: Callable[[str], str],
     clause_of: list[int] = []
     clause, prev_end = 0, 0
     for t in toks:
-        if _CLAUSE_BREAKS.intersection(sentence[prev_end:t.start]):
+        if cells:  # a table row: a cell's clause is its header label and its value ("Toronto: CAD 30")
+            clause = next((i for i, (_, end) in enumerate(cells) if t.start < end), len(cells))
+        elif _CLAUSE_BREAKS.intersection(sentence[prev_end:t.start]):
             clause += 1
         clause_of.append(clause)
         prev_end = t.end
@@ -297,6 +439,10 @@ def pick_span(sentence: str, kind: str, q: Question, stem: Callable[[str], str],
     starts = [t.start for t in toks]
     ends = [t.end for t in toks]
     for a, b, prior in candidate_spans(sentence, kind, toks, q):
+        if cells and not any(x <= a and b <= y for x, y in cells):
+            continue  # a table row's header labels ("Total value: …") say what a cell is, they answer nothing
+        if kind in ("person", "other") and start_capital_only(sentence, a, b, cells, names):
+            continue
         first, last = bisect_left(starts, a), bisect_right(ends, b) - 1
         if last < first:
             continue
