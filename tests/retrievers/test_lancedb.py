@@ -82,6 +82,23 @@ def test_recall_at_10_against_exact_search_is_computed_as_the_overlap(tmp_path: 
     assert more.ann_recall()["queries"] == 200  # by default: 200 seeded pairs of stored vectors
 
 
+def test_the_build_report_line_says_which_knob_raises_a_low_recall() -> None:
+    from shipcall.render.ingest import index_lines
+
+    lance = {"approximate": True, "recall@10": 0.674, "queries": 200, "index": "lancedb", "index_type": "IVF_FLAT",
+             "partitions": 1000, "nprobes": 20}
+    lines = index_lines([{"variant": "big", "n_chunks": 1_000_000, "ann": lance},
+                         {"variant": "hnsw", "n_chunks": 200_000, "ann": {"approximate": True, "recall@10": 0.97,
+                                                                          "queries": 200, "index": "usearch"}},
+                         {"variant": "small", "n_chunks": 900, "ann": {"approximate": False}}])
+    assert lines == [
+        "index for variant big: LanceDB IVF_FLAT on disk (1,000 partitions, 20 searched per query), 1,000,000 chunks; "
+        "recall@10 0.674 against exact search (200 queries) — below 0.9: raise `ann_nprobes` (more recall, slower "
+        "queries)",
+        "index for variant hnsw: usearch HNSW in memory, 200,000 chunks; recall@10 0.970 against exact search "
+        "(200 queries)"]  # exact search has nothing to report
+
+
 # --- the index in a workspace: built from the embedding cache, reopened, rebuilt -----------------
 
 VARIANT = ("  disk:\n    chunker: {kind: document}\n"
@@ -289,7 +306,8 @@ def test_ingest_reports_the_recall_and_ask_reopens_the_index_in_another_process(
                 "    retriever: {kind: dense, k: 5, index: lancedb, ann_threshold: 5, ann_nprobes: 2}\n")
     out = sc("ingest", str(corpus_dir), cwd=ws.root).stdout
     line = re.search(r"^index for variant disk: LanceDB IVF_FLAT on disk \((\d+) partitions, 2 searched per query\), "
-                     r"(\d+) chunks; recall@10 ([0-9.]+) against exact search \(200 queries\)$", out, re.M)
+                     r"(\d+) chunks; recall@10 ([0-9.]+) against exact search \(200 queries\)"
+                     r"( — below 0.9: raise `ann_nprobes` \(more recall, slower queries\))?$", out, re.M)
     assert line, out
     parts, n, recall = int(line[1]), int(line[2]), float(line[3])
     assert n > 5 and parts == round(n ** 0.5) and 0 < recall <= 1

@@ -14,6 +14,7 @@ SINGULAR = {"images": "image", "empty files": "empty file",
             "files of an unsupported type": "file of an unsupported type", "binary files": "binary file",
             "files above corpus.max_file_mb": "file above corpus.max_file_mb",
             "PDFs without usable text": "PDF without usable text"}
+LOW_RECALL = 0.9  # an approximate index below this loses one relevant chunk in ten: say which knob to turn
 _DETAIL = re.compile(r"\s*\(.*\)$|:.*$")
 
 
@@ -60,7 +61,12 @@ def index_lines(indexes: Sequence[dict[str, Any]]) -> list[str]:
                    f"{ann.get('nprobes'):,} searched per query)")
         else:
             how = "usearch HNSW in memory"
-        recall = next((f"{k} {v:.3f}" for k, v in ann.items() if k.startswith("recall@")), "recall not measured")
-        lines.append(f"index for variant {ix.get('variant')}: {how}, {ix.get('n_chunks') or 0:,} chunks; "
-                     f"{recall} against exact search ({ann.get('queries', 0)} queries)")
+        value = next((v for k, v in ann.items() if k.startswith("recall@")), None)
+        recall = f"recall@10 {value:.3f}" if value is not None else "recall not measured"
+        line = (f"index for variant {ix.get('variant')}: {how}, {ix.get('n_chunks') or 0:,} chunks; "
+                f"{recall} against exact search ({ann.get('queries', 0)} queries)")
+        if value is not None and value < LOW_RECALL:
+            knob = "ann_nprobes" if ann.get("index") == "lancedb" else "ann_expansion"
+            line += f" — below {LOW_RECALL}: raise `{knob}` (more recall, slower queries)"
+        lines.append(line)
     return lines
