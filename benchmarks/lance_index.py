@@ -223,6 +223,10 @@ def main(argv: list[str] | None = None) -> int:
                          "hour on 2 busy cores)")
     ap.add_argument("--resume", action="store_true",
                     help="reuse the measurements a previous run of the same --n recorded (benchmarks/.data)")
+    ap.add_argument("--without-usearch", action="store_true",
+                    help="no usearch build or queries (its HNSW build of 1M vectors took over an hour of a busy "
+                         "2-core machine: measure it at a smaller --n, written to section --section)")
+    ap.add_argument("--section", default="lancedb", help="the BENCHMARKS.md section written (default lancedb)")
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--nprobes", type=int, default=20, help="LanceDB partitions searched per query (the default)")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
@@ -261,7 +265,8 @@ def main(argv: list[str] | None = None) -> int:
         with log.open("a") as f:
             f.write(json.dumps({"step": "machine-start", "machine": start}) + "\n")
     measured_before = len(done)
-    folders = {k: work / k for k in ("lancedb", "usearch")}
+    folders = {k: work / k for k in ("lancedb", "usearch") if k == "lancedb" or not args.without_usearch}
+    kinds = [k for k in INDEXES if k != "usearch" or not args.without_usearch]
 
     def measure(step: str, r: int, folder: Path) -> tuple[common.Sample, dict]:
         if (step, r) not in done:
@@ -279,18 +284,18 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     # A finished run removed its indexes: resuming it (more repeats, or only the report) rebuilds them
     # only when a query measurement still needs one.
-    missing = [(f"query-{k}", r) for k in INDEXES for r in range(repeats)] + [("sweep-lancedb", 0)]
+    missing = [(f"query-{k}", r) for k in kinds for r in range(repeats)] + [("sweep-lancedb", 0)]
     need_index = any(step not in done for step in missing)
     for kind, folder in folders.items():  # one build of each first, so that the queries have an index to open
         if need_index and not (folder / ("lancedb" if kind == "lancedb" else "ann.usearch")).exists():
             done.pop((f"build-{kind}", 0), None)
         measure(f"build-{kind}", 0, folder)
-    queries: dict[str, list[tuple[common.Sample, dict]]] = {k: [] for k in INDEXES}
+    queries: dict[str, list[tuple[common.Sample, dict]]] = {k: [] for k in kinds}
     floor: dict[str, list[common.Sample]] = {"lancedb": [], "numpy": []}
     for r in range(repeats):  # interleaved: each kind once per repeat, so drifting load hits them alike
         for lib in floor:
             floor[lib].append(measure(f"imports-{lib}", r, work)[0])
-        for kind in INDEXES:
+        for kind in kinds:
             queries[kind].append(measure(f"query-{kind}", r, folders.get(kind.split("-")[0], work)))
     nprobes_sweep = measure("sweep-lancedb", 0, folders["lancedb"])[1]
     for r in range(1, build_repeats):  # the remaining builds (they replace the index the queries read: last)
@@ -304,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
         with log.open("a") as f:
             f.write(json.dumps({"step": "machine-end", "machine": end}) + "\n")
     text = report(n, repeats, build_repeats, args, start, end, builds, queries, floor, nprobes_sweep)
-    path = common.write_section("lancedb", text, quick=args.quick)
+    path = common.write_section(args.section, text, quick=args.quick)
     print(text)
     print(f"written to {path}", file=sys.stderr)
     if not args.quick:
@@ -332,10 +337,12 @@ def report(n: int, repeats: int, build_repeats: int, args: argparse.Namespace, s
     floor_of = {"lancedb": floor["lancedb"], "lancedb-uncapped": floor["lancedb"], "usearch": floor["numpy"],
                 "exact": floor["numpy"]}
     lines = [
-        "## The on-disk vector index (`index: lancedb`) beside the in-memory ones", "",
+        f"## The on-disk vector index (`index: lancedb`) beside the in-memory ones, {n:,} vectors", "",
         f"{common.machine_line(start)}; load average at the end {end['load']} (other helpers' tests and benchmarks "
         f"shared the 2 cores). {libs}. Command: `python benchmarks/lance_index.py --n {n} --repeats {repeats} "
-        f"--build-repeats {build_repeats}`.", "",
+        f"--build-repeats {build_repeats}"
+        + (" --without-usearch" if args.without_usearch else "")
+        + (f" --section {args.section}" if args.section != "lancedb" else "") + "`.", "",
         f"Data: {n:,} synthetic unit vectors, {DIM}-d float32 ({n * DIM * 4 / 1e9:.2f} GB), around "
         f"{max(n // 100, 2):,} Gaussian centres; {args.queries} queries, each the normalised mean of two stored "
         "vectors; k = 10. Figures are the median (min) over the processes, the kinds interleaved within each "
@@ -345,10 +352,15 @@ def report(n: int, repeats: int, build_repeats: int, args: argparse.Namespace, s
         f"{_med([s.peak_rss_mb for s in floor['numpy']])} MB). Latency: one query at a time after {WARMUP} "
         "warm-up queries, CPU ms per query beside it (all threads), the first (cold) query apart; "
         "\"open\" is from imported to ready.", "",
+        *([] if "usearch" in queries else [
+            "usearch HNSW is not in this run (`--without-usearch`): its build of these vectors (connectivity 16, "
+            "expansion 128) would take over an hour of this busy 2-core machine. The next section measures it "
+            "beside LanceDB and exact at a smaller n. A usearch process loads the same matrix as exact, plus its "
+            "graph memory-mapped, so it holds at least exact's peak RSS.", ""]),
         "Answering (a process opens the index and answers the queries):", "",
     ]
     rows = []
-    for kind in INDEXES:
+    for kind in queries:
         got = queries[kind]
         base = statistics.median(s.peak_rss_mb for s in floor_of[kind])
         rows.append([names[kind], _med([s.peak_rss_mb for s, _ in got]),
@@ -358,19 +370,11 @@ def report(n: int, repeats: int, build_repeats: int, args: argparse.Namespace, s
                      _med([d["open_s"] for _, d in got], "{:.2f}")])
     lines.append(common.table(["Index", "Peak RSS MB", "above floor MB", "p50 ms", "p95 ms", "CPU ms/query",
                                "first query ms", "open s"], rows))
-    ours, anchor, exact = queries["lancedb"], queries["usearch"], queries["exact"]
-    rss = common.ratios([s for s, _ in ours], [s for s, _ in anchor], "peak_rss_mb")
-    rss_exact = common.ratios([s for s, _ in ours], [s for s, _ in exact], "peak_rss_mb")
-    p50 = common.spread([a["p50_ms"] / b["p50_ms"] for (_, a), (_, b) in zip(ours, anchor, strict=True)])
-    cpu = common.spread([a["cpu_ms"] / b["cpu_ms"] for (_, a), (_, b) in zip(ours, anchor, strict=True)])
-    lines += ["", f"LanceDB ÷ usearch, pair by pair: peak RSS {rss.median:.2f} (min {rss.min:.2f}); "
-                  f"p50 latency {p50.median:.1f}× (min {p50.min:.1f}×); CPU per query {cpu.median:.1f}× "
-                  f"(min {cpu.min:.1f}×). LanceDB ÷ exact: peak RSS {rss_exact.median:.2f} "
-                  f"(min {rss_exact.min:.2f}).", "",
+    lines += ["", " ".join(_ratios(queries, anchor) for anchor in ("usearch", "exact") if anchor in queries), "",
               "Building (a process holding the vectors, as an index build does, writes the index; recall@10 "
               "against exact search on the queries above, timed apart):", ""]
     rows = []
-    for kind in ("lancedb", "usearch"):
+    for kind in builds:
         got = builds[kind]
         name = names[kind].split(";")[0] + (")" if kind == "lancedb" else "")
         rows.append([name, _med([d["build_s"] for _, d in got], "{:,.1f}"),
@@ -379,10 +383,11 @@ def report(n: int, repeats: int, build_repeats: int, args: argparse.Namespace, s
                      _med([d["recall_s"] for _, d in got], "{:,.1f}")])
     lines.append(common.table(["Index", "Build s", "Build CPU s", "Peak RSS MB", "On disk MB", "recall@10",
                                "recall check s"], rows))
-    pairs = list(zip(builds["lancedb"], builds["usearch"], strict=True))
-    b = common.spread([a["build_cpu_s"] / c["build_cpu_s"] for (_, a), (_, c) in pairs])
-    lines += ["", f"Build CPU time LanceDB ÷ usearch, pair by pair: {b.median:.2f} (min {b.min:.2f}).", "",
-              "`ann_nprobes` (partitions searched per query, of "
+    if "usearch" in builds:
+        pairs = list(zip(builds["lancedb"], builds["usearch"], strict=True))
+        b = common.spread([a["build_cpu_s"] / c["build_cpu_s"] for (_, a), (_, c) in pairs])
+        lines += ["", f"Build CPU time LanceDB ÷ usearch, pair by pair: {b.median:.2f} (min {b.min:.2f})."]
+    lines += ["", "`ann_nprobes` (partitions searched per query, of "
               f"{parts:,}) against recall@10 and latency, the same index and queries, one process (one run, "
               "settings in this order, so the later ones find more of the file in the OS cache):", ""]
     lines.append(common.table(["ann_nprobes", "recall@10", "p50 ms", "p95 ms"],
@@ -391,6 +396,16 @@ def report(n: int, repeats: int, build_repeats: int, args: argparse.Namespace, s
                                if isinstance(d, dict)]))
     lines += ["", advice(queries, floor_of, builds, nprobes_sweep, args.nprobes), ""]
     return "\n".join(lines)
+
+
+def _ratios(queries: dict[str, list[tuple[common.Sample, dict]]], anchor: str) -> str:
+    """LanceDB ÷ the anchor, process by process (the same repeat: the same load)."""
+    ours, theirs = queries["lancedb"], queries[anchor]
+    rss = common.ratios([s for s, _ in ours], [s for s, _ in theirs], "peak_rss_mb")
+    p50 = common.spread([a["p50_ms"] / b["p50_ms"] for (_, a), (_, b) in zip(ours, theirs, strict=True)])
+    cpu = common.spread([a["cpu_ms"] / b["cpu_ms"] for (_, a), (_, b) in zip(ours, theirs, strict=True)])
+    return (f"LanceDB ÷ {anchor}, pair by pair: peak RSS {rss.median:.2f} (min {rss.min:.2f}); p50 latency "
+            f"{p50.median:.2f}× (min {p50.min:.2f}×); CPU per query {cpu.median:.2f}× (min {cpu.min:.2f}×).")
 
 
 def advice(queries: dict[str, list[tuple[common.Sample, dict]]], floor_of: dict[str, list[common.Sample]],
@@ -417,18 +432,26 @@ def advice(queries: dict[str, list[tuple[common.Sample, dict]]], floor_of: dict[
     sweep_text = (f"`ann_nprobes` {at} reaches recall@10 {nprobes_sweep[str(at)]['recall@10']:.2f} at p50 "
                   f"{nprobes_sweep[str(at)]['p50_ms']:.0f} ms" if at is not None else
                   f"no `ann_nprobes` in the sweep (up to {max(int(k) for k in nprobes_sweep)}) reaches 0.95")
+    has_u = "usearch" in queries
+    u_rss = (f"{total('usearch'):,.0f} MB for usearch ({above('exact'):,.0f} and {above('usearch'):,.0f} MB above "
+             "theirs)" if has_u else f"{above('exact'):,.0f} MB above its imports; usearch, not measured at this n, "
+             "loads the same matrix plus its graph, so it holds at least as much")
+    u_p50 = f"{med('usearch', 'p50_ms'):.2f} ms (usearch) and " if has_u else ""
+    u_recall = f" against {recall('usearch'):.2f} for usearch" if has_u else ""
+    u_disk = f", usearch's folder {disk('usearch'):,.0f} MB" if has_u else ""
     return (
         f"What this means for a user. An answering process with `index: lancedb` peaks at {total('lancedb'):,.0f} MB "
         f"({above('lancedb'):,.0f} MB above its imports), against {total('exact'):,.0f} MB for the exact matrix and "
-        f"{total('usearch'):,.0f} MB for usearch ({above('exact'):,.0f} and {above('usearch'):,.0f} MB above "
-        "theirs): the in-memory indexes hold every vector in every process (each `serve` replica, each Ray actor), "
-        "LanceDB what its queries touch, so the saving grows with the vectors and is paid per process. The price "
-        f"is latency and recall: p50 {med('lancedb', 'p50_ms'):.1f} ms against {med('usearch', 'p50_ms'):.2f} ms "
-        f"(usearch) and {med('exact', 'p50_ms'):.0f} ms (exact), and recall@10 {recall('lancedb'):.2f} at the "
-        f"default `ann_nprobes` {nprobes} against {recall('usearch'):.2f} for usearch on these (synthetic, "
+        f"{u_rss}: the in-memory indexes hold every vector in every process (each `serve` replica, each Ray actor), "
+        "LanceDB what its queries touch and its cache keeps (`ann_cache_mb`; with LanceDB's own, unbounded cache "
+        f"the same process reached {total('lancedb-uncapped'):,.0f} MB), so the saving grows with the vectors and "
+        "is paid per process. The price "
+        f"is latency and recall: p50 {med('lancedb', 'p50_ms'):.1f} ms against {u_p50}"
+        f"{med('exact', 'p50_ms'):.0f} ms (exact), and recall@10 {recall('lancedb'):.2f} at the "
+        f"default `ann_nprobes` {nprobes}{u_recall} on these (synthetic, "
         f"overlapping-cluster) vectors — {sweep_text}; the build reports the recall on your own vectors, raise "
         f"`ann_nprobes` if it is low. On disk the LanceDB table holds the vectors twice (data and IVF_FLAT index: "
-        f"{disk('lancedb'):,.0f} MB, usearch's folder {disk('usearch'):,.0f} MB). Choose `index: lancedb` above "
+        f"{disk('lancedb'):,.0f} MB{u_disk}). Choose `index: lancedb` above "
         "`ann_threshold` when memory per process is what limits you (several replicas or actors on one machine, "
         "or more vectors than RAM comfortably holds) and a few milliseconds per question are small beside the "
         "rest of the answer (an LLM call is seconds); keep the default usearch when the vectors fit in every "
