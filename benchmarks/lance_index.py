@@ -32,6 +32,7 @@ import json
 import resource
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -230,20 +231,28 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--nprobes", type=int, default=20, help="LanceDB partitions searched per query (the default)")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--make-data", dest="make_data", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--vectors", help=argparse.SUPPRESS)
     ap.add_argument("--queries-file", dest="queries_file", help=argparse.SUPPRESS)
     ap.add_argument("--dir", help=argparse.SUPPRESS)
     ap.add_argument("--out", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    n = args.n or (20_000 if args.quick else 1_000_000)
+    if args.make_data:
+        make_data(n, args.queries)
+        return 0
     if args.child:
         args.step, args.queries = args.child, args.queries_file
         return child(args)
-    n = args.n or (20_000 if args.quick else 1_000_000)
     repeats = args.repeats or (2 if args.quick else 5)
     build_repeats = args.build_repeats or repeats
     start = common.machine()
     t_data = time.perf_counter()
-    vpath, qpath = make_data(n, args.queries)
+    # The data is made in a process of its own: on Linux a child's peak RSS starts at its parent's peak
+    # when spawned (the parent's high-water mark is carried across exec), so this driver must stay small.
+    subprocess.run([sys.executable, __file__, "--make-data", "--n", str(n), "--queries", str(args.queries)],
+                   check=True)
+    vpath, qpath = DATA / f"vectors-{n}.npy", DATA / f"queries-{n}-{args.queries}.npy"
     print(f"data: {n:,} × {DIM} in {time.perf_counter() - t_data:.0f} s ({vpath})", file=sys.stderr)
     work = DATA / f"work-{n}"
     log = DATA / f"measured-{n}-{args.queries}-{args.nprobes}.jsonl"  # one line per measured process (--resume)
@@ -302,6 +311,11 @@ def main(argv: list[str] | None = None) -> int:
         for kind, folder in folders.items():
             measure(f"build-{kind}", r, folder)
     builds = {k: [done[(f"build-{k}", r)] for r in range(build_repeats)] for k in folders}
+    driver_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    lowest = min(s.peak_rss_mb for s, _ in done.values())
+    if driver_mb >= lowest:  # the children's peaks would read the driver's, not their own
+        print(f"warning: this driver peaked at {driver_mb:,.0f} MB, at or above the lowest child's "
+              f"{lowest:,.0f} MB: peak RSS figures are floored at it", file=sys.stderr)
     if len(done) == measured_before and "machine-end" in logged:  # nothing new measured: the run's own end
         end = logged["machine-end"]
     else:
