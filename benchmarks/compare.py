@@ -365,7 +365,7 @@ def targets(procs: dict[str, dict[str, list[common.Sample]]], health_s: dict[str
     out = ["Against the targets:", "",
            f"- `compare` end to end ≤ 1.0 s wall ({sizes['items']} items, 30 tests): {held(wall <= 1.0)} here, "
            f"{wall:.2f} s wall for {cpu:.2f} s of CPU at the load above (a process gets a fraction of a core). "
-           f"On an idle core wall time would be about the CPU time, so {held(cpu <= 1.0)} in CPU time either. "
+           f"On an idle core wall time would be about the CPU time: in CPU time {held(cpu <= 1.0)}. "
            "Where the rest goes: the stage table above (imports of the pydantic config and contract models and of "
            "scipy.special, which under NumPy 2.4 also imports numpy.f2py through array_api_compat, are the "
            "largest left; SQLAlchemy and scipy.optimize are no longer imported by `compare` or `gate --no-record`).",
