@@ -462,7 +462,9 @@ def advice(queries: dict[str, list[tuple[common.Sample, dict]]], floor_of: dict[
         f"{u_rss}: the in-memory indexes hold every vector in every process (each `serve` replica, each Ray actor), "
         "LanceDB what its queries touch and its cache keeps (`ann_cache_mb`; with LanceDB's own, unbounded cache "
         f"the same process reached {total('lancedb-uncapped'):,.0f} MB), so the saving grows with the vectors and "
-        "is paid per process. Latency and recall: p50 "
+        "is paid per process" + ("" if total("lancedb") < min(total(k) for k in ("usearch", "exact") if k in queries)
+                                 else " (at this size LanceDB's imports, pyarrow and pandas, outweigh the vectors: "
+                                      "no saving yet)") + ". Latency and recall: p50 "
         f"{med('lancedb', 'p50_ms'):.1f} ms against {u_p50}{med('exact', 'p50_ms'):.0f} ms (exact: a scan of every "
         f"vector), and recall@10 {recall('lancedb'):.2f} at the default `ann_nprobes` {nprobes}{u_recall} on these "
         f"(synthetic, overlapping-cluster) vectors — {sweep_text}. "
@@ -474,7 +476,7 @@ def advice(queries: dict[str, list[tuple[common.Sample, dict]]], floor_of: dict[
         "and raise `ann_nprobes` until it is enough (latency grows about in proportion, as the sweep shows). "
         "Keep the default usearch when the vectors fit in every process's memory"
         + (": here it is " + ("faster" if med("usearch", "p50_ms") < med("lancedb", "p50_ms") else "slower")
-           + " and finds " + ("more" if recall("usearch") > recall("lancedb") else "less") + " of the true top 10."
+           + " and finds " + ("more" if recall("usearch") > recall("lancedb") else "fewer") + " of the true top 10."
            if has_u else " (its latency and recall beside LanceDB's: the next section).")
     )
 
