@@ -95,6 +95,11 @@ def ratios(ours: list[Sample], anchor: list[Sample], field: str = "cpu_s") -> Sp
     return spread([getattr(a, field) / getattr(b, field) for a, b in zip(ours, anchor, strict=True)])
 
 
+def log(msg: str, *, name: str = "bench") -> None:
+    """Progress to stderr (stdout stays for results)."""
+    print(f"[{name}] {msg}", file=sys.stderr, flush=True)
+
+
 def loadavg() -> str:
     one, five, fifteen = os.getloadavg()
     return f"{one:.1f} / {five:.1f} / {fifteen:.1f}"
