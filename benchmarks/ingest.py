@@ -25,6 +25,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import synth
 from common import (
     HERE,
     ROOT,
@@ -39,8 +40,6 @@ from common import (
     table,
     write_section,
 )
-
-import synth  # noqa: E402  (benchmarks/ is on sys.path through common)
 
 PY = sys.executable
 WORK = HERE / ".data" / "ingest"

@@ -7,6 +7,7 @@ answered the same way everywhere.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import threading
 import time
@@ -21,7 +22,8 @@ from shipcall.adapters.ingest.chunkers import chunk_document
 from shipcall.adapters.progress import progress_bar
 from shipcall.adapters.registry import RETRIEVERS
 from shipcall.adapters.retrievers.base import BuildContext, Retriever
-from shipcall.adapters.retrievers.bm25 import BM25Index, load_chunks
+from shipcall.adapters.retrievers.bm25 import BM25Index
+from shipcall.adapters.retrievers.chunkfile import DocumentTexts, Span, load_spans
 from shipcall.app.workspace import Workspace
 from shipcall.config.errors import config_error
 from shipcall.config.schema import Variant
@@ -199,57 +201,84 @@ def index_is_complete(ws: Workspace, variant: Variant, corpus_version: str) -> b
 
 
 def ensure_index(ws: Workspace, variant: Variant, corpus_version: str, *,
-                 show_progress: bool | None = None, embedder: Any = None) -> Retriever:
+                 show_progress: bool | None = None, embedder: Any = None,
+                 documents: list[Document] | None = None, texts: DocumentTexts | None = None) -> Retriever:
     """Load the variant's index, or build it; a composite kind opens its parts and joins them.
     `show_progress`: None shows bars for the steps that last (adapters/progress.py), False none;
-    `embedder`: where dense embeddings are computed (Ray), None here."""
+    `embedder`: where dense embeddings are computed (Ray), None here; `documents`: the corpus
+    as stored, when the caller holds it (ingest), so that it is not read back from the store."""
     kind, cfg = retriever_kind(variant.retriever)
+    texts = texts or stored_texts(ws, documents)
     if kind.composite:
-        parts = [ensure_index(ws, p, corpus_version, show_progress=show_progress, embedder=embedder)
+        parts = [ensure_index(ws, p, corpus_version, show_progress=show_progress, embedder=embedder,
+                              documents=documents, texts=texts)
                  for p in index_parts(variant)]
         return kind.combine(cfg, parts)
     path = ws.index_dir / index_key(variant, corpus_version)
     if kind.is_complete(path):
+        if "texts" in inspect.signature(kind.load_index).parameters:
+            return kind.load_index(path, cfg, texts=texts)  # type: ignore[call-arg]
         return kind.load_index(path, cfg)
-    chunks = chunk_corpus(ws, variant, show_progress=show_progress)
+    chunks = chunk_corpus(ws, variant, show_progress=show_progress, documents=documents)
     if not chunks:
         raise CorpusError("the corpus has no text to index", hint="ingest a folder with documents in it")
+    hashes = {d.id: d.hash for d in documents} if documents is not None else ws.store.document_hashes()
     ctx = BuildContext(cache_dir=ws.state_dir / "embeddings", show_progress=show_progress,
-                       extra={"doc_hashes.json": ws.store.document_hashes()}, embedder=embedder)
+                       embedder=embedder, doc_hashes=hashes)
     return kind.build_index(chunks, cfg, path, ctx)
 
 
-def chunk_corpus(ws: Workspace, variant: Variant, *, show_progress: bool | None = None) -> list[Chunk]:
-    """Chunk every document, reusing the chunks of unchanged documents from the newest index
-    built with the same chunker (re-ingesting re-chunks only what changed)."""
+def stored_texts(ws: Workspace, documents: list[Document] | None = None) -> DocumentTexts:
+    """The stored documents' text by id, read once however many indexes open (hybrid: two)."""
+    held: dict[str, dict[str, tuple[str, str]]] = {}
+
+    def texts(ids: list[str]) -> dict[str, tuple[str, str]]:
+        if "all" not in held:
+            held["all"] = ({d.id: (d.hash, d.text) for d in documents} if documents is not None
+                           else ws.store.document_texts())
+        return held["all"]
+
+    return texts
+
+
+def chunk_corpus(ws: Workspace, variant: Variant, *, show_progress: bool | None = None,
+                 documents: list[Document] | None = None) -> list[Chunk]:
+    """Chunk every document (`documents`, or the stored ones), in the order of their ids, reusing
+    the places of unchanged documents' chunks in the newest index built with the same chunker
+    (re-ingesting re-chunks only what changed)."""
     reuse = _previous_chunks(ws.index_dir, chunker_key(variant))
     chunks: list[Chunk] = []
-    bar = progress_bar(len(ws.store.document_hashes()), "chunk", "doc", show=show_progress)
+    docs = sorted(documents, key=lambda d: d.id) if documents is not None else ws.store.documents()
+    total = len(documents) if documents is not None else len(ws.store.document_hashes())
+    bar = progress_bar(total, "chunk", "doc", show=show_progress)
     try:
-        for doc in ws.store.documents():
-            cached = reuse.get((doc.id, doc.hash))
-            chunks.extend(cached if cached is not None else chunk_document(doc, variant.chunker))
+        for doc in docs:
+            spans = reuse.get((doc.id, doc.hash))
+            if spans is None:
+                chunks.extend(chunk_document(doc, variant.chunker))
+            else:
+                text = doc.text
+                chunks.extend(Chunk(s.id, doc.id, text[s.start:s.end], s.start, s.end, s.heading_path)
+                              for s in spans)
             bar.update(1)
     finally:
         bar.close()
     return chunks
 
 
-def _previous_chunks(index_dir: Path, ckey: str) -> dict[tuple[str, str], list[Chunk]]:
+def _previous_chunks(index_dir: Path, ckey: str) -> dict[tuple[str, str], list[Span]]:
     if not index_dir.is_dir():
         return {}
     candidates = [p for p in index_dir.iterdir() if f"-{ckey}-" in p.name and BM25Index.is_complete(p)]
     if not candidates:
         return {}
     newest = max(candidates, key=lambda p: p.stat().st_mtime)
-    hashes_file = newest / "doc_hashes.json"
-    if not hashes_file.is_file():
+    try:
+        hashes, spans = load_spans(newest)
+    except (OSError, ValueError, KeyError):
         return {}
-    hashes: dict[str, str] = json.loads(hashes_file.read_text())
-    out: dict[tuple[str, str], list[Chunk]] = {}
-    for c in load_chunks(newest):
-        out.setdefault((c.doc_id, hashes.get(c.doc_id, "")), []).append(c)
+    out: dict[tuple[str, str], list[Span]] = {}
+    for sp in spans:
+        if sp.doc_id in hashes:
+            out.setdefault((sp.doc_id, hashes[sp.doc_id]), []).append(sp)
     return out
-
-
-_ = Document

@@ -9,7 +9,7 @@ from typing import Any
 
 from shipcall.adapters.ingest.loaders import Limits, LoadReport, load_beir, load_folder
 from shipcall.app.workspace import Workspace
-from shipcall.core.documents import corpus_version
+from shipcall.core.documents import Document, corpus_version
 from shipcall.errors import CorpusError
 
 
@@ -81,7 +81,8 @@ def ingest(ws: Workspace, path: str | None, fmt: str | None = None, *,
     store.set_meta("corpus_path", str(root))
     store.set_meta("corpus_format", fmt)
     report.indexes_built = build_indexes(ws, report.corpus_version, show_progress=show_progress,
-                                         warnings=report.warnings, embedder=embedder)
+                                         warnings=report.warnings, embedder=embedder,
+                                         documents=loaded.documents)
     from shipcall.adapters.retrievers.bm25 import prune_indexes
 
     prune_indexes(ws.index_dir, report.corpus_version)  # obsolete versions and what killed builds left
@@ -89,8 +90,10 @@ def ingest(ws: Workspace, path: str | None, fmt: str | None = None, *,
 
 
 def build_indexes(ws: Workspace, version: str, *, show_progress: bool | None = None,
-                  warnings: list[tuple[str, str]] | None = None, embedder: Any = None) -> int:
-    """Build (or find) the index of every variant, once per distinct index."""
+                  warnings: list[tuple[str, str]] | None = None, embedder: Any = None,
+                  documents: list[Document] | None = None) -> int:
+    """Build (or find) the index of every variant, once per distinct index. `documents`: the
+    corpus as just stored (ingest holds it; otherwise the store is read)."""
     from shipcall.app.feature import ensure_index, index_is_complete, index_key
     from shipcall.errors import MissingExtraError
 
@@ -103,7 +106,8 @@ def build_indexes(ws: Workspace, version: str, *, show_progress: bool | None = N
         seen.add(key)
         if not index_is_complete(ws, variant, version):
             try:
-                ensure_index(ws, variant, version, show_progress=show_progress, embedder=embedder)
+                ensure_index(ws, variant, version, show_progress=show_progress, embedder=embedder,
+                             documents=documents)
             except MissingExtraError as e:  # the documents are in; that variant fails clearly when used
                 if warnings is not None:
                     warnings.append((f"variant {name}", f"index not built: {e.message}; {e.hint}"))

@@ -34,9 +34,15 @@ def _heading_at(doc: Document, start: int, end: int) -> tuple[str, ...]:
     if idx is None:
         return ()
     while (idx + 1 < len(sections) and sections[idx + 1].start < end
-           and len(word_spans(doc.text, sections[idx].start, sections[idx].end)) < MIN_SECTION_WORDS):
+           and _fewer_words(doc.text, sections[idx].start, sections[idx].end, MIN_SECTION_WORDS)):
         idx += 1
     return sections[idx].heading_path
+
+
+def _fewer_words(text: str, start: int, end: int, n: int) -> bool:
+    """Whether text[start:end] has fewer than `n` white-space separated words (as word_spans
+    counts them: str.split and the regex's \\S agree on what white space is)."""
+    return len(text[start:end].split(maxsplit=n)) < n
 
 
 def document_spans(doc: Document, cfg: Any) -> list[tuple[int, int]]:
@@ -44,6 +50,13 @@ def document_spans(doc: Document, cfg: Any) -> list[tuple[int, int]]:
 
 
 def _windows(text: str, start: int, end: int, size: int, overlap: int) -> list[tuple[int, int]]:
+    part = text[start:end]
+    if len(part.split(maxsplit=size)) <= size:  # one window: from the first word to the end of the last
+        stripped = part.strip()
+        if not stripped:
+            return []
+        first = start + (len(part) - len(part.lstrip()))
+        return [(first, first + len(stripped))]
     words = word_spans(text, start, end)
     if not words:
         return []
@@ -69,7 +82,7 @@ def heading_spans(doc: Document, cfg: HeadingChunker) -> list[tuple[int, int]]:
     pending: int | None = None
     for s in sections:
         start = pending if pending is not None else s.start
-        if len(word_spans(doc.text, start, s.end)) < MIN_SECTION_WORDS and s is not sections[-1]:
+        if s is not sections[-1] and _fewer_words(doc.text, start, s.end, MIN_SECTION_WORDS):
             pending = start
             continue
         pending = None

@@ -11,7 +11,7 @@
   matrix with the normalised query. Above `ann_threshold` chunks, a usearch HNSW index (inner
   product on the same normalised vectors) answers instead; at build time its recall@10 against
   exact search is measured on 200 seeded queries and stored in the index's `shipcall.json`.
-- The index directory holds chunks.jsonl, vectors.npy, ann.usearch (above the threshold), the
+- The index directory holds chunks.json.gz (see chunkfile.py), vectors.npy, ann.usearch (above the threshold), the
   stems' document frequencies (for the extractive generator's support score) and shipcall.json.
   It is built in a temporary directory and renamed into place, as the BM25 index is.
 
@@ -29,7 +29,6 @@ import re
 import shutil
 import tempfile
 import time
-from collections import Counter
 from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar
@@ -40,15 +39,16 @@ from shipcall.adapters.progress import progress_bar
 from shipcall.adapters.retrievers.base import BuildContext
 from shipcall.adapters.retrievers.bm25 import (
     FORMAT,
+    bm25_model,
     build_dir,
     index_text,
-    load_chunks,
     make_tokenizer,
     remove_orphans,
     replace_dir,
-    save_chunks,
-    tokenize_with_progress,
+    tokenize_chunks,
 )
+from shipcall.adapters.retrievers.bm25_build import document_frequencies
+from shipcall.adapters.retrievers.chunkfile import DocumentTexts, load_chunks, save_chunks
 from shipcall.config.schema import BM25Retriever, DenseRetriever
 from shipcall.core.documents import Chunk, ScoredChunk, content_hash
 from shipcall.errors import ConfigError, Interrupted, MissingExtraError
@@ -199,13 +199,12 @@ class EmbeddingCache:
 def term_stats(chunks: list[Chunk], show_progress: bool | None = None) -> dict[str, int]:
     """Each stem's document frequency under the default BM25 tokenizer (English stemming and
     stopwords): the extractive generator's IDF weights, the same as a BM25 index would give."""
-    tokenizer = make_tokenizer(BM25Retriever(kind="bm25"))
-    tokens = tokenize_with_progress(tokenizer, [index_text(c) for c in chunks], show_progress)
-    sid_to_stem = {sid: stem for stem, sid in tokens.vocab.items()}
-    counts: Counter[int] = Counter()
-    for ids in tokens.ids:
-        counts.update(set(ids))
-    return {sid_to_stem[sid]: n for sid, n in counts.items() if sid in sid_to_stem}
+    cfg = BM25Retriever(kind="bm25")
+    tokenizer = make_tokenizer(cfg)
+    if not chunks:
+        return {}
+    model = bm25_model(cfg, tokenizer, tokenize_chunks(tokenizer, chunks, show_progress), show_progress)
+    return {stem: n for stem, n in document_frequencies(model, model.vocab_dict).items() if n}
 
 
 class VectorSearch:
@@ -282,11 +281,11 @@ class DenseIndex:
     @classmethod
     def build_index(cls, chunks: list[Chunk], cfg: DenseRetriever, dest: Path, ctx: BuildContext) -> DenseIndex:
         return cls.build(chunks, cfg, dest, cache_dir=ctx.cache_dir, show_progress=ctx.show_progress,
-                         extra=ctx.extra, embedder=ctx.embedder)
+                         extra=ctx.extra, embedder=ctx.embedder, doc_hashes=ctx.doc_hashes)
 
     @classmethod
-    def load_index(cls, path: Path, cfg: DenseRetriever) -> DenseIndex:
-        return cls.load(path, cfg)
+    def load_index(cls, path: Path, cfg: DenseRetriever, texts: DocumentTexts | None = None) -> DenseIndex:
+        return cls.load(path, cfg, texts)
 
     def __init__(self, path: Path, cfg: DenseRetriever, chunks: list[Chunk], search: VectorSearch,
                  df: dict[str, int], meta: dict[str, Any]) -> None:
@@ -305,7 +304,7 @@ class DenseIndex:
     @classmethod
     def build(cls, chunks: list[Chunk], cfg: DenseRetriever, dest: Path, *, cache_dir: Path,
               show_progress: bool | None = None, extra: dict[str, Any] | None = None,
-              embedder: Any = None) -> DenseIndex:
+              embedder: Any = None, doc_hashes: dict[str, str] | None = None) -> DenseIndex:
         t_start = time.perf_counter()
         require_extra()
         cache = EmbeddingCache(cache_dir, cfg.model).load()
@@ -338,7 +337,7 @@ class DenseIndex:
                 "ann": ann}
         tmp = build_dir(dest)
         try:
-            save_chunks(tmp, chunks)
+            save_chunks(tmp, chunks, doc_hashes)
             np.save(tmp / "vectors.npy", vectors)
             if search.ann is not None:
                 search.ann.save(str(tmp / "ann.usearch"))
@@ -355,7 +354,7 @@ class DenseIndex:
         return cls(dest, cfg, chunks, search, df, meta)
 
     @classmethod
-    def load(cls, path: Path, cfg: DenseRetriever) -> DenseIndex:
+    def load(cls, path: Path, cfg: DenseRetriever, texts: DocumentTexts | None = None) -> DenseIndex:
         require_extra()
         meta = json.loads((path / "shipcall.json").read_text(encoding="utf-8"))
         vectors = np.load(path / "vectors.npy")
@@ -366,7 +365,7 @@ class DenseIndex:
             ann = Index.restore(str(path / "ann.usearch"), view=True)
             ann.expansion_search = cfg.ann_expansion
         df = json.loads((path / "df.json").read_text(encoding="utf-8"))
-        return cls(path, cfg, load_chunks(path), VectorSearch(vectors, ann), df, meta)
+        return cls(path, cfg, load_chunks(path, texts), VectorSearch(vectors, ann), df, meta)
 
     @staticmethod
     def is_complete(path: Path) -> bool:

@@ -1,0 +1,194 @@
+"""Building a bm25s index fast: the same tokens and the same score matrix as bm25s, less Python.
+
+An ingest spends most of its time here, and bm25s's own build walks every token in Python several
+times (its tokenizer's per-word loop, then a set intersection and a Counter per chunk, then a loop
+over the vocabulary). Both steps are rewritten here over flat NumPy arrays, and nothing else:
+- `tokenize_flat` gives each text exactly the ids `bm25s.tokenization.Tokenizer.streaming_tokenize`
+  gives (same splitter, lower-casing, stop words, stemmer cache and id order, so the tokenizer's
+  saved vocabulary is byte for byte what bm25s writes), but maps words to ids with C-level
+  `map(dict.get)` and only walks the words of a text in Python when it holds a word never seen;
+- `index_flat` computes bm25s's score matrix (`BM25.build_index_from_ids`) with array operations:
+  the same idf (bm25s's own functions, per stem), the same term-frequency formula applied to the
+  same float64 intermediates, the same float32 scores and CSC layout, so retrieval is identical.
+tests/retrievers/test_bm25_build.py holds both to bm25s on real text, for every BM25 method.
+When bm25s's internals are not the ones this was written against, `index_flat` returns False and
+the caller uses `BM25.index`.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from array import array
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+
+_STOP = -1
+_BLOCK = 1 << 20  # scores computed this many at a time
+
+
+class FlatTokens:
+    """Token ids of many texts as int32 arrays (one per tokenize_flat call), with each text's length."""
+
+    def __init__(self) -> None:
+        self.parts: list[np.ndarray] = []
+        self.lengths = array("q")
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+    def add(self, ids: array, lengths: array) -> None:  # type: ignore[type-arg]
+        """One batch: its ids with stop words as _STOP placeholders (dropped here), its lengths."""
+        got = np.frombuffer(ids, dtype=np.int32) if len(ids) else np.zeros(0, np.int32)
+        self.parts.append(got[got != _STOP])
+        self.lengths.extend(lengths)
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """(every text's ids, one after the other; each text's length): copies."""
+        ids = np.concatenate(self.parts) if self.parts else np.zeros(0, np.int32)
+        lengths = np.frombuffer(self.lengths, dtype=np.int64).copy() if len(self.lengths) else np.zeros(0, np.int64)
+        return ids, lengths
+
+    def take(self) -> tuple[np.ndarray, np.ndarray]:
+        """`arrays()`, and the batches dropped (their memory freed)."""
+        out = self.arrays()
+        self.parts, self.lengths = [], array("q")
+        return out
+
+
+def tokenize_flat(tokenizer: Any, texts: Iterable[str], out: FlatTokens | None = None) -> FlatTokens:
+    """Tokenize `texts` with bm25s `tokenizer` (updating its vocabulary, as
+    `streaming_tokenize(texts, update_vocab=True, allow_empty=True)` does) into `out`."""
+    out = out if out is not None else FlatTokens()
+    w2id: dict[str, int] = tokenizer.word_to_id
+    stem_of: Callable[[str], str] | None = tokenizer.stemmer
+    w2stem: dict[str, str] = tokenizer.word_to_stem
+    stem2sid: dict[str, int] = tokenizer.stem_to_sid
+    stopwords = set(tokenizer.stopwords) if tokenizer.stopwords is not None else set()
+    split = _fast_splitter(tokenizer.splitter)
+    lower = tokenizer.lower
+    if "" not in w2id:  # bm25s's empty token, given to a text without words
+        w2id[""] = max(w2id.values(), default=-1) + 1
+        if stem_of is not None:
+            w2stem.setdefault("", "")
+            stem2sid.setdefault("", w2id[""])
+    empty = w2id[""]
+    # word -> id, and every stop word -> _STOP: one dict lookup a word
+    lookup: dict[str, int] = dict(w2id)
+    for w in stopwords:
+        lookup.setdefault(w, _STOP)
+    get = lookup.get
+    ids_out, lengths_out = array("i"), array("q")
+
+    def learn(word: str) -> int:
+        """A word seen for the first time: its id, as bm25s assigns it (update_vocab=True)."""
+        if stem_of is not None:
+            stem = w2stem.get(word)
+            if stem is None:
+                stem = w2stem[word] = stem_of(word)
+            sid = stem2sid.get(stem)
+            if sid is None:
+                sid = stem2sid[stem] = len(stem2sid)
+        else:
+            sid = len(w2id)
+        w2id[word] = lookup[word] = sid
+        return sid
+
+    for text in texts:
+        words = split(text.lower() if lower else text)
+        ids = list(map(get, words))
+        if None in ids:  # new words: learn them in order of first appearance, as bm25s does
+            for w in dict.fromkeys(words):
+                if w not in lookup:
+                    learn(w)
+            ids = list(map(get, words))
+        n = len(ids) - ids.count(_STOP)  # stop words stay as placeholders, dropped in arrays()
+        if n == 0:
+            ids, n = [empty], 1
+        ids_out.extend(ids)
+        lengths_out.append(n)
+    out.add(ids_out, lengths_out)
+    return out
+
+
+_BM25S_SPLITTER = r"(?u)\b\w\w+\b"
+# The same words: a maximal run of two or more word characters starts and ends at a word boundary,
+# so the boundaries add nothing but time (a third of the splitting).
+_RUNS = re.compile(r"\w\w+").findall
+
+
+def _fast_splitter(split: Callable[[str], list[str]]) -> Callable[[str], list[str]]:
+    pattern = getattr(getattr(split, "__self__", None), "pattern", None)
+    return _RUNS if pattern == _BM25S_SPLITTER and split.__name__ == "findall" else split
+
+
+def index_flat(model: Any, tokens: FlatTokens, vocab: dict[str, int]) -> bool:
+    """Fill `model` (a fresh bm25s.BM25) as `model.index(Tokenized(ids, vocab))` would, emptying
+    `tokens`; False (and nothing changed) when this bm25s's scoring helpers are not the expected ones."""
+    try:
+        from bm25s.scoring import _build_idf_array, _build_nonoccurrence_array, _select_idf_scorer, _select_tfc_scorer
+    except ImportError:
+        return False
+    n_docs, n_vocab = len(tokens), len(vocab)
+    if n_docs == 0 or n_vocab == 0 or sorted(vocab.values()) != list(range(n_vocab)):
+        return False
+    ids, lengths = tokens.take()
+    avg_doc_len = lengths.mean()  # as bm25s: np.array(lengths).mean()
+    # One key per (token, document) occurrence, built in place; sorted, equal keys are one stored
+    # score and their run length its term frequency. Memory at the peak: 16 bytes a token.
+    keys = ids.astype(np.int64)
+    del ids
+    keys <<= 32
+    keys |= np.repeat(np.arange(n_docs, dtype=np.int32), lengths)
+    keys.sort()
+    first = np.empty(len(keys), dtype=bool)
+    first[:1] = True
+    np.not_equal(keys[1:], keys[:-1], out=first[1:])
+    n_keys = len(keys)
+    keys = keys[first]
+    starts = np.flatnonzero(first)
+    del first
+    tf = np.diff(starts, append=n_keys).astype(model.dtype)
+    del starts
+    halves = keys.view(np.int32).reshape(-1, 2)  # (document, token) on little-endian machines
+    doc_half, token_half = (0, 1) if sys.byteorder == "little" else (1, 0)
+    rows = np.ascontiguousarray(halves[:, doc_half]).astype(model.int_dtype, copy=False)
+    cols = np.ascontiguousarray(halves[:, token_half])
+    del keys, halves
+    df_counts = np.bincount(cols, minlength=n_vocab)
+    doc_frequencies = dict(enumerate(df_counts.tolist()))
+    idf_fn = _select_idf_scorer(model.idf_method)
+    tfc_fn = _select_tfc_scorer(model.method)
+    nonoccurrence = None
+    if model.method in model.methods_requiring_nonoccurrence:
+        nonoccurrence = _build_nonoccurrence_array(
+            doc_frequencies=doc_frequencies, n_docs=n_docs, compute_idf_fn=idf_fn, calculate_tfc_fn=tfc_fn,
+            l_d=avg_doc_len, l_avg=avg_doc_len, k1=model.k1, b=model.b, delta=model.delta, dtype=model.dtype)
+    idf = _build_idf_array(doc_frequencies=doc_frequencies, n_docs=n_docs, compute_idf_fn=idf_fn, dtype=model.dtype)
+    # bm25s scores a document with a Python int length over a NumPy float64 mean, so in float64,
+    # then stores float32: the same here, a block at a time (the float64 temporaries stay small)
+    doc_len = lengths.astype(np.float64)
+    data = np.empty(len(rows), dtype=model.dtype)
+    for a in range(0, len(rows), _BLOCK):
+        r, c = rows[a:a + _BLOCK], cols[a:a + _BLOCK]
+        block = idf[c] * tfc_fn(tf_array=tf[a:a + _BLOCK], l_d=doc_len[r], l_avg=avg_doc_len, k1=model.k1,
+                                b=model.b, delta=model.delta)
+        if nonoccurrence is not None:
+            block -= nonoccurrence[c]
+        data[a:a + _BLOCK] = block
+    indptr = np.zeros(n_vocab + 1, dtype=np.int64)
+    np.cumsum(df_counts, out=indptr[1:])
+    model.nonoccurrence_array = nonoccurrence
+    model.scores = {"data": data, "indices": rows, "indptr": indptr, "num_docs": n_docs}
+    model.vocab_dict = vocab
+    model.unique_token_ids_set = set(vocab.values())
+    return True
+
+
+def document_frequencies(model: Any, vocab: dict[str, int]) -> dict[str, int]:
+    """Each stem's document frequency, read off the score matrix: a stem has one stored score per
+    chunk that holds it (bm25s stores every occurrence, zero scores included)."""
+    counts = np.diff(model.scores["indptr"]).tolist()
+    return {stem: counts[sid] for stem, sid in vocab.items() if sid < len(counts)}
