@@ -29,6 +29,11 @@ BENCHMARKS_MD = ROOT / "BENCHMARKS.md"
 QUICK_MD = HERE / ".data" / "BENCHMARKS.quick.md"
 
 
+def shared_data() -> Path:
+    """The public data sets: $SHIPCALL_DATA, else ../shared/data beside the repository (as the tests)."""
+    return Path(os.environ.get("SHIPCALL_DATA", ROOT.parent / "shared" / "data"))
+
+
 @dataclass(frozen=True)
 class Sample:
     """One measured run: CPU seconds (user + system), wall seconds, peak resident memory in MB."""
