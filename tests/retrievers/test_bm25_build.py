@@ -10,6 +10,7 @@ import pytest
 import Stemmer
 from bm25s.tokenization import Tokenized, Tokenizer
 
+from shipcall.adapters.retrievers import bm25_build
 from shipcall.adapters.retrievers.bm25 import index_text, make_tokenizer, restore_vocabulary
 from shipcall.adapters.retrievers.bm25_build import FlatTokens, document_frequencies, index_flat, tokenize_flat
 from shipcall.config.schema import BM25Retriever
@@ -48,8 +49,11 @@ def test_tokens_and_vocabulary_are_bm25s_own(stopwords: str | None, stemmer: str
         assert list(getattr(fast_tok, name).items()) == list(getattr(ref_tok, name).items())
 
 
-@pytest.mark.parametrize("method", ["lucene", "robertson", "atire", "bm25l", "bm25+"])
-def test_score_matrix_is_bm25s_own(method: str) -> None:
+@pytest.mark.parametrize(("method", "bucket"), [("lucene", 10**9), ("lucene", 500), ("robertson", 700),
+                                                ("atire", 10**9), ("bm25l", 300), ("bm25+", 10**9)])
+def test_score_matrix_is_bm25s_own(method: str, bucket: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Counted in one range of token ids, or in many (`bucket` occurrences a range)."""
+    monkeypatch.setattr(bm25_build, "BUCKET_TOKENS", bucket)
     ts = texts()
     ref_tok, fast_tok = tokenizer("en", "english"), tokenizer("en", "english")
     ref_ids = list(ref_tok.streaming_tokenize(ts, update_vocab=True))

@@ -18,7 +18,7 @@ from typing import Any
 
 from shipcall.adapters.generators.base import Generator, complete
 from shipcall.adapters.generators.registry import generator_class
-from shipcall.adapters.ingest.chunkers import chunk_document
+from shipcall.adapters.ingest.chunkers import chunk_spans
 from shipcall.adapters.progress import progress_bar
 from shipcall.adapters.registry import RETRIEVERS
 from shipcall.adapters.retrievers.base import BuildContext, Retriever
@@ -27,7 +27,7 @@ from shipcall.adapters.retrievers.chunkfile import DocumentTexts, Span, load_spa
 from shipcall.app.workspace import Workspace
 from shipcall.config.errors import config_error
 from shipcall.config.schema import Variant
-from shipcall.core.documents import Chunk, Document, ScoredChunk
+from shipcall.core.documents import ChunkSpan, Document, ScoredChunk, SlicedChunks
 from shipcall.core.runs import Answer
 from shipcall.errors import ConfigError, CorpusError
 
@@ -242,28 +242,26 @@ def stored_texts(ws: Workspace, documents: list[Document] | None = None) -> Docu
 
 
 def chunk_corpus(ws: Workspace, variant: Variant, *, show_progress: bool | None = None,
-                 documents: list[Document] | None = None) -> list[Chunk]:
+                 documents: list[Document] | None = None) -> SlicedChunks:
     """Chunk every document (`documents`, or the stored ones), in the order of their ids, reusing
     the places of unchanged documents' chunks in the newest index built with the same chunker
-    (re-ingesting re-chunks only what changed)."""
+    (re-ingesting re-chunks only what changed). The chunks' text stays in the documents: each
+    chunk is sliced out when it is read (an index build reads each once)."""
     reuse = _previous_chunks(ws.index_dir, chunker_key(variant))
-    chunks: list[Chunk] = []
-    docs = sorted(documents, key=lambda d: d.id) if documents is not None else ws.store.documents()
-    total = len(documents) if documents is not None else len(ws.store.document_hashes())
-    bar = progress_bar(total, "chunk", "doc", show=show_progress)
+    docs = sorted(documents if documents is not None else ws.store.documents(), key=lambda d: d.id)
+    spans: list[tuple[str, ChunkSpan]] = []
+    bar = progress_bar(len(docs), "chunk", "doc", show=show_progress)
     try:
         for doc in docs:
-            spans = reuse.get((doc.id, doc.hash))
-            if spans is None:
-                chunks.extend(chunk_document(doc, variant.chunker))
+            kept = reuse.get((doc.id, doc.hash))
+            if kept is None:
+                spans.extend((doc.id, sp) for sp in chunk_spans(doc, variant.chunker))
             else:
-                text = doc.text
-                chunks.extend(Chunk(s.id, doc.id, text[s.start:s.end], s.start, s.end, s.heading_path)
-                              for s in spans)
+                spans.extend((doc.id, (s.id, s.start, s.end, s.heading_path)) for s in kept)
             bar.update(1)
     finally:
         bar.close()
-    return chunks
+    return SlicedChunks({d.id: d.text for d in docs}, spans)
 
 
 def _previous_chunks(index_dir: Path, ckey: str) -> dict[tuple[str, str], list[Span]]:

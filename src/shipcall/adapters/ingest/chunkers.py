@@ -10,19 +10,21 @@ from typing import Any
 
 from shipcall.adapters.registry import CHUNKERS
 from shipcall.config.schema import ChunkerConfig, DocumentChunker, FixedChunker, HeadingChunker, SentenceChunker
-from shipcall.core.documents import Chunk, Document, Section
+from shipcall.core.documents import Chunk, ChunkSpan, Document, Section
 from shipcall.core.text import sentence_spans, word_spans
 
 MIN_SECTION_WORDS = 8  # a section shorter than this (a bare heading) joins the next one
 
 
 def chunk_document(doc: Document, cfg: ChunkerConfig) -> list[Chunk]:
-    spans = CHUNKERS.get(cfg.kind)(doc, cfg)
-    chunks: list[Chunk] = []
-    for i, (start, end) in enumerate(spans):
-        chunks.append(Chunk(id=f"{doc.id}#{i}", doc_id=doc.id, text=doc.text[start:end], start=start, end=end,
-                            heading_path=_heading_at(doc, start, end)))
-    return chunks
+    return [Chunk(cid, doc.id, doc.text[start:end], start, end, heading)
+            for cid, start, end, heading in chunk_spans(doc, cfg)]
+
+
+def chunk_spans(doc: Document, cfg: ChunkerConfig) -> list[ChunkSpan]:
+    """The document's chunks as (id, start, end, heading path), without copying their text."""
+    return [(f"{doc.id}#{i}", start, end, _heading_at(doc, start, end))
+            for i, (start, end) in enumerate(CHUNKERS.get(cfg.kind)(doc, cfg))]
 
 
 def _heading_at(doc: Document, start: int, end: int) -> tuple[str, ...]:

@@ -9,6 +9,7 @@ in shipcall.yaml is an error naming the key, as for the built-ins.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
@@ -17,7 +18,7 @@ from shipcall.core.documents import Chunk, ScoredChunk
 
 
 class Retriever(Protocol):
-    chunks: list[Chunk]
+    chunks: Sequence[Chunk]
 
     def retrieve(self, query: str, k: int) -> list[ScoredChunk]: ...
 
@@ -61,7 +62,7 @@ class RetrieverKind(Protocol):
         ...
 
     @classmethod
-    def build_index(cls, chunks: list[Chunk], cfg: Any, dest: Path, ctx: BuildContext) -> Retriever: ...
+    def build_index(cls, chunks: Sequence[Chunk], cfg: Any, dest: Path, ctx: BuildContext) -> Retriever: ...
 
 
 class CompositeKind(Protocol):

@@ -16,6 +16,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -60,7 +61,7 @@ def tokenize_with_progress(tokenizer: Any, texts: list[str], show_progress: bool
     return Tokenized(ids=ids, vocab=tokenizer.get_vocab_dict())
 
 
-def tokenize_chunks(tokenizer: Any, chunks: list[Chunk], show_progress: bool | None) -> FlatTokens:
+def tokenize_chunks(tokenizer: Any, chunks: Sequence[Chunk], show_progress: bool | None) -> FlatTokens:
     """Each chunk's index text as bm25s token ids (bm25_build.tokenize_flat), under a progress bar."""
     out = FlatTokens()
     bar = progress_bar(len(chunks), "index", "chunk", show=show_progress)
@@ -121,7 +122,7 @@ class BM25Index:
     config_model: ClassVar[Any] = BM25Retriever
     composite: ClassVar[bool] = False
 
-    def __init__(self, path: Path, model: Any, tokenizer: Any, chunks: list[Chunk], df: dict[str, int]) -> None:
+    def __init__(self, path: Path, model: Any, tokenizer: Any, chunks: Sequence[Chunk], df: dict[str, int]) -> None:
         self.path = path
         self.model = model
         self.tokenizer = tokenizer
@@ -131,7 +132,7 @@ class BM25Index:
         self._stem_of = tokenizer.stemmer
 
     @classmethod
-    def build_index(cls, chunks: list[Chunk], cfg: BM25Retriever, dest: Path, ctx: BuildContext) -> BM25Index:
+    def build_index(cls, chunks: Sequence[Chunk], cfg: BM25Retriever, dest: Path, ctx: BuildContext) -> BM25Index:
         return cls.build(chunks, cfg, dest, show_progress=ctx.show_progress, extra=ctx.extra,
                          doc_hashes=ctx.doc_hashes)
 
@@ -140,7 +141,7 @@ class BM25Index:
         return cls.load(path, cfg, texts)
 
     @classmethod
-    def build(cls, chunks: list[Chunk], cfg: BM25Retriever, dest: Path, *, show_progress: bool | None = None,
+    def build(cls, chunks: Sequence[Chunk], cfg: BM25Retriever, dest: Path, *, show_progress: bool | None = None,
               extra: dict[str, Any] | None = None, doc_hashes: dict[str, str] | None = None) -> BM25Index:
         """`doc_hashes`: the stored documents the chunks come from (their text is then not copied
         into the index, see chunkfile.py); None keeps the chunks' text in the index."""

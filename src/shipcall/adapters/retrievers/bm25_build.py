@@ -27,6 +27,7 @@ import numpy as np
 
 _STOP = -1
 _BLOCK = 1 << 20  # scores computed this many at a time
+BUCKET_TOKENS = 8_000_000  # token occurrences counted at a time (16 bytes each at the peak)
 
 
 class FlatTokens:
@@ -34,6 +35,7 @@ class FlatTokens:
 
     def __init__(self) -> None:
         self.parts: list[np.ndarray] = []
+        self.part_texts: list[int] = []  # how many texts each part holds
         self.lengths = array("q")
 
     def __len__(self) -> int:
@@ -43,6 +45,7 @@ class FlatTokens:
         """One batch: its ids with stop words as _STOP placeholders (dropped here), its lengths."""
         got = np.frombuffer(ids, dtype=np.int32) if len(ids) else np.zeros(0, np.int32)
         self.parts.append(got[got != _STOP])
+        self.part_texts.append(len(lengths))
         self.lengths.extend(lengths)
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
@@ -51,10 +54,10 @@ class FlatTokens:
         lengths = np.frombuffer(self.lengths, dtype=np.int64).copy() if len(self.lengths) else np.zeros(0, np.int64)
         return ids, lengths
 
-    def take(self) -> tuple[np.ndarray, np.ndarray]:
-        """`arrays()`, and the batches dropped (their memory freed)."""
-        out = self.arrays()
-        self.parts, self.lengths = [], array("q")
+    def take(self) -> tuple[list[np.ndarray], list[int], np.ndarray]:
+        """(the parts, how many texts each holds, every text's length); this object emptied."""
+        out = (self.parts, self.part_texts, self.arrays()[1])
+        self.parts, self.part_texts, self.lengths = [], [], array("q")
         return out
 
 
@@ -126,7 +129,12 @@ def _fast_splitter(split: Callable[[str], list[str]]) -> Callable[[str], list[st
 
 def index_flat(model: Any, tokens: FlatTokens, vocab: dict[str, int]) -> bool:
     """Fill `model` (a fresh bm25s.BM25) as `model.index(Tokenized(ids, vocab))` would, emptying
-    `tokens`; False (and nothing changed) when this bm25s's scoring helpers are not the expected ones."""
+    `tokens`; False (and nothing changed) when this bm25s's scoring helpers are not the expected ones.
+
+    The (token, chunk) pairs are counted one range of token ids at a time (ranges of about
+    BUCKET_TOKENS occurrences): each range's pairs are the CSC matrix's next columns, so nothing
+    is sorted twice and memory holds one range's keys at a time (16 bytes a token for all of them
+    at once made the build the peak of an ingest)."""
     try:
         from bm25s.scoring import _build_idf_array, _build_nonoccurrence_array, _select_idf_scorer, _select_tfc_scorer
     except ImportError:
@@ -134,57 +142,102 @@ def index_flat(model: Any, tokens: FlatTokens, vocab: dict[str, int]) -> bool:
     n_docs, n_vocab = len(tokens), len(vocab)
     if n_docs == 0 or n_vocab == 0 or sorted(vocab.values()) != list(range(n_vocab)):
         return False
-    ids, lengths = tokens.take()
+    parts, part_texts, lengths = tokens.take()
     avg_doc_len = lengths.mean()  # as bm25s: np.array(lengths).mean()
-    # One key per (token, document) occurrence, built in place; sorted, equal keys are one stored
-    # score and their run length its term frequency. Memory at the peak: 16 bytes a token.
-    keys = ids.astype(np.int64)
-    del ids
-    keys <<= 32
-    keys |= np.repeat(np.arange(n_docs, dtype=np.int32), lengths)
-    keys.sort()
-    first = np.empty(len(keys), dtype=bool)
-    first[:1] = True
-    np.not_equal(keys[1:], keys[:-1], out=first[1:])
-    n_keys = len(keys)
-    keys = keys[first]
-    starts = np.flatnonzero(first)
-    del first
-    tf = np.diff(starts, append=n_keys).astype(model.dtype)
-    del starts
-    halves = keys.view(np.int32).reshape(-1, 2)  # (document, token) on little-endian machines
-    doc_half, token_half = (0, 1) if sys.byteorder == "little" else (1, 0)
-    rows = np.ascontiguousarray(halves[:, doc_half]).astype(model.int_dtype, copy=False)
-    cols = np.ascontiguousarray(halves[:, token_half])
-    del keys, halves
-    df_counts = np.bincount(cols, minlength=n_vocab)
-    doc_frequencies = dict(enumerate(df_counts.tolist()))
+    doc_len = lengths.astype(np.float64)  # bm25s scores a chunk with a Python int over a float64 mean
+    starts = np.cumsum([0, *part_texts])
+    occurrences = np.zeros(n_vocab, dtype=np.int64)
+    for ids in parts:
+        occurrences += np.bincount(ids, minlength=n_vocab)
+    cut = np.cumsum(occurrences)
+    n_buckets = max(1, -(-int(cut[-1]) // BUCKET_TOKENS))
+    bounds = [0, *sorted({int(np.searchsorted(cut, cut[-1] * b / n_buckets)) + 1 for b in range(1, n_buckets)}),
+              n_vocab]
     idf_fn = _select_idf_scorer(model.idf_method)
     tfc_fn = _select_tfc_scorer(model.method)
-    nonoccurrence = None
-    if model.method in model.methods_requiring_nonoccurrence:
-        nonoccurrence = _build_nonoccurrence_array(
-            doc_frequencies=doc_frequencies, n_docs=n_docs, compute_idf_fn=idf_fn, calculate_tfc_fn=tfc_fn,
-            l_d=avg_doc_len, l_avg=avg_doc_len, k1=model.k1, b=model.b, delta=model.delta, dtype=model.dtype)
-    idf = _build_idf_array(doc_frequencies=doc_frequencies, n_docs=n_docs, compute_idf_fn=idf_fn, dtype=model.dtype)
-    # bm25s scores a document with a Python int length over a NumPy float64 mean, so in float64,
-    # then stores float32: the same here, a block at a time (the float64 temporaries stay small)
-    doc_len = lengths.astype(np.float64)
-    data = np.empty(len(rows), dtype=model.dtype)
-    for a in range(0, len(rows), _BLOCK):
-        r, c = rows[a:a + _BLOCK], cols[a:a + _BLOCK]
-        block = idf[c] * tfc_fn(tf_array=tf[a:a + _BLOCK], l_d=doc_len[r], l_avg=avg_doc_len, k1=model.k1,
-                                b=model.b, delta=model.delta)
-        if nonoccurrence is not None:
-            block -= nonoccurrence[c]
-        data[a:a + _BLOCK] = block
+    nonoccurring = model.method in model.methods_requiring_nonoccurrence
+    df_counts = np.zeros(n_vocab, dtype=np.int64)
+    data_parts: list[np.ndarray] = []
+    row_parts: list[np.ndarray] = []
+    nonoccurrence_parts: list[np.ndarray] = []
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+        if hi <= lo:
+            continue
+        keys = _range_keys(parts, part_texts, starts, lengths, lo, hi)
+        keys.sort()
+        first = np.empty(len(keys), dtype=bool)
+        first[:1] = True
+        np.not_equal(keys[1:], keys[:-1], out=first[1:])
+        n_keys = len(keys)
+        keys = keys[first]
+        at = np.flatnonzero(first)
+        del first
+        tf = np.diff(at, append=n_keys).astype(model.dtype)
+        del at
+        halves = keys.view(np.int32).reshape(-1, 2)  # (chunk, token) on little-endian machines
+        doc_half, token_half = (0, 1) if sys.byteorder == "little" else (1, 0)
+        rows = np.ascontiguousarray(halves[:, doc_half]).astype(model.int_dtype, copy=False)
+        cols = np.ascontiguousarray(halves[:, token_half]) - lo
+        del keys, halves
+        df = np.bincount(cols, minlength=hi - lo)
+        df_counts[lo:hi] = df
+        # bm25s's own idf (and BM25L/BM25+ non-occurrence) functions, on this range's tokens
+        local = dict(enumerate(df.tolist()))
+        idf = _build_idf_array(doc_frequencies=local, n_docs=n_docs, compute_idf_fn=idf_fn, dtype=model.dtype)
+        nonoccurrence = None
+        if nonoccurring:
+            nonoccurrence = _build_nonoccurrence_array(
+                doc_frequencies=local, n_docs=n_docs, compute_idf_fn=idf_fn, calculate_tfc_fn=tfc_fn,
+                l_d=avg_doc_len, l_avg=avg_doc_len, k1=model.k1, b=model.b, delta=model.delta, dtype=model.dtype)
+            nonoccurrence_parts.append(nonoccurrence)
+        data = np.empty(len(rows), dtype=model.dtype)
+        for a in range(0, len(rows), _BLOCK):  # float64 a block at a time, stored as float32 as bm25s does
+            r, c = rows[a:a + _BLOCK], cols[a:a + _BLOCK]
+            block = idf[c] * tfc_fn(tf_array=tf[a:a + _BLOCK], l_d=doc_len[r], l_avg=avg_doc_len, k1=model.k1,
+                                    b=model.b, delta=model.delta)
+            if nonoccurrence is not None:
+                block -= nonoccurrence[c]
+            data[a:a + _BLOCK] = block
+        data_parts.append(data)
+        row_parts.append(rows)
+        del cols, tf
+    del parts
     indptr = np.zeros(n_vocab + 1, dtype=np.int64)
     np.cumsum(df_counts, out=indptr[1:])
-    model.nonoccurrence_array = nonoccurrence
+    model.nonoccurrence_array = np.concatenate(nonoccurrence_parts) if nonoccurring else None
+    data = _concatenate(data_parts, np.dtype(model.dtype))
+    rows = _concatenate(row_parts, np.dtype(model.int_dtype))
     model.scores = {"data": data, "indices": rows, "indptr": indptr, "num_docs": n_docs}
     model.vocab_dict = vocab
     model.unique_token_ids_set = set(vocab.values())
     return True
+
+
+def _range_keys(parts: list[np.ndarray], part_texts: list[int], starts: np.ndarray, lengths: np.ndarray,
+                lo: int, hi: int) -> np.ndarray:
+    """token << 32 | chunk of every occurrence of a token id in [lo, hi)."""
+    out: list[np.ndarray] = []
+    for ids, n, first in zip(parts, part_texts, starts[:-1], strict=True):
+        inside = (ids >= lo) & (ids < hi)
+        if not inside.any():
+            continue
+        chunk = np.repeat(np.arange(first, first + n, dtype=np.int64), lengths[first:first + n])[inside]
+        k = ids[inside].astype(np.int64)
+        k <<= 32
+        k |= chunk
+        out.append(k)
+    return np.concatenate(out) if out else np.zeros(0, np.int64)
+
+
+def _concatenate(parts: list[np.ndarray], dtype: np.dtype) -> np.ndarray:  # type: ignore[type-arg]
+    """One array of `parts`, each freed once copied (not all of them held twice at once)."""
+    out = np.empty(sum(len(p) for p in parts), dtype=dtype)
+    at = 0
+    while parts:
+        p = parts.pop(0)
+        out[at:at + len(p)] = p
+        at += len(p)
+    return out
 
 
 def document_frequencies(model: Any, vocab: dict[str, int]) -> dict[str, int]:

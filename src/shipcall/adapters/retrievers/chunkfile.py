@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from shipcall.core.documents import Chunk
+from shipcall.core.documents import Chunk, SlicedChunks
 from shipcall.errors import CorpusError
 
 FILE = "chunks.json.gz"  # gzip: the heading paths repeat (6 MB of JSON for 70,000 chunks, 1.5 MB gzipped)
@@ -30,7 +30,7 @@ FILE = "chunks.json.gz"  # gzip: the heading paths repeat (6 MB of JSON for 70,0
 DocumentTexts = Callable[[list[str]], Mapping[str, tuple[str, str]]]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Span:
     """A chunk without its text."""
 
@@ -41,28 +41,32 @@ class Span:
     heading_path: tuple[str, ...]
 
 
-def save_chunks(path: Path, chunks: list[Chunk], doc_hashes: Mapping[str, str] | None = None) -> None:
+def save_chunks(path: Path, chunks: Sequence[Chunk], doc_hashes: Mapping[str, str] | None = None) -> None:
     """Write `chunks` to `path`/chunks.json.gz: spans when `doc_hashes` (the stored documents' hashes)
     says where their text is, the text itself otherwise."""
     docs: dict[str, int] = {}
     headings: dict[tuple[str, ...], int] = {}
-    doc, start, end, heading = [], [], [], []
-    standard = True
+    doc, start, end, heading, ids = [], [], [], [], []
     seen: dict[str, int] = {}
-    for c in chunks:
-        d = docs.setdefault(c.doc_id, len(docs))
-        n = seen.get(c.doc_id, 0)
-        seen[c.doc_id] = n + 1
-        standard = standard and c.id == f"{c.doc_id}#{n}"
+    # SlicedChunks give their places without making each chunk (and copying its text)
+    spans = chunks.spans() if isinstance(chunks, SlicedChunks) else [
+        (c.doc_id, (c.id, c.start, c.end, c.heading_path)) for c in chunks]
+    standard = True
+    for doc_id, (cid, a, b, path_) in spans:
+        d = docs.setdefault(doc_id, len(docs))
+        n = seen.get(doc_id, 0)
+        seen[doc_id] = n + 1
+        standard = standard and cid == f"{doc_id}#{n}"
+        ids.append(cid)
         doc.append(d)
-        start.append(c.start)
-        end.append(c.end)
-        heading.append(headings.setdefault(tuple(c.heading_path), len(headings)))
+        start.append(a)
+        end.append(b)
+        heading.append(headings.setdefault(tuple(path_), len(headings)))
     inline = doc_hashes is None or any(d not in doc_hashes for d in docs)
     data = {
         "docs": list(docs), "hashes": None if inline or doc_hashes is None else [doc_hashes[d] for d in docs],
         "headings": [list(h) for h in headings], "doc": doc, "start": start, "end": end, "heading": heading,
-        "ids": None if standard else [c.id for c in chunks], "texts": [c.text for c in chunks] if inline else None,
+        "ids": None if standard else ids, "texts": [c.text for c in chunks] if inline else None,
     }
     raw = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     (path / FILE).write_bytes(gzip.compress(raw, compresslevel=3, mtime=0))

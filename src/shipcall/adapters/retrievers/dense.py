@@ -29,6 +29,7 @@ import re
 import shutil
 import tempfile
 import time
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar
@@ -196,7 +197,7 @@ class EmbeddingCache:
             s.unlink(missing_ok=True)
 
 
-def term_stats(chunks: list[Chunk], show_progress: bool | None = None) -> dict[str, int]:
+def term_stats(chunks: Sequence[Chunk], show_progress: bool | None = None) -> dict[str, int]:
     """Each stem's document frequency under the default BM25 tokenizer (English stemming and
     stopwords): the extractive generator's IDF weights, the same as a BM25 index would give."""
     cfg = BM25Retriever(kind="bm25")
@@ -279,7 +280,7 @@ class DenseIndex:
     composite: ClassVar[bool] = False
 
     @classmethod
-    def build_index(cls, chunks: list[Chunk], cfg: DenseRetriever, dest: Path, ctx: BuildContext) -> DenseIndex:
+    def build_index(cls, chunks: Sequence[Chunk], cfg: DenseRetriever, dest: Path, ctx: BuildContext) -> DenseIndex:
         return cls.build(chunks, cfg, dest, cache_dir=ctx.cache_dir, show_progress=ctx.show_progress,
                          extra=ctx.extra, embedder=ctx.embedder, doc_hashes=ctx.doc_hashes)
 
@@ -287,7 +288,7 @@ class DenseIndex:
     def load_index(cls, path: Path, cfg: DenseRetriever, texts: DocumentTexts | None = None) -> DenseIndex:
         return cls.load(path, cfg, texts)
 
-    def __init__(self, path: Path, cfg: DenseRetriever, chunks: list[Chunk], search: VectorSearch,
+    def __init__(self, path: Path, cfg: DenseRetriever, chunks: Sequence[Chunk], search: VectorSearch,
                  df: dict[str, int], meta: dict[str, Any]) -> None:
         self.path = path
         self.cfg = cfg
@@ -302,7 +303,7 @@ class DenseIndex:
         self._stemmer = Stemmer.Stemmer("english")
 
     @classmethod
-    def build(cls, chunks: list[Chunk], cfg: DenseRetriever, dest: Path, *, cache_dir: Path,
+    def build(cls, chunks: Sequence[Chunk], cfg: DenseRetriever, dest: Path, *, cache_dir: Path,
               show_progress: bool | None = None, extra: dict[str, Any] | None = None,
               embedder: Any = None, doc_hashes: dict[str, str] | None = None) -> DenseIndex:
         t_start = time.perf_counter()
