@@ -261,7 +261,8 @@ def chunk_corpus(ws: Workspace, variant: Variant, *, show_progress: bool | None 
             bar.update(1)
     finally:
         bar.close()
-    return SlicedChunks({d.id: d.text for d in docs}, spans)
+    # chunk_spans numbers each document's chunks "<doc id>#<n>", and reused places keep those ids
+    return SlicedChunks({d.id: d.text for d in docs}, spans, standard_ids=True)
 
 
 def _previous_chunks(index_dir: Path, ckey: str) -> dict[tuple[str, str], list[Span]]:

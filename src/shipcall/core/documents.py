@@ -65,11 +65,13 @@ class SlicedChunks(Sequence[Chunk]):
     the chunks of a corpus without a second copy of the corpus's text. An index build reads each
     chunk once; a retriever asks for the few it returns."""
 
-    __slots__ = ("_texts", "_spans")
+    __slots__ = ("_texts", "_spans", "standard_ids")
 
-    def __init__(self, texts: Mapping[str, str], spans: list[tuple[str, ChunkSpan]]) -> None:
+    def __init__(self, texts: Mapping[str, str], spans: list[tuple[str, ChunkSpan]], *,
+                 standard_ids: bool = False) -> None:
         self._texts = texts  # doc id -> text
         self._spans = spans  # (doc id, span), in chunk order
+        self.standard_ids = standard_ids  # every id is "<doc id>#<n>", n counting within its document
 
     def _make(self, item: tuple[str, ChunkSpan]) -> Chunk:
         doc_id, (cid, start, end, heading) = item

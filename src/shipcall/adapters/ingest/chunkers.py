@@ -32,8 +32,12 @@ def _heading_at(doc: Document, start: int, end: int) -> tuple[str, ...]:
     (fewer than MIN_SECTION_WORDS words) and the chunk runs into the next one, the deeper path
     of the section its content actually comes from."""
     sections = doc.sections
-    idx = next((i for i, s in enumerate(sections) if s.start <= start < s.end), None)
-    if idx is None:
+    idx = -1
+    for i, s in enumerate(sections):  # a loop, not next(generator): a chunk of a corpus asks once each
+        if s.start <= start < s.end:
+            idx = i
+            break
+    if idx < 0:
         return ()
     while (idx + 1 < len(sections) and sections[idx + 1].start < end
            and _fewer_words(doc.text, sections[idx].start, sections[idx].end, MIN_SECTION_WORDS)):
@@ -53,7 +57,9 @@ def document_spans(doc: Document, cfg: Any) -> list[tuple[int, int]]:
 
 def _windows(text: str, start: int, end: int, size: int, overlap: int) -> list[tuple[int, int]]:
     part = text[start:end]
-    if len(part.split(maxsplit=size)) <= size:  # one window: from the first word to the end of the last
+    # one window, from the first word to the end of the last, when there cannot be more than `size`
+    # words (each takes a character and a space) or there are not
+    if (len(part) + 1) // 2 <= size or len(part.split(maxsplit=size)) <= size:
         stripped = part.strip()
         if not stripped:
             return []

@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 
 _STOP = -1
-_BLOCK = 1 << 20  # scores computed this many at a time
-BUCKET_TOKENS = 8_000_000  # token occurrences counted at a time (16 bytes each at the peak)
+_BLOCK = 1 << 18  # scores computed this many at a time (float64 temporaries of 2 MB)
+BUCKET_TOKENS = 4_000_000  # token occurrences counted at a time (about 20 bytes each at the peak)
 
 
 class FlatTokens:
@@ -163,7 +163,7 @@ def index_flat(model: Any, tokens: FlatTokens, vocab: dict[str, int]) -> bool:
     for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
         if hi <= lo:
             continue
-        keys = _range_keys(parts, part_texts, starts, lengths, lo, hi)
+        keys = _range_keys(parts, part_texts, starts, lengths, lo, hi, int(occurrences[lo:hi].sum()))
         keys.sort()
         first = np.empty(len(keys), dtype=bool)
         first[:1] = True
@@ -214,19 +214,22 @@ def index_flat(model: Any, tokens: FlatTokens, vocab: dict[str, int]) -> bool:
 
 
 def _range_keys(parts: list[np.ndarray], part_texts: list[int], starts: np.ndarray, lengths: np.ndarray,
-                lo: int, hi: int) -> np.ndarray:
-    """token << 32 | chunk of every occurrence of a token id in [lo, hi)."""
-    out: list[np.ndarray] = []
-    for ids, n, first in zip(parts, part_texts, starts[:-1], strict=True):
-        inside = (ids >= lo) & (ids < hi)
-        if not inside.any():
+                lo: int, hi: int, n: int) -> np.ndarray:
+    """token << 32 | chunk of each of the `n` occurrences of a token id in [lo, hi)."""
+    keys = np.empty(n, dtype=np.int64)
+    at = 0
+    for ids, count, first in zip(parts, part_texts, starts[:-1], strict=True):
+        inside = ids >= lo
+        inside &= ids < hi
+        k = ids[inside]
+        if not len(k):
             continue
-        chunk = np.repeat(np.arange(first, first + n, dtype=np.int64), lengths[first:first + n])[inside]
-        k = ids[inside].astype(np.int64)
-        k <<= 32
-        k |= chunk
-        out.append(k)
-    return np.concatenate(out) if out else np.zeros(0, np.int64)
+        out = keys[at:at + len(k)]
+        out[:] = k
+        out <<= 32
+        out |= np.repeat(np.arange(first, first + count, dtype=np.int64), lengths[first:first + count])[inside]
+        at += len(k)
+    return keys
 
 
 def _concatenate(parts: list[np.ndarray], dtype: np.dtype) -> np.ndarray:  # type: ignore[type-arg]

@@ -44,32 +44,33 @@ class Span:
 def save_chunks(path: Path, chunks: Sequence[Chunk], doc_hashes: Mapping[str, str] | None = None) -> None:
     """Write `chunks` to `path`/chunks.json.gz: spans when `doc_hashes` (the stored documents' hashes)
     says where their text is, the text itself otherwise."""
-    docs: dict[str, int] = {}
+    if isinstance(chunks, SlicedChunks):  # their places, without making each chunk (and copying its text)
+        rows = [(d, *place) for d, place in chunks.spans()]
+        standard = chunks.standard_ids
+    else:
+        rows = [(c.doc_id, c.id, c.start, c.end, tuple(c.heading_path)) for c in chunks]
+        standard = False
+    doc_ids, cids, starts, ends, paths = (list(col) for col in zip(*rows, strict=True)) if rows else ([],) * 5
+    del rows
+    number = {d: i for i, d in enumerate(dict.fromkeys(doc_ids))}
     headings: dict[tuple[str, ...], int] = {}
-    doc, start, end, heading, ids = [], [], [], [], []
-    seen: dict[str, int] = {}
-    # SlicedChunks give their places without making each chunk (and copying its text)
-    spans = chunks.spans() if isinstance(chunks, SlicedChunks) else [
-        (c.doc_id, (c.id, c.start, c.end, c.heading_path)) for c in chunks]
-    standard = True
-    for doc_id, (cid, a, b, path_) in spans:
-        d = docs.setdefault(doc_id, len(docs))
-        n = seen.get(doc_id, 0)
-        seen[doc_id] = n + 1
-        standard = standard and cid == f"{doc_id}#{n}"
-        ids.append(cid)
-        doc.append(d)
-        start.append(a)
-        end.append(b)
-        heading.append(headings.setdefault(tuple(path_), len(headings)))
-    inline = doc_hashes is None or any(d not in doc_hashes for d in docs)
+    heading = [headings.setdefault(p, len(headings)) for p in paths]
+    if not standard:
+        seen: dict[str, int] = {}
+        expected = []
+        for d in doc_ids:
+            n = seen[d] = seen.get(d, -1) + 1
+            expected.append(f"{d}#{n}")
+        standard = cids == expected
+    inline = doc_hashes is None or any(d not in doc_hashes for d in number)
     data = {
-        "docs": list(docs), "hashes": None if inline or doc_hashes is None else [doc_hashes[d] for d in docs],
-        "headings": [list(h) for h in headings], "doc": doc, "start": start, "end": end, "heading": heading,
-        "ids": None if standard else ids, "texts": [c.text for c in chunks] if inline else None,
+        "docs": list(number), "hashes": None if inline or doc_hashes is None else [doc_hashes[d] for d in number],
+        "headings": [list(h) for h in headings], "doc": list(map(number.__getitem__, doc_ids)),
+        "start": starts, "end": ends, "heading": heading,
+        "ids": None if standard else cids, "texts": [c.text for c in chunks] if inline else None,
     }
     raw = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    (path / FILE).write_bytes(gzip.compress(raw, compresslevel=3, mtime=0))
+    (path / FILE).write_bytes(gzip.compress(raw, compresslevel=1, mtime=0))
 
 
 def _read(path: Path) -> dict[str, Any]:
