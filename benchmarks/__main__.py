@@ -20,7 +20,7 @@ HERE = Path(__file__).resolve().parent
 
 # The registered benchmarks, in the order `all` runs them; each is benchmarks/NAME.py with
 # `main(argv) -> int` accepting --quick.
-MODULES: tuple[str, ...] = ("run", "ingest", "query", "answers", "dense", "drafting", "hardening", "compare_stats",
+MODULES: tuple[str, ...] = ("run", "ingest", "query", "answers", "dense", "drafting", "hardening", "compare",
                             "scale", "serve", "tasks")
 
 

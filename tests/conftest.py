@@ -17,6 +17,12 @@ from pathlib import Path
 
 import pytest
 
+# The tests test the tree they are in, whichever shipcall is installed (another worktree's editable
+# install, an older release): this process and every `python -m shipcall` it starts import ../src.
+SRC = Path(__file__).resolve().parents[1] / "src"
+sys.path.insert(0, str(SRC))
+os.environ["PYTHONPATH"] = os.pathsep.join([str(SRC), *filter(None, [os.environ.get("PYTHONPATH")])])
+
 FIXTURES = Path(__file__).parent / "fixtures"
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 DATA_FIXTURES = {"shared_data", "squad_ws", "scifact_slice", "dense_ws"}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class ShipcallError(Exception):
     """A user error: printed without a traceback, exit code 2."""
@@ -47,12 +49,12 @@ class DatasetErrors(DatasetError):
     """Every bad line of a dataset file at once (up to a limit), so a person fixes them in one
     pass instead of one import per mistake. Nothing is stored."""
 
-    def __init__(self, errors: list[ShipcallError], *, file: str | None = None, more: bool = False) -> None:
+    def __init__(self, errors: Sequence[ShipcallError], *, file: str | None = None, more: bool = False) -> None:
         lines = len({e.line for e in errors})
         where = f" on {lines}{'+' if more else ''} lines" if lines > 1 else ""
         super().__init__(f"{len(errors)}{'+' if more else ''} errors{where}; nothing was stored", file=file,
                          hint="fix them and import again" + ("; only the first ones are shown" if more else ""))
-        self.errors = errors
+        self.errors = list(errors)
         self.more = more
 
     def __str__(self) -> str:

@@ -74,3 +74,19 @@ def test_unknown_audience_and_missing_decision_are_clear(demo, tmp_path: Path) -
         explain(demo.workspace, None, "board")
     with pytest.raises(NotFoundError, match="no decision #999"):
         explain(demo.workspace, 999, "exec")
+
+
+def test_the_legal_narrative_tells_the_retention_serve_recorded(demo) -> None:  # noqa: ANN001
+    """`serve --retain 30d` records the retention in the store; legal must say it even when
+    shipcall.yaml has none (security review D7)."""
+    from shipcall.adapters.store.production_log import RETENTION_KEY
+    from shipcall.render.narrative import to_markdown
+
+    ws = demo.workspace
+    assert "no retention period is configured" in to_markdown(explain(ws, None, "legal"))
+    ws.store.set_meta(RETENTION_KEY, "30d")
+    try:
+        md = to_markdown(explain(ws, None, "legal"))
+    finally:
+        ws.store.set_meta(RETENTION_KEY, "")
+    assert "Logged queries are kept for 30d." in md and "no retention period" not in md

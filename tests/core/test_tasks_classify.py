@@ -106,6 +106,17 @@ def test_jsonl_duplicate_ids_and_bad_json() -> None:
     assert e.value.line == 2 and "malformed JSON" in e.value.message
 
 
+def test_jsonl_reports_every_bad_line_at_once() -> None:
+    """As a rag dataset does (one JSONL reader): a person fixes every line in one pass."""
+    from shipcall.errors import DatasetErrors
+
+    good = json.dumps({"id": "1", "text": "a", "label": "x"})
+    text = f"# a comment\n{good}\n{{not json\n{json.dumps({'id': '2', 'label': 'x'})}\n{good}\n"
+    with pytest.raises(DatasetErrors) as e:
+        task.parse_jsonl(text, file="f.jsonl")
+    assert [(x.line, x.field) for x in e.value.errors] == [(3, None), (4, "text"), (5, "id")]
+
+
 CSV = ('id,text,category,channel\n'
        'm1,"Hello, I was charged twice",billing,email\n'
        'm2,"Line one\nline two, with ""quotes""",bug_report,chat\n'

@@ -73,3 +73,34 @@ def test_canary_commands_and_bad_input(ingested) -> None:  # noqa: ANN001
     canary.rollback(ingested)
     state, warning = canary.seed(ingested, "small", "doc", 0.3)
     assert state.candidate is None and "rolled back" in (warning or "")
+
+
+def test_canary_changes_sit_beside_the_calls_without_taking_their_place(ingested) -> None:  # noqa: ANN001
+    """A canary change is recorded as a decision (issue 22) in the gate's shape: the decisions
+    page and list show it, and the latest *call* (decide, the decision report, explain) is still
+    the gate's."""
+    from starlette.testclient import TestClient
+
+    from shipcall.app.datasets import import_dataset
+    from shipcall.app.decisions import gate, override_decision
+    from shipcall.app.explain import explain
+    from shipcall.app.reports import decision_report
+    from shipcall.app.run import run
+    from shipcall.server.app import create_app
+    from tests.conftest import FIXTURES
+
+    ds = import_dataset(ingested, str(FIXTURES / "dataset.jsonl"), "t")
+    ds = ingested.store.load_dataset("t", ds.version)
+    r1, r2 = run(ingested, ds, "baseline").run.id, run(ingested, ds, "small").run.id
+    called, _ = gate(ingested, r1, r2, ingested.contract())
+    call_id = ingested.store.decisions()[-1]["id"]
+    canary.set_canary(ingested, candidate="small", share=0.2, note="a fifth to small")
+    rows = ingested.store.decisions()
+    assert rows[-1]["verdict"] == "canary" and rows[-1]["reasons"][0]["kind"] == "canary"
+    assert decision_report(ingested).record["id"] == call_id
+    assert explain(ingested, None, "exec").to_dict()["verdict"] == called.verdict
+    _, decided_on, _ = override_decision(ingested, None, "checked by hand", who="pm", accept=True)
+    assert decided_on["id"] == call_id
+    c = TestClient(create_app(ingested, token=TOKEN))
+    page = c.get("/ui/decisions")
+    assert page.status_code == 200 and "canary set" in page.text

@@ -100,7 +100,7 @@ def _bar_classes() -> tuple[type, type]:
     """(tqdm, the line bar): built on first use so that importing shipcall does not import tqdm."""
     from tqdm import tqdm
 
-    class LineBar(tqdm):  # type: ignore[misc]  # tqdm is untyped here
+    class LineBar(tqdm):
         """After its first line, a line bar waits `line_every` seconds between lines."""
 
         def __init__(self, *args: Any, line_every: float = LINE_SECONDS, **kwargs: Any) -> None:

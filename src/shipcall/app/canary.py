@@ -54,7 +54,8 @@ def _write(store: Store, before: CanaryState | None, after: CanaryState, action:
     store.set_meta(META_KEY, json.dumps(after.to_dict()))
     store.add_decision({
         "verdict": "canary", "author": after.author, "note": after.note or action, "created_at": after.updated_at,
-        "reasons": [f"canary {action}: {_describe(after)}"],
+        "reasons": [{"kind": "canary", "severity": "warn", "metric": None, "cohort": None,
+                     "detail": f"canary {action}: {_describe(after)}"}],
         "evidence": {"canary": {"action": action, "before": before.to_dict() if before else None,
                                 "after": after.to_dict()}},
     })

@@ -6,20 +6,24 @@ from __future__ import annotations
 import getpass
 import os
 from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shipcall.adapters.clock import now
 from shipcall.app.workspace import Workspace
 from shipcall.config.contract import Contract
 from shipcall.core.compare import Comparison, compare
-from shipcall.core.datasets import Item
-from shipcall.core.gate import Decision, decide
+from shipcall.core.datasets import Dataset, Item
+from shipcall.core.gate import Decision, Reason, decide
 from shipcall.core.health import HealthReport, check_health
 from shipcall.core.judge import noise_callouts
 from shipcall.core.metrics.answer import normalize_answer
-from shipcall.core.runs import ItemResult, Run
+from shipcall.core.runs import ItemOutcome, ItemResult, Run
 from shipcall.errors import NotFoundError
+
+if TYPE_CHECKING:
+    from shipcall.adapters.store.store import Store
 
 
 def author() -> str:
@@ -27,22 +31,55 @@ def author() -> str:
 
 
 
-@dataclass
+class Loader:
+    """Reads runs and datasets once per comparison: `compare` reads both runs' dataset (often the
+    same version), and dataset health the same dataset and runs again."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self.store = ws.store
+        self._datasets: dict[tuple[str, int | None], Dataset] = {}
+        self._outcomes: dict[str, list[ItemOutcome]] = {}
+
+    def dataset(self, name: str, version: int | None) -> Dataset:
+        key = (name, version)
+        if key not in self._datasets:
+            ds = self.store.load_dataset(name, version)
+            self._datasets[key] = self._datasets[(name, ds.version)] = ds
+        return self._datasets[key]
+
+    def outcomes(self, run_id: str) -> list[ItemOutcome]:
+        if run_id not in self._outcomes:
+            self._outcomes[run_id] = self.store.item_outcomes(run_id)
+        return self._outcomes[run_id]
+
+
 class RunEvidence:
-    run: Run
-    results: list[ItemResult]
-    items: dict[str, Item]
+    """A run, its items and its results. `outcomes` (metrics, error and failure modes per item)
+    is all a comparison reads; the full `results` are read from the store on first use."""
+
+    def __init__(self, run: Run, outcomes: list[ItemOutcome], items: dict[str, Item],
+                 store: Store | None = None, results: list[ItemResult] | None = None) -> None:
+        self.run, self.outcomes, self.items = run, outcomes, items
+        self._store, self._results = store, results
+
+    @property
+    def results(self) -> list[ItemResult]:
+        if self._results is None:
+            if self._store is None:
+                raise RuntimeError("RunEvidence without a store or results")
+            self._results = self._store.item_results(self.run.id)
+        return self._results
 
     @property
     def values(self) -> dict[str, dict[str, float]]:
-        return {r.item_id: r.metrics for r in self.results if r.error is None}
+        return {r.item_id: r.metrics for r in self.outcomes if r.error is None}
 
 
-def load_run(ws: Workspace, ref: str) -> RunEvidence:
+def load_run(ws: Workspace, ref: str, loader: Loader | None = None) -> RunEvidence:
+    loader = loader or Loader(ws)
     run = ws.store.get_run(ref)
-    results = ws.store.item_results(run.id)
-    ds = ws.store.load_dataset(run.dataset, run.dataset_version)
-    return RunEvidence(run, results, {it.id: it for it in ds.items})
+    ds = loader.dataset(run.dataset, run.dataset_version)
+    return RunEvidence(run, loader.outcomes(run.id), {it.id: it for it in ds.items}, ws.store)
 
 
 @dataclass
@@ -95,7 +132,8 @@ def offline_and_cheap(run: Run) -> bool:
     return "judge" not in cfg and "generator" not in cfg and not (_kinds(cfg.get("variant")) & _PAID_OR_SLOW)
 
 
-def baseline_on(ws: Workspace, base: RunEvidence, cand: RunEvidence) -> tuple[RunEvidence | None, str, str | None]:
+def baseline_on(ws: Workspace, base: RunEvidence, cand: RunEvidence, loader: Loader | None = None,
+                ) -> tuple[RunEvidence | None, str, str | None]:
     """The baseline variant measured on the candidate's dataset version (core/split.py): an
     existing finished run, or a new one when the variant is offline and cheap. Returns (run or
     None, what was done, the command that would measure it)."""
@@ -104,7 +142,8 @@ def baseline_on(ws: Workspace, base: RunEvidence, cand: RunEvidence) -> tuple[Ru
     for r in ws.store.runs():
         if (r.status == "finished" and r.variant_hash == b.variant_hash and r.dataset == c.dataset
                 and r.dataset_version == c.dataset_version and r.corpus_version == b.corpus_version):
-            return load_run(ws, r.id), f"the baseline variant's run {r.id} on {c.dataset}@{c.dataset_version}", command
+            found = f"the baseline variant's run {r.id} on {c.dataset}@{c.dataset_version}"
+            return load_run(ws, r.id, loader), found, command
     if not offline_and_cheap(b):
         return None, "the baseline variant calls a provider or an embedding model: not re-run automatically", command
     try:
@@ -130,12 +169,13 @@ def compare_runs(ws: Workspace, baseline: str, candidate: str, contract: Contrac
     versions of a dataset, the baseline is paired on the candidate's items (re-run when offline
     and cheap; core/split.py). `weights="production"` adds the cohort results re-weighted to the
     production log's mix."""
-    b, c = load_run(ws, baseline), load_run(ws, candidate)
+    loader = Loader(ws)
+    b, c = load_run(ws, baseline, loader), load_run(ws, candidate, loader)
     tags = {i: it.tags for i, it in b.items.items()} | {i: it.tags for i, it in c.items.items()}
     paired_base, previous, command, how = b, None, None, None
     if (b.run.dataset, b.run.dataset_version) != (c.run.dataset, c.run.dataset_version) and \
             set(b.values) != set(c.values):
-        again, how, command = baseline_on(ws, b, c)
+        again, how, command = baseline_on(ws, b, c, loader)
         if again is not None:
             paired_base, previous = again, b.values
     cmp = compare(paired_base.values, c.values, tags, contract, cohort_keys=by or None, seed=seed, metrics=metrics,
@@ -144,17 +184,19 @@ def compare_runs(ws: Workspace, baseline: str, candidate: str, contract: Contrac
         cmp = replace(cmp, notes=[*cmp.notes, f"dataset versions differ: {how}"])
     if noisy := noise_callouts(cmp.overall, b.run.metrics, c.run.metrics):  # LLM-judge deltas within its noise
         cmp = replace(cmp, callouts=[*cmp.callouts, *noisy])
-    health = dataset_health(ws, c.run.dataset, c.run.dataset_version, contract, by)
+    health = dataset_health(ws, c.run.dataset, c.run.dataset_version, contract, by, loader)
     production = None
     if weights == "production":
         from shipcall.app.production import weights_for
 
         production = weights_for(ws, paired_base.values, c.values, b.items | c.items, contract,
                                  [r.metric for r in cmp.overall], by, seed=seed)
-    return ComparisonReport(paired_base, c, cmp, failure_shift(paired_base.results, c.results), health, production)
+    return ComparisonReport(paired_base, c, cmp, failure_shift(paired_base.outcomes, c.outcomes), health,
+                            production)
 
 
-def failure_shift(base: list[ItemResult], cand: list[ItemResult]) -> list[dict[str, Any]]:
+def failure_shift(base: Sequence[ItemOutcome | ItemResult], cand: Sequence[ItemOutcome | ItemResult],
+                  ) -> list[dict[str, Any]]:
     """Primary failure-mode counts in both runs, largest change first."""
     cb = Counter(r.failure_modes[0] for r in base if r.failure_modes)
     cc = Counter(r.failure_modes[0] for r in cand if r.failure_modes)
@@ -163,31 +205,72 @@ def failure_shift(base: list[ItemResult], cand: list[ItemResult]) -> list[dict[s
 
 
 def dataset_health(ws: Workspace, name: str, version: int | None, contract: Contract,
-                   by: list[str] | None = None) -> HealthReport:
+                   by: list[str] | None = None, loader: Loader | None = None) -> HealthReport:
+    loader = loader or Loader(ws)
     store = ws.store
-    ds = store.load_dataset(name, version)
+    ds = loader.dataset(name, version)
     docs = {d.id: d for d in store.documents()}
     first_seen = store.document_first_seen()
     changed_at = {d.id: first_seen.get((d.id, d.hash), "") for d in docs.values()}
-    versions = [v for v in store.dataset_versions(name) if v["version"] <= ds.version]
-    added: dict[str, str] = {}
-    for v in versions:  # the time each item (as it is now) first appeared in the dataset
-        for it in store.load_dataset(name, v["version"]).items:
-            current = next((x for x in ds.items if x.id == it.id), None)
-            if current is not None and it.id not in added and it.to_dict() == current.to_dict():
-                added[it.id] = v["created_at"]
-    runs = [r for r in store.runs() if r.dataset == name and r.dataset_version == ds.version
-            and r.status == "finished"]
-    by_variant: dict[str, Run] = {}
-    for r in runs:  # newest run per distinct variant configuration
-        by_variant.setdefault(r.variant_hash, r)
-    run_failures = [{x.item_id: x.failure_modes for x in store.item_results(r.id)} for r in by_variant.values()]
     return check_health(
         ds.items,
-        doc_texts={i: normalize_answer(d.text) for i, d in docs.items()},
-        doc_changed_at=changed_at, item_added_at=added, run_failures=run_failures,
+        doc_texts=_Normalized({i: d.text for i, d in docs.items()}),
+        doc_changed_at=changed_at, item_added_at=_added_at(store, loader, ds),
+        run_failures=[{x.item_id: x.failure_modes for x in loader.outcomes(r.id)} for r in _newest_runs(store, ds)],
         cohort_keys=by or contract.cohorts, min_cohort_size=contract.min_cohort_size,
     )
+
+
+def _added_at(store: Store, loader: Loader, ds: Dataset) -> dict[str, str]:
+    """When each item, as it is now, first appeared in the dataset: the first version (oldest
+    first) holding it with its current content."""
+    current = {it.id: it for it in ds.items}
+    current_dicts: dict[str, dict[str, Any]] = {}
+    added: dict[str, str] = {}
+    for v in store.dataset_versions(ds.name):
+        if v["version"] > ds.version:
+            continue
+        if v["version"] == ds.version:  # every current item is as it is now
+            added.update({i: v["created_at"] for i in current if i not in added})
+            continue
+        for it in loader.dataset(ds.name, v["version"]).items:
+            if it.id in current and it.id not in added:
+                now_dict = current_dicts.get(it.id) or current_dicts.setdefault(it.id, current[it.id].to_dict())
+                if it.to_dict() == now_dict:
+                    added[it.id] = v["created_at"]
+    return added
+
+
+def _newest_runs(store: Store, ds: Dataset) -> list[Run]:
+    """The newest finished run on this dataset version per distinct variant configuration."""
+    by_variant: dict[str, Run] = {}
+    for r in store.runs():
+        if r.dataset == ds.name and r.dataset_version == ds.version and r.status == "finished":
+            by_variant.setdefault(r.variant_hash, r)
+    return list(by_variant.values())
+
+
+class _Normalized(Mapping[str, str]):
+    """Document id → answer-normalised text, normalised on first use: health looks only at the
+    documents items cite (all of them only for an item that cites none it knows)."""
+
+    def __init__(self, texts: dict[str, str]) -> None:
+        self._texts = texts
+        self._done: dict[str, str] = {}
+
+    def __getitem__(self, key: str) -> str:
+        if key not in self._done:
+            self._done[key] = normalize_answer(self._texts[key])
+        return self._done[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._texts
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._texts)
+
+    def __len__(self) -> int:
+        return len(self._texts)
 
 
 def gate(ws: Workspace, baseline: str, candidate: str, contract: Contract, *, note: str = "",
@@ -198,23 +281,19 @@ def gate(ws: Workspace, baseline: str, candidate: str, contract: Contract, *, no
     set-up, not a decision: it is recorded only with `record_decision=True` (`--record`)."""
     report = compare_runs(ws, baseline, candidate, contract, weights=weights)
     c = report.candidate
+    extra: tuple[list[Reason], list[str]] = ([], [])
+    if report.production is not None:  # --weights production: a guarded metric regressed at production's mix
+        from shipcall.core.weights import weighted_reasons
+
+        extra = (list(weighted_reasons(report.production, contract)), [])
+        if not extra[0]:
+            extra[1].append(f"production_weighted: no guarded metric regressed at the production cohort mix "
+                            f"({report.production.n_queries} logged queries)")
     decision = decide(
         report.comparison, contract, candidate_metrics=c.run.metrics, candidate_items=c.values,
         candidate_errors=c.run.errors, candidate_n=c.run.n_items, baseline_run=report.baseline.run.id,
         candidate_run=c.run.id, author=who or author(), note=note, created_at=now(),
-        baseline_metrics=report.baseline.run.metrics)
-    if report.production is not None:  # --weights production: a guarded metric regressed at production's mix
-        from shipcall.core.gate import _KIND_ORDER
-        from shipcall.core.weights import weighted_reasons
-
-        reasons = sorted([*decision.reasons, *weighted_reasons(report.production, contract)],
-                         key=lambda r: (r.severity != "block", _KIND_ORDER[r.kind]))
-        checks = list(decision.checks)
-        if not any(r.kind == "production_weighted" for r in reasons):
-            checks.append(f"production_weighted: no guarded metric regressed at the production cohort mix "
-                          f"({report.production.n_queries} logged queries)")
-        decision = replace(decision, reasons=reasons, checks=checks,
-                           verdict="WAIT" if any(r.severity == "block" for r in reasons) else "SHIP")
+        baseline_metrics=report.baseline.run.metrics, extra=extra)
     same = report.baseline.run.id == report.candidate.run.id
     if record_decision or (record_decision is None and not same):
         record(ws, decision, report)
@@ -259,9 +338,10 @@ def override_decision(ws: Workspace, verdict: str | None, note: str, *, decision
         raise ConfigError("give exactly one of --accept and --override SHIP|WAIT", field="--accept",
                           hint='e.g. shipcall decide --accept --note "checked the finance items by hand"')
     rows = ws.store.decisions()
-    if not rows:
+    calls = [r for r in rows if r["verdict"] in ("SHIP", "WAIT")]  # not the canary's changes
+    if not calls:
         raise NotFoundError("no decision to decide on", hint="run `shipcall gate` first")
-    base = rows[-1] if decision_id is None else next((r for r in rows if r["id"] == decision_id), None)
+    base = calls[-1] if decision_id is None else next((r for r in rows if r["id"] == decision_id), None)
     if base is None:
         raise NotFoundError(f"no decision #{decision_id}", hint="list them with `shipcall decisions`")
     if accept:

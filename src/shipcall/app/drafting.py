@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from shipcall.adapters.clock import now
 from shipcall.adapters.progress import progress_bar
 from shipcall.app.workspace import Workspace
 from shipcall.core.datasets import Item, dataset_hash
@@ -108,7 +109,7 @@ def draft(ws: Workspace, *, name: str, n: int = 100, kinds: Sequence[str] = KIND
         report.notes.append("nothing drafted: no draft passed the checks")
         return report
     if accept:
-        new = [d.to_item(reviewed=False, provenance={"drafted_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        new = [d.to_item(reviewed=False, provenance={"drafted_at": now(),
                                                      "reviewer": None, "edited": False})
                for d in result.drafts]
         all_items = items + new

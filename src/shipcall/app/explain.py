@@ -17,7 +17,8 @@ from shipcall.errors import ConfigError, NotFoundError
 
 def live_decisions(ws: Workspace) -> list[dict[str, Any]]:
     """Recorded decisions, oldest first, without the voided ones."""
-    return [d for d in ws.store.decisions() if not d.get("void") and not (d.get("evidence") or {}).get("void")]
+    return [d for d in ws.store.decisions() if not d.get("void") and not (d.get("evidence") or {}).get("void")
+            and d["verdict"] != "canary"]  # a canary change is not a call to explain
 
 
 def decision_chain(decisions: list[dict[str, Any]], decision_id: int | None) -> tuple[dict[str, Any], list[dict]]:
@@ -138,8 +139,16 @@ def gather(ws: Workspace, decision_id: int | None = None) -> Evidence:
         costs=costs, cost_unit=str(getattr(contract, "cost_unit", "points") or "points"),
         examples=_examples(base, cand, list(contract.cohorts)),
         sources=cited.most_common(10), redactions=dict(redactions), log_queries=len(entries), log_window=window,
-        providers=providers, store=ws.store_url(), retention=getattr(ws.config.server, "retain", None),
+        providers=providers, store=ws.store_url(), retention=_retention(ws),
         logged_per_day=per_day)
+
+
+def _retention(ws: Workspace) -> str | None:
+    """The retention in force: what the last `serve --retain` recorded in the store, else the
+    workspace's `server.retain` (a setting nobody has served with yet still says what will apply)."""
+    from shipcall.adapters.store.production_log import retention
+
+    return retention(ws.store)["retain"] or getattr(ws.config.server, "retain", None)
 
 
 def explain(ws: Workspace, decision_id: int | None = None, audience: str = "exec") -> Narrative:

@@ -153,9 +153,10 @@ class DecisionReport:
 
 def decision_report(ws: Workspace, decision_id: int | None = None) -> DecisionReport:
     rows = ws.store.decisions()
-    if not rows:
+    calls = [r for r in rows if r["verdict"] in ("SHIP", "WAIT")]  # the default is the latest call, not a canary change
+    if not calls:
         raise NotFoundError("no decision recorded yet", hint="run `shipcall gate --baseline RUN --candidate RUN`")
-    record = rows[-1] if decision_id is None else next((r for r in rows if r["id"] == decision_id), None)
+    record = calls[-1] if decision_id is None else next((r for r in rows if r["id"] == decision_id), None)
     if record is None:
         raise NotFoundError(f"no decision #{decision_id}", hint="list them with `shipcall decisions`")
     decision = Decision.from_dict(record)

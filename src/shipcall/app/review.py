@@ -254,7 +254,7 @@ def promote(ws: Workspace, dataset: str, *, since: str | None = None, dry_run: b
         dataset, all_items, dataset_hash(all_items),
         source=f"shipcall review promote: {' and '.join(what)}" + (f" added to {dataset}@{prev}" if prev else ""),
         warnings=[])
-    rs.record_promotions(dataset, version, [(p["request_id"], p["item_id"]) for p in promoted
+    rs.record_promotions(dataset, version, [(str(p["request_id"]), str(p["item_id"])) for p in promoted
                                             if p.get("kind") != "draft"])
     mark_promoted(ws, [p["draft_id"] for p in drafted_rows], version)
     return PromoteReport(dataset, version, created, promoted, skipped, prev, len(all_items))

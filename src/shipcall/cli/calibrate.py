@@ -10,8 +10,8 @@ from shipcall.cli._common import emit_json, json_option, warn, workspace
 
 
 @click.command("calibrate")
-@click.option("--dataset", "dataset_ref", required=True, help="NAME or NAME@VERSION (default: latest), with "
-              "answerable and unanswerable items.")
+@click.option("--dataset", "dataset_ref", default=None, help="NAME or NAME@VERSION (default: the latest version; "
+              "the only dataset when there is one), with answerable and unanswerable items.")
 @click.option("--variant", "-v", default=None, help="Variant to calibrate (default: the first in shipcall.yaml).")
 @click.option("--max-false-answer", type=click.FloatRange(0.0, 1.0), default=0.2, show_default=True,
               help="Highest acceptable share of unanswerable questions that get an answer.")
@@ -21,8 +21,8 @@ from shipcall.cli._common import emit_json, json_option, warn, workspace
               help="Name of the new variant (default: VARIANT-calibrated, or -2, -3… when taken).")
 @json_option
 @click.pass_context
-def cli(ctx: click.Context, dataset_ref: str, variant: str | None, max_false_answer: float, folds: int, seed: int,
-        new_name: str | None, as_json: bool) -> None:
+def cli(ctx: click.Context, dataset_ref: str | None, variant: str | None, max_false_answer: float, folds: int,
+        seed: int, new_name: str | None, as_json: bool) -> None:
     """Choose the abstention threshold (min_score) of a variant on a dataset: the lowest one that
     keeps false answers (answers to questions the documents don't cover) under the limit, chosen
     by cross-validation over the dataset's answerable and unanswerable items. Prints the
@@ -36,6 +36,10 @@ def cli(ctx: click.Context, dataset_ref: str, variant: str | None, max_false_ans
     from shipcall.render.calibrate import calibrate_json, calibrate_text
 
     ws = workspace(ctx)
+    if dataset_ref is None:
+        from shipcall.app.defaults import default_dataset
+
+        dataset_ref = default_dataset(ws)
     bars: list[Any] = []
 
     def progress(done: int, total: int) -> None:

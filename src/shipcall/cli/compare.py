@@ -9,8 +9,8 @@ from shipcall.render.text import print_report
 
 
 @click.command("compare")
-@click.argument("baseline")
-@click.argument("candidate")
+@click.argument("baseline", required=False)
+@click.argument("candidate", required=False)
 @click.option("--by", "by", multiple=True, help="Tag key to compare per cohort (repeatable; default: the contract's).")
 @click.option("--contract", "contract_path", type=click.Path(dir_okay=False), default=None,
               help="Contract file (default: the workspace's contract.yaml, else documented defaults).")
@@ -20,18 +20,25 @@ from shipcall.render.text import print_report
               help="production: also re-weight cohort results to the cohort mix of the production log.")
 @json_option
 @click.pass_context
-def cli(ctx: click.Context, baseline: str, candidate: str, by: tuple[str, ...], contract_path: str | None,
+def cli(ctx: click.Context, baseline: str | None, candidate: str | None, by: tuple[str, ...], contract_path: str | None,
         show_all: bool, seed: int, weights: str, as_json: bool) -> None:
     """Compare CANDIDATE with BASELINE on the items both runs share: per metric and cohort, the
     delta, a 95% paired bootstrap interval, a p-value corrected for every test, and a verdict
     (improved, regressed, no_change, underpowered with the items needed).
 
+    Left out, CANDIDATE is the newest finished run and BASELINE the newest finished run of another
+    variant on the candidate's dataset version (said on stderr); one run given is the candidate.
+
     Example: shipcall compare r1 r2 --by topic
     """
     from shipcall.app.decisions import compare_runs
+    from shipcall.app.defaults import default_pair
 
     ws = workspace(ctx)
-    rep = compare_runs(ws, baseline, candidate, ws.contract(contract_path), list(by) or None, seed=seed,
+    pair = default_pair(ws, None, baseline) if candidate is None else default_pair(ws, baseline, candidate)
+    if pair.chosen:
+        click.echo(f"comparing {pair.chosen} (name BASELINE CANDIDATE to choose others)", err=True)
+    rep = compare_runs(ws, pair.baseline, pair.candidate, ws.contract(contract_path), list(by) or None, seed=seed,
                        weights=weights)
     if as_json:
         emit_json(rep.to_dict())

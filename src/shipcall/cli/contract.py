@@ -57,8 +57,8 @@ def check(ctx: click.Context, path: str | None, dataset_ref: str | None, as_json
         against = f"{rep.dataset} ({rep.n_items} items)"
         if rep.baseline_run:
             against += f" and run {rep.baseline_run} of {rep.baseline_variant}"
-        n = len(rep.warnings)
-        verdict = f"{n} warning{'s' if n != 1 else ''}" if n else "it fits"
+        count = len(rep.warnings)
+        verdict = f"{count} warning{'s' if count != 1 else ''}" if count else "it fits"
         click.echo(f"checked against {against}: {verdict}")
     for w in rep.warnings:
         click.echo(f"warning: {w.field}: {w.detail}", err=True)

@@ -8,8 +8,10 @@ from shipcall.cli._common import check_output_path, emit_json, json_option, work
 
 
 @click.command("gate")
-@click.option("--baseline", required=True, help="Baseline run id.")
-@click.option("--candidate", required=True, help="Candidate run id (the same run: an A/A check).")
+@click.option("--baseline", default=None,
+              help="Baseline run id (default: the newest finished run of another variant on the candidate's dataset).")
+@click.option("--candidate", default=None,
+              help="Candidate run id (default: the newest finished run; the baseline's own id: an A/A check).")
 @click.option("--contract", "contract_path", type=click.Path(dir_okay=False), default=None,
               help="Contract file (default: the workspace's contract.yaml).")
 @click.option("--author", default=None, help="Who makes the call (default: $SHIPCALL_AUTHOR or $USER).")
@@ -23,7 +25,7 @@ from shipcall.cli._common import check_output_path, emit_json, json_option, work
               help="Record the decision (default: yes, except an A/A gate of a run against itself).")
 @json_option
 @click.pass_context
-def cli(ctx: click.Context, baseline: str, candidate: str, contract_path: str | None, author: str | None,
+def cli(ctx: click.Context, baseline: str | None, candidate: str | None, contract_path: str | None, author: str | None,
         note: str, junit_path: str | None, md_path: str | None, weights: str, record: bool | None,
         as_json: bool) -> int:
     """Apply the contract to CANDIDATE against BASELINE and record the decision. Exits 0 for
@@ -39,7 +41,12 @@ def cli(ctx: click.Context, baseline: str, candidate: str, contract_path: str | 
         if path is not None:
             check_output_path(path, field=field)  # before the decision is recorded
     ws = workspace(ctx)
-    decision, report = gate(ws, baseline, candidate, ws.contract(contract_path), note=note, who=author,
+    from shipcall.app.defaults import default_pair
+
+    pair = default_pair(ws, baseline, candidate)
+    if pair.chosen:
+        click.echo(f"gate: {pair.chosen} (--baseline/--candidate choose others)", err=True)
+    decision, report = gate(ws, pair.baseline, pair.candidate, ws.contract(contract_path), note=note, who=author,
                             weights=weights, record_decision=record)
     from shipcall.core.narrative import gate_sentence
 

@@ -10,7 +10,8 @@ from shipcall.cli._common import emit_json, json_option, warn, workspace
 
 
 @click.command("run")
-@click.option("--dataset", "dataset_ref", required=True, help="NAME or NAME@VERSION (default: latest).")
+@click.option("--dataset", "dataset_ref", default=None,
+              help="NAME or NAME@VERSION (default: the latest version; the only dataset when there is one).")
 @click.option("--variant", "-v", default=None, help="Variant name (default: the first in shipcall.yaml).")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the first N items.")
 @click.option("--judge/--no-judge", "judge", default=None,
@@ -30,7 +31,7 @@ from shipcall.cli._common import emit_json, json_option, warn, workspace
               help="With --executor ray: how many workers (default: the cluster's CPUs).")
 @json_option
 @click.pass_context
-def cli(ctx: click.Context, dataset_ref: str, variant: str | None, limit: int | None, judge: bool | None,
+def cli(ctx: click.Context, dataset_ref: str | None, variant: str | None, limit: int | None, judge: bool | None,
         judge_repeats: int | None, wait: bool, executor: str, address: str | None, workers: int | None,
         as_json: bool) -> None:
     """Run a variant over every item of a dataset and store per-item results. An interrupted
@@ -57,6 +58,10 @@ def cli(ctx: click.Context, dataset_ref: str, variant: str | None, limit: int | 
         from shipcall.errors import ConfigError
 
         raise ConfigError("--address and --workers go with --executor ray", field="--executor")
+    if dataset_ref is None:
+        from shipcall.app.defaults import default_dataset
+
+        dataset_ref = default_dataset(ws)
     ds = ws.store.load_dataset(*parse_ref(dataset_ref))
     options = judge_options(ws, judge, judge_repeats, warn=warn)
     bar = progress_bar(len(ds.items[:limit] if limit else ds.items), "run", "item")

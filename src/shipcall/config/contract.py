@@ -38,7 +38,7 @@ from shipcall.errors import ConfigError
 
 DEFAULT_TOLERANCE = 0.02
 DEFAULT_ALPHA = 0.05
-DEFAULT_CORRECTION = "holm"
+DEFAULT_CORRECTION: Literal["holm", "bh"] = "holm"
 DEFAULT_MIN_COHORT_SIZE = 20
 
 # Metrics measured in their own unit (milliseconds, tokens, money) rather than as a 0–1 rate.
@@ -113,7 +113,7 @@ class JudgeMetric(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     rubric: str = Field(min_length=1)
-    scale: list[int | float | str | bool] = Field(default_factory=lambda: [1, 5])
+    scale: list[int | float | str | bool] = Field(default_factory=lambda: list[int | float | str | bool]([1, 5]))
 
     @property
     def labels(self) -> list[str]:

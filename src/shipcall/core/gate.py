@@ -33,7 +33,7 @@ what failed. The core takes the time and author as values (no clock, no environm
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -45,13 +45,14 @@ if TYPE_CHECKING:  # duck-typed: the core reads the contract's fields, never imp
     from shipcall.core.contract import Contract
 
 ReasonKind = Literal["threshold", "cohort_regressed", "must_pass", "error_rate", "underpowered",
-                     "production_weighted", "baseline_fails"]
+                     "production_weighted", "baseline_fails", "canary"]
 Severity = Literal["block", "warn"]
 GateVerdict = Literal["SHIP", "WAIT"]
 _KIND_ORDER: dict[str, int] = {
     "threshold": 0, "error_rate": 1, "must_pass": 2, "cohort_regressed": 3, "underpowered": 4,
     "production_weighted": 3,  # core/weights.py: with `gate --weights production`
     "baseline_fails": -1,  # a warning, listed first among warnings: it explains the blocks above
+    "canary": 5,  # a change of the live canary (app/canary.py), recorded beside the gate's calls
 }
 _PERFECT_SLACK = 1e-9
 
@@ -327,8 +328,12 @@ def decide(
     note: str,
     created_at: str,
     baseline_metrics: Mapping[str, float] | None = None,
+    extra: tuple[Sequence[Reason], Sequence[str]] = ((), ()),
 ) -> Decision:
     """Apply the contract: SHIP if no reason blocks, else WAIT (warnings never block).
+
+    `extra`: reasons and checks decided elsewhere in core and weighed with the rest (the
+    production-weighted rows of `gate --weights production`, core/weights.py).
 
     `candidate_metrics` are the candidate run's overall values (Run.metrics, aggregate-only
     metrics included); `candidate_items` its per-item values (item id → {metric → value}; an
@@ -342,6 +347,7 @@ def decide(
         _error_reasons(contract, candidate_errors, candidate_n),
         _must_pass_reasons(contract, candidate_items),
         _comparison_reasons(comparison, contract),
+        (list(extra[0]), list(extra[1])),
     ):
         reasons.extend(part[0])
         checks.extend(part[1])

@@ -7,13 +7,13 @@ dataset, and the per-run failure modes seen so far.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy import sparse
 
 from shipcall.core.datasets import Item
 from shipcall.core.metrics.answer import normalize_answer
@@ -105,8 +105,7 @@ def check_health(
 
 
 def _duplicates(items: Sequence[Item]) -> list[Finding]:
-    """Exact duplicates by normalised question; near-duplicates by token-set Jaccard ≥ 0.8,
-    computed for all pairs at once as a sparse matrix product."""
+    """Exact duplicates by normalised question; near-duplicates by token-set Jaccard ≥ 0.8."""
     out: list[Finding] = []
     norm = [normalize_answer(it.question) for it in items]
     groups: dict[str, list[str]] = {}
@@ -115,25 +114,46 @@ def _duplicates(items: Sequence[Item]) -> list[Finding]:
     exact = {q for q, ids in groups.items() if len(ids) > 1}
     for q in sorted(exact):
         out.append(Finding("duplicate", tuple(groups[q]), f"same question: {q!r}"))
-    vocab: dict[str, int] = {}
-    rows, cols = [], []
-    for i, q in enumerate(norm):
-        for tok in set(q.split()):
-            rows.append(i)
-            cols.append(vocab.setdefault(tok, len(vocab)))
-    if not rows:
-        return out
-    x = sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(items), len(vocab)))
-    sizes = np.asarray(x.sum(axis=1)).ravel()
-    inter = sparse.triu(x @ x.T, k=1).tocoo()
-    for i, j, n in zip(inter.row, inter.col, inter.data, strict=True):
+    sets = [frozenset(q.split()) for q in norm]
+    for i, j in similar_pairs(sets, NEAR_DUPLICATE_JACCARD):
         if norm[i] == norm[j]:
             continue
-        jac = n / (sizes[i] + sizes[j] - n)
+        n = len(sets[i] & sets[j])
+        # float32, as the sparse matrix product this replaced computed it: the same rounding of the share
+        jac = np.float32(n) / (np.float32(len(sets[i])) + np.float32(len(sets[j])) - np.float32(n))
         if jac >= NEAR_DUPLICATE_JACCARD:
             out.append(Finding("near_duplicate", (items[i].id, items[j].id),
                                f"questions share {jac:.0%} of their words"))
     return out
+
+
+def similar_pairs(sets: Sequence[frozenset[str]], threshold: float) -> list[tuple[int, int]]:
+    """Every pair (i < j, in order) whose Jaccard similarity may reach `threshold`: a superset of
+    the pairs that do, found by prefix filtering (Chaudhuri, Ganti and Kaushik, 2006; Bayardo, Ma
+    and Srikant, 2007, "Scaling up all pairs similarity search"). Order each set's tokens rarest
+    first; two sets with Jaccard ≥ t share at least ⌈t·|x|⌉ tokens, so they share one among the
+    first |x| − ⌈t·|x|⌉ + 1 tokens of each. Only sets that share such a prefix token are paired,
+    and only when their sizes allow it (t·|x| ≤ |y| ≤ |x|/t).
+
+    Hand-written (25 lines) rather than MinHash LSH (datasketch): it is exact where LSH is
+    approximate, several times faster at 10,000 questions, and it spares every `compare` and
+    `gate` the 0.3 s of importing datasketch (which imports scipy.integrate)."""
+    df: Counter[str] = Counter(t for s in sets for t in s)
+    postings: dict[str, list[int]] = {}
+    for i, s in enumerate(sets):
+        if s:
+            tokens = sorted(s, key=lambda t: (df[t], t))
+            for t in tokens[: len(tokens) - math.ceil(threshold * len(tokens) - 1e-9) + 1]:
+                postings.setdefault(t, []).append(i)
+    pairs: set[tuple[int, int]] = set()
+    for ids in postings.values():
+        for a, i in enumerate(ids):
+            ni = len(sets[i])
+            for j in ids[a + 1:]:
+                nj = len(sets[j])
+                if threshold * max(ni, nj) <= min(ni, nj) + 1e-9:
+                    pairs.add((i, j))
+    return sorted(pairs)
 
 
 def _suspect_gold(items: Sequence[Item], runs: Sequence[Mapping[str, Sequence[str]]]) -> list[Finding]:

@@ -213,9 +213,10 @@ def noise_callouts(overall: Sequence[Any], baseline_metrics: Mapping[str, float]
         nb, nc = baseline_metrics.get(f"{name}_noise"), candidate_metrics.get(f"{name}_noise")
         if nb is None and nc is None:
             continue
-        nb = nc if nb is None else nb
-        nc = nb if nc is None else nc
-        band = math.sqrt(nb**2 + nc**2)
+        b = nc if nb is None else nb
+        c = nb if nc is None else nc
+        assert b is not None and c is not None  # one of them is known (checked above)
+        band = math.sqrt(b**2 + c**2)
         if abs(row.delta) <= band:
             out.append(f"{name}: the delta {row.delta:+.3f} is within the judge's own noise (±{band:.3f}); "
                        f"the judge cannot tell these runs apart on it")

@@ -72,6 +72,18 @@ class ItemResult:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class ItemOutcome:
+    """What comparisons read of an item result: its metric values, error and failure modes.
+    `compare`, `gate` and dataset health need no more; the full ItemResult is loaded where
+    rankings, answers or citations are shown."""
+
+    item_id: str
+    metrics: dict[str, float]
+    error: str | None = None
+    failure_modes: list[str] = field(default_factory=list)
+
+
 @dataclass
 class Run:
     """A run's identity and its aggregated metrics."""

@@ -199,8 +199,8 @@ def production_weighted(
             lo, hi = (float(x) for x in np.nanquantile(res, [0.025, 0.975]))
             contrib = np.zeros(n)  # item i's share of T: w_c / n_c · d_i
             for t, gi in enumerate(idx):
-                members = groups[gi][2]
-                have = members[np.isfinite(cand[members, j] - base[members, j])]
+                in_cohort = groups[gi][2]
+                have = in_cohort[np.isfinite(cand[in_cohort, j] - base[in_cohort, j])]
                 if w[t] > 0 and len(have):
                     contrib[have] = w[t] / len(have) * (cand[have, j] - base[have, j])
             p = sign_flip_p(contrib, n_resamples=n_resamples, seed=seed)
@@ -209,7 +209,8 @@ def production_weighted(
                              "eval_delta": float(np.where(ok, est, 0.0) @ ev_w), "baseline": float(means_b @ w),
                              "candidate": float(means_c @ w), "delta": delta, "ci_low": lo, "ci_high": hi,
                              "p_value": p})
-    p_adj = adjust(np.array([r["p_value"] for r in rows_raw]), contract.correction) if rows_raw else []
+    p_adj: list[float] = (list(adjust(np.array([r["p_value"] for r in rows_raw]), contract.correction))
+             if rows_raw else [])
     rows = []
     for r, pa in zip(rows_raw, p_adj, strict=True):
         info = metric_info(r["metric"])

@@ -32,8 +32,8 @@ def calibrate_text(o: Any) -> str:
                      "separate these questions well enough")
     lines += ["", f"Wrote variant {o.new_variant!r} (extends {o.variant!r}) to {o.config_path}; {o.variant!r} is "
                   "unchanged.",
-              f"Next: shipcall run --dataset {o.dataset} --variant {o.new_variant}, then compare it with "
-              f"{o.variant}."]
+              f"Next: shipcall run --dataset {o.dataset} --variant {o.new_variant}, then `shipcall gate` to compare it "
+              f"with the newest run of another variant ({o.variant}'s, if it was run last; --baseline RUN picks)."]
     return "\n".join(lines)
 
 

@@ -10,6 +10,7 @@ Links: `views.FILE_LINKS` (plain text, in-page anchors only) or `views.PAGE_LINK
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any
@@ -87,7 +88,9 @@ def _history_plot(rep: RunReport, required: bool) -> str | None:
                                        title=f"{rep.run.variant} over its runs on {rep.run.dataset}"), required)
 
 
-def run_context(rep: RunReport, links: Links = FILE_LINKS, *, required: bool = True) -> dict[str, Any]:
+def run_context(rep: RunReport, links: Links = FILE_LINKS, *, required: bool = True,
+                redact: Callable[[str], str] | None = None) -> dict[str, Any]:
+    """`redact`: for a page a visitor sees, production examples pass through it."""
     run, c = rep.run, rep.contract
     modes = [(row["mode"], row["count"]) for row in rep.failures.modes]
     figures = {
@@ -105,7 +108,7 @@ def run_context(rep: RunReport, links: Links = FILE_LINKS, *, required: bool = T
     return {
         "title": f"Run {run.id}: {run.variant} on {run.dataset}@{run.dataset_version}", "run": run, "contract": c,
         "links": links, "key": views.key_metrics(run.metrics, c), "families": views.metric_families(run.metrics, c),
-        "cohorts": views.cohort_tables(run.cohorts, shown), "failures": views.failure_rows(rep.failures),
+        "cohorts": views.cohort_tables(run.cohorts, shown), "failures": views.failure_rows(rep.failures, redact),
         "failed": rep.failures.failed, "n": rep.failures.n_items, "figures": figures, "baseline": rep.baseline,
         "history": rep.history, "glossary": views.glossary(list(run.metrics)), "unreviewed": rep.unreviewed,
     }
@@ -126,7 +129,8 @@ def _forest_plots(rows: list[Any], contract: Any, required: bool) -> list[str]:
     return out
 
 
-def compare_context(rep: CompareReport, links: Links = FILE_LINKS, *, required: bool = True) -> dict[str, Any]:
+def compare_context(rep: CompareReport, links: Links = FILE_LINKS, *, required: bool = True,
+                    redact: Callable[[str], str] | None = None) -> dict[str, Any]:
     r, c = rep.report, rep.contract
     cmp = r.comparison
     b, cand = rep.baseline, rep.candidate
@@ -158,7 +162,7 @@ def compare_context(rep: CompareReport, links: Links = FILE_LINKS, *, required: 
         "explored": [views.comparison_row(x) for x in moved], "n_explored": len(explore),
         "explored_size": (getattr(cmp, "families", {}) or {}).get("exploratory", {}).get("size", 0),
         "split": views.split_rows(cmp.dataset_split), "shift": shift, "figures": figures,
-        "failures": views.failure_rows(rep.failures), "health": r.health.counts() if r.health else {},
+        "failures": views.failure_rows(rep.failures, redact), "health": r.health.counts() if r.health else {},
         "weights": r.production, "key": _key_pairs(b, cand, c),
         "glossary": views.glossary([x.metric for x in cmp.rows] + list(c.metrics)),
     }
@@ -178,10 +182,12 @@ def _key_pairs(b: Any, c: Any, contract: Any) -> list[dict[str, Any]]:
     return out
 
 
-def decision_context(rep: DecisionReport, links: Links = FILE_LINKS, *, required: bool = True) -> dict[str, Any]:
+def decision_context(rep: DecisionReport, links: Links = FILE_LINKS, *, required: bool = True,
+                     redact: Callable[[str], str] | None = None) -> dict[str, Any]:
     d = rep.decision
     ev = rep.record.get("evidence") or {}
-    compared = compare_context(rep.compared, links, required=required) if rep.compared is not None else None
+    compared = (compare_context(rep.compared, links, required=required, redact=redact) if rep.compared is not None
+                else None)
     contract = rep.compared.contract if rep.compared is not None else None
     shift = ev.get("failure_modes") or []
     forest = compared["figures"]["forest"] if compared else []

@@ -226,12 +226,32 @@ def example_fields(e: Mapping[str, Any]) -> list[tuple[str, str]]:
     return out
 
 
-def failure_rows(table: Any) -> list[dict[str, Any]]:
-    """The failure table (app/failures.py) for the templates: share, cumulative share, examples."""
+PRODUCTION_TEXT = ("question", "answer", "gold")  # what a promoted production query brought with it
+
+
+def redacted_example(e: Mapping[str, Any], redact: Callable[[str], str] | None) -> Mapping[str, Any]:
+    """A failure example as a visitor may see it: a question promoted from production (and what
+    was answered and given as gold for it) passes through today's redactor, on a copy, so a cached
+    report is never changed. Examples written by the team are shown as they are."""
+    if redact is None or not e.get("production"):
+        return e
+    return {k: ([redact(str(x)) for x in v] if isinstance(v, list) else redact(v) if isinstance(v, str) and v else v)
+            if k in PRODUCTION_TEXT else v for k, v in e.items()}
+
+
+def failure_rows(table: Any, redact: Callable[[str], str] | None = None) -> list[dict[str, Any]]:
+    """The failure table (app/failures.py) for the templates: share, cumulative share, examples
+    (production ones through `redact` when given: a page for a visitor without a session)."""
     return [{"mode": row["mode"], "count": row["count"], "share": f"{row['share']:.1%}",
              "cum": f"{row['cumulative']:.0%}", "description": row["description"],
-             "examples": [{"id": e.get("id"), "fields": example_fields(e)} for e in row["examples"]]}
+             "examples": [{"id": e.get("id"), "fields": example_fields(redacted_example(e, redact))}
+                          for e in row["examples"]]}
             for row in table.modes]
+
+
+def production_examples(table: Any) -> int:
+    """How many failure examples came from production."""
+    return sum(1 for row in table.modes for e in row["examples"] if e.get("production"))
 
 
 def glossary(names: Sequence[str]) -> list[MetricText]:

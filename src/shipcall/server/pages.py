@@ -19,6 +19,7 @@ and images, and forbids framing (keyboard shortcuts must not be clickjacked).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
@@ -301,7 +302,8 @@ def run_page(request: Request, run_id: str) -> Response:
         return _error(request, e)
     others = [r for r in ws.store.runs() if r.dataset == rep.run.dataset and r.id != rep.run.id
               and r.status == "finished"]
-    return render(request, "run.html", others=others, **run_context(rep, PAGE_LINKS, required=False))
+    return render(request, "run.html", others=others,
+                  **run_context(rep, PAGE_LINKS, required=False, redact=_visitor_redact(request)))
 
 
 @router.get("/runs/{run_id}/failures")
@@ -315,14 +317,12 @@ def failures_page(request: Request, run_id: str) -> Response:
     from shipcall.app.failures import failure_table
     from shipcall.errors import MissingExtraError
     from shipcall.render import plots
-    from shipcall.render.views import failure_rows
+    from shipcall.render.views import failure_rows, production_examples
 
     table = failure_table(ev)
-    redacted = 0
-    if _reviewer(request) is None:  # production text only to signed-in people, else redacted
-        redactor = request.app.state.server.redactor
-        redacted = views.redact_production_examples(table.modes, lambda t: redactor.redact(t).text)
-    rows = failure_rows(table)
+    redact = _visitor_redact(request)
+    redacted = production_examples(table) if redact is not None else 0
+    rows = failure_rows(table, redact)
     try:
         figure = plots.failure_pareto([(r["mode"], r["count"]) for r in table.modes], prefix="pareto",
                                       title="Why items failed") if rows else None
@@ -362,7 +362,17 @@ def compare_page(request: Request, baseline: str, candidate: str, weights: str =
             rep, notice = build()
     except ShipcallError as e:
         return _error(request, e)
-    return render(request, "compare.html", notice=notice, **compare_context(rep, PAGE_LINKS, required=False))
+    return render(request, "compare.html", notice=notice,
+                  **compare_context(rep, PAGE_LINKS, required=False, redact=_visitor_redact(request)))
+
+
+def _visitor_redact(request: Request) -> Callable[[str], str] | None:
+    """Production text only to signed-in people; for a visitor, through today's redactor (the log
+    was redacted when the query was asked, by the recognizers of that day)."""
+    if _reviewer(request) is not None:
+        return None
+    redactor = request.app.state.server.redactor
+    return lambda text: redactor.redact(text).text
 
 
 def _page_cache(request: Request) -> Any:
@@ -385,7 +395,8 @@ def decision_page(request: Request, decision_id: int) -> Response:
         rep = decision_report(request.app.state.server.ws, decision_id)
     except ShipcallError as e:
         return _error(request, e)
-    return render(request, "decision.html", **decision_context(rep, PAGE_LINKS, required=False))
+    return render(request, "decision.html",
+                  **decision_context(rep, PAGE_LINKS, required=False, redact=_visitor_redact(request)))
 
 
 @router.get("/variants")

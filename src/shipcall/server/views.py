@@ -85,21 +85,6 @@ def sources(ws: Workspace, entry: Any, chunks: dict[tuple[str, str, str], Any]) 
     return out
 
 
-def redact_production_examples(rows: list[dict[str, Any]], redact: Any) -> int:
-    """Production questions promoted into a dataset, and what was answered to them, as a visitor
-    without a session may see them: through today's redactor (the log was redacted when the query
-    was asked, by the recognizers of that day). Returns how many examples were redacted."""
-    n = 0
-    for row in rows:
-        for e in row["examples"]:
-            if e.get("production"):
-                for k in ("question", "answer", "gold"):
-                    v = e.get(k)
-                    e[k] = [redact(x) for x in v] if isinstance(v, list) else redact(v) if v else v
-                n += 1
-    return n
-
-
 def draft_sources(ws: Workspace, draft: Any, context: int = 300) -> list[dict[str, Any]]:
     """The passages a draft came from, in their documents: the source sentence marked, the
     gold answer inside it marked as the answer, and up to `context` characters either side."""

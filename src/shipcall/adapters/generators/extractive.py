@@ -17,6 +17,7 @@ its list; the context is always in document order, so nothing is glued from two 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -141,7 +142,8 @@ class ExtractiveGenerator(GeneratorBase):
         self._cache[chunk.id] = out
         return out
 
-    def generate(self, question: str, chunks: list[ScoredChunk]) -> Answer:
+    def generate(self, question: str, chunks: list[ScoredChunk], *,
+                 on_text: Callable[[str], None] | None = None) -> Answer:
         q = Question.of(question, self._stem, self._idf)
         if not q.terms or q.total <= 0:
             return Answer(text="", abstained=True, support=0.0)
@@ -170,7 +172,7 @@ class ExtractiveGenerator(GeneratorBase):
         best = self._best(candidates, kind, span_of)
         chosen = self._context(best, candidates, q, kind, span_of)
         found = self._answer_span(chosen, best, kind, q, span_of)
-        named = frozenset()
+        named: frozenset[str] = frozenset()
         if found is not None:  # it holds what the question's type words ask for ("deadline": a date)
             named = frozenset(self._stem(w) for w in TYPE_WORDS.get(kind, ())) & q.terms
         covered = support(q, named.union(*(c.unit.terms for c in chosen)),
@@ -329,7 +331,7 @@ def _units(chunk: Chunk, terms: Any, stem: Any) -> list[Unit]:
             if table_header:
                 context = context | terms(" ".join(table_header))
                 if len(cells) == len(table_header):
-                    parts = []
+                    parts: list[str] = []
                     at = 0
                     for h, c in zip(table_header, cells, strict=True):
                         if not c:

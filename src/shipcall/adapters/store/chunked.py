@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Delete, Row, Select, Table, delete
+from sqlalchemy import Connection, Delete, Row, Select, Table, delete, update
 
 CHUNK = 500
 T = TypeVar("T")
@@ -37,6 +37,13 @@ def delete_in(conn: Connection, table: Table, column: Any, values: Sequence[Any]
     for part in chunks(values, size):
         stmt: Delete = delete(table).where(column.in_(part))
         conn.execute(stmt)
+
+
+def update_in(conn: Connection, table: Table, column: Any, values: Sequence[Any], changes: dict[str, Any],
+              *, size: int = CHUNK) -> None:
+    """`UPDATE table SET changes WHERE column IN values`, chunk by chunk."""
+    for part in chunks(values, size):
+        conn.execute(update(table).where(column.in_(part)).values(**changes))
 
 
 def insert_new(conn: Connection, table: Table, rows: list[dict[str, Any]], keys: Sequence[str]) -> int:

@@ -5,21 +5,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, insert, select, update
 
+from shipcall.adapters.clock import now
 from shipcall.adapters.store import schema
+from shipcall.adapters.store.chunked import select_in, update_in
 from shipcall.core.drafting import Draft, QueuedDraft
 from shipcall.errors import NotFoundError
 
 if TYPE_CHECKING:
     from shipcall.adapters.store.store import Store
-
-
-def now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 def _queued(r: Any) -> QueuedDraft:
@@ -67,10 +64,7 @@ class DraftStore:
         with self.engine.connect() as c:
             if ids is None:
                 return [_queued(r) for r in c.execute(q)]
-            wanted = list(dict.fromkeys(ids))
-            rows = []
-            for i in range(0, len(wanted), 500):
-                rows += list(c.execute(q.where(t.c.id.in_(wanted[i:i + 500]))))
+            rows = select_in(c, q, t.c.id, ids)
         return sorted((_queued(r) for r in rows), key=lambda x: x.position)
 
     def get(self, draft_id: str) -> QueuedDraft:
@@ -107,5 +101,4 @@ class DraftStore:
     def mark_promoted(self, ids: Sequence[str], version: int) -> None:
         t = schema.drafts
         with self.engine.begin() as c:
-            for i in range(0, len(ids), 500):
-                c.execute(update(t).where(t.c.id.in_(list(ids[i:i + 500]))).values(promoted_version=version))
+            update_in(c, t, t.c.id, ids, {"promoted_version": version})

@@ -19,7 +19,7 @@ from shipcall.adapters.store.errors import install as install_error_translation
 from shipcall.adapters.store.errors import translate
 from shipcall.core.datasets import Dataset, Item
 from shipcall.core.documents import Document, Section
-from shipcall.core.runs import Citation, ItemResult, Retrieved, Run
+from shipcall.core.runs import Citation, ItemOutcome, ItemResult, Retrieved, Run
 from shipcall.core.tasks.parsers import item_parser
 from shipcall.errors import DatasetError, NotFoundError, StoreError
 
@@ -103,10 +103,8 @@ class Store:
             c.execute(insert(schema.meta).values(key=key, value=value))
 
     def delete_meta(self, keys: Iterable[str]) -> None:
-        keys = list(keys)
         with self.engine.begin() as c:
-            for i in range(0, len(keys), 500):
-                c.execute(delete(schema.meta).where(schema.meta.c.key.in_(keys[i:i + 500])))
+            delete_in(c, schema.meta, schema.meta.c.key, list(keys))
 
     def meta_with_prefix(self, prefix: str) -> dict[str, str]:
         t = schema.meta
@@ -314,6 +312,15 @@ class Store:
             rows = c.execute(select(t).where(t.c.run_id == run_id).order_by(t.c.position)).all()
         return [_item_result(r) for r in rows]
 
+    def item_outcomes(self, run_id: str) -> list[ItemOutcome]:
+        """Per item: metrics, error and failure modes (adapters/store/outcomes.py), in result order."""
+        from shipcall.adapters.store.outcomes import read_outcomes
+
+        fast = read_outcomes(self.engine, run_id)
+        if fast is not None:
+            return fast
+        return [ItemOutcome(r.item_id, r.metrics, r.error, r.failure_modes) for r in self.item_results(run_id)]
+
     def finish_run(self, run: Run) -> None:
         t = schema.runs
         with self.engine.begin() as c:
@@ -364,8 +371,9 @@ class Store:
         out = []
         for r in rows:
             evidence = EVIDENCE.loads(r.evidence, where=f"decision {r.id}")
-            d = dict(r._mapping) | {"reasons": json.loads(r.reasons), "evidence": evidence,
-                                    "void": evidence.get("void")}
+            reasons = [x if isinstance(x, dict) else {"kind": "canary", "severity": "warn", "detail": str(x)}
+                       for x in json.loads(r.reasons)]  # canary changes were first recorded as bare text
+            d = dict(r._mapping) | {"reasons": reasons, "evidence": evidence, "void": evidence.get("void")}
             if include_void or not d["void"]:
                 out.append(d)
         return out
@@ -526,7 +534,7 @@ def _item_result(row: Any) -> ItemResult:
         retrieved=[Retrieved(**x) for x in d["retrieved"]],
         retrieved_docs=[Retrieved(**x) for x in d["retrieved_docs"]],
         answer=d["answer"],
-        context=d.get("context", ""),  # the sentence an answer span came from (written since issue 14)
+        context=str(d.get("context", "")),  # the sentence an answer span came from (written since issue 14)
         citations=[Citation(x["doc_id"], x["chunk_id"], tuple(x["heading_path"]), x["snippet"])
                    for x in d["citations"]],
         abstained=d["abstained"],

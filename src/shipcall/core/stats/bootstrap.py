@@ -19,19 +19,34 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.stats import poisson
+
+from shipcall.core.stats.dist import poisson_cdf
 
 DEFAULT_RESAMPLES = 10_000
 _BLOCK_ELEMENTS = 1 << 21  # weights generated and used in row blocks of about 2M entries (8 MB)
 _MAX_WEIGHT = 12
 # P(Poisson(1) <= k) scaled to 2^32, k = 0..11: a uniform u gives weight #{k : u >= threshold_k}.
 _THRESHOLDS = np.minimum(
-    np.round(poisson.cdf(np.arange(_MAX_WEIGHT), 1.0) * 2.0**32), 2.0**32 - 1
+    np.round(poisson_cdf(np.arange(_MAX_WEIGHT), 1.0) * 2.0**32), 2.0**32 - 1
 ).astype(np.uint32)
+
+
+@contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """Run the enclosed matrix products on one BLAS thread. The products here are many small
+    ones (a block of weights × a few columns); a second BLAS thread only adds hand-over costs,
+    which on a machine whose cores are busy made the bootstrap 3–5× slower than one thread. One
+    thread also makes the results independent of the number of cores: multi-threaded OpenBLAS sums
+    in another order than single-threaded OpenBLAS, which moved float32 resamples in their last bits."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
 
 
 def _block_rows(n_items: int) -> int:
@@ -154,16 +169,17 @@ def paired_bootstrap(
     resamples = np.empty((n_resamples, n_groups, n_metrics), dtype=np.float32)
     row = 0
     if n_items > 0:
-        for w in iter_poisson_weights(n_resamples, n_items, seed):
-            rows = w.shape[0]
-            for g, idx in enumerate(group_list):
-                wg = w if idx is None else w[:, idx]
-                prod = wg @ sub_designs[g]  # rows × 2M: weighted sums, then total weights
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    resamples[row : row + rows, g] = np.where(
-                        prod[:, n_metrics:] > 0, prod[:, :n_metrics] / prod[:, n_metrics:], np.nan
-                    )
-            row += rows
+        with one_blas_thread():
+            for w in iter_poisson_weights(n_resamples, n_items, seed):
+                rows = w.shape[0]
+                for g, idx in enumerate(group_list):
+                    wg = w if idx is None else w[:, idx]
+                    prod = wg @ sub_designs[g]  # rows × 2M: weighted sums, then total weights
+                    with np.errstate(invalid="ignore", divide="ignore"):
+                        resamples[row : row + rows, g] = np.where(
+                            prod[:, n_metrics:] > 0, prod[:, :n_metrics] / prod[:, n_metrics:], np.nan
+                        )
+                row += rows
     else:
         resamples[:] = np.nan
 

@@ -29,8 +29,7 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
-from scipy.optimize import brentq
-from scipy.stats import norm
+from shipcall.core.stats.dist import norm_ppf
 
 _EDGE = 1e-12
 
@@ -53,7 +52,7 @@ def _tango_z(delta: float, up: int, down: int, n: int) -> float:
 
 @lru_cache(maxsize=256)
 def _z(confidence: float) -> float:
-    return float(norm.ppf(0.5 + confidence / 2.0))
+    return float(norm_ppf(0.5 + confidence / 2.0))
 
 
 @lru_cache(maxsize=65_536)
@@ -63,6 +62,8 @@ def tango_interval(up: int, down: int, n: int, confidence: float) -> tuple[float
     n = 0 gives (−1, 1): nothing is known. The interval always contains the estimate."""
     if n <= 0:
         return -1.0, 1.0
+    from scipy.optimize import brentq  # here: only binary metrics' intervals need it (0.2 s to import)
+
     z = _z(confidence)
     est = (up - down) / n
 

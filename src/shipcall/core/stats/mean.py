@@ -8,7 +8,6 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import stats
 
 
 def mean_interval(values: Sequence[float], confidence: float = 0.95) -> tuple[float, float, float]:
@@ -18,6 +17,8 @@ def mean_interval(values: Sequence[float], confidence: float = 0.95) -> tuple[fl
     if x.size == 0:
         return math.nan, math.nan, math.nan
     mean = float(x.mean())
+    from scipy import stats  # here, not at import: scipy.stats costs 0.5 s to import (stats/dist.py)
+
     if np.isin(x, (0.0, 1.0)).all():
         ci = stats.binomtest(int(x.sum()), int(x.size)).proportion_ci(confidence_level=confidence, method="wilson")
         return mean, float(ci.low), float(ci.high)

@@ -20,13 +20,13 @@ from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
-from scipy.stats import binom, norm
-from scipy.stats import t as student_t
+
+from shipcall.core.stats.dist import binom_cdf, binom_pmf, norm_cdf, norm_ppf, t_ppf
 
 
 @lru_cache(maxsize=256)
 def _z_sum(alpha: float, power: float) -> float:
-    return float(norm.ppf(1 - alpha / 2) + norm.ppf(power))
+    return float(norm_ppf(1 - alpha / 2) + norm_ppf(power))
 
 
 def sigma_d_binary(p01: float, p10: float) -> float:
@@ -53,7 +53,7 @@ def detection_power(n: int, sigma_d: float, delta: float, *, alpha: float) -> fl
     if n < 1 or sigma_d <= 0:
         return 1.0 if delta != 0 and n >= 1 else 0.0
     shift = abs(delta) * math.sqrt(n) / sigma_d
-    return float(norm.cdf(shift - norm.ppf(1 - alpha / 2)))
+    return float(norm_cdf(shift - norm_ppf(1 - alpha / 2)))
 
 
 MAX_ITEMS = 10_000_000
@@ -98,12 +98,12 @@ def _critical_table(alpha: float, size: int) -> np.ndarray:
     Started from the normal approximation and corrected with exact binomial CDFs (a few
     vectorised steps, far faster than the binomial quantile function)."""
     d = np.arange(size)
-    z = float(norm.ppf(1.0 - alpha / 2.0))
+    z = float(norm_ppf(1.0 - alpha / 2.0))
     k = np.floor(d / 2.0 - z * np.sqrt(d) / 2.0).astype(np.int64)
     k = np.clip(k, -1, np.maximum(d, 0))
     for _ in range(64):
-        down = (k >= 0) & (2.0 * binom.cdf(k, d, 0.5) >= alpha)
-        up = (k + 1 <= d) & (2.0 * binom.cdf(k + 1, d, 0.5) < alpha)
+        down = (k >= 0) & (2.0 * binom_cdf(k, d, 0.5) >= alpha)
+        up = (k + 1 <= d) & (2.0 * binom_cdf(k + 1, d, 0.5) < alpha)
         if not (down.any() or up.any()):
             break
         k = k - down + up
@@ -121,8 +121,8 @@ def mcnemar_power(n: int, p_worse: float, p_better: float, alpha: float) -> floa
     mu, sd = n * pi, math.sqrt(n * pi * max(1.0 - pi, 0.0))
     d = np.arange(max(0, math.floor(mu - 12 * sd - 3)), min(n, math.ceil(mu + 12 * sd + 3)) + 1)
     k = _critical(d, alpha)
-    reject = np.where(k >= 0, binom.cdf(k, d, p_better / pi), 0.0)
-    return float(np.sum(binom.pmf(d, n, pi) * reject))
+    reject = np.where(k >= 0, binom_cdf(k, d, p_better / pi), 0.0)
+    return float(np.sum(binom_pmf(d, n, pi) * reject))
 
 
 def items_needed_binary(p_discordant: float, delta: float, *, alpha: float, power: float = 0.8) -> int | None:
@@ -155,8 +155,8 @@ def continuous_power(n: int, sigma_d: float, delta: float, alpha: float) -> floa
     mean_a = n * abs(delta) / (n + 1.0)
     var_a = (n * second + 1.0) / (n + 1.0) - mean_a**2
     se_a = math.sqrt(max(var_a, 1e-300) / (n + 1.0))
-    crit = float(student_t.ppf(1 - alpha / 2.0, n - 1))
-    return float(norm.cdf(mean_a / se_a - crit))
+    crit = float(t_ppf(1 - alpha / 2.0, n - 1))
+    return float(norm_cdf(mean_a / se_a - crit))
 
 
 def items_needed_continuous(sigma_d: float, delta: float, *, alpha: float, power: float = 0.8,
@@ -176,8 +176,8 @@ def _items_needed_continuous(sigma_d: float, delta: float, alpha: float, power: 
         return None
     if not bounded:
         def pw(n: int) -> float:
-            crit = float(student_t.ppf(1 - alpha / 2.0, n - 1))
-            return float(norm.cdf(abs(delta) * math.sqrt(n) / max(sigma_d, 1e-300) - crit))
+            crit = float(t_ppf(1 - alpha / 2.0, n - 1))
+            return float(norm_cdf(abs(delta) * math.sqrt(n) / max(sigma_d, 1e-300) - crit))
         return _smallest(pw, power, guess=items_needed(sigma_d, delta, alpha=alpha, power=power))
     return _smallest(lambda n: continuous_power(n, sigma_d, delta, alpha), power,
                      guess=items_needed(max(sigma_d, 1e-3), delta, alpha=alpha, power=power))

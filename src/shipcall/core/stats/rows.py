@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.stats import beta, chi2, norm
 
+from shipcall.core.stats.dist import beta_ppf, chi2_ppf, norm_sf
 from shipcall.core.stats.intervals import _z, constant_interval, constant_p_value, tango_interval
 from shipcall.core.stats.power import items_needed_binary, items_needed_continuous
 from shipcall.core.stats.studentized import StudentizedResult, studentized_bootstrap
@@ -107,12 +107,12 @@ class RowStats:
             k, m = int(self.up[g, j] + self.down[g, j]), n
             if m < 2:
                 k, m = int(self.up[0, j] + self.down[0, j]), int(self.n[0, j])
-            share = float(beta.ppf(PLAN_CONFIDENCE, k + 1, max(m - k, 1))) if m > 0 else 1.0
+            share = beta_ppf(PLAN_CONFIDENCE, k + 1, max(m - k, 1)) if m > 0 else 1.0
             return items_needed_binary(share, tolerance, alpha=alpha, power=power)
         sd, m = float(self.sd[g, j]), n
         if not np.isfinite(sd) or sd <= 0:
             sd, m = (float(self.sd[0, j]), int(self.n[0, j])) if np.isfinite(self.sd[0, j]) else (0.0, 2)
-        sd_up = sd * float(np.sqrt((m - 1) / chi2.ppf(1.0 - PLAN_CONFIDENCE, max(m - 1, 1)))) if m >= 2 else sd
+        sd_up = sd * float(np.sqrt((m - 1) / chi2_ppf(1.0 - PLAN_CONFIDENCE, max(m - 1, 1)))) if m >= 2 else sd
         return items_needed_continuous(sd_up, tolerance, alpha=alpha, power=power, bounded=bool(self.bounded[j]))
 
 
@@ -172,7 +172,7 @@ def row_statistics(base: NDArray[np.float64], cand: NDArray[np.float64],
                 continue
             mean_a, se_a = _agresti_min(sum_d[:, j], sum_d2[:, j], n[:, j])
             with np.errstate(divide="ignore", invalid="ignore"):
-                p_am = np.where(se_a > 0, 2.0 * norm.sf(np.abs(mean_a) / se_a), 1.0)
+                p_am = np.where(se_a > 0, 2.0 * norm_sf(np.abs(mean_a) / se_a), 1.0)
             p_const = np.array([constant_p_value(float(est[g, j]), int(n[g, j])) if constant[g, j] else 0.0
                                 for g in range(n_groups)])
             p_c[:, k] = np.maximum.reduce([p_c[:, k], p_am, p_const])

@@ -42,7 +42,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import betaln, xlogy
-from scipy.stats import norm
+
+from shipcall.core.stats.dist import norm_sf
 
 MAX_QUERIES = 10_000_000  # projections beyond this are reported as "more than"
 
@@ -76,7 +77,7 @@ def fixed_sample_p(x_a: ArrayLike, n_a: ArrayLike, x_b: ArrayLike, n_b: ArrayLik
         pooled = (xa + xb) / (na + nb)
         se = np.sqrt(pooled * (1.0 - pooled) * (1.0 / na + 1.0 / nb))
         z = np.where(se > 0, (xb / nb - xa / na) / se, 0.0)
-    p = 2.0 * norm.sf(np.abs(z))
+    p = 2.0 * norm_sf(np.abs(z))
     return np.asarray(np.where((na > 0) & (nb > 0), p, 1.0), dtype=np.float64)
 
 

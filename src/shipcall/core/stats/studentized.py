@@ -37,9 +37,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.stats import norm
 
-from shipcall.core.stats.bootstrap import DEFAULT_RESAMPLES, iter_poisson_weights
+from shipcall.core.stats.bootstrap import DEFAULT_RESAMPLES, iter_poisson_weights, one_blas_thread
+from shipcall.core.stats.dist import norm_sf
 
 _TINY = 1e-12
 
@@ -135,22 +135,9 @@ def studentized_bootstrap(
         designs.append(np.hstack([centred, centred**2, m.astype(np.float64)]).astype(np.float32))
 
     tstar = np.full((n_resamples, n_groups, n_metrics), np.nan, dtype=np.float32)
-    if n_items > 0:
-        row = 0
-        for w in iter_poisson_weights(n_resamples, n_items, seed):
-            rows = w.shape[0]
-            for g, idx in enumerate(groups):
-                wg = w if idx is None else w[:, idx]
-                prod = (wg @ designs[g]).astype(np.float64)
-                s1, s2, tot = prod[:, :n_metrics], prod[:, n_metrics : 2 * n_metrics], prod[:, 2 * n_metrics :]
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    shift = s1 / tot  # mean* − mean (values are centred)
-                    var = np.maximum(s2 - tot * shift**2, 0.0) / (tot - 1.0)
-                    se_b = np.sqrt(var / tot)
-                    t = np.where(se_b > _TINY * np.maximum(1.0, np.abs(shift)), shift / se_b,
-                                 np.where(np.abs(shift) <= _TINY, 0.0, np.sign(shift) * np.inf))
-                tstar[row : row + rows, g] = np.where(tot >= 2.0, t, np.nan)
-            row += rows
+    with one_blas_thread():
+        _resample_t(tstar, x, designs, groups, n_resamples, seed)
+        p_sf = sign_flip_p_matrix(x, groups, n_resamples=n_resamples, seed=seed)
 
     with np.errstate(invalid="ignore", divide="ignore"):
         t_obs = np.where(se > _TINY, est / se, np.where(np.abs(est) <= _TINY, 0.0, np.sign(est) * np.inf))
@@ -160,8 +147,30 @@ def studentized_bootstrap(
     total = valid.sum(axis=0)
     p_bt = np.minimum(1.0, 2.0 * (1.0 + np.minimum(above, below)) / (1.0 + total))
     p_bt = np.where(counts >= 2, p_bt, 1.0)
-    p_sf = sign_flip_p_matrix(x, groups, n_resamples=n_resamples, seed=seed)
     return StudentizedResult(est, se, counts, p_bt, p_sf, tstar, n_resamples, seed)
+
+
+def _resample_t(tstar: NDArray[np.float32], x: NDArray[np.float64], designs: list[NDArray[np.float32]],
+                groups: Sequence[NDArray[np.integer] | None], n_resamples: int, seed: int) -> None:
+    """Fill tstar (B × groups × metrics) with each resample's t* (NaN: total weight < 2)."""
+    n_items, n_metrics = x.shape
+    if n_items == 0:
+        return
+    row = 0
+    for w in iter_poisson_weights(n_resamples, n_items, seed):
+        rows = w.shape[0]
+        for g, idx in enumerate(groups):
+            wg = w if idx is None else w[:, idx]
+            prod = (wg @ designs[g]).astype(np.float64)
+            s1, s2, tot = prod[:, :n_metrics], prod[:, n_metrics : 2 * n_metrics], prod[:, 2 * n_metrics :]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                shift = s1 / tot  # mean* − mean (values are centred)
+                var = np.maximum(s2 - tot * shift**2, 0.0) / (tot - 1.0)
+                se_b = np.sqrt(var / tot)
+                t = np.where(se_b > _TINY * np.maximum(1.0, np.abs(shift)), shift / se_b,
+                             np.where(np.abs(shift) <= _TINY, 0.0, np.sign(shift) * np.inf))
+            tstar[row : row + rows, g] = np.where(tot >= 2.0, t, np.nan)
+        row += rows
 
 
 EXACT_SIGN_FLIP_MAX = 60  # up to this many changed items: Monte Carlo over the re-signings; above: its normal limit
@@ -197,5 +206,5 @@ def sign_flip_p_matrix(
                 tt = np.abs(signs[:, : nz.size] @ nz)
                 out[g, j] = (1.0 + float((tt >= t_obs - 1e-9 * scale).sum())) / (1.0 + n_resamples)
             else:
-                out[g, j] = float(2.0 * norm.sf(t_obs / math.sqrt(float((nz**2).sum()))))
+                out[g, j] = float(2.0 * norm_sf(t_obs / math.sqrt(float((nz**2).sum()))))
     return out

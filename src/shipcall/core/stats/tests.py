@@ -21,8 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.stats import binom
-from scipy.stats import t as student_t
+
+from shipcall.core.stats.dist import binom_cdf, t_sf
 
 MCNEMAR = "mcnemar_exact"
 PAIRED_T = "paired_t"
@@ -50,7 +50,7 @@ def mcnemar_exact_p(worse: ArrayLike, better: ArrayLike) -> NDArray[np.float64]:
     b = np.asarray(worse, dtype=np.int64)
     c = np.asarray(better, dtype=np.int64)
     total = b + c
-    p = np.minimum(1.0, 2.0 * binom.cdf(np.minimum(b, c), np.maximum(total, 1), 0.5))
+    p = np.minimum(1.0, 2.0 * binom_cdf(np.minimum(b, c), np.maximum(total, 1), 0.5))
     return np.where(total > 0, p, 1.0)
 
 
@@ -76,7 +76,7 @@ def paired_t_p(n: ArrayLike, mean: ArrayLike, sd: ArrayLike) -> NDArray[np.float
     ok = (n_ >= 2) & (s > 0)
     with np.errstate(invalid="ignore", divide="ignore"):
         t = np.where(ok, m / (s / np.sqrt(np.maximum(n_, 1))), 0.0)
-        p = 2.0 * student_t.sf(np.abs(t), np.maximum(n_ - 1, 1))
+        p = 2.0 * t_sf(np.abs(t), np.maximum(n_ - 1, 1))
     degenerate = np.where(np.abs(m) > 0, 0.0, 1.0)
     p = np.where(ok, p, np.where(n_ >= 2, degenerate, 1.0))
     return np.clip(p, 0.0, 1.0)

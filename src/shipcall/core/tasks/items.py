@@ -93,25 +93,12 @@ def cohorts_of(tags: Mapping[str, str], keys: list[str] | None = None) -> list[s
 
 
 def parse_jsonl_items(text: str, parse: Callable[..., T], *, file: str | None = None) -> list[T]:
-    """One item a line through `parse(obj, file=, line=)`; blank lines skipped; duplicate ids
-    and an empty file are errors."""
-    items: list[T] = []
-    seen: dict[str, int] = {}
-    for n, raw in enumerate(text.splitlines(), start=1):
-        if not raw.strip():
-            continue
-        try:
-            obj = json.loads(raw)
-        except json.JSONDecodeError as e:
-            raise DatasetError(f"malformed JSON: {e.msg} (column {e.colno})", file=file, line=n,
-                               hint="each line must be one JSON object") from None
-        item = parse(obj, file=file, line=n)
-        item_id = item.id  # type: ignore[attr-defined]
-        if item_id in seen:
-            raise DatasetError(f"duplicate id {json.dumps(item_id)} (first on line {seen[item_id]})",
-                               file=file, line=n, field="id", hint="item ids must be unique")
-        seen[item_id] = n
-        items.append(item)
+    """One item a line through `parse(obj, file=, line=)`, by the one JSONL reader (core/jsonl.py):
+    every bad line reported at once (up to 50), blank and '#' lines skipped, duplicate ids and an
+    empty file are errors."""
+    from shipcall.core.jsonl import parse_lines
+
+    items = parse_lines(text, lambda obj, n: parse(obj, file=file, line=n), file=file, comments=True)
     if not items:
         raise DatasetError("no items", file=file, hint="a dataset is a JSONL file with one item a line")
     return items
