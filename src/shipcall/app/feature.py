@@ -217,7 +217,7 @@ def ensure_index(ws: Workspace, variant: Variant, corpus_version: str, *,
     path = ws.index_dir / index_key(variant, corpus_version)
     if kind.is_complete(path):
         if "texts" in inspect.signature(kind.load_index).parameters:
-            return kind.load_index(path, cfg, texts=texts)  # type: ignore[call-arg]
+            return kind.load_index(path, cfg, texts=texts)
         return kind.load_index(path, cfg)
     chunks = chunk_corpus(ws, variant, show_progress=show_progress, documents=documents)
     if not chunks:

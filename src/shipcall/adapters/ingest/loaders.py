@@ -128,7 +128,8 @@ def discover(root: Path, report: LoadReport) -> Iterator[Path]:
                 entries = list(it)
         except OSError:
             return  # as os.walk: a folder that cannot be listed is passed over
-        dirs, files = [], []
+        dirs: list[os.DirEntry[str]] = []
+        files: list[os.DirEntry[str]] = []
         for e in entries:
             try:
                 is_dir = e.is_dir()

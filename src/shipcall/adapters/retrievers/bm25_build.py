@@ -41,7 +41,7 @@ class FlatTokens:
     def __len__(self) -> int:
         return len(self.lengths)
 
-    def add(self, ids: array, lengths: array) -> None:  # type: ignore[type-arg]
+    def add(self, ids: array[int], lengths: array[int]) -> None:
         """One batch: its ids with stop words as _STOP placeholders (dropped here), its lengths."""
         got = np.frombuffer(ids, dtype=np.int32) if len(ids) else np.zeros(0, np.int32)
         self.parts.append(got[got != _STOP])
@@ -110,7 +110,7 @@ def tokenize_flat(tokenizer: Any, texts: Iterable[str], out: FlatTokens | None =
         n = len(ids) - ids.count(_STOP)  # stop words stay as placeholders, dropped in arrays()
         if n == 0:
             ids, n = [empty], 1
-        ids_out.extend(ids)
+        ids_out.extend(ids)  # type: ignore[arg-type]  # no None: every word was learnt above
         lengths_out.append(n)
     out.add(ids_out, lengths_out)
     return out
@@ -232,7 +232,7 @@ def _range_keys(parts: list[np.ndarray], part_texts: list[int], starts: np.ndarr
     return keys
 
 
-def _concatenate(parts: list[np.ndarray], dtype: np.dtype) -> np.ndarray:  # type: ignore[type-arg]
+def _concatenate(parts: list[np.ndarray], dtype: np.dtype) -> np.ndarray:
     """One array of `parts`, each freed once copied (not all of them held twice at once)."""
     out = np.empty(sum(len(p) for p in parts), dtype=dtype)
     at = 0
