@@ -162,8 +162,8 @@ def render(results: list[dict[str, Any]], m: dict[str, Any], load: tuple[str, st
     return "\n".join([
         "## Query path against raw bm25s" + (" (quick)" if quick else ""),
         "",
-        f"`python benchmarks/query.py{' --quick' if quick else ''}`; {machine_line(m)} (load average, 1, 5 and 15 "
-        f"min: {load[0]} at the start, {load[1]} at the end).",
+        f"`python benchmarks/query.py{' --quick' if quick else ''}`; {machine_line(m)} at the start (1, 5 "
+        f"and 15 minutes), {load[1]} at the end.",
         "",
         f"Ours: `Feature.open(ws).retriever.retrieve(q, k={K})` on the index `shipcall ingest` built (default "
         "variant: heading chunker, BM25). Anchor: raw bm25s as its README shows it, on exactly the strings ours "
