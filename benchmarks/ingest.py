@@ -116,6 +116,42 @@ def _samples(r: dict[str, Any], name: str) -> list[Sample]:
     return [Sample(**s) for s in r["samples"][name]]
 
 
+BEFORE = HERE / "data" / "ingest-before.json"  # this benchmark at commit 7a7cb6e (before issue 21's ingest work)
+BEFORE_COMMIT = "7a7cb6e"
+
+
+def ratio_cells(r: dict[str, Any]) -> dict[str, str]:
+    """The headline ratios of one size: CPU and RSS (median per pair) and disk, against both anchors."""
+    ours, docs, strs = (_samples(r, k) for k in ("ours", "raw-docs", "raw-strings"))
+    text = r["bytes"]
+    out = {}
+    for tag, anchor, disk in (("docs", docs, r["disk"]["docs"] + text), ("strings", strs, r["disk"]["strings"] + text)):
+        out[f"cpu_{tag}"] = f"{ratios(ours, anchor, 'cpu_s').median:.2f}×"
+        out[f"rss_{tag}"] = f"{ratios(ours, anchor, 'peak_rss_mb').median:.2f}×"
+        out[f"disk_{tag}"] = f"{r['disk']['ours'] / disk:.2f}×"
+    return out
+
+
+def before_after(results: list[dict[str, Any]]) -> list[str]:
+    if not BEFORE.is_file():
+        return []
+    before = {r["n_docs"]: r for r in json.loads(BEFORE.read_text())}
+    rows = []
+    for r in results:
+        b = before.get(r["n_docs"])
+        if b is None:
+            continue
+        x, y = ratio_cells(b), ratio_cells(r)
+        for what, key in (("CPU", "cpu"), ("peak RSS", "rss"), ("disk", "disk")):
+            rows.append([f"{r['n_docs']:,}", what, f"{x[key + '_docs']} → **{y[key + '_docs']}**",
+                         f"{x[key + '_strings']} → **{y[key + '_strings']}**"])
+    if not rows:
+        return []
+    return [f"Before (commit {BEFORE_COMMIT}, the same benchmark, {before[results[0]['n_docs']]['repeats']} repeats, "
+            "measured the same day) → now, ours ÷ anchor (medians of the per-pair ratios):", "",
+            table(["documents", "", "÷ raw bm25s over the documents", "÷ raw bm25s over the same strings"], rows), ""]
+
+
 def render(results: list[dict[str, Any]], m: dict[str, Any], quick: bool) -> str:
     lines = [
         "## Ingest and index build",
@@ -131,6 +167,7 @@ def render(results: list[dict[str, Any]], m: dict[str, Any], quick: bool) -> str
         "RSS are each child's own. Disk: ours is all that `ingest` writes (store and index); raw is its saved index "
         "plus one copy of the text (the files). Ratios are per interleaved pair; median (min, max) of the repeats.",
         "",
+        *before_after(results),
     ]
     for r in results:
         ours, docs, strs = (_samples(r, k) for k in ("ours", "raw-docs", "raw-strings"))
@@ -185,13 +222,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")], default=None,
                     help="documents per corpus, comma-separated (default 20000,100000; --quick 1000)")
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--render", type=Path, default=None, metavar="RESULTS",
+                    help="only rewrite the section from a results file (.data/ingest/results.json) and its machine")
     args = ap.parse_args(argv)
+    if args.render:
+        saved = json.loads(args.render.read_text())
+        text = render(saved["results"], saved["machine"], args.quick)
+        log(f"wrote {write_section('ingest', text, quick=args.quick).relative_to(ROOT)}")
+        return 0
     sizes = args.sizes or ([1000] if args.quick else [20_000, 100_000])
     m = machine()
     results = [measure_size(n, args.repeats) for n in sizes]
     m["load"] = machine()["load"]
     WORK.mkdir(parents=True, exist_ok=True)
     (WORK / f"results{'-quick' if args.quick else ''}.json").write_text(json.dumps(results, indent=1))
+    (WORK / f"run{'-quick' if args.quick else ''}.json").write_text(json.dumps({"results": results, "machine": m}))
     text = render(results, m, args.quick)
     path = write_section("ingest", text, quick=args.quick or args.sizes is not None)
     print(text)
