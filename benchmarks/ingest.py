@@ -1,7 +1,7 @@
 """Ingest + index build against raw bm25s, whole processes, CPU beside wall, disk and peak memory.
 
     python benchmarks/ingest.py             # 20,000 and 100,000 synthetic Markdown documents, 5 repeats
-    python benchmarks/ingest.py --quick     # 1,000 documents (CI-sized; .data/BENCHMARKS.quick.md)
+    python benchmarks/ingest.py --quick     # 1,000 documents, 3 repeats (CI-sized; .data/BENCHMARKS.quick.md)
 
 Each repeat runs three processes back to back, interleaved so that the machine's load falls on all
 of them alike:
@@ -221,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="1,000 documents (CI-sized; writes .data/BENCHMARKS.quick.md)")
     ap.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")], default=None,
                     help="documents per corpus, comma-separated (default 20000,100000; --quick 1000)")
-    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--repeats", type=int, default=None, help="interleaved repeats (default 5; --quick 3)")
     ap.add_argument("--render", type=Path, default=None, metavar="RESULTS",
                     help="only rewrite the section from a results file (.data/ingest/results.json) and its machine")
     args = ap.parse_args(argv)
@@ -231,6 +231,7 @@ def main(argv: list[str] | None = None) -> int:
         log(f"wrote {write_section('ingest', text, quick=args.quick).relative_to(ROOT)}")
         return 0
     sizes = args.sizes or ([1000] if args.quick else [20_000, 100_000])
+    args.repeats = args.repeats or (3 if args.quick else 5)
     m = machine()
     results = [measure_size(n, args.repeats) for n in sizes]
     m["load"] = machine()["load"]
