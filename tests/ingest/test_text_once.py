@@ -82,3 +82,14 @@ def test_an_index_of_an_older_format_is_rebuilt(ws, corpus_dir: Path) -> None:  
         meta.write_text(json.dumps({**m, "format": 1}))
     again = Feature.open(ws, "baseline")
     assert again.built_index and [c.id for c in again.retriever.chunks] == before
+
+
+def test_the_garbage_collector_is_back_after_an_ingest(ws, corpus_dir: Path, tmp_path: Path) -> None:  # noqa: ANN001
+    """Ingest pauses Python's cyclic collector while it works (see app/ingest.py), never beyond."""
+    import gc
+
+    ingest(ws, str(corpus_dir))
+    assert gc.isenabled()
+    with pytest.raises(CorpusError):
+        ingest(ws, str(tmp_path / "no-such-folder"))
+    assert gc.isenabled()

@@ -3,6 +3,9 @@ only what changed, record the corpus version, and (re)build the variants' indexe
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,11 +40,36 @@ class IngestReport:
         }
 
 
+@contextmanager
+def collector_paused(pause: bool = True) -> Iterator[None]:
+    """Python's cyclic garbage collector paused while a corpus is read and indexed. The ingest
+    makes hundreds of thousands of objects that live until it ends (documents, sections, chunk
+    places) and no reference cycles; each time the collector ran it walked all of them again,
+    a sixth of an ingest's CPU time (measured: 20,000 documents, 6.9 s with it, 5.8 s without)."""
+    was = gc.isenabled()
+    if pause:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def ingest(ws: Workspace, path: str | None, fmt: str | None = None, *,
            show_progress: bool | None = None, embedder: Any = None) -> IngestReport:
     """Read, store and index the corpus. `show_progress`: None shows bars on stderr for the
     steps that last more than a second (reading files, chunking, indexing, embedding); False
     shows none (`--quiet`). `embedder`: where dense embeddings are computed (Ray), None here."""
+    # not while a model embeds for minutes or hours (dense, hybrid, a plugin's kind): its library's
+    # objects may well hold cycles, and BM25's build is not what such an ingest waits for
+    bm25_only = all(v.retriever.kind == "bm25" for v in ws.config.variants.values())
+    with collector_paused(bm25_only):
+        return _ingest(ws, path, fmt, show_progress=show_progress, embedder=embedder)
+
+
+def _ingest(ws: Workspace, path: str | None, fmt: str | None, *, show_progress: bool | None,
+            embedder: Any) -> IngestReport:
     store = ws.store
     if path is None:
         recorded = ws.corpus_path()
