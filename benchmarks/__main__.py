@@ -3,7 +3,7 @@
     python -m benchmarks all            # the full set: figures written to BENCHMARKS.md (hours on 2 cores)
     python -m benchmarks all --quick    # CI-sized: every benchmark runs end to end, nothing enforced,
                                         # written to benchmarks/.data/BENCHMARKS.quick.md
-    python -m benchmarks run serve      # some of them (extra flags are passed on to each)
+    python -m benchmarks serve dense    # some of them (extra flags are passed on to each)
 
 Each benchmark runs in a process of its own (`python benchmarks/NAME.py`), so its peak memory is its own
 and one that fails does not hide the others; the exit code is 1 if any failed.
@@ -21,7 +21,7 @@ HERE = Path(__file__).resolve().parent
 # The registered benchmarks, in the order `all` runs them; each is benchmarks/NAME.py with
 # `main(argv) -> int` accepting --quick.
 MODULES: tuple[str, ...] = ("run", "ingest", "query", "answers", "dense", "drafting", "hardening", "compare",
-                            "scale", "serve", "tasks")
+                            "scale", "serve", "tasks", "lance_index", "runloop")
 
 
 def main(argv: list[str]) -> int:

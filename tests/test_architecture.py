@@ -229,7 +229,7 @@ def test_help_imports_nothing_heavy() -> None:
     code = ("import sys; from shipcall.cli.main import main\n"
             "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
             "heavy = [m for m in ('torch', 'fastapi', 'openai', 'anthropic', 'bm25s', 'numpy', 'sqlalchemy', "
-            "'pydantic', 'scipy', 'sklearn', 'sentence_transformers') if m in sys.modules]\n"
+            "'pydantic', 'scipy', 'sklearn', 'sentence_transformers', 'lancedb', 'pyarrow') if m in sys.modules]\n"
             "print('HEAVY:' + ','.join(heavy))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "HEAVY:"

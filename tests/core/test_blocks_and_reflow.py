@@ -104,3 +104,17 @@ def test_pdf_lines_are_rebuilt_into_paragraphs_across_pages() -> None:
     assert [h for _, h in flow.headings] == ["Acme Travel Policy", "1. Hotels"]
     assert flow.page_starts[0] == 0 and flow.page_starts[1] is not None
     assert flow.text.index("the stay.") < flow.text.index("receipts are kept")  # never reordered
+
+
+def test_a_line_opening_with_a_letter_is_the_paragraph_the_parser_finds() -> None:
+    """blocks() skips markdown-it for one line opening with a letter; the parser agrees on
+    lines holding every kind of markup after that letter."""
+    from shipcall.core.blocks import _parsed_blocks, blocks
+
+    lines = ["Plain sentence.", "A", "Hello <div>x</div> there", "a [b]: c", "Abc    def | x |", "Ab\x00c",
+             "Über alles", "ª test", "Test | a | b |", "Aaa ***", "a\u2028b", "a\u0085b", "a\x0cb", "a\x0bb",
+             "é`code` and *emphasis* and [a link](http://x)", "Wow --- rule?", "Item 1. Two) three - four",
+             "Title\t# not a heading", "x > quote", "Z ```fence```", "Name: value", "ǅ title", "Ⅻ roman"]
+    for line in lines:
+        assert [(b.kind, b.lines) for b in blocks(line)] == [(b.kind, b.lines) for b in _parsed_blocks(line)], line
+    assert blocks("- item")[0].kind == "list_item" and blocks("# Title")[0].kind == "heading"

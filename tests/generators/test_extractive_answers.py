@@ -136,6 +136,80 @@ def test_a_list_item_comes_with_its_lead_in(tmp_path: Path) -> None:
     assert body["context"].index("within 1 hour") < body["context"].index("YubiKey")  # document order
 
 
+POLICIES = {
+    "finance/purchasing.md": (
+        "# Purchasing\n\n## Quotes and approvals\n\n| Total value | Quotes required | Approver |\n|---|---|---|\n"
+        "| Up to EUR 25,000 | 1 quote | Budget owner |\n"
+        "| EUR 25,000 to EUR 100,000 | 3 quotes | VP of the department |\n"
+        "| Above EUR 100,000 | 3 quotes and a tender | CFO |\n\n## Paying vendors\n\nNever pay a vendor whose bank "
+        "details arrived or changed by email without the call-back check. Finance calls the vendor on a number "
+        "from the contract.\n"),
+    "finance/entertainment.md": (
+        "# Client entertainment\n\n| Rule | Lisbon | Toronto |\n|---|---|---|\n"
+        "| Cap per person | EUR 85 | CAD 125 |\n| Approver | Director | Director |\n"),
+    "it/ai-tools.md": (
+        "# AI tools\n\nTwo AI assistants are approved: the company ChatGPT Enterprise workspace and GitHub "
+        "Copilot Business for engineers. Both are configured so that our data is not used for training.\n"),
+}
+
+
+def test_an_answer_span_is_of_the_asked_type_or_the_sentence_answers(tmp_path: Path) -> None:
+    """Spans that make no sense are never answers: a table's header label, a word capitalised only
+    because a sentence starts with it; a question asking for two things or for a list, or a row
+    with one answer per column the question does not choose between, is answered by the row or
+    sentence itself."""
+    ws = workspace(tmp_path, POLICIES)
+    labels = {"Total value", "Quotes required", "Approver", "Rule", "Lisbon", "Toronto"}
+    questions = {
+        "Who approves a purchase of EUR 60,000, and how many quotes are required?": "3 quotes",
+        "What is the per-person cap for client entertainment?": "CAD 125",
+        "A vendor says their bank details changed. What check happens before we pay them?": "call-back",
+        "Which AI assistants are approved for work?": "GitHub Copilot Business",
+        "Who approves client entertainment in Toronto?": "Director",
+    }
+    for question, needed in questions.items():
+        body = ask(ws, question)
+        answer, context = body["answer"], body["context"]
+        assert not body["abstained"] and needed in context, (question, body)
+        assert answer not in labels, (question, answer)
+        first = re.match(r"\w+", context)
+        assert answer != (first.group(0) if first else ""), (question, answer)  # never a sentence-start word
+    several = ask(ws, "Who approves a purchase of EUR 60,000, and how many quotes are required?")
+    assert several["answer"] == several["context"] and "VP of the department" in several["answer"]
+    assert "EUR 85" in ask(ws, "What is the per-person cap for client entertainment?")["answer"]  # both columns
+    assert ask(ws, "What is the per-person cap for client entertainment in Lisbon?")["answer"] == "EUR 85"
+    tools = ask(ws, "Which AI assistants are approved for work?")["answer"]
+    assert "ChatGPT Enterprise" in tools and "GitHub Copilot Business" in tools  # the list is kept
+    assert "call-back" in ask(ws, "What check happens before we pay a vendor whose bank details changed?")["answer"]
+
+
+def test_the_answer_of_the_asked_kind_comes_from_the_section_of_the_best_sentence(tmp_path: Path) -> None:
+    """The sentence most like the question often does not hold the answer of the asked kind; the
+    best one of its section that does joins it, in document order, shown apart (" … ") when the
+    two do not follow each other."""
+    ws = workspace(tmp_path, {"facilities/rooms.md": (
+        "# Meeting rooms\n\n## Check-in and release\n\nIf nobody checks in, the room is released automatically "
+        "and the booking is removed from the calendar.\n\nEvery room has a touch panel by the door.\n\n"
+        "Tap Check in on the panel within 10 minutes of the start time.\n\n## Equipment\n\nRooms have a "
+        "screen and a camera.\n")})
+    body = ask(ws, "If nobody checks in to a booked room, how long until the room is released?")
+    assert body["answer"] == "within 10 minutes", body
+    context = body["context"]
+    assert context.index("If nobody checks in") < context.index("within 10 minutes")  # document order
+    assert " … " in context and "touch panel" not in context  # two places, shown apart, nothing between
+
+
+def test_a_row_for_another_amount_never_joins_the_context(tmp_path: Path) -> None:
+    """The section's answer of the asked kind joins the best sentence only where the amount the
+    question names holds in it too."""
+    ws = workspace(tmp_path, {"finance/quotes.md": (
+        "# Purchasing\n\n## Quotes\n\n| Total value | Quotes required |\n|---|---|\n| Up to EUR 25,000 | 1 quote |\n"
+        "| EUR 25,000 to EUR 100,000 | 3 quotes |\n| Above EUR 100,000 | 3 quotes and a tender run by the CFO |\n")})
+    body = ask(ws, "Who approves a purchase of EUR 60,000, and how many quotes are required?")
+    assert "EUR 25,000 to EUR 100,000" in body["context"], body
+    assert "Above EUR 100,000" not in body["context"] and "CFO" not in body["answer"], body
+
+
 # --- no answer is glued from two places --------------------------------------------------------
 
 
@@ -211,7 +285,8 @@ def test_no_answer_of_a_run_on_hard_wrapped_documents_is_glued_from_two_places(t
         # a planted instruction is shown as a quotation of its document (core/injection.py): unwrap it
         texts = [re.sub(r'^\(quoting [^,]+, unverified: "(.*)"\)$', r"\1", t, flags=re.S)
                  for t in (res.context, res.answer)]
-        pieces = [p.strip() for text in texts for p in text.split("\n- ")]
+        # "\n- " starts a list item; " … " marks left-out text between two places of one section
+        pieces = [p.strip() for text in texts for item in text.split("\n- ") for p in item.split(" … ")]
         for piece in pieces:
             for sentence in re.split(r"(?<=[.!?:])\s+(?=[A-Z0-9])", piece):
                 if not read_whole(sentence, doc):

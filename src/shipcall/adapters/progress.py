@@ -70,6 +70,15 @@ def announce(message: str, show: bool | None, stream: IO[str] | None = None) -> 
         stream.flush()
 
 
+def notice(message: str, show: bool | None, stream: IO[str] | None = None) -> None:
+    """One line worth reading wherever stderr goes (a rebuild that will take a while and why),
+    except under `--quiet` (show False)."""
+    if show is not False:
+        stream = stream if stream is not None else sys.stderr
+        stream.write(f"{message}\n")
+        stream.flush()
+
+
 def _seconds(setting: str) -> float:
     try:
         return max(0.0, float(setting)) if setting else LINE_SECONDS

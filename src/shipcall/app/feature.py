@@ -6,6 +6,7 @@ answered the same way everywhere.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import inspect
 import json
@@ -19,7 +20,7 @@ from typing import Any
 from shipcall.adapters.generators.base import Generator, complete
 from shipcall.adapters.generators.registry import generator_class
 from shipcall.adapters.ingest.chunkers import chunk_spans
-from shipcall.adapters.progress import progress_bar
+from shipcall.adapters.progress import notice, progress_bar
 from shipcall.adapters.registry import RETRIEVERS
 from shipcall.adapters.retrievers.base import BuildContext, Retriever
 from shipcall.adapters.retrievers.bm25 import BM25Index
@@ -96,7 +97,7 @@ class Feature:
         if variant is None:
             name, variant = ws.variant(name)
         assert name is not None
-        version = ws.store.corpus_version()
+        version = ws.corpus_version()
         if version is None:
             raise CorpusError("the workspace has no corpus yet",
                               hint="run `shipcall ingest PATH` (a folder of documents) first")
@@ -196,8 +197,55 @@ def index_paths(ws: Workspace, variant: Variant, corpus_version: str) -> list[Pa
 
 
 def index_is_complete(ws: Workspace, variant: Variant, corpus_version: str) -> bool:
-    return all(retriever_kind(p.retriever)[0].is_complete(path)
-               for p, path in zip(index_parts(variant), index_paths(ws, variant, corpus_version), strict=True))
+    return not stale_index_paths(ws, variant, corpus_version)
+
+
+def _with_texts(method: Callable[..., Any], texts: DocumentTexts) -> Callable[..., Any]:
+    """`method` given the stored documents' text (`texts=`) when it takes them: an index that keeps
+    its chunks' places only reads their text from the store (a plugin kind may not)."""
+    if "texts" in inspect.signature(method).parameters:
+        return functools.partial(method, texts=texts)
+    return method
+
+
+def _usable(ws: Workspace, kind: Any, cfg: Any, path: Path, texts: DocumentTexts | None = None) -> bool:
+    """A complete index that is still current: a kind built from the embedding cache says, with
+    `is_current(path, cfg, cache_dir)`, whether the cache still holds the vectors it was built from."""
+    if not kind.is_complete(path):
+        return False
+    current = getattr(kind, "is_current", None)
+    if current is None:
+        return True
+    return bool(_with_texts(current, texts or stored_texts(ws))(path, cfg, embedding_cache_dir(ws)))
+
+
+def stale_index_paths(ws: Workspace, variant: Variant, corpus_version: str) -> list[Path]:
+    """The indexes of a variant that are missing, incomplete or no longer current (to be built)."""
+    stale, texts = [], stored_texts(ws)
+    for part, path in zip(index_parts(variant), index_paths(ws, variant, corpus_version), strict=True):
+        kind, cfg = retriever_kind(part.retriever)
+        if not _usable(ws, kind, cfg, path, texts):
+            stale.append(path)
+    return stale
+
+
+def index_summary(path: Path) -> dict[str, Any]:
+    """What a built index says about itself (its shipcall.json): kind, chunks, build time, and for
+    dense indexes how they search and, when approximate, their recall@10 against exact search."""
+    try:
+        meta = json.loads((path / "shipcall.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {"index": path.name}
+    out = {"index": path.name, "kind": meta.get("kind"), "n_chunks": meta.get("n_chunks"),
+           "build_seconds": meta.get("build_seconds")}
+    if meta.get("kind") == "dense":
+        out |= {"search": meta.get("search", "usearch" if (meta.get("ann") or {}).get("approximate") else "exact"),
+                "embedded": meta.get("embedded"), "ann": meta.get("ann")}
+    return out
+
+
+def embedding_cache_dir(ws: Workspace) -> Path:
+    return ws.state_dir / "embeddings"
 
 
 def ensure_index(ws: Workspace, variant: Variant, corpus_version: str, *,
@@ -215,15 +263,17 @@ def ensure_index(ws: Workspace, variant: Variant, corpus_version: str, *,
                  for p in index_parts(variant)]
         return kind.combine(cfg, parts)
     path = ws.index_dir / index_key(variant, corpus_version)
-    if kind.is_complete(path):
-        if "texts" in inspect.signature(kind.load_index).parameters:
-            return kind.load_index(path, cfg, texts=texts)
-        return kind.load_index(path, cfg)
+    if _usable(ws, kind, cfg, path, texts):
+        return _with_texts(kind.load_index, texts)(path, cfg)
+    stale = getattr(kind, "stale_reason", None)  # an index of an older shipcall: say why it is rebuilt
+    why = stale(path) if callable(stale) else None
+    if why:
+        notice(f"index {path.name}: rebuilding it: {why}", show_progress)
     chunks = chunk_corpus(ws, variant, show_progress=show_progress, documents=documents)
     if not chunks:
         raise CorpusError("the corpus has no text to index", hint="ingest a folder with documents in it")
     hashes = {d.id: d.hash for d in documents} if documents is not None else ws.store.document_hashes()
-    ctx = BuildContext(cache_dir=ws.state_dir / "embeddings", show_progress=show_progress,
+    ctx = BuildContext(cache_dir=embedding_cache_dir(ws), show_progress=show_progress,
                        embedder=embedder, doc_hashes=hashes)
     return kind.build_index(chunks, cfg, path, ctx)
 
@@ -235,7 +285,7 @@ def stored_texts(ws: Workspace, documents: list[Document] | None = None) -> Docu
     def texts(ids: list[str]) -> dict[str, tuple[str, str]]:
         if "all" not in held:
             held["all"] = ({d.id: (d.hash, d.text) for d in documents} if documents is not None
-                           else ws.store.document_texts())
+                           else ws.document_texts())
         return held["all"]
 
     return texts

@@ -29,12 +29,15 @@ class IngestReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
     indexes_built: int = 0
+    # each index built, as app.feature.index_summary gives it (with its variant): approximate
+    # dense indexes carry their recall@10 against exact search, measured while building
+    indexes: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, object]:
         return {
             "path": self.path, "format": self.format, "ingested": self.ingested, "added": self.added,
             "changed": self.changed, "removed": self.removed, "unchanged": self.unchanged,
-            "corpus_version": self.corpus_version, "indexes_built": self.indexes_built,
+            "corpus_version": self.corpus_version, "indexes_built": self.indexes_built, "indexes": self.indexes,
             "skipped": [{"file": f, "reason": r} for f, r in self.skipped],
             "warnings": [{"file": f, "warning": w} for f, w in self.warnings],
         }
@@ -109,7 +112,7 @@ def _ingest(ws: Workspace, path: str | None, fmt: str | None, *, show_progress: 
     store.set_meta("corpus_path", str(root))
     store.set_meta("corpus_format", fmt)
     report.indexes_built = build_indexes(ws, report.corpus_version, show_progress=show_progress,
-                                         warnings=report.warnings, embedder=embedder,
+                                         warnings=report.warnings, embedder=embedder, built=report.indexes,
                                          documents=loaded.documents)
     from shipcall.adapters.retrievers.bm25 import prune_indexes
 
@@ -119,20 +122,22 @@ def _ingest(ws: Workspace, path: str | None, fmt: str | None, *, show_progress: 
 
 def build_indexes(ws: Workspace, version: str, *, show_progress: bool | None = None,
                   warnings: list[tuple[str, str]] | None = None, embedder: Any = None,
-                  documents: list[Document] | None = None) -> int:
-    """Build (or find) the index of every variant, once per distinct index. `documents`: the
-    corpus as just stored (ingest holds it; otherwise the store is read)."""
-    from shipcall.app.feature import ensure_index, index_is_complete, index_key
+                  built: list[dict[str, Any]] | None = None, documents: list[Document] | None = None) -> int:
+    """Build (or find) the index of every variant, once per distinct index; `built` receives a
+    summary of each index built (app.feature.index_summary, with the variant's name). `documents`:
+    the corpus as just stored (ingest holds it; otherwise the store is read)."""
+    from shipcall.app.feature import ensure_index, index_key, index_summary, stale_index_paths
     from shipcall.errors import MissingExtraError
 
-    built = 0
+    n_built = 0
     seen: set[str] = set()
     for name, variant in ws.config.variants.items():
         key = index_key(variant, version)
         if key in seen:
             continue
         seen.add(key)
-        if not index_is_complete(ws, variant, version):
+        stale = stale_index_paths(ws, variant, version)
+        if stale:
             try:
                 ensure_index(ws, variant, version, show_progress=show_progress, embedder=embedder,
                              documents=documents)
@@ -140,5 +145,7 @@ def build_indexes(ws: Workspace, version: str, *, show_progress: bool | None = N
                 if warnings is not None:
                     warnings.append((f"variant {name}", f"index not built: {e.message}; {e.hint}"))
                 continue
-            built += 1
-    return built
+            n_built += 1
+            if built is not None:
+                built.extend({"variant": name, **index_summary(p)} for p in stale)
+    return n_built

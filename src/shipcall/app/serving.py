@@ -6,6 +6,7 @@ redactor and the opened features (indexes loaded once)."""
 
 from __future__ import annotations
 
+import functools
 import random
 import threading
 import time
@@ -21,6 +22,7 @@ from shipcall.core.production import ProductionLogEntry, assign_arm, client_hash
 from shipcall.errors import ApiError
 
 if TYPE_CHECKING:
+    from shipcall.adapters.store.group_commit import GroupCommit
     from shipcall.app.canary import CanaryWatch
     from shipcall.app.feature import Feature
     from shipcall.config.schema import ServerConfig
@@ -56,6 +58,15 @@ class Server:
     _probe_lock: threading.Lock = field(default_factory=threading.Lock)
     canary: CanaryWatch | None = None  # the live split from the store (every replica follows it)
     _opened: dict[str, Feature] = field(default_factory=dict)
+    _hashes: dict[int, str] = field(default_factory=dict)  # id(feature) -> its variant hash (fixed once opened)
+    _quick: dict[int, bool] = field(default_factory=dict)  # id(feature) -> answered on the event loop
+    _writer: GroupCommit | None = None  # the log's group commit, for requests answered on the event loop
+
+    def __post_init__(self) -> None:
+        # Answers and citation snippets are document text that recurs from request to request:
+        # their redaction (a pure function of the text) is remembered. Questions are not: they
+        # are new text each time, and personal data should not linger in memory for them.
+        self._redact_document_text = functools.lru_cache(maxsize=8192)(self.redactor.redact)
 
     def features(self) -> list[Feature]:
         return [self.baseline] + ([self.candidate] if self.candidate else [])
@@ -87,6 +98,12 @@ class Server:
     def ask(self, question: str, user: str | None = None, client: str | None = None) -> Served:
         """Answer, redact, log (committed), and only then return. `client`: the asker's network
         address, logged as a pseudonym when there is no `user` (per-user caps)."""
+        served = self.answer(question, user, client)
+        self.record(served)
+        return served
+
+    def answer(self, question: str, user: str | None = None, client: str | None = None) -> Served:
+        """`ask` without the log write: answered and redacted, its log entry ready for `record`."""
         t0 = time.perf_counter()
         question = question.strip()
         self.check_length(question, "question", self.settings.max_question_chars)
@@ -99,33 +116,87 @@ class Server:
         r = feature.answer(question)
         t1 = time.perf_counter()
         q = self.redactor.redact(question)
-        a = self.redactor.redact(r.answer.text)
+        a = self._redact_document_text(r.answer.text)
         t2 = time.perf_counter()
+        # what the log received from the person asking: the question's personal data. The answer
+        # and snippets quote the team's own documents; they are redacted too but not counted as received.
         counts = dict(q.counts)
-        for k, v in a.counts.items():
-            counts[k] = counts.get(k, 0) + v
         request_id = uuid.uuid4().hex
         entry = ProductionLogEntry(
             request_id=request_id, created_at=now(), variant=feature.name, question=q.text, answer=a.text,
             abstained=r.answer.abstained, support=float(r.answer.support), arm=arm,  # type: ignore[arg-type]
-            variant_hash=getattr(feature, "variant_hash", feature.variant.hash),  # with its prompt's hash
+            variant_hash=self._variant_hash(feature),  # with its prompt's hash
             user_hash=user_hash(user, self.secret) if user else client_hash(client, self.secret),
             retrieved=[{"doc_id": sc.chunk.doc_id, "chunk_id": sc.chunk.id, "score": round(sc.score, 6),
                         "rank": sc.rank} for sc in r.chunks],
-            citations=[{"doc_id": c.doc_id, "chunk_id": c.chunk_id, "snippet": self.redactor.redact(c.snippet).text}
-                       for c in r.answer.citations],
+            citations=[{"doc_id": c.doc_id, "chunk_id": c.chunk_id,
+                        "snippet": self._redact_document_text(c.snippet).text} for c in r.answer.citations],
             latency_ms={**{k: round(v, 3) for k, v in r.latency_ms.items()},
                         "redact": round((t2 - t1) * 1000, 3),
                         "server": round((t2 - t0) * 1000, 3)},
             redactions=counts, corpus_version=feature.corpus_version,
         )
+        return Served(request_id, feature, r, entry)
+
+    def record(self, served: Served) -> None:
+        """Commit the answer's log entry (before the caller sees its request id)."""
         try:
-            self.log.add(entry)  # committed before the caller sees a request id
+            self.log.add(served.entry)
         except Exception as e:
             self._last_write_error = (time.monotonic(), getattr(e, "message", None) or str(e))
             raise
         self._last_write_error = None
-        return Served(request_id, feature, r, entry)
+
+    async def record_soon(self, served: Served) -> None:
+        """`record` for a caller on the event loop. On SQLite (a file on this machine: the write is
+        ~0.15 ms of CPU, and handing it to a thread and back costs more CPU than it saves, as
+        measured) the entry is committed right here. On a database server the entry joins the next
+        group commit (one transaction for the entries of every waiting request, on the log's own
+        thread), and this returns once it is committed; the loop meanwhile answers other requests
+        instead of waiting on the network."""
+        import asyncio
+
+        if self.log.local:
+            self.record(served)
+            return
+        if self._writer is None:
+            from shipcall.adapters.store.group_commit import GroupCommit
+
+            self._writer = GroupCommit(self.log.add_many)
+        try:
+            await asyncio.wrap_future(self._writer.submit(served.entry))
+        except Exception as e:
+            self._last_write_error = (time.monotonic(), getattr(e, "message", None) or str(e))
+            raise
+        self._last_write_error = None
+
+    def close(self) -> None:
+        """Finish the pending log writes (at shutdown)."""
+        if self._writer is not None:
+            self._writer.close()
+
+    def answers_quickly(self) -> bool:
+        """Whether answering costs only CPU work in this process, about a millisecond: every
+        served variant is `quick` (no LLM, no embedding model). The server then answers on its
+        event loop (handing such a request to a thread and back costs more CPU than the answer)
+        and logs through `record_soon`; anything that waits goes to threads (server/api.py)."""
+        self.follow_canary()
+        for f in (self.baseline, self.candidate):
+            if f is not None:
+                quick = self._quick.get(id(f))
+                if quick is None:
+                    quick = self._quick[id(f)] = bool(getattr(f.generator.capabilities, "quick", False)
+                                                      and not f.loads_model)
+                if not quick:
+                    return False
+        return True
+
+    def _variant_hash(self, feature: Feature) -> str:
+        """A feature's variant hash, computed once (it hashes the resolved config, ~20 µs)."""
+        h = self._hashes.get(id(feature))
+        if h is None:
+            h = self._hashes[id(feature)] = getattr(feature, "variant_hash", feature.variant.hash)
+        return h
 
     def health(self) -> str | None:
         """Why the store cannot take the log's writes right now, or None: a write probe (at most

@@ -8,14 +8,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from shipcall.config.contract import Contract, default_contract
 from shipcall.config.load import load_workspace_config
-from shipcall.config.load_contract import load_contract
 from shipcall.config.schema import Variant, WorkspaceConfig
 from shipcall.errors import ConfigError, NotFoundError
 
 if TYPE_CHECKING:
     from shipcall.adapters.store.store import Store
+    from shipcall.config.contract import Contract
 
 CONFIG_NAME = "shipcall.yaml"
 CONTRACT_NAME = "contract.yaml"
@@ -87,6 +86,9 @@ class Workspace:
 
     def contract(self, path: str | os.PathLike[str] | None = None) -> Contract:
         """`--contract FILE`, else this workspace's contract.yaml, else the documented defaults."""
+        from shipcall.config.contract import default_contract  # the contract's models: not for `ask`
+        from shipcall.config.load_contract import load_contract
+
         if path:
             if not Path(path).is_file():
                 raise NotFoundError("contract file not found", file=str(path))
@@ -94,6 +96,28 @@ class Workspace:
         if self.contract_path.is_file():
             return load_contract(self.contract_path)
         return default_contract()
+
+    def corpus_version(self) -> str | None:
+        """The stored corpus version; read without opening the store (SQLAlchemy, migrations)
+        when it is a SQLite file not opened yet: a cold `ask` needs nothing else from it."""
+        if "store" not in self.__dict__:
+            from shipcall.adapters.store.peek import NOT_READ, meta_value
+
+            got = meta_value(self.store_url(), "corpus_version")
+            if got is not NOT_READ:
+                return got if isinstance(got, str) else None
+        return self.store.corpus_version()
+
+    def document_texts(self) -> dict[str, tuple[str, str]]:
+        """Every stored document's (content hash, text) by id, what an index slices its chunks
+        from; read without opening the store when it is a SQLite file not opened yet (cold `ask`)."""
+        if "store" not in self.__dict__:
+            from shipcall.adapters.store.peek import NOT_READ, document_texts
+
+            got = document_texts(self.store_url())
+            if got is not NOT_READ:
+                return got  # type: ignore[return-value]
+        return self.store.document_texts()
 
     @cached_property
     def store(self) -> Store:

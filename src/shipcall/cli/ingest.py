@@ -28,7 +28,7 @@ def cli(ctx: click.Context, path: str | None, fmt: str | None, verbose: bool, qu
     Example: shipcall ingest ~/company-handbook
     """
     from shipcall.app.ingest import ingest
-    from shipcall.render.ingest import skip_summary
+    from shipcall.render.ingest import index_lines, skip_summary
 
     ws = workspace(ctx)
     embedder = None
@@ -51,6 +51,8 @@ def cli(ctx: click.Context, path: str | None, fmt: str | None, verbose: bool, qu
                 click.echo(f"skipped {f}: {r}")
         elif report.skipped:
             click.echo("skipped " + ", ".join(skip_summary(report.skipped)) + " — `--verbose` lists them")
+        for line in index_lines(report.indexes):
+            click.echo(line)
     click.echo(f"ingested {report.ingested}, skipped {len(report.skipped)} "
                f"({report.added} added, {report.changed} changed, {report.removed} removed, "
                f"{report.unchanged} unchanged); corpus version {report.corpus_version}")

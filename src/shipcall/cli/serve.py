@@ -25,6 +25,9 @@ DEFAULT_RATE_LIMIT = "120/min"  # per client address, when serve binds an addres
 @click.option("--host", default=None, help="Address to bind (default 127.0.0.1: this machine only).")
 @click.option("--port", type=int, default=None, help="Port (default 8000; 0 picks a free one).")
 @click.option("--threads", type=int, default=None, help="Request worker threads (default: server.threads, 64).")
+@click.option("--workers", type=int, default=None,
+              help="Server processes sharing the port (default: server.workers, 1); one per core lets "
+                   "throughput grow with the cores. The log, canary, token and rate limits are shared.")
 @click.option("--access-log/--no-access-log", default=False, show_default=True,
               help="Print one line per HTTP request on stderr.")
 @click.option("--rate-limit", default=None, metavar="COUNT/UNIT",
@@ -39,8 +42,8 @@ DEFAULT_RATE_LIMIT = "120/min"  # per client address, when serve binds an addres
 @json_option
 @click.pass_context
 def cli(ctx: click.Context, variant: str | None, candidate: str | None, share: float | None, host: str | None,
-        port: int | None, threads: int | None, access_log: bool, rate_limit: str | None, retain: str | None,
-        migrate: bool, as_json: bool) -> None:
+        port: int | None, threads: int | None, workers: int | None, access_log: bool, rate_limit: str | None,
+        retain: str | None, migrate: bool, as_json: bool) -> None:
     """Serve the feature over HTTP: POST /v1/ask, POST /v1/feedback, GET /v1/health,
     GET /v1/logs (token), /openapi.json.
 
@@ -69,6 +72,9 @@ def cli(ctx: click.Context, variant: str | None, candidate: str | None, share: f
         if threads < 1:
             raise ConfigError(f"must be at least 1 (got {threads})", field="--threads")
         settings = settings.model_copy(update={"threads": threads})
+    workers = settings.workers if workers is None else workers
+    if workers < 1:
+        raise ConfigError(f"must be at least 1 (got {workers})", field="--workers")
     host = host or settings.host
     port = settings.port if port is None else port
     if not 0 <= port <= 65535:
@@ -81,16 +87,24 @@ def cli(ctx: click.Context, variant: str | None, candidate: str | None, share: f
         parse_duration(keep, field="--retain")
     settings = settings.model_copy(update={"rate_limit": str(rate) if rate else None, "retain": keep})
     token = load_or_create_token(ws)
-    app = create_app(ws, variant=variant, candidate=candidate, share=share, token=token.token, settings=settings)
+    if workers == 1:
+        app = create_app(ws, variant=variant, candidate=candidate, share=share, token=token.token,
+                         settings=settings)
+        server = app.state.server
+        serving = (server.baseline.name, server.candidate.name if server.candidate else None, server.share)
+    else:  # the workers build their apps; here only what must happen once
+        from shipcall.server import workers as multi
+
+        state = multi.prepare(ws, variant, candidate, share)
+        serving = (state.baseline, state.candidate, state.share if state.candidate else 0.0)
     sock = _bind(host, port)
     bound_port = sock.getsockname()[1]
     url_host = f"[{host}]" if ":" in host else host
     url = f"http://{url_host}:{bound_port}"
-    server = app.state.server
     info = {
         "url": url, "host": host, "port": bound_port, "local_only": host in LOCAL_HOSTS,
-        "variant": server.baseline.name, "candidate": server.candidate.name if server.candidate else None,
-        "share": server.share, "public": sorted(settings.public), "token_source": token.origin,
+        "variant": serving[0], "candidate": serving[1], "share": serving[2], "workers": workers,
+        "public": sorted(settings.public), "token_source": token.origin,
         "token_file": str(token.path) if token.path else None,
         "token": token.token if token.origin == "created" else None,
         "rate_limit": str(rate) if rate else None, "retain": keep,
@@ -99,9 +113,9 @@ def cli(ctx: click.Context, variant: str | None, candidate: str | None, share: f
     if as_json:
         emit_json(info)
         sys.stdout.flush()
-    canary = (f"; canary: {server.candidate.name} answers {server.share:.0%} of traffic, sticky per user"
-              if server.candidate else "")
-    _say(out, f"shipcall serve: {server.baseline.name}{canary}")
+    canary = f"; canary: {serving[1]} answers {serving[2]:.0%} of traffic, sticky per user" if serving[1] else ""
+    procs = f" ({workers} worker processes)" if workers > 1 else ""
+    _say(out, f"shipcall serve: {serving[0]}{canary}{procs}")
     _say(out, f"listening on {url} (docs at {url}/openapi.json)")
     _say(out, f"pages: {url}/ui/ask, {url}/ui/runs, {url}/ui/review (the review pages ask for the token)")
     if host in LOCAL_HOSTS:
@@ -121,12 +135,17 @@ def cli(ctx: click.Context, variant: str | None, candidate: str | None, share: f
          "rate limit: off (bound to this machine only; --rate-limit 120/min turns it on)")
     _say(out, f"log retention: entries older than {keep} are deleted hourly" if keep else
          "log retention: entries are kept until `shipcall logs prune --before ...` (or --retain 30d)")
-    problem = server.health()
+    problem = server.health() if workers == 1 else ws.store.write_probe()
     if problem:
         _say(out, f"warning: the store cannot be written ({problem}); /v1/health answers 503 degraded "
                   "and questions fail until it can")
-    config = uvicorn.Config(app, log_level="info" if access_log else "warning", access_log=access_log,
-                            timeout_graceful_shutdown=10, server_header=False)
+    level = "info" if access_log else "warning"
+    if workers > 1:
+        multi.run(ws, sock, workers, variant=variant, candidate=candidate, share=share,
+                  settings=settings.model_copy(update={"retain": keep}), log_level=level, access_log=access_log)
+        return
+    config = uvicorn.Config(app, log_level=level, access_log=access_log, timeout_graceful_shutdown=10,
+                            server_header=False)
     uvicorn.Server(config).run(sockets=[sock])
 
 

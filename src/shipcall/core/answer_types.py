@@ -37,7 +37,7 @@ _TIME_UNITS = (r"(?:milli)?seconds?|minutes?|mins?|hours?|hrs?|days?|nights?|wee
 _RULES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     ("number", re.compile(r"\b(what|which) (percentage|percent|proportion|fraction|share|ratio)\b", _I)),
     ("contact", re.compile(
-        r"\b(e-?mail address(es)?|(what|which)\b[\w\s'-]{0,40}\b(e-?mail|url|link|web ?site|web ?page|address|"
+        r"\b(e-?mail address(es)?|(what|which)\s+(?:[\w'-]+\s+){0,3}?(e-?mail|url|link|web ?site|web ?page|address|"
         r"channel|mailbox|alias|phone|hotline)s?\b|urls?\b|web ?site|web ?page|link to|slack channel|"
         r"chat channel|phone number|hotline|(who|where) (do|should|can|could) (i|we) (e-?mail|write to|contact|"
         r"call|message|ping)|how (do|can|should|could) (i|we) (contact|reach|e-?mail|call)|"
@@ -46,7 +46,7 @@ _RULES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
         rf"\bhow much\b[^?]*\b({_MONEY_WORDS})\b|\b({_MONEY_WORDS})\b[^?]*\bhow much\b|"
         rf"\bhow much (money|does it cost|do(es)? \w+ (cost|pay|charge))|"
         rf"\b(what|which)\b[\w\s'-]{{0,30}}\b(price|cost|fee|salary|budget|allowance|per diem|stipend|"
-        rf"spending limit|spending ceiling|reimbursement)s?\b", _I)),
+        rf"spending limit|spending ceiling|reimbursement|cap|ceiling)s?\b", _I)),
     ("duration", re.compile(
         rf"\bhow (long|soon|quickly|often|frequently|early|far (in advance|ahead|back))\b|"
         rf"\bhow many ({_TIME_UNITS}|(business|working|calendar) days)\b|\bwithin how\b|"
@@ -110,6 +110,9 @@ TYPE_WORDS: dict[str, frozenset[str]] = {
     "person": frozenset("who whom whose person people someone name".split()),
 }
 _LAST_QUESTION = re.compile(r"[^.!?]*\?\s*$")
+_SUBORDINATE = re.compile(
+    rf"^(?:if|when|whenever|once|after|before|while|since|as soon as|in case|unless|although|though|because)\b"
+    rf"[^,?]*,\s*((?:{'|'.join(re.escape(a) for a in _AUX)}|how|what|which|who|whom|whose|when|where|why)\b.*)$", _I)
 
 
 def interrogative(question: str) -> str:
@@ -120,6 +123,9 @@ def interrogative(question: str) -> str:
     q = " ".join(question.split())
     m = _LAST_QUESTION.search(q)
     part = m.group(0).strip() if m else q
+    main = _SUBORDINATE.match(part)
+    if main:  # "When we ship a release, does it go through a canary?": the main clause asks
+        part = main.group(1)
     wh = _WH_START.search(part)
     if wh and wh.start(1) > 0 and not re.match(r"(how|what|which|who|whom|whose|when|where|why)\b", part, _I):
         return wh.group(1)
@@ -190,8 +196,8 @@ _DATE = re.compile(
     rf"(?:the )?(?:first|last|\d{{1,2}}(?:st|nd|rd|th)) (?:working |business )?day of (?:the|each|every) "
     rf"(?:month|quarter|year)|(?:end|start|beginning|middle) of (?:the )?(?:month|quarter|year|{_MONTHS}))\b")
 _NUMBER = re.compile(
-    rf"(?<![\w.])(?:[$€£]\s?)?\d[\d,]*(?:\.\d+)?(?:\s?%| per ?cent| percent)?"
-    rf"(?:\s?(?:to|-|–|or|and)\s?\d[\d,]*(?:\.\d+)?%?)?{_SCALE}(?![\w])|"
+    rf"(?<![\w.:])(?:[$€£]\s?)?\d[\d,]*(?:\.\d+)?(?:\s?%| per ?cent| percent)?"
+    rf"(?:\s?(?:to|-|–|or|and)\s?\d[\d,]*(?:\.\d+)?%?)?{_SCALE}(?![\w]|:\d)|"  # "20:00" is a time
     rf"\b{_NUM_WORD}(?:[ -](?:{_NUM_WORD}|and))*\b|\b(?:a|one) (?:half|third|quarter)\b", _I)
 _CONTACT = re.compile(
     r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|https?://[^\s)>\]]+|\bwww\.[^\s)>\]]+|(?<![\w&])#[a-z0-9][\w-]+|"
@@ -222,6 +228,17 @@ SPAN_PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
 _NOT_NAMES = re.compile(rf"(?:{_MONTHS}|{_DAYS}|{_CURRENCY}|The|A|An|If|In|On|At|For|To|Our|Your|This|That|"
                         rf"These|Those|It|We|You|They|He|She|Each|Every|All|Any|When|Where|What|Which|Who|"
                         rf"How|Why|After|Before|During|Once|Only|Please|Note|See|Also|And|But|Or)")
+# Closed-class words (quantifiers, number words, adverbs, conjunctions): capitalised only where a
+# sentence or a table cell starts, never a name ("Never pay a vendor…", "Two assistants are…").
+_CLOSED = frozenset("""a an the if in on at for to by of as up our your my their his her its this that these those
+    it we you they he she i each every all any both either neither none no not nor yes only also most more
+    some many much few several never always often sometimes usually rarely here there then now today tomorrow
+    yesterday otherwise however instead unless although though since because while until so yet still even
+    just again once twice when where what which who whom whose how why after before during please note see
+    and but or with without from into onto about above below between under over per via new other another
+    such same own one two three four five six seven eight nine ten eleven twelve first second third last next
+    do does did don't can cannot may might must should will would shall is are was were be been has have had
+    total""".split())
 
 
 @lru_cache(maxsize=200_000)  # pure; a sentence is examined for many questions
@@ -232,8 +249,18 @@ def typed_spans(sentence: str, kind: str) -> tuple[tuple[int, int], ...]:
     for pattern in SPAN_PATTERNS.get(kind, ()):
         for m in pattern.finditer(sentence):
             a, b = m.span()
-            if pattern is _CAP_RUN and _NOT_NAMES.fullmatch(m.group(0).rstrip(".")):
-                continue  # a capital that marks a sentence start, a month or a currency: no name
+            if pattern is _CAP_RUN:
+                if _NOT_NAMES.fullmatch(m.group(0).rstrip(".")) or is_closed_word(m.group(0).rstrip(".")):
+                    continue  # a capital that marks a sentence start, a month or a currency: no name
+                first = m.group(0).split(" ", 1)
+                if len(first) == 2 and at_start(sentence, a) and (
+                        first[0].lower() in _CLOSED or re.match(r"(?:the|a|an) ", first[1])):
+                    # "Use the Google Meet…", "Both Okta and…": the first word is capitalised because the
+                    # sentence starts there; the name is what follows
+                    rest = re.match(r"(?:(?:of|and|the|a|an|for|&) )*", first[1])
+                    a += len(first[0]) + 1 + (rest.end() if rest else 0)
+                    if a >= b or not sentence[a].isupper():
+                        continue
             found.append((a, b))
     out = []
     for a, b in found:
@@ -246,3 +273,44 @@ def typed_spans(sentence: str, kind: str) -> tuple[tuple[int, int], ...]:
         if b > a:
             out.append((a, b))
     return tuple(sorted(set(out)))
+
+
+_START_BEFORE = re.compile(r"(?:^|[.!?:;]\s+|^\s*[-*•]\s+|\|\s*)$")
+
+
+def at_start(text: str, i: int) -> bool:
+    """Whether position `i` starts a sentence, a clause after ":" or ";", a list item or a table cell:
+    a capital there says nothing about a name."""
+    return bool(_START_BEFORE.search(text[max(0, i - 4):i])) if i > 0 else True
+
+
+def is_closed_word(word: str) -> bool:
+    """A function word, number word or common adverb: never a name, however it is capitalised."""
+    return word.lower() in _CLOSED
+
+
+_LIST_HEAD = re.compile(r"\b(?:which|what)\s+((?:[\w'-]+\s+){0,3}?[\w'-]+)\s+(?:and\s+[\w\s'-]{0,40}?\s+)?"
+                        r"(?:are|do|does|can|could|should|must|may|might|will|would|have|has|did|were|was|is|"
+                        r"we|i|you|they|need|needs|to)\b", re.I)
+_NOT_PLURAL = re.compile(r"(?:ss|us|is|ous|ics|news|series|species|'s)$", re.I)
+_WH_CLAUSES = re.compile(r"\b(?:how|what|which|who|whom|whose|when|where|why)\b", re.I)
+
+
+def asks_for_several(question: str) -> bool:
+    """Whether the question asks for more than one thing, so that one short span cannot answer it
+    and the answer is the sentence, row or list itself: two questions in one ("Who approves it, and
+    how many quotes are needed?"), or a list ("Which tools are we allowed to use?": the head noun
+    after which/what is plural)."""
+    q = interrogative(question)
+    whole = " ".join(question.split())
+    last = _LAST_QUESTION.search(whole)
+    asking = last.group(0) if last else whole
+    if len(_WH_CLAUSES.findall(re.sub(r"\bhow (?:many|much|long|often|far|soon)\b", "how", asking))) >= 2 \
+            and re.search(r",?\s+(?:and|or)\s+(?:\w+\s+)?(?:how|what|which|who|whom|whose|when|where|why)\b",
+                          asking, re.I):
+        return True
+    m = _LIST_HEAD.search(q)
+    if m is None or not q.lower().startswith(("which", "what")):
+        return False
+    head = m.group(1).split()[-1]
+    return head.lower().endswith("s") and not _NOT_PLURAL.search(head) and len(head) > 3

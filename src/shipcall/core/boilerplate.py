@@ -12,7 +12,7 @@ import re
 # Furniture when a line starts with it ...
 _FURNITURE = re.compile(
     r"^(?:edit (?:this|on|the) (?:page|file|github|gitlab)|view (?:source|on github|on gitlab|page source)|"
-    r"suggest (?:an )?edits? to this|last (?:updated|modified|edited)\b.{0,60}$|back to top|"
+    r"suggest (?:an )?edits? to this|last (?:updated|modified|edited|reviewed)\b.{0,60}$|back to top|"
     r"skip to (?:main )?content|was this (?:page|article|answer) (?:helpful|useful)|"
     r"(?:did|does) this (?:page|article) help|copyright\b|©|all rights reserved|"
     r"(?:home|docs|handbook)\s*(?:>|»|›)|page \d+ of \d+$)",

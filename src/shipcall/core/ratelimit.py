@@ -45,6 +45,28 @@ def parse_rate(text: str, *, field: str = "--rate-limit") -> Rate | None:
     return Rate(int(m.group(1)), float(period))
 
 
+def refill(rate: Rate, bucket: tuple[float, float] | None, now: float) -> float:
+    """Tokens in a bucket (tokens, last time) at `now`; a key without a bucket has a full one."""
+    tokens, last = bucket if bucket is not None else (float(rate.count), now)
+    return min(float(rate.count), tokens + max(0.0, now - last) * rate.count / rate.period)
+
+
+def take_token(rate: Rate, bucket: tuple[float, float] | None, now: float) -> tuple[tuple[float, float], float]:
+    """Spend one token: (the bucket after, 0.0), or (the bucket, seconds until a token) when empty.
+    The arithmetic of `Limiter.take`, shared with the limiter that several server processes use
+    (adapters/shared_limits.py)."""
+    tokens = refill(rate, bucket, now)
+    if tokens >= 1.0:
+        return (tokens - 1.0, now), 0.0
+    return (tokens, now), (1.0 - tokens) / (rate.count / rate.period)
+
+
+def wait_for(rate: Rate, bucket: tuple[float, float] | None, now: float) -> float:
+    """Seconds until the bucket has a token (0.0: now), spending nothing."""
+    tokens = refill(rate, bucket, now)
+    return 0.0 if tokens >= 1.0 else (1.0 - tokens) / (rate.count / rate.period)
+
+
 @dataclass
 class Limiter:
     """Token buckets per key. `take(key, now)` spends one token and returns 0.0, or returns how many
@@ -56,23 +78,13 @@ class Limiter:
     _swept: float = 0.0
 
     def take(self, key: str, now: float) -> float:
-        per_second = self.rate.count / self.rate.period
         self._sweep(now)
-        tokens = self._tokens(key, now)
-        if tokens >= 1.0:
-            self._buckets[key] = (tokens - 1.0, now)
-            return 0.0
-        self._buckets[key] = (tokens, now)
-        return (1.0 - tokens) / per_second
+        self._buckets[key], wait = take_token(self.rate, self._buckets.get(key), now)
+        return wait
 
     def wait(self, key: str, now: float) -> float:
         """Seconds until `key` may take a token (0.0: now), spending nothing."""
-        tokens = self._tokens(key, now)
-        return 0.0 if tokens >= 1.0 else (1.0 - tokens) / (self.rate.count / self.rate.period)
-
-    def _tokens(self, key: str, now: float) -> float:
-        tokens, last = self._buckets.get(key, (float(self.rate.count), now))
-        return min(float(self.rate.count), tokens + max(0.0, now - last) * self.rate.count / self.rate.period)
+        return wait_for(self.rate, self._buckets.get(key), now)
 
     def _sweep(self, now: float) -> None:
         if now - self._swept < self.rate.period:

@@ -1,14 +1,26 @@
 """The JSON API under /v1/: ask, feedback, health, and the production log (token required).
 
 Routes are plain `def` functions: uvicorn runs them on its thread pool, so a slow answer or a
-log write never blocks the event loop.
+log write never blocks the event loop. `/v1/ask` is the exception, because it is the route that
+takes the traffic: when the answer is about a millisecond of CPU work in this process
+(`Server.answers_quickly`: BM25 + extractive) it is answered on the event loop, since the hop to
+a thread and back (a queue, a wake-up, GIL hand-overs among 64 threads) cost more CPU than the
+answer, and its log row is committed by `Server.record_soon` (right there on SQLite, through a
+group commit on a database server, so the loop never waits on the network); otherwise (an LLM,
+an embedding model) it goes to the thread pool as before.
+Its response is serialised once, directly (the answer's dict is already in the response's shape;
+`AskResponse` still documents it in /openapi.json). The ordinary public request does not even
+reach this route: server/fastpath.py answers it the same way with less framework around it.
 """
 
 from __future__ import annotations
 
+import json
+import os
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shipcall.server.auth import require_token, require_token_unless_public
@@ -69,10 +81,19 @@ class FeedbackResponse(BaseModel):
 
 @router.post("/ask", response_model=AskResponse, response_model_exclude_unset=True,
              summary="Answer a question (logged, redacted)")
-def ask(body: AskRequest, request: Request, _: Any = ASK_ACCESS) -> dict[str, Any]:
+async def ask(body: AskRequest, request: Request, _: Any = ASK_ACCESS) -> Response:
+    server = request.app.state.server
+    client = request.client.host if request.client else None
+    if server.answers_quickly():
+        served = server.answer(body.question, body.user, client)
+        await server.record_soon(served)
+    else:
+        from starlette.concurrency import run_in_threadpool
 
-    served = request.app.state.server.ask(body.question, body.user, request.client.host if request.client else None)
-    return {"request_id": served.request_id, **served.response.to_dict(served.feature.name)}
+        served = await run_in_threadpool(server.ask, body.question, body.user, client)
+    out = {"request_id": served.request_id, **served.response.to_dict(served.feature.name)}
+    return Response(json.dumps(out, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode(),
+                    media_type="application/json")
 
 
 @router.post("/feedback", response_model=FeedbackResponse, summary="Rate an answer: up or down, with a comment")
@@ -106,6 +127,7 @@ def health(request: Request) -> Any:
         applied = store.migrations_applied()
         body["store"] = {"kind": store.kind, "migration": applied[max(applied)] if applied else None,
                          "size_bytes": store.size_bytes()}
+        body["process"] = os.getpid()  # which worker of `serve --workers N` answered
         if problem:
             body["problem"] = f"the store cannot be written: {problem}"
         try:

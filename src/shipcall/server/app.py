@@ -36,8 +36,9 @@ from shipcall.adapters.store.production_log import ProductionLog
 from shipcall.app.redact import Redactor
 from shipcall.app.serving import Server
 from shipcall.app.workspace import Workspace
-from shipcall.errors import ApiError, ConfigError, NotFoundError, ShipcallError
+from shipcall.errors import ConfigError, ShipcallError
 from shipcall.server.auth import Auth
+from shipcall.server.errors import error_body, shipcall_error_response
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -47,20 +48,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("shipcall.server")
 
 
-def create_app(workspace: Workspace | str | Path | None = None, *, variant: str | None = None,
-               candidate: str | None = None, share: float | None = None, token: str | None = None,
-               settings: ServerConfig | None = None, live_canary: bool = True,
-               canary_poll: float = 2.0) -> FastAPI:
-    """Open the workspace and its features and return the app (nothing listens yet).
-
-    `token`: the bearer token (default: SHIPCALL_TOKEN or the workspace's token file, created
-    on first use); `settings`: override `server:` from shipcall.yaml; `live_canary`: follow the
-    canary split stored in the store (`shipcall canary ...`), re-read every `canary_poll` seconds."""
-    from shipcall.app.feature import Feature
-    from shipcall.server.auth import check_token, load_or_create_token
-
-    ws = workspace if isinstance(workspace, Workspace) else Workspace.open(workspace)
-    settings = settings or ws.config.server
+def check_canary_flags(ws: Workspace, variant: str | None, candidate: str | None,
+                       share: float | None) -> float | None:
+    """`serve`'s --candidate and --share, checked before anything opens; the share to use."""
     if candidate is not None:
         share = 0.1 if share is None else share
         if not 0 <= share <= 1:
@@ -72,6 +62,41 @@ def create_app(workspace: Workspace | str | Path | None = None, *, variant: str 
                               hint="pick another variant from shipcall.yaml as the candidate")
     elif share:
         raise ConfigError("--share needs --candidate", field="--share", hint="name the candidate variant too")
+    return share
+
+
+def seed_canary(ws: Workspace, baseline: str, candidate: str | None, share: float) -> Any:
+    """The canary state in force at start (the flags stored when they change the split; see
+    app/canary.seed). Done once per `serve`: by its process, or by the supervisor of its workers."""
+    from shipcall.app.canary import CanaryState, seed
+
+    try:
+        state, warning = seed(ws, baseline, candidate, share)
+    except ShipcallError as e:  # a store that cannot be written: serve the flags; health says degraded
+        state, warning = CanaryState(baseline, candidate, share), e.message
+    if warning:
+        log.warning(warning)
+    return state
+
+
+def create_app(workspace: Workspace | str | Path | None = None, *, variant: str | None = None,
+               candidate: str | None = None, share: float | None = None, token: str | None = None,
+               settings: ServerConfig | None = None, live_canary: bool = True,
+               canary_poll: float = 2.0, seed: bool = True, shared_limits: Path | None = None) -> FastAPI:
+    """Open the workspace and its features and return the app (nothing listens yet).
+
+    `token`: the bearer token (default: SHIPCALL_TOKEN or the workspace's token file, created
+    on first use); `settings`: override `server:` from shipcall.yaml; `live_canary`: follow the
+    canary split stored in the store (`shipcall canary ...`), re-read every `canary_poll` seconds.
+    A worker of `serve --workers N` (server/workers.py) passes `seed=False` (its supervisor
+    stored the flags' split once; a restarted worker must not undo a live change) and
+    `shared_limits`, the rate-limit buckets all the workers share."""
+    from shipcall.app.feature import Feature
+    from shipcall.server.auth import check_token, load_or_create_token
+
+    ws = workspace if isinstance(workspace, Workspace) else Workspace.open(workspace)
+    settings = settings or ws.config.server
+    share = check_canary_flags(ws, variant, candidate, share)
     redactor = Redactor(ws.config.redaction)
     redactor.warm_up()  # compiles the phone metadata now, not on the first request
     baseline = Feature.open(ws, variant)
@@ -85,19 +110,22 @@ def create_app(workspace: Workspace | str | Path | None = None, *, variant: str 
                     secret=load_or_create_secret(ws.state_dir))
     auth = Auth(check_token(token, "token") if token else load_or_create_token(ws).token,
                 public=frozenset(settings.public),
-                login_rate=parse_rate(settings.login_rate_limit, field="server.login_rate_limit"))
+                login_rate=parse_rate(settings.login_rate_limit, field="server.login_rate_limit"),
+                shared_limits=shared_limits)
     retention = Retention(ws.store, settings.retain) if settings.retain else None
     if retention is not None:
         retention.record()  # the legal narrative reads the retention in force from the store
     if live_canary:
-        from shipcall.app.canary import CanaryState, CanaryWatch, seed
+        from shipcall.app.canary import CanaryState, CanaryWatch, read_state
 
-        try:
-            state, warning = seed(ws, baseline.name, cand.name if cand else None, float(share or 0.0))
-        except ShipcallError as e:  # a store that cannot be written: serve the flags; health says degraded
-            state, warning = CanaryState(baseline.name, cand.name if cand else None, float(share or 0.0)), e.message
-        if warning:
-            log.warning(warning)
+        flags = CanaryState(baseline.name, cand.name if cand else None, float(share or 0.0) if cand else 0.0)
+        if seed:
+            state = seed_canary(ws, flags.baseline, flags.candidate, flags.share)
+        else:
+            try:
+                state = read_state(ws.store) or flags
+            except ShipcallError:
+                state = flags
         server.canary = CanaryWatch(ws.store, state, poll=canary_poll)
         server.canary._next = 0.0  # read the stored split before the first answer
         server.follow_canary()
@@ -112,6 +140,7 @@ def create_app(workspace: Workspace | str | Path | None = None, *, variant: str 
         try:
             yield
         finally:
+            server.close()
             if retention is not None:
                 retention.stop()
 
@@ -122,12 +151,15 @@ def create_app(workspace: Workspace | str | Path | None = None, *, variant: str 
                   description="Ask questions over the workspace's documents; the production log; feedback.")
     app.state.server = server
     app.state.auth = auth
+    from shipcall.server.fastpath import AskFastPath
+
+    app.add_middleware(AskFastPath)  # added first, so it runs after the limits below (server/fastpath.py)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     from shipcall.server.limits import RateLimit
 
     # added last, so it runs first: a refused client costs no body read, parse or answer
     app.add_middleware(RateLimit, rate=parse_rate(settings.rate_limit, field="server.rate_limit")
-                       if settings.rate_limit else None)
+                       if settings.rate_limit else None, shared=shared_limits)
     _install_error_handlers(app)
 
     from shipcall.server.api import router
@@ -160,20 +192,10 @@ def _add_pages(app: FastAPI, auth: Auth) -> None:
 
 
 # -- errors -----------------------------------------------------------------------------------
-def error_body(error: str, field: str | None = None, hint: str | None = None, **extra: Any) -> dict[str, Any]:
-    return {"error": error, "field": field, "hint": hint, **extra}
-
-
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ShipcallError)
     async def _shipcall(_: Request, e: ShipcallError) -> JSONResponse:
-        from shipcall.errors import StoreError
-
-        status = (e.status if isinstance(e, ApiError) else 404 if isinstance(e, NotFoundError)
-                  else 503 if isinstance(e, StoreError) else 400)  # 503: the store failed, not the request
-        if isinstance(e, StoreError):
-            log.error("%s", e)  # the operator's copy names the file; the caller's does not
-        return JSONResponse(error_body(e.message, e.field, e.hint), status_code=status)
+        return shipcall_error_response(e)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, e: RequestValidationError) -> JSONResponse:

@@ -23,7 +23,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request  # at run time: FastAPI reads the dependencies' annotations
 
@@ -131,12 +131,18 @@ class Auth:
     public: frozenset[str] = frozenset({"ask", "feedback"})
     sources: list[Callable[[Request], str | None]] = field(default_factory=list)
     login_rate: Rate | None = field(default_factory=lambda: Rate(10, 60.0))  # failed sign-ins per client
+    shared_limits: Path | None = None  # `serve --workers N`: the buckets file the workers share
 
     def __post_init__(self) -> None:
         self._expected = _digest(self.token)
         if not self.sources:
             self.sources.append(self.from_bearer)
-        self._failures = Limiter(self.login_rate) if self.login_rate is not None else None
+        self._failures: Any = None
+        if self.login_rate is not None:
+            from shipcall.adapters.shared_limits import SharedLimiter
+
+            self._failures = (SharedLimiter(self.shared_limits, self.login_rate, "failed_sign_ins")
+                              if self.shared_limits is not None else Limiter(self.login_rate))
         self._lock = threading.Lock()
 
     # -- throttling failed sign-ins (server/limits.py) ----------------------------------------

