@@ -90,12 +90,12 @@ def measure(name: str, ws: Path, queries: list[str], repeats: int, warmup: int) 
         scores = raw.get_scores_from_ids(ids) if ids else np.zeros(n_chunks)
         zero.append(float(np.count_nonzero(scores == 0)) / n_chunks)
     # same answers? the same chunks, or the same scores rank by rank (tied chunks ordered or cut differently)
-    position = {id(c): i for i, c in enumerate(ours.chunks)}
+    position = {c.id: i for i, c in enumerate(ours.chunks)}
     same = same_scores = 0
     for q in queries:
         docs, scores = raw_retrieve(q)
         raw_top = [(int(d), float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
-        our_top = [(position[id(sc.chunk)], sc.score) for sc in ours_retrieve(q)]
+        our_top = [(position[sc.chunk.id], sc.score) for sc in ours_retrieve(q)]
         same += [d for d, _ in raw_top] == [d for d, _ in our_top]
         same_scores += len(raw_top) == len(our_top) and all(
             abs(a[1] - b[1]) <= 1e-5 * max(1.0, abs(a[1])) for a, b in zip(raw_top, our_top, strict=True))
