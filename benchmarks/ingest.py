@@ -169,11 +169,44 @@ def without_analysis(r: dict[str, Any], ours: list[Sample]) -> list[Sample]:
     return [Sample(**{**vars(s), "cpu_s": s.cpu_s - a}) for s, a in zip(ours, r["analysis_cpu"], strict=True)]
 
 
+def sizes_flag(results: list[dict[str, Any]], quick: bool) -> str:
+    """The --sizes a run was given, when not its default ones."""
+    got = [r["n_docs"] for r in results]
+    return "" if got == ([1000] if quick else [20_000, 100_000]) else f" --sizes {','.join(map(str, got))}"
+
+
+def verdict(results: list[dict[str, Any]]) -> list[str]:
+    """Issue 21's ingest targets against this run, each met or not, with and without the analysis."""
+    sizes = {r["n_docs"] for r in results}
+    out = ["Issue 21's targets in this run (against raw bm25s over the documents; over the same strings in "
+           "brackets):", ""]
+    for r in results:
+        ours, docs, strs = (_samples(r, k) for k in ("ours", "raw-docs", "raw-strings"))
+        text, d = r["bytes"], r["disk"]
+
+        def met(x: float, limit: float) -> str:
+            return f"{x:.2f}× ({'met' if x <= limit else 'not met'})"
+
+        line = (f"- {r['n_docs']:,} documents: CPU ≤ 1.2×: {met(ratios(ours, docs).median, 1.2)} "
+                f"[{ratios(ours, strs).median:.2f}×]; disk ≤ 1.3×: {met(d['ours'] / (d['docs'] + text), 1.3)} "
+                f"[{d['ours'] / (d['strings'] + text):.2f}×]")
+        if r.get("analysis_cpu") and "ours_sentences" in d:
+            bare = without_analysis(r, ours)
+            line += (f"; without the stored sentence analysis: CPU {met(ratios(bare, docs).median, 1.2)}, disk "
+                     f"{met((d['ours'] - d['ours_sentences']) / (d['docs'] + text), 1.3)}")
+        if r["n_docs"] >= 100_000:
+            line += f"; peak RSS ≤ 1.2×: {met(ratios(ours, docs, 'peak_rss_mb').median, 1.2)}"
+        out.append(line + ".")
+    if 100_000 not in sizes:
+        out.append("- 100,000 documents (and the peak-RSS target, set at that size): not measured in this run.")
+    return [*out, ""]
+
+
 def render(results: list[dict[str, Any]], m: dict[str, Any], quick: bool) -> str:
     lines = [
         "## Ingest and index build",
         "",
-        f"`python benchmarks/ingest.py{' --quick' if quick else ''}`; {machine_line(m)}.",
+        f"`python benchmarks/ingest.py{' --quick' if quick else ''}{sizes_flag(results, quick)}`; {machine_line(m)}.",
         "",
         "Data: synthetic Markdown (benchmarks/synth.py, seed 42: headings, paragraphs, lists, tables; words drawn "
         "from SciFact's vocabulary with its frequencies, 200 topics), the default variant (heading chunker, BM25). "
@@ -191,6 +224,7 @@ def render(results: list[dict[str, Any]], m: dict[str, Any], quick: bool) -> str
         "(derived, not separate processes).",
         "",
         *before_after(results),
+        *verdict(results),
     ]
     for r in results:
         ours, docs, strs = (_samples(r, k) for k in ("ours", "raw-docs", "raw-strings"))
