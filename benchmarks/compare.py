@@ -1,20 +1,22 @@
 """`shipcall compare` and `gate` end to end, dataset health at 10,000 items, and the statistics
 beside the library a user would otherwise run (issue 21; it replaces issue 13's compare_stats.py).
 
-    python -m benchmarks compare [--quick] [--repeats 5] [--before 7a7cb6e]
+    python -m benchmarks compare [--quick] [--repeats 5] [--before 7a294e3] [--health-before 7a7cb6e]
 
 1. Whole processes, alternated (before, after, before, after...): `shipcall compare r1 r2` and
    `shipcall gate --no-record` on a generated 2,000-item workspace (benchmarks/compare_ws.py: the
    SQuAD slice as corpus and questions, 9 topic cohorts, two runs with hit@5, f1 and ndcg@10 =
    30 tests, 10,000 resamples), and `compare` on the same items with two real runs (137 tests).
    "Before" is the code at `--before` (git archive of src/ into benchmarks/.data/), so both sides
-   share the machine's load. Bytecode is written (as in a pip install) and warmed first.
+   share the machine's load: 7a294e3, the code before the lean reads (no SQLAlchemy, no
+   scipy.optimize on the compare path). Bytecode is written (as in a pip install) and warmed first.
 2. In process, on the same per-item values: `core.compare.compare` (the statistics alone: the
    anchor of 1) beside `scipy.stats.bootstrap` (BCa, 10,000 resamples, one call per row: what a
    user would otherwise run, and it gives intervals only), and the bootstrap's matrix products
    on one BLAS thread beside two.
 3. Dataset health (`core.health.check_health`) on 10,000 items (SQuAD questions and seeded
-   paraphrases of them: many near-duplicates), before and after, each in its own process; the
+   paraphrases of them: many near-duplicates), before (`--health-before`: 7a7cb6e, the exact
+   all-pairs product) and after, each in its own process; the
    near-duplicate pairs found beside the exact all-pairs answer (recall, precision), and beside
    MinHash LSH from datasketch (if installed), the library the issue suggested.
 """
@@ -239,6 +241,18 @@ def lsh_child(n_items: int) -> None:
     print(json.dumps({"lsh_cpu_s": sample.cpu_s, "lsh_import_s": import_s, "pairs": found[0]}))
 
 
+# -- 4. where a compare process's CPU goes (after) ----------------------------------------------
+
+def stages(root: Path, repeats: int) -> dict[str, list[float]]:
+    got: dict[str, list[float]] = {}
+    for _ in range(repeats):
+        p = subprocess.run([sys.executable, str(HERE / "compare_stages.py"), str(root)],
+                           env=child_env(ROOT / "src"), capture_output=True, text=True, check=True)
+        for k, v in json.loads(p.stdout).items():
+            got.setdefault(k, []).append(v)
+    return got
+
+
 # -- report ------------------------------------------------------------------------------------
 
 def fmt(values: list[float], unit: str = "s") -> str:
@@ -253,14 +267,15 @@ def ratio(a: list[common.Sample], b: list[common.Sample], field: str = "cpu_s") 
 
 def report(m: dict[str, Any], procs: dict[str, dict[str, list[common.Sample]]], same: dict[str, bool],
            stats: dict[str, list[common.Sample]], health_s: dict[str, list[common.Sample]], quality: dict[str, Any],
-           args: argparse.Namespace, sizes: dict[str, int]) -> str:
+           args: argparse.Namespace, sizes: dict[str, int], staged: dict[str, list[float]]) -> str:
     lines = [
         "## `compare` end to end and dataset health (issue 21)",
         "",
         f"`python -m benchmarks compare{' --quick' if args.quick else ''}` — {common.machine_line(m)} "
         f"(at the end: {common.loadavg()}). "
-        + ("CI-sized: this commit only. " if args.quick else f"Before = src/ at `{args.before}`, after = this commit; "
-           f"whole processes alternated before/after, {args.repeats} repeats each. ")
+        + ("CI-sized: this commit only. " if args.quick else f"Whole processes: before = src/ at `{args.before}` "
+           f"(before the lean reads), after = this commit, alternated before/after, {args.repeats} repeats each; "
+           f"dataset health: before = src/ at `{args.health_before}` (the all-pairs product). ")
         + "Bytecode written and warmed. "
         "CPU time (user + system of the process) beside wall time: on this shared 2-core machine wall time "
         "follows the load, CPU time far less.",
@@ -300,6 +315,14 @@ def report(m: dict[str, Any], procs: dict[str, dict[str, list[common.Sample]]], 
         "",
         f"Whole `compare` process / the statistics alone (CPU, synthetic): "
         f"{ratio(procs['compare (synthetic)']['after'], s['compare'])}.",
+        "",
+        "### Where the CPU of a `compare` process goes (after, synthetic workspace)",
+        "",
+        "Each stage in the order the command runs it, timed in one process (median and min of the repeats; "
+        "the sum of the medians is near the whole process's CPU above, the printing of the report aside):",
+        "",
+        common.table(["stage", "CPU"], [[k, fmt(v)] for k, v in staged.items()]
+                     + [["sum of the medians", f"{sum(common.spread(v).median for v in staged.values()):.3f} s"]]),
         "",
         f"### Dataset health, {sizes['health']} items",
         "",
@@ -342,11 +365,10 @@ def targets(procs: dict[str, dict[str, list[common.Sample]]], health_s: dict[str
     out = ["Against the targets:", "",
            f"- `compare` end to end ≤ 1.0 s wall ({sizes['items']} items, 30 tests): {held(wall <= 1.0)} here, "
            f"{wall:.2f} s wall for {cpu:.2f} s of CPU at the load above (a process gets a fraction of a core). "
-           f"On an idle core wall time would be about the CPU time, so {held(cpu <= 1.0)} in CPU time either. "
-           "By stage (timed once in one process at commit a315dcf, load 17): about 0.8 s of it is imports (SQLAlchemy, "
-           "scipy.special, which under NumPy 2.4 also imports numpy.f2py through array_api_compat, scipy.optimize "
-           "for the root of Tango's interval, the pydantic config), the statistics ~0.2 s, reading the runs "
-           "0.1 s, dataset health 0.07 s.",
+           f"On an idle core wall time would be about the CPU time: in CPU time {held(cpu <= 1.0)}. "
+           "Where the rest goes: the stage table above (imports of the pydantic config and contract models and of "
+           "scipy.special, which under NumPy 2.4 also imports numpy.f2py through array_api_compat, are the "
+           "largest left; SQLAlchemy and scipy.optimize are no longer imported by `compare` or `gate --no-record`).",
            f"- Dataset health on {sizes['health']} items ≤ 1 s: {held(h_cpu <= 1.0)} in CPU time ({h_cpu:.2f} s), "
            f"{h_wall:.2f} s wall at this load."]
     if "recall" in quality:
@@ -355,9 +377,10 @@ def targets(procs: dict[str, dict[str, list[common.Sample]]], health_s: dict[str
     out += [f"- BLAS threads pinned for the bootstrap where faster: one thread {b1:.3f} s CPU against two "
             f"{b2:.3f} s ({b2 / b1:.1f}×) for the same products.",
             "- Results identical: the printed output of `compare` and `gate` is the same before and after (the "
-            "last column above); in the JSON every p-value, verdict, mean and items-needed figure is identical and "
-            "interval ends differ by less than 1e-7 (one BLAS thread sums float32 products in another order: "
-            "tests/core/test_compare_golden.py)."]
+            "last column above); in the JSON every p-value, verdict, mean and items-needed figure is identical; "
+            "interval ends of 0/1 metrics (Tango's interval, now found by bisection instead of brentq) differ by "
+            "less than 3e-13 from the before side's, and every interval end is within 1e-7 of the golden file "
+            "recorded at 7a7cb6e (tests/core/test_compare_golden.py, tests/core/test_tango_interval.py)."]
     return out
 
 
@@ -366,7 +389,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true",
                     help="CI-sized: 300 items, 2 repeats, no real runs, no before side")
     ap.add_argument("--repeats", type=int, default=None)
-    ap.add_argument("--before", default="7a7cb6e", help="the code to compare with (a git ref)")
+    ap.add_argument("--before", default="7a294e3", help="the code whose processes to compare with (a git ref)")
+    ap.add_argument("--health-before", default="7a7cb6e", help="the code whose dataset health to compare with")
     ap.add_argument("--health-child", type=int, default=None, help=argparse.SUPPRESS)
     ap.add_argument("--lsh-child", type=int, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -391,8 +415,11 @@ def main(argv: list[str] | None = None) -> int:
     procs = processes(srcs, cases, args.repeats)
     same = {case: same_output(srcs, cwd, a) for case, (cwd, a) in cases.items()}
     stats = statistics(syn, args.repeats)
-    health_s, quality = health(srcs, sizes["health"], args.repeats)
-    text = report(m, procs, same, stats, health_s, quality, args, sizes)
+    staged = stages(syn, args.repeats)
+    health_srcs = {"after": srcs["after"]} if args.quick else {"before": before_src(args.health_before),
+                                                                 "after": srcs["after"]}
+    health_s, quality = health(health_srcs, sizes["health"], args.repeats)
+    text = report(m, procs, same, stats, health_s, quality, args, sizes, staged)
     path = common.write_section("compare", text, quick=args.quick)
     print(text)
     log(f"written to {path}")

@@ -23,6 +23,7 @@ from shipcall.core.runs import ItemOutcome, ItemResult, Run
 from shipcall.errors import NotFoundError
 
 if TYPE_CHECKING:
+    from shipcall.adapters.store.peek import Reader
     from shipcall.adapters.store.store import Store
 
 
@@ -36,7 +37,7 @@ class Loader:
     same version), and dataset health the same dataset and runs again."""
 
     def __init__(self, ws: Workspace) -> None:
-        self.store = ws.store
+        self.store = ws.reader
         self._datasets: dict[tuple[str, int | None], Dataset] = {}
         self._outcomes: dict[str, list[ItemOutcome]] = {}
 
@@ -58,7 +59,7 @@ class RunEvidence:
     is all a comparison reads; the full `results` are read from the store on first use."""
 
     def __init__(self, run: Run, outcomes: list[ItemOutcome], items: dict[str, Item],
-                 store: Store | None = None, results: list[ItemResult] | None = None) -> None:
+                 store: Reader | Store | None = None, results: list[ItemResult] | None = None) -> None:
         self.run, self.outcomes, self.items = run, outcomes, items
         self._store, self._results = store, results
 
@@ -77,9 +78,9 @@ class RunEvidence:
 
 def load_run(ws: Workspace, ref: str, loader: Loader | None = None) -> RunEvidence:
     loader = loader or Loader(ws)
-    run = ws.store.get_run(ref)
+    run = ws.reader.get_run(ref)
     ds = loader.dataset(run.dataset, run.dataset_version)
-    return RunEvidence(run, loader.outcomes(run.id), {it.id: it for it in ds.items}, ws.store)
+    return RunEvidence(run, loader.outcomes(run.id), {it.id: it for it in ds.items}, ws.reader)
 
 
 @dataclass
@@ -139,7 +140,7 @@ def baseline_on(ws: Workspace, base: RunEvidence, cand: RunEvidence, loader: Loa
     None, what was done, the command that would measure it)."""
     b, c = base.run, cand.run
     command = f"shipcall run --variant {b.variant} --dataset {c.dataset}@{c.dataset_version}"
-    for r in ws.store.runs():
+    for r in ws.reader.runs():
         if (r.status == "finished" and r.variant_hash == b.variant_hash and r.dataset == c.dataset
                 and r.dataset_version == c.dataset_version and r.corpus_version == b.corpus_version):
             found = f"the baseline variant's run {r.id} on {c.dataset}@{c.dataset_version}"
@@ -207,7 +208,7 @@ def failure_shift(base: Sequence[ItemOutcome | ItemResult], cand: Sequence[ItemO
 def dataset_health(ws: Workspace, name: str, version: int | None, contract: Contract,
                    by: list[str] | None = None, loader: Loader | None = None) -> HealthReport:
     loader = loader or Loader(ws)
-    store = ws.store
+    store = ws.reader
     ds = loader.dataset(name, version)
     docs = {d.id: d for d in store.documents()}
     first_seen = store.document_first_seen()
@@ -221,7 +222,7 @@ def dataset_health(ws: Workspace, name: str, version: int | None, contract: Cont
     )
 
 
-def _added_at(store: Store, loader: Loader, ds: Dataset) -> dict[str, str]:
+def _added_at(store: Reader | Store, loader: Loader, ds: Dataset) -> dict[str, str]:
     """When each item, as it is now, first appeared in the dataset: the first version (oldest
     first) holding it with its current content."""
     current = {it.id: it for it in ds.items}
@@ -241,7 +242,7 @@ def _added_at(store: Store, loader: Loader, ds: Dataset) -> dict[str, str]:
     return added
 
 
-def _newest_runs(store: Store, ds: Dataset) -> list[Run]:
+def _newest_runs(store: Reader | Store, ds: Dataset) -> list[Run]:
     """The newest finished run on this dataset version per distinct variant configuration."""
     by_variant: dict[str, Run] = {}
     for r in store.runs():

@@ -36,9 +36,9 @@ def default_pair(ws: Workspace, baseline: str | None, candidate: str | None) -> 
     finished run of another variant on the candidate's dataset version."""
     if baseline is not None and candidate is not None:
         return Pair(baseline, candidate, "")
-    finished = [r for r in ws.store.runs() if r.status == "finished"]
+    finished = [r for r in ws.reader.runs() if r.status == "finished"]
     hint = "name both runs (ids from `shipcall runs`)"
-    cand = ws.store.get_run(candidate) if candidate is not None else (finished[0] if finished else None)
+    cand = ws.reader.get_run(candidate) if candidate is not None else (finished[0] if finished else None)
     if cand is None:
         raise NotFoundError("no finished run to compare", hint="run a variant first: `shipcall run`")
     if baseline is not None:

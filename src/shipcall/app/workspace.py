@@ -13,6 +13,7 @@ from shipcall.config.schema import Variant, WorkspaceConfig
 from shipcall.errors import ConfigError, NotFoundError
 
 if TYPE_CHECKING:
+    from shipcall.adapters.store.peek import Reader
     from shipcall.adapters.store.store import Store
     from shipcall.config.contract import Contract
 
@@ -118,6 +119,19 @@ class Workspace:
             if got is not NOT_READ:
                 return got  # type: ignore[return-value]
         return self.store.document_texts()
+
+    @cached_property
+    def reader(self) -> Reader | Store:
+        """The store for reading runs, outcomes, datasets and documents (`compare`, `gate`,
+        dataset health): a SQLite file not opened yet is read without SQLAlchemy
+        (adapters/store/peek.py), anything else through the Store."""
+        if "store" not in self.__dict__:
+            from shipcall.adapters.store.peek import reader
+
+            got = reader(self.store_url(), lambda: self.store)
+            if got is not None:
+                return got
+        return self.store
 
     @cached_property
     def store(self) -> Store:

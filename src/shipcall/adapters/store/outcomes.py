@@ -9,26 +9,21 @@ jsonb), so Python parses only the small metrics column.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from sqlalchemy import Engine, cast, func, select
 from sqlalchemy.exc import DatabaseError
 
-from shipcall.adapters.store import schema
+from shipcall.adapters.store import decode, schema
 from shipcall.adapters.store.blobs import ITEM_RESULT
 from shipcall.core.runs import ItemOutcome
-
-# The item-result shape whose `failure_modes` field is read here directly. A newer shape (an
-# upgrade appended in blobs.py) makes `read_outcomes` fall back to the full, upgrading reader.
-_SHAPE_VERSION = 2
 
 
 def read_outcomes(engine: Engine, run_id: str) -> list[ItemOutcome] | None:
     """The outcomes in result order, or None when a row needs the full reader (a row written by
     a newer shipcall, damaged JSON, or a stored shape this reader does not know): the caller then
     reads the full results, which upgrade old rows and name a bad one."""
-    if ITEM_RESULT.version != _SHAPE_VERSION:
+    if ITEM_RESULT.version != decode.OUTCOME_SHAPE_VERSION:
         return None
     t = schema.item_results
     if engine.dialect.name == "sqlite":
@@ -47,11 +42,4 @@ def read_outcomes(engine: Engine, run_id: str) -> list[ItemOutcome] | None:
             rows = c.execute(query).all()
     except DatabaseError:  # malformed JSON in some row
         return None
-    out = []
-    for r in rows:
-        v = 1 if r.version is None else r.version
-        if str(v) not in ("1", "2"):
-            return None
-        out.append(ItemOutcome(r.item_id, json.loads(r.metrics), r.error,
-                               json.loads(r.modes) if r.modes is not None else []))
-    return out
+    return decode.outcomes(rows)

@@ -12,15 +12,14 @@ from sqlalchemy import URL, Engine, create_engine, delete, event, func, insert, 
 from sqlalchemy.exc import ArgumentError, DatabaseError, IntegrityError
 
 from shipcall.adapters.clock import now
-from shipcall.adapters.store import migrations, schema
+from shipcall.adapters.store import decode, migrations, schema
 from shipcall.adapters.store.blobs import EVIDENCE, ITEM, ITEM_RESULT, RUN_CONFIG
 from shipcall.adapters.store.chunked import delete_in, insert_new
 from shipcall.adapters.store.errors import install as install_error_translation
 from shipcall.adapters.store.errors import translate
 from shipcall.core.datasets import Dataset, Item
-from shipcall.core.documents import Document, Section
+from shipcall.core.documents import Document
 from shipcall.core.runs import Citation, ItemOutcome, ItemResult, Retrieved, Run
-from shipcall.core.tasks.parsers import item_parser
 from shipcall.errors import DatasetError, NotFoundError, StoreError
 
 
@@ -165,7 +164,7 @@ class Store:
         t = schema.documents
         with self.engine.connect() as c:
             for row in c.execute(select(t).order_by(t.c.id)):
-                yield _document(row)
+                yield decode.document(row)
 
     def document_texts(self) -> dict[str, tuple[str, str]]:
         """Every document's (content hash, text) by id: what an index slices its chunks from."""
@@ -177,7 +176,7 @@ class Store:
         t = schema.documents
         with self.engine.connect() as c:
             row = c.execute(select(t).where(t.c.id == doc_id)).first()
-        return _document(row) if row else None
+        return decode.document(row) if row else None
 
     def document_first_seen(self) -> dict[tuple[str, str], str]:
         t = schema.document_versions
@@ -214,7 +213,7 @@ class Store:
                                                source=source, warnings=json.dumps(warnings), created_at=now(),
                                                task=task))
                     if labels:  # a classify dataset's label set (the labels file may name labels no item uses)
-                        c.execute(insert(schema.meta).values(key=_labels_key(name, version),
+                        c.execute(insert(schema.meta).values(key=decode.labels_key(name, version),
                                                              value=json.dumps(list(labels))))
                     rows = [{"dataset": name, "version": version, "position": i, "item_id": it.id,
                              "data": ITEM.dumps(it.to_dict())} for i, it in enumerate(items)]
@@ -250,14 +249,8 @@ class Store:
             rows = c.execute(select(ti.c.item_id, ti.c.data).where(ti.c.dataset == name, ti.c.version == v)
                              .order_by(ti.c.position)).all()
             meta = schema.meta
-            raw_labels = c.execute(select(meta.c.value).where(meta.c.key == _labels_key(name, v))).scalar()
-        labels = json.loads(raw_labels) if raw_labels else []
-        parse = item_parser(found.task, labels)
-        if parse is None:
-            raise StoreError(f"dataset {name}@{v} holds items of task {found.task!r}, which is not installed",
-                             hint="install the plugin that provides the task")
-        items = tuple(parse(ITEM.loads(r.data, where=f"item {r.item_id} of {name}@{v}")) for r in rows)
-        return Dataset(name=name, items=items, version=v, task=found.task, labels=tuple(labels))
+            raw_labels = c.execute(select(meta.c.value).where(meta.c.key == decode.labels_key(name, v))).scalar()
+        return decode.dataset(name, v, found.task, raw_labels, rows)
 
     # -- runs -------------------------------------------------------------------------------
     def create_run(self, run: Run) -> Run:
@@ -285,7 +278,7 @@ class Store:
                 t.c.variant_hash == variant_hash, t.c.dataset == dataset, t.c.dataset_version == version,
                 t.c.corpus_version == corpus_version, t.c.status == "running",
             ).order_by(t.c.seq.desc()).limit(1)).first()
-        return _run(row) if row else None
+        return decode.run(row) if row else None
 
     def finished_item_ids(self, run_id: str) -> set[str]:
         t = schema.item_results
@@ -332,14 +325,13 @@ class Store:
         """A run by id (`r12`, or `12`), or `last` for the newest."""
         t = schema.runs
         with self.engine.connect() as c:
-            if ref in ("last", "latest", "@last"):
+            if ref in decode.LAST_RUN:
                 row = c.execute(select(t).order_by(t.c.seq.desc()).limit(1)).first()
             else:
-                rid = f"r{ref}" if ref.isdigit() else ref
-                row = c.execute(select(t).where(t.c.id == rid)).first()
+                row = c.execute(select(t).where(t.c.id == decode.run_id(ref))).first()
         if row is None:
             raise NotFoundError(f"no run {ref!r}", hint="list runs with `shipcall runs`")
-        return _run(row)
+        return decode.run(row)
 
     def runs(self, limit: int | None = None) -> list[Run]:
         t = schema.runs
@@ -347,7 +339,7 @@ class Store:
         if limit:
             q = q.limit(limit)
         with self.engine.connect() as c:
-            return [_run(r) for r in c.execute(q)]
+            return [decode.run(r) for r in c.execute(q)]
 
     # -- decisions --------------------------------------------------------------------------
     def add_decision(self, d: dict[str, Any]) -> int:
@@ -493,26 +485,6 @@ def prepare_sqlite_file(path: Path, *, create: bool = True) -> None:
                 os.chmod(p, 0o600)
         except OSError:
             pass  # missing, or not ours to change: SQLite reports what matters when it opens the file
-
-
-def _labels_key(name: str, version: int) -> str:
-    """The meta row that keeps a classify dataset version's label set (a JSON list)."""
-    return f"dataset_labels:{name}@{version}"
-
-
-def _document(row: Any) -> Document:
-    sections = tuple(Section(tuple(h), s, e) for h, s, e in json.loads(row.sections))
-    return Document(id=row.id, text=row.text, title=row.title, sections=sections, hash=row.hash)
-
-
-def _run(row: Any) -> Run:
-    return Run(
-        id=row.id, variant=row.variant, variant_hash=row.variant_hash, dataset=row.dataset,
-        dataset_version=row.dataset_version, corpus_version=row.corpus_version, code_version=row.code_version,
-        status=row.status, started_at=row.started_at, finished_at=row.finished_at,
-        config=RUN_CONFIG.loads(row.config, where=f"run {row.id}"), n_items=row.n_items, errors=row.errors,
-        metrics=json.loads(row.metrics), cohorts=json.loads(row.cohorts), task=row.task,
-    )
 
 
 def _result_data(r: ItemResult) -> dict[str, Any]:
