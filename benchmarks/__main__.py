@@ -20,8 +20,8 @@ HERE = Path(__file__).resolve().parent
 
 # The registered benchmarks, in the order `all` runs them; each is benchmarks/NAME.py with
 # `main(argv) -> int` accepting --quick.
-MODULES: tuple[str, ...] = ("run", "answers", "dense", "drafting", "hardening", "compare", "scale", "serve",
-                            "tasks", "lance_index", "runloop")
+MODULES: tuple[str, ...] = ("run", "ingest", "query", "answers", "dense", "drafting", "hardening", "compare",
+                            "scale", "serve", "tasks", "lance_index", "runloop")
 
 
 def main(argv: list[str]) -> int:

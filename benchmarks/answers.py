@@ -4,6 +4,7 @@
     python benchmarks/answers.py --no-semantic     # without the dense extra's semantic variant
     python benchmarks/answers.py --render          # rewrite the section from the last results
     python benchmarks/answers.py --resume          # after an interruption: measure only what is missing
+    python benchmarks/answers.py --quick           # CI-sized: this checkout on the sample (seconds)
 
 "Today's default" is the code at `--baseline-ref` (default: the commit the answers work started
 from), extracted with `git archive` into benchmarks/.data/answers/today/ and run in a subprocess
@@ -40,6 +41,9 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import common
+from common import table
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "benchmarks" / ".data" / "answers"
@@ -101,7 +105,7 @@ print(json.dumps({"metrics": r.metrics, "cohorts": {k: v["metrics"] for k, v in 
 
 
 def log(msg: str) -> None:
-    print(f"[answers] {msg}", file=sys.stderr, flush=True)
+    common.log(msg, name="answers")
 
 
 def sh(args: list[str], *, cwd: Path, env: dict[str, str], timeout: int = 7200) -> str:
@@ -278,12 +282,6 @@ def f3(x: Any) -> str:
     return f"{x:.3f}" if isinstance(x, (int, float)) else "–"
 
 
-def table(header: list[str], rows: list[list[str]]) -> str:
-    out = ["| " + " | ".join(header) + " |", "| " + " | ".join(["---"] + ["---:"] * (len(header) - 1)) + " |"]
-    out += ["| " + " | ".join(r) + " |" for r in rows]
-    return "\n".join(out)
-
-
 def para(run: dict[str, Any], metric: str) -> Any:
     return run["cohorts"].get("phrasing=paraphrase", {}).get(metric)
 
@@ -453,16 +451,26 @@ def _scifact_section(runs: dict[str, Any]) -> list[str]:
             "counts the answers that cite an evidence abstract over all claims.", ""]
 
 
-def write_section(text: str) -> None:
-    path = ROOT / "BENCHMARKS.md"
-    doc = path.read_text() if path.is_file() else "# Benchmarks\n"
-    block = f"{START}\n{text.rstrip()}\n{END}"
-    if START in doc and END in doc:
-        a, b = doc.index(START), doc.index(END) + len(END)
-        doc = doc[:a] + block + doc[b:]
-    else:
-        doc = doc.rstrip("\n") + "\n\n" + block + "\n"
-    path.write_text(doc)
+def quick(repeats: int) -> int:
+    """CI-sized: this checkout only (no git history needed), the bundled sample, `repeats` runs;
+    written to benchmarks/.data/BENCHMARKS.quick.md."""
+    t0 = time.perf_counter()
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout
+    new = Version("new", ROOT / "src", head.strip() or "unknown")
+    root = new.workspace(DATA / "quick" / "sample", SAMPLE / "docs", SAMPLE / "dataset.jsonl")
+    got = new.measure(root, "baseline", repeats)
+    m, s, n = got["metrics"], got["seconds"], got["n"]
+    cols = ["contains_answer", "exact_match", "f1", "false_answer_rate", "over_refusal_rate", "groundedness"]
+    text = "\n".join([
+        "## Answers (extractive, quick)", "",
+        f"`python benchmarks/answers.py --quick` ({(time.perf_counter() - t0) / 60:.1f} min; "
+        f"{common.machine_line(common.machine())}): the default variant on the bundled sample ({n} questions), "
+        f"{len(s)} in-process runs.", "",
+        table(cols + ["s per run, median (min)", "items/s (median)"],
+                     [[f3(m.get(c)) for c in cols] + [f"{statistics.median(s):.2f} ({min(s):.2f})",
+                                                      f"{n / statistics.median(s):,.0f}"]])])
+    log(f"written to {common.write_section('answers', text, quick=True)}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -473,11 +481,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--render", action="store_true", help="only rewrite the section from the last results")
     ap.add_argument("--resume", action="store_true", help="keep the runs an interrupted benchmark measured")
     ap.add_argument("--quick", action="store_true",
-                    help="one run each, no semantic variant; written to benchmarks/.data/BENCHMARKS.quick.md")
+                    help="CI-sized: this checkout on the sample only, written to .data/BENCHMARKS.quick.md")
     args = ap.parse_args(argv)
     if args.quick:
-        args.repeats, args.no_semantic = 1, True
-    results_path = DATA / ("results.quick.json" if args.quick else "results.json")
+        return quick(args.repeats)
+    results_path = DATA / "results.json"
     if args.render:
         result = json.loads(results_path.read_text())
     else:
@@ -501,13 +509,7 @@ def main(argv: list[str] | None = None) -> int:
                           "command": "python benchmarks/answers.py" + (" --quick" if args.quick else
                                                                         " --no-semantic" if args.no_semantic else "")}
         save(result)
-    if args.quick:
-        import common
-
-        common.write_section("answers", render(result), quick=True)
-        log(f"written to {common.QUICK_MD}")
-        return 0
-    write_section(render(result))
+    common.write_section("answers", render(result))
     log(f"written to BENCHMARKS.md ({START} … {END}) and {results_path}")
     return 0
 

@@ -29,6 +29,11 @@ BENCHMARKS_MD = ROOT / "BENCHMARKS.md"
 QUICK_MD = HERE / ".data" / "BENCHMARKS.quick.md"
 
 
+def shared_data() -> Path:
+    """The public data sets: $SHIPCALL_DATA, else ../shared/data beside the repository (as the tests)."""
+    return Path(os.environ.get("SHIPCALL_DATA", ROOT.parent / "shared" / "data"))
+
+
 @dataclass(frozen=True)
 class Sample:
     """One measured run: CPU seconds (user + system), wall seconds, peak resident memory in MB."""
@@ -93,6 +98,11 @@ def spread(values: list[float]) -> Spread:
 def ratios(ours: list[Sample], anchor: list[Sample], field: str = "cpu_s") -> Spread:
     """Per-pair ratios ours/anchor (pair i ran next to pair i, so it shared its load)."""
     return spread([getattr(a, field) / getattr(b, field) for a, b in zip(ours, anchor, strict=True)])
+
+
+def log(msg: str, *, name: str = "bench") -> None:
+    """Progress to stderr (stdout stays for results)."""
+    print(f"[{name}] {msg}", file=sys.stderr, flush=True)
 
 
 def loadavg() -> str:

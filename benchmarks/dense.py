@@ -38,7 +38,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import common
 import numpy as np
+from common import table
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -68,7 +70,7 @@ variants:
 
 
 def log(msg: str) -> None:
-    print(f"[dense] {msg}", file=sys.stderr, flush=True)
+    common.log(msg, name="dense")
 
 
 def pct(xs: list[float], q: float) -> float:
@@ -380,22 +382,37 @@ def speed_at(n: int, queries: list[str], *, real: bool = False) -> dict[str, Any
 
 def speed(quick: bool) -> dict[str, Any]:
     _, _, queries, _ = scifact()
-    qs = list(queries.values())[:200]
-    out = {"embedding": embedding_throughput(128 if quick else 256)}
-    sizes = (2_000, 10_000) if quick else (10_000, 100_000)
-    out["scifact"] = speed_at(0, qs, real=True)
+    qs = list(queries.values())[:50 if quick else 200]
+    out = {"embedding": embedding_throughput(32 if quick else 256)}
+    sizes = (2_000,) if quick else (10_000, 100_000)
+    if not quick:  # the real vectors come from the quality part's embeddings
+        out["scifact"] = speed_at(0, qs, real=True)
     for n in sizes:
         out[str(n)] = speed_at(n, qs)
     return out
 
 
+def quick_text(speed_result: dict[str, Any], minutes: float) -> str:
+    """The CI-sized run's figures (2,000 random chunks, 50 queries): a smoke test, not a claim."""
+    e = speed_result["embedding"]
+    rows = []
+    for key, v in speed_result.items():
+        if key == "embedding":
+            continue
+        q = v["query_ms"]
+        rows += [[f"{v['chunks']:,}", name, f"{q[name]['p50']:.2f}", f"{q[raw]['p50']:.2f}",
+                  f"{q[name]['p50'] / q[raw]['p50']:.2f}×"]
+                 for name, raw in (("bm25", "raw bm25s"), ("dense", "raw ST + NumPy"),
+                                   ("hybrid", "raw hybrid (bm25s + ST + NumPy, RRF)"))]
+    return "\n".join([
+        "## Dense and hybrid retrieval (quick)", "",
+        f"`python benchmarks/dense.py --quick` ({minutes:.1f} min; {common.machine_line(common.machine())}): "
+        f"embedding {e['n']} SciFact abstracts, ours {e['ours_chunks_per_s']:.1f} chunks/s, raw "
+        f"{e['raw_chunks_per_s']:.1f} chunks/s; query latency over random-vector stand-ins:", "",
+        common.table(["chunks", "retriever", "ours p50 ms", "raw p50 ms", "ours/raw"], rows)])
+
+
 # -- report ------------------------------------------------------------------------------------
-
-def table(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "| --- |" + " ---: |" * (len(header) - 1)]
-    lines += ["| " + " | ".join(r) + " |" for r in rows]
-    return "\n".join(lines)
-
 
 def f3(x: float | None) -> str:
     return "-" if x is None else f"{x:.3f}"
@@ -559,21 +576,10 @@ def render_speed(s: dict[str, Any]) -> list[str]:
     return parts
 
 
-def write_section(text: str) -> None:
-    path = ROOT / "BENCHMARKS.md"
-    doc = path.read_text() if path.is_file() else "# Benchmarks\n"
-    block = f"{START}\n{text.rstrip()}\n{END}"
-    if START in doc and END in doc:
-        a, b = doc.index(START), doc.index(END) + len(END)
-        doc = doc[:a] + block + doc[b:]
-    else:
-        doc = doc.rstrip("\n") + "\n\n" + block + "\n"
-    path.write_text(doc)
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--quick", action="store_true", help="speed at 2,000 and 10,000 chunks only")
+    ap.add_argument("--quick", action="store_true",
+                    help="CI-sized: speed at 2,000 chunks only, written to .data/BENCHMARKS.quick.md")
     ap.add_argument("--only", choices=["quality", "speed"], help="one part (the other is kept from the last run)")
     ap.add_argument("--render", action="store_true", help="only rewrite the section from the last results")
     args = ap.parse_args(argv)
@@ -581,6 +587,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"SciFact not found at {SCIFACT} (set SHIPCALL_DATA)", file=sys.stderr)
         return 2
     DATA.mkdir(parents=True, exist_ok=True)
+    if args.quick:  # CI-sized: the speed part on 2,000 chunks; nothing written to BENCHMARKS.md
+        t0 = time.perf_counter()
+        text = quick_text(speed(True), (time.perf_counter() - t0) / 60)
+        log(f"written to {common.write_section('dense', text, quick=True)}")
+        return 0
     results_path = DATA / "results.json"
     previous = json.loads(results_path.read_text()) if results_path.is_file() else {}
     command = "python benchmarks/dense.py" + (" --quick" if args.quick else "")
@@ -594,7 +605,7 @@ def main(argv: list[str] | None = None) -> int:
                                 "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
                                 "command": command + (f" --only {part}" if args.only else "")}
     results_path.write_text(json.dumps(result, indent=1, default=float))
-    write_section(render(result))
+    common.write_section("dense", render(result))
     log(f"written to BENCHMARKS.md ({START} … {END}) and {results_path}")
     return 0
 

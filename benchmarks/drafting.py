@@ -2,7 +2,7 @@
 312 paragraphs as documents, 2,442 human questions as the reference).
 
     python benchmarks/drafting.py                 # 300 drafts, seeds 0-4, 4 variants; ~10 minutes on 2 cores
-    python benchmarks/drafting.py --seeds 1 --no-dense   # quick
+    python benchmarks/drafting.py --quick         # CI-sized: 60 drafts, 1 seed, no dense (.data/BENCHMARKS.quick.md)
 
 For each seed: 300 offline drafts (`dataset draft --accept`), then
 - the share of answerable drafts whose gold occurs in their evidence (must be 1.0),
@@ -29,10 +29,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import common
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-DATA = Path(__import__("os").environ.get("SHIPCALL_DATA", ROOT.parent / "shared" / "data")) / "squad2-train5" / \
-    "train-v2.0-articles0-4.json"  # $SHIPCALL_DATA, else ../shared/data beside the repository
+DATA = common.shared_data() / "squad2-train5" / "train-v2.0-articles0-4.json"
 VARIANTS = {
     "bm25-doc-k5": "{chunker: {kind: document}, retriever: {kind: bm25, k: 5}, generator: {kind: extractive}}",
     "bm25-doc-k1": "{chunker: {kind: document}, retriever: {kind: bm25, k: 1}, generator: {kind: extractive}}",
@@ -46,7 +47,7 @@ RANKED = ["bm25-doc-k5", "bm25-sent40-k5", "bm25-nostem-k5", "dense-doc-k5"]
 
 
 def log(msg: str) -> None:
-    print(f"[drafting] {msg}", file=sys.stderr, flush=True)
+    common.log(msg, name="drafting")
 
 
 def workspace(tmp: Path, dense: bool) -> Any:
@@ -111,18 +112,25 @@ def one_seed(ws: Any, seed: int, n: int, variants: list[str], human: dict[str, t
     return out
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--n", type=int, default=300)
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--no-dense", action="store_true", help="leave out the dense variant (no model load)")
+    ap.add_argument("--quick", action="store_true",
+                    help="CI-sized: 60 drafts, 1 seed, no dense; written to .data/BENCHMARKS.quick.md")
     ap.add_argument("--handcheck", type=Path, default=None, help="write the first 50 drafts of --handcheck-seed here")
     ap.add_argument("--handcheck-seed", type=int, default=11)
     ap.add_argument("--render", action="store_true", help="rewrite the BENCHMARKS.md section from the last results")
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.n, args.seeds, args.no_dense = 60, 1, True
+    if not DATA.is_file():
+        print(f"the SQuAD slice is not at {DATA} (set SHIPCALL_DATA)", file=sys.stderr)
+        return 0 if args.quick else 2  # CI without the public data: nothing to measure
     if args.render:
-        write_section(markdown(json.loads((HERE / ".data" / "drafting.json").read_text())))
-        return
+        common.write_section("drafting", markdown(json.loads((HERE / ".data" / "drafting.json").read_text())))
+        return 0
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         ws = workspace(tmp, dense=not args.no_dense)
@@ -135,7 +143,7 @@ def main() -> None:
                     f.write(json.dumps({**x.to_dict(), "kind": x.kind, "rule": x.source.get("rule"),
                                         "keep": None, "why": ""}, ensure_ascii=False) + "\n")
             log(f"wrote {args.handcheck}")
-            return
+            return 0
         variants = [v for v in VARIANTS if not (args.no_dense and "dense" in v)]
         log("human set: runs of every variant")
         human = {v: recall5(ws, "human", v) for v in variants}
@@ -148,28 +156,13 @@ def main() -> None:
               "python": platform.python_version(), "cpus": __import__("os").cpu_count(), "n": args.n,
               "human": {"recall@5": {v: r for v, (_, r) in human.items()}, "verdict_k5_k1": human_verdict},
               "seeds": seeds}
-    out = HERE / ".data" / "drafting.json"
+    out = HERE / ".data" / ("drafting-quick.json" if args.quick else "drafting.json")
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(result, indent=2))
     text = markdown(result)
-    write_section(text)
+    common.write_section("drafting", text, quick=args.quick)
     print(text)
-
-
-START, END = "<!-- drafting:start -->", "<!-- drafting:end -->"
-
-
-def write_section(text: str) -> None:
-    """Replace (or append) this script's section of BENCHMARKS.md."""
-    path = ROOT / "BENCHMARKS.md"
-    doc = path.read_text() if path.is_file() else "# Benchmarks\n"
-    block = f"{START}\n{text.rstrip()}\n{END}"
-    if START in doc and END in doc:
-        a, b = doc.index(START), doc.index(END) + len(END)
-        doc = doc[:a] + block + doc[b:]
-    else:
-        doc = doc.rstrip("\n") + "\n\n" + block + "\n"
-    path.write_text(doc)
+    return 0
 
 
 def handcheck_summary() -> str:
@@ -238,4 +231,4 @@ def markdown(r: dict[str, Any]) -> str:
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

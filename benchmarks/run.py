@@ -1,149 +1,138 @@
-"""shipcall's benchmarks: one command, figures written to BENCHMARKS.md.
+"""Start-up, and metric aggregation beside ranx.
 
-    python benchmarks/run.py            # the full sizes (~20,000 documents, 1,000 queries, ...)
-    python benchmarks/run.py --quick    # a smoke version (minutes → seconds); writes .data/BENCHMARKS.quick.md
+    python benchmarks/run.py            # 10 start-ups each; 100,000 scored rows, 5 interleaved repeats
+    python benchmarks/run.py --quick    # 5 start-ups; 10,000 rows (.data/BENCHMARKS.quick.md)
 
-Phases, each in its own process so that its peak memory is its own:
-
-1. startup    `shipcall --help` (median of 10) beside `python -c pass`
-2. ingest     a synthetic 20,000-document (~40 MB) Markdown corpus through `shipcall.app.ingest.ingest`
-3. query      ~1,000 queries, one at a time, k=5: our query path beside raw bm25s on the same chunks
-4. eval       1,000 SQuAD v2 questions end to end through `shipcall.app.run.run`
-5. aggregate  metric aggregation over 100,000 per-item rows beside `ranx.evaluate`
-
-Generated inputs live in benchmarks/.data/ (gitignored) and are reused while their parameters
-match. Results also go to benchmarks/.data/results.json.
+1. start-up: `shipcall --help` and `python -c "import shipcall.cli.main"` beside `python -c pass` (the floor),
+   whole processes interleaved, CPU and wall.
+2. aggregation: every per-item retrieval metric and `aggregate` over synthetic scored rows, beside
+   `ranx.evaluate` on the same rows, in a process of its own, the steps interleaved.
+The other figures have modules of their own: ingest.py (ingest + index build), query.py (the query
+path), runloop.py (a run, items per CPU-second, beside raw bm25s + ranx), compare.py, serve.py, ...
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import re
+import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-if str(HERE) not in sys.path:
-    sys.path.insert(0, str(HERE))
+import common
+import synth
+from common import HERE, Sample, alternate, log, machine, machine_line, measure_process, spread, table
 
-import report  # noqa: E402
-import synth  # noqa: E402
-
-SIZES: dict[str, dict[str, int]] = {
-    "full": {"docs": 20_000, "queries": 1_000, "items": 1_000, "rows": 100_000, "startup_runs": 10, "repeat": 3,
-             "warmup": 50},
-    "quick": {"docs": 2_000, "queries": 200, "items": 200, "rows": 10_000, "startup_runs": 5, "repeat": 2,
-              "warmup": 20},
-}
-PHASE_ORDER = ("startup", "ingest", "query", "eval", "aggregate")
+PY = sys.executable
 
 
-def log(msg: str) -> None:
-    print(f"[bench] {msg}", file=sys.stderr, flush=True)
+def shipcall_exe() -> str:
+    beside = Path(PY).with_name("shipcall")
+    return str(beside) if beside.is_file() else (shutil.which("shipcall") or "shipcall")
 
 
-def run_phase(name: str, params: dict[str, Any]) -> dict[str, Any]:
-    """Run one phase in a fresh interpreter; it writes its result as JSON to a file."""
-    out = synth.DATA / f"result-{name}.json"
+def startup(runs: int) -> dict[str, list[Sample]]:
+    exe = shipcall_exe()
+    cmds = {"shipcall --help": [exe, "--help"], "import shipcall.cli.main": [PY, "-c", "import shipcall.cli.main"],
+            "python -c pass": [PY, "-c", "pass"]}
+    for cmd in cmds.values():  # warm the file cache
+        measure_process(cmd)
+    return alternate({k: (lambda c=c: measure_process(c)) for k, c in cmds.items()}, runs)
+
+
+def aggregation(rows: int, repeat: int) -> dict[str, Any]:
+    """phases.aggregation in a child process (its peak memory is its own)."""
+    out = synth.DATA / "result-aggregate.json"
     out.unlink(missing_ok=True)
-    load_before = os.getloadavg()[0]
-    t0 = time.perf_counter()
-    subprocess.run([sys.executable, str(Path(__file__).resolve()), "--phase", name, "--params", json.dumps(params),
-                    "--result", str(out)], check=True, cwd=ROOT)
-    result = json.loads(out.read_text())
-    result["phase_wall_s"] = time.perf_counter() - t0
-    result["load_avg_1min"] = [load_before, os.getloadavg()[0]]
-    return result
+    code = ("import json, sys; sys.path.insert(0, sys.argv[1]); import phases; "
+            "json.dump(phases.aggregation(json.loads(sys.argv[2])), open(sys.argv[3], 'w'))")
+    subprocess.run([PY, "-c", code, str(HERE), json.dumps({"rows": rows, "repeat": repeat, "seed": 42}), str(out)],
+                   check=True)
+    return dict(json.loads(out.read_text()))
 
 
-def child(name: str, params_json: str, result_path: str) -> None:
-    import phases
+def render(up: dict[str, list[Sample]], agg: dict[str, Any], m: dict[str, Any], load: tuple[str, str],
+           quick: bool) -> str:
+    floor = up["python -c pass"]
+    rows = []
+    for name, samples in up.items():
+        w, c = spread([s.wall_s for s in samples]), spread([s.cpu_s for s in samples])
+        above = spread([s.wall_s - f.wall_s for s, f in zip(samples, floor, strict=True)])
+        rows.append([f"`{name}`", f"{w.median:.3f} ({w.min:.3f})", f"{c.median:.3f} ({c.min:.3f})",
+                     "" if samples is floor else f"{above.median:+.3f}"])
+    t, cpu = agg["all_times_s"], agg["all_cpu_s"]
 
-    result = phases.PHASES[name](json.loads(params_json))
-    Path(result_path).write_text(json.dumps(result, indent=1))
+    def cell(step: str) -> str:
+        w, c = spread(t[step]), spread(cpu[step])
+        return f"{w.median:.2f} ({w.min:.2f}) / {c.median:.2f}"
+
+    def ratio(ours: list[str], anchor: list[str]) -> str:
+        per = [sum(cpu[s][i] for s in ours) / sum(cpu[s][i] for s in anchor) for i in range(len(cpu[ours[0]]))]
+        sp = spread(per)
+        return f"{sp.median:.2f}× ({sp.min:.2f}–{sp.max:.2f})"
+
+    a_rows = [
+        ["per-item retrieval metrics (`score_retrieval` × rows)", cell("ours.score_retrieval"), "", ""],
+        ["`aggregate` (no cohorts) ↔ `ranx.evaluate` (Qrels/Run built, warm)", cell("ours.aggregate"),
+         cell("ranx.evaluate"), ratio(["ours.aggregate"], ["ranx.evaluate"])],
+        ["metrics + `aggregate` ↔ `ranx.evaluate` (warm)", "", "",
+         ratio(["ours.score_retrieval", "ours.aggregate"], ["ranx.evaluate"])],
+        ["metrics + `aggregate` ↔ `ranx.evaluate`, 1 thread", "", cell("ranx.evaluate_threads_1"),
+         ratio(["ours.score_retrieval", "ours.aggregate"], ["ranx.evaluate_threads_1"])],
+        ["metrics + `aggregate` ↔ build `Qrels`/`Run` from dicts + `evaluate`", "", cell("ranx.build_qrels_run"),
+         ratio(["ours.score_retrieval", "ours.aggregate"], ["ranx.build_qrels_run", "ranx.evaluate"])],
+        ["`aggregate` with cohorts (12 `topic` values)", cell("ours.aggregate_with_cohorts"), "", ""],
+    ]
+    n_up = len(floor)
+    return "\n".join([
+        "## Start-up and metric aggregation" + (" (quick)" if quick else ""),
+        "",
+        f"`python benchmarks/run.py{' --quick' if quick else ''}`; {machine_line(m)} at the start (1, 5 and 15 "
+        f"minutes), {load[1]} at the end.",
+        "",
+        f"### Start-up ({n_up} runs of each, interleaved, after a warm-up)",
+        "",
+        table(["command", "wall s, median (min)", "CPU s, median (min)", "wall above the floor, median"], rows),
+        "",
+        "The floor is an interpreter that does nothing; the target for `shipcall --help` is under 0.2 s of wall.",
+        "",
+        f"### Metric aggregation beside ranx ({agg['rows']:,} rows, {agg['metrics']} metrics, "
+        f"{agg['repeat']} interleaved repeats)",
+        "",
+        f"Synthetic rows (benchmarks/synth.py `synthetic_results`, seed 42: 1–4 relevant documents with grades 1–3, "
+        f"a {agg['ks'][-1]}-document ranking holding each relevant document with probability 0.6); recall, "
+        f"precision, hit, MRR and nDCG at k = {', '.join(map(str, agg['ks']))}. Each repeat runs every step once, "
+        "in turn. Cells: wall s median (min) / CPU s median; ratios are ours ÷ ranx in CPU time per repeat, median "
+        f"(min–max). ranx's first `evaluate` in the process (numba JIT or cache load, 1,000 queries) took "
+        f"{agg['ranx']['jit_warmup_first_call']:.2f} s and is not in the repeats. Our means equal ranx's to "
+        f"{agg['max_abs_diff_vs_ranx']:.1e} (largest difference over the {agg['metrics']} metrics).",
+        "",
+        table(["step", "ours", "ranx", "ours ÷ ranx (CPU)"], a_rows),
+        "",
+        f"Peak RSS of the aggregation process: {agg['peak_rss_before_ranx_mb']:,.0f} MB before ranx, "
+        f"{agg['peak_rss_mb']:,.0f} MB after.",
+    ])
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true",
-                    help="smaller sizes, a smoke test (writes .data/BENCHMARKS.quick.md)")
-    ap.add_argument("--only", action="append", choices=PHASE_ORDER, help="run only this phase (repeatable)")
-    ap.add_argument("--out", type=Path, default=None, help="where to write the report (default: BENCHMARKS.md)")
-    ap.add_argument("--seed", type=int, default=42)
-    for key in SIZES["full"]:
-        ap.add_argument(f"--{key.replace('_', '-')}", type=int, default=None, help=f"override the {key} size")
-    ap.add_argument("--phase", help=argparse.SUPPRESS)
-    ap.add_argument("--params", help=argparse.SUPPRESS)
-    ap.add_argument("--result", help=argparse.SUPPRESS)
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="CI-sized (.data/BENCHMARKS.quick.md)")
+    ap.add_argument("--repeats", type=int, default=5, help="aggregation repeats")
     args = ap.parse_args(argv)
-    if args.phase:
-        child(args.phase, args.params, args.result)
-        return 0
-
-    mode = "quick" if args.quick else "full"
-    sizes = dict(SIZES[mode])
-    for key in sizes:
-        value = getattr(args, key)
-        if value is not None:
-            sizes[key] = value
-    custom = sizes != SIZES[mode]
-    out = args.out or (synth.DATA / "BENCHMARKS.quick.md" if (args.quick or custom or args.only) else
-                       ROOT / "BENCHMARKS.md")
-    started = time.perf_counter()
+    load0 = common.loadavg()
+    m = machine()
     synth.DATA.mkdir(parents=True, exist_ok=True)
-
-    log(f"generating inputs ({sizes['docs']:,} documents, seed {args.seed}) …")
-    t0 = time.perf_counter()
-    corpus = synth.write_corpus(sizes["docs"], seed=args.seed, n_queries=sizes["queries"])
-    squad = synth.write_squad(sizes["items"], seed=args.seed)
-    log(f"inputs ready in {time.perf_counter() - t0:.1f} s: {corpus['bytes'] / 1e6:.1f} MB corpus")
-
-    params: dict[str, dict[str, Any]] = {
-        "startup": {"runs": sizes["startup_runs"]},
-        "ingest": {"corpus": corpus["path"], "bytes": corpus["bytes"], "workspace": str(synth.DATA / "ws-docs")},
-        "query": {"workspace": str(synth.DATA / "ws-docs"), "queries": corpus["queries"], "k": 5,
-                  "warmup": sizes["warmup"]},
-        "eval": {"docs": squad["docs"], "items": squad["items"], "workspace": str(synth.DATA / "ws-squad"),
-                 "repeat": sizes["repeat"]},
-        "aggregate": {"rows": sizes["rows"], "repeat": sizes["repeat"], "seed": args.seed},
-    }
-    wanted = [p for p in PHASE_ORDER if not args.only or p in args.only]
-    if "query" in wanted and "ingest" not in wanted and not (synth.DATA / "ws-docs" / "shipcall.yaml").is_file():
-        wanted.insert(wanted.index("query"), "ingest")
-    results: dict[str, Any] = {"mode": mode, "sizes": sizes, "seed": args.seed, "corpus": corpus, "squad": squad}
-    for name in wanted:
-        log(f"phase {name} …")
-        results[name] = run_phase(name, params[name])
-        log(f"phase {name} done in {results[name]['phase_wall_s']:.1f} s")
-    results["total_s"] = time.perf_counter() - started
-    results["machine"] = report.machine()
-    (synth.DATA / "results.json").write_text(json.dumps(results, indent=1))
-    write_report(out, report.render(results, command=_command(args)))
-    log(f"wrote {out} ({results['total_s']:.0f} s in all)")
-    print(report.summary_lines(results))
+    log("start-up")
+    up = startup(5 if args.quick else 10)
+    log("metric aggregation")
+    agg = aggregation(10_000 if args.quick else 100_000, args.repeats)
+    text = render(up, agg, m, (load0, common.loadavg()), args.quick)
+    log(f"written to {common.write_section('run', text, quick=args.quick)}")
+    print(text)
     return 0
 
 
-_BLOCK = re.compile(r"^<!-- ([\w.-]+):start -->$.*?^<!-- \1:end -->$", re.DOTALL | re.MULTILINE)
-
-
-def write_report(path: Path, text: str) -> None:
-    """Write the report, keeping the sections other benchmark scripts maintain in the same file
-    between marker lines `<!-- NAME:start -->` and `<!-- NAME:end -->` (e.g. benchmarks/dense.py)."""
-    old = path.read_text(encoding="utf-8") if path.is_file() else ""
-    kept = [m.group(0) for m in _BLOCK.finditer(old)]
-    path.write_text(text.rstrip("\n") + "".join(f"\n\n{block}" for block in kept) + "\n", encoding="utf-8")
-
-
-def _command(args: argparse.Namespace) -> str:
-    return "python " + " ".join(["benchmarks/run.py", *sys.argv[1:]]) if sys.argv[1:] else "python benchmarks/run.py"
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

@@ -3,6 +3,7 @@ SQLite and Postgres, on the SQuAD slice the acceptance check uses (2 articles, 1
 BM25 + extractive).
 
     python benchmarks/scale.py [--repeats 5]
+    python benchmarks/scale.py --quick      # CI-sized
 
 Each configuration runs `--repeats` times, interleaved (local, ray-1, ray-2, local, ...) so that
 load on the machine spreads over all of them; wall time of the whole command (Ray's start-up
@@ -24,10 +25,10 @@ import tempfile
 import time
 from pathlib import Path
 
+import common
+
 ROOT = Path(__file__).resolve().parents[1]
-DATA = Path(os.environ.get("SHIPCALL_DATA", ROOT.parent / "shared" / "data"))
-SQUAD = DATA / "squad2-train5" / "train-v2.0-articles0-4.json"
-START, END = "<!-- scale:start -->", "<!-- scale:end -->"
+SQUAD = common.shared_data() / "squad2-train5" / "train-v2.0-articles0-4.json"
 
 
 def sc(*args: str, cwd: Path, env: dict[str, str] | None = None) -> str:
@@ -45,18 +46,27 @@ def seconds(a: str, b: str) -> float:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--quick", action="store_true",
+                    help="CI-sized: 1 article, local and Ray with 1 worker, once; .data/BENCHMARKS.quick.md")
     args = ap.parse_args(argv)
+    if not SQUAD.is_file():
+        print(f"the SQuAD slice is not at {SQUAD} (set SHIPCALL_DATA)", file=sys.stderr)
+        return 0 if args.quick else 2  # CI without the public data: nothing to measure
+    if args.quick:
+        args.repeats = 1
     sys.path.insert(0, str(ROOT))
     from tests.conftest import write_squad_slice
 
     tmp = Path(tempfile.mkdtemp(prefix="shipcall-scale-"))
-    write_squad_slice(SQUAD, tmp, 2)
+    write_squad_slice(SQUAD, tmp, 1 if args.quick else 2)
     ws = tmp / "ws"
     sc("init", str(ws), cwd=tmp)
     sc("ingest", str(tmp / "corpus"), "-q", cwd=ws)
     sc("dataset", "import", str(tmp / "items.jsonl"), "--name", "squad", cwd=ws)
     configs = {"local": [], "ray, 1 worker": ["--executor", "ray", "--workers", "1"],
                "ray, 2 workers": ["--executor", "ray", "--workers", "2"]}
+    if args.quick:
+        del configs["ray, 2 workers"]
     got: dict[str, dict[str, list[float]]] = {k: {"wall": [], "rate": []} for k in configs}
     n_items = 0
     for _ in range(args.repeats):
@@ -72,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; `python benchmarks/scale.py --repeats {args.repeats}`; "
         f"{platform.processor() or platform.machine()}, {os.cpu_count()} logical cores; 1-minute load average "
         f"{load:.1f} at the end (other work ran on the machine). Data: the SQuAD 2.0 slice of the acceptance "
-        f"check (2 articles, {n_items:,} items), BM25 + extractive, SQLite store. Median (min) of "
+        f"check ({1 if args.quick else 2} articles, {n_items:,} items), BM25 + extractive, SQLite store. "
+        f"Median (min) of "
         f"{args.repeats} interleaved repeats. Anchor: the local run (what a user runs without Ray).", "",
         "| Executor | Command wall s | Run items/s | ÷ local (items/s) |", "| --- | ---: | ---: | ---: |",
     ]
@@ -86,21 +97,9 @@ def main(argv: list[str] | None = None) -> int:
               "how a cluster of machines scales. BM25 + extractive answers in well under a millisecond an item, "
               "so the fixed cost of starting Ray (seconds) dominates a run this size; Ray pays off for items that "
               "cost more (LLM generators, dense retrieval) or for many machines. See docs/scale.md.", ""]
-    write("\n".join(lines))
+    common.write_section("scale", "\n".join(lines), quick=args.quick)
     print("\n".join(lines))
     return 0
-
-
-def write(text: str) -> None:
-    path = ROOT / "BENCHMARKS.md"
-    doc = path.read_text()
-    block = f"{START}\n{text.rstrip()}\n{END}"
-    if START in doc and END in doc:
-        a, b = doc.index(START), doc.index(END) + len(END)
-        doc = doc[:a] + block + doc[b:]
-    else:
-        doc = doc.rstrip("\n") + "\n\n" + block + "\n"
-    path.write_text(doc)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,8 @@
 - `write_corpus()`: N Markdown documents (headings, paragraphs, bullet and numbered lists, tables,
   numbers, money, percentages) in a folder tree, plus ~1,000 queries drawn from them (keyword and
   natural phrasing, and a share about things the corpus never mentions).
+- `write_uniform_corpus()`: documents of words drawn uniformly from a vocabulary (no topics), and
+  queries drawn the same way: the other kind of corpus for claims that depend on the corpus.
 - `write_squad()`: the SQuAD v2 paragraphs as Markdown documents and its questions as a shipcall
   dataset (JSONL), for the end-to-end evaluation.
 - `synthetic_results()`: Items with graded evidence and ItemResults with document rankings, for
@@ -248,6 +250,49 @@ def write_corpus(n_docs: int, seed: int = 42, n_queries: int = 1000, mean_bytes:
     manifest = {"params": params, "path": str(root), "queries": str(queries_path), "n_docs": n_docs,
                 "bytes": total_bytes, "n_queries": len(queries), "vocabulary": len(words),
                 "vocabulary_source": "SciFact corpus word counts" if SCIFACT.is_file() else "synthetic Zipf"}
+    manifest_path.write_text(json.dumps(manifest, indent=1))
+    return manifest
+
+
+# -- the uniform synthetic corpus ----------------------------------------------------------------
+
+def write_uniform_corpus(n_docs: int, seed: int = 7, n_queries: int = 1000, vocabulary_size: int = 1_000,
+                         sections: int = 4, words: tuple[int, int] = (60, 200)) -> dict[str, object]:
+    """Documents of words drawn uniformly from the `vocabulary_size` most frequent SciFact content
+    words (no Zipf law, no topics): `sections` `##` sections of `words` (a range) words each, so each
+    is one chunk. Queries: 3 to 5 words drawn the same way. The opposite of the topical corpus:
+    every query word is as common as any other and appears in a sizeable share of the chunks, so
+    a query leaves far fewer chunks at a score of exactly zero."""
+    name = f"uniform-{n_docs}-s{seed}"
+    root, queries_path = DATA / name, DATA / f"{name}.queries.jsonl"
+    manifest_path = root.with_suffix(".manifest.json")
+    params = {"n_docs": n_docs, "seed": seed, "n_queries": n_queries, "vocabulary_size": vocabulary_size,
+              "sections": sections, "words": list(words), "generator": 2}
+    if manifest_path.is_file() and queries_path.is_file() and root.is_dir():
+        manifest = json.loads(manifest_path.read_text())
+        if manifest.get("params") == params:
+            return manifest
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    rng = np.random.default_rng(seed)
+    vocab = [w for w, _ in vocabulary() if w not in _QUERY_SKIP and len(w) > 3][:vocabulary_size]
+    total_bytes = 0
+    for i in range(n_docs):
+        parts = []
+        for _ in range(sections):
+            block = [vocab[x] for x in rng.integers(0, len(vocab), size=3 + int(rng.integers(*words)))]
+            parts.append("## " + " ".join(block[:3]).capitalize() + "\n\n" + " ".join(block[3:]).capitalize() + ".")
+        folder = root / f"part-{i // 1000:03d}"
+        folder.mkdir(exist_ok=True)
+        data = ("\n\n".join(parts) + "\n").encode("utf-8")
+        (folder / f"doc-{i:06d}.md").write_bytes(data)
+        total_bytes += len(data)
+    with queries_path.open("w", encoding="utf-8") as f:
+        for q in range(n_queries):
+            picks = rng.integers(0, len(vocab), size=int(rng.integers(3, 6)))
+            f.write(json.dumps({"id": f"u{q:04d}", "query": " ".join(vocab[x] for x in picks)}) + "\n")
+    manifest = {"params": params, "path": str(root), "queries": str(queries_path), "n_docs": n_docs,
+                "bytes": total_bytes, "n_queries": n_queries, "vocabulary": len(vocab)}
     manifest_path.write_text(json.dumps(manifest, indent=1))
     return manifest
 

@@ -33,13 +33,13 @@ def _rechunked_after_an_edit(ws, corpus_dir: Path, monkeypatch: pytest.MonkeyPat
     ingest(ws, str(corpus_dir))
     before = {c.id: c for c in feature.Feature.open(ws, "baseline").retriever.chunks}
     rechunked: list[str] = []
-    real = feature.chunk_document
+    real = feature.chunk_spans
 
     def counting(doc, config):  # noqa: ANN001, ANN202
         rechunked.append(doc.id)
         return real(doc, config)
 
-    monkeypatch.setattr(feature, "chunk_document", counting)
+    monkeypatch.setattr(feature, "chunk_spans", counting)
     (corpus_dir / "it" / "vpn.md").write_text("# VPN\n\nUse the WireGuard client from now on.\n")
     ingest(ws, None)
     after = {c.id: c for c in feature.Feature.open(ws, "baseline").retriever.chunks}

@@ -296,8 +296,10 @@ def test_ingest_reports_the_recall_and_ask_reopens_the_index_in_another_process(
     changes, the next `ingest` rebuilds it from the cache."""
     import re
 
-    from shipcall.adapters.retrievers.bm25 import index_text, load_chunks
+    from shipcall.adapters.retrievers.bm25 import index_text
+    from shipcall.adapters.retrievers.chunkfile import load_chunks
     from shipcall.adapters.retrievers.dense import EmbeddingCache
+    from shipcall.app.feature import stored_texts
     from shipcall.core.documents import content_hash
 
     pytest.importorskip("sentence_transformers")
@@ -319,7 +321,7 @@ def test_ingest_reports_the_recall_and_ask_reopens_the_index_in_another_process(
     assert got["variant"] == "disk" and (got["citations"] or got["near_misses"])
     assert _snapshot(path) == before  # reopened, not rebuilt
 
-    chunks = load_chunks(path)
+    chunks = load_chunks(path, stored_texts(ws))  # the chunks' text is the stored documents'
     cache = EmbeddingCache(ws.root / ".shipcall" / "embeddings", "all-MiniLM-L6-v2")
     cache.add([content_hash(index_text(c)) for c in chunks[:3]], clustered(3, dim=384))
     again = json.loads(sc("ingest", "--json", cwd=ws.root).stdout)

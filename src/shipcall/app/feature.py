@@ -6,7 +6,9 @@ answered the same way everywhere.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import inspect
 import json
 import threading
 import time
@@ -17,15 +19,16 @@ from typing import Any
 
 from shipcall.adapters.generators.base import Generator, complete
 from shipcall.adapters.generators.registry import generator_class
-from shipcall.adapters.ingest.chunkers import chunk_document
+from shipcall.adapters.ingest.chunkers import chunk_spans
 from shipcall.adapters.progress import notice, progress_bar
 from shipcall.adapters.registry import RETRIEVERS
 from shipcall.adapters.retrievers.base import BuildContext, Retriever
-from shipcall.adapters.retrievers.bm25 import BM25Index, load_chunks
+from shipcall.adapters.retrievers.bm25 import BM25Index
+from shipcall.adapters.retrievers.chunkfile import DocumentTexts, Span, load_spans
 from shipcall.app.workspace import Workspace
 from shipcall.config.errors import config_error
 from shipcall.config.schema import Variant
-from shipcall.core.documents import Chunk, Document, ScoredChunk
+from shipcall.core.documents import ChunkSpan, Document, ScoredChunk, SlicedChunks
 from shipcall.core.runs import Answer
 from shipcall.errors import ConfigError, CorpusError
 
@@ -197,21 +200,31 @@ def index_is_complete(ws: Workspace, variant: Variant, corpus_version: str) -> b
     return not stale_index_paths(ws, variant, corpus_version)
 
 
-def _usable(ws: Workspace, kind: Any, cfg: Any, path: Path) -> bool:
+def _with_texts(method: Callable[..., Any], texts: DocumentTexts) -> Callable[..., Any]:
+    """`method` given the stored documents' text (`texts=`) when it takes them: an index that keeps
+    its chunks' places only reads their text from the store (a plugin kind may not)."""
+    if "texts" in inspect.signature(method).parameters:
+        return functools.partial(method, texts=texts)
+    return method
+
+
+def _usable(ws: Workspace, kind: Any, cfg: Any, path: Path, texts: DocumentTexts | None = None) -> bool:
     """A complete index that is still current: a kind built from the embedding cache says, with
     `is_current(path, cfg, cache_dir)`, whether the cache still holds the vectors it was built from."""
     if not kind.is_complete(path):
         return False
     current = getattr(kind, "is_current", None)
-    return current is None or bool(current(path, cfg, embedding_cache_dir(ws)))
+    if current is None:
+        return True
+    return bool(_with_texts(current, texts or stored_texts(ws))(path, cfg, embedding_cache_dir(ws)))
 
 
 def stale_index_paths(ws: Workspace, variant: Variant, corpus_version: str) -> list[Path]:
     """The indexes of a variant that are missing, incomplete or no longer current (to be built)."""
-    stale = []
+    stale, texts = [], stored_texts(ws)
     for part, path in zip(index_parts(variant), index_paths(ws, variant, corpus_version), strict=True):
         kind, cfg = retriever_kind(part.retriever)
-        if not _usable(ws, kind, cfg, path):
+        if not _usable(ws, kind, cfg, path, texts):
             stale.append(path)
     return stale
 
@@ -236,61 +249,85 @@ def embedding_cache_dir(ws: Workspace) -> Path:
 
 
 def ensure_index(ws: Workspace, variant: Variant, corpus_version: str, *,
-                 show_progress: bool | None = None, embedder: Any = None) -> Retriever:
+                 show_progress: bool | None = None, embedder: Any = None,
+                 documents: list[Document] | None = None, texts: DocumentTexts | None = None) -> Retriever:
     """Load the variant's index, or build it; a composite kind opens its parts and joins them.
     `show_progress`: None shows bars for the steps that last (adapters/progress.py), False none;
-    `embedder`: where dense embeddings are computed (Ray), None here."""
+    `embedder`: where dense embeddings are computed (Ray), None here; `documents`: the corpus
+    as stored, when the caller holds it (ingest), so that it is not read back from the store."""
     kind, cfg = retriever_kind(variant.retriever)
+    texts = texts or stored_texts(ws, documents)
     if kind.composite:
-        parts = [ensure_index(ws, p, corpus_version, show_progress=show_progress, embedder=embedder)
+        parts = [ensure_index(ws, p, corpus_version, show_progress=show_progress, embedder=embedder,
+                              documents=documents, texts=texts)
                  for p in index_parts(variant)]
         return kind.combine(cfg, parts)
     path = ws.index_dir / index_key(variant, corpus_version)
-    if _usable(ws, kind, cfg, path):
-        return kind.load_index(path, cfg)
+    if _usable(ws, kind, cfg, path, texts):
+        return _with_texts(kind.load_index, texts)(path, cfg)
     stale = getattr(kind, "stale_reason", None)  # an index of an older shipcall: say why it is rebuilt
     why = stale(path) if callable(stale) else None
     if why:
         notice(f"index {path.name}: rebuilding it: {why}", show_progress)
-    chunks = chunk_corpus(ws, variant, show_progress=show_progress)
+    chunks = chunk_corpus(ws, variant, show_progress=show_progress, documents=documents)
     if not chunks:
         raise CorpusError("the corpus has no text to index", hint="ingest a folder with documents in it")
+    hashes = {d.id: d.hash for d in documents} if documents is not None else ws.store.document_hashes()
     ctx = BuildContext(cache_dir=embedding_cache_dir(ws), show_progress=show_progress,
-                       extra={"doc_hashes.json": ws.store.document_hashes()}, embedder=embedder)
+                       embedder=embedder, doc_hashes=hashes)
     return kind.build_index(chunks, cfg, path, ctx)
 
 
-def chunk_corpus(ws: Workspace, variant: Variant, *, show_progress: bool | None = None) -> list[Chunk]:
-    """Chunk every document, reusing the chunks of unchanged documents from the newest index
-    built with the same chunker (re-ingesting re-chunks only what changed)."""
+def stored_texts(ws: Workspace, documents: list[Document] | None = None) -> DocumentTexts:
+    """The stored documents' text by id, read once however many indexes open (hybrid: two)."""
+    held: dict[str, dict[str, tuple[str, str]]] = {}
+
+    def texts(ids: list[str]) -> dict[str, tuple[str, str]]:
+        if "all" not in held:
+            held["all"] = ({d.id: (d.hash, d.text) for d in documents} if documents is not None
+                           else ws.document_texts())
+        return held["all"]
+
+    return texts
+
+
+def chunk_corpus(ws: Workspace, variant: Variant, *, show_progress: bool | None = None,
+                 documents: list[Document] | None = None) -> SlicedChunks:
+    """Chunk every document (`documents`, or the stored ones), in the order of their ids, reusing
+    the places of unchanged documents' chunks in the newest index built with the same chunker
+    (re-ingesting re-chunks only what changed). The chunks' text stays in the documents: each
+    chunk is sliced out when it is read (an index build reads each once)."""
     reuse = _previous_chunks(ws.index_dir, chunker_key(variant))
-    chunks: list[Chunk] = []
-    bar = progress_bar(len(ws.store.document_hashes()), "chunk", "doc", show=show_progress)
+    docs = sorted(documents if documents is not None else ws.store.documents(), key=lambda d: d.id)
+    spans: list[tuple[str, ChunkSpan]] = []
+    bar = progress_bar(len(docs), "chunk", "doc", show=show_progress)
     try:
-        for doc in ws.store.documents():
-            cached = reuse.get((doc.id, doc.hash))
-            chunks.extend(cached if cached is not None else chunk_document(doc, variant.chunker))
+        for doc in docs:
+            kept = reuse.get((doc.id, doc.hash))
+            if kept is None:
+                spans.extend((doc.id, sp) for sp in chunk_spans(doc, variant.chunker))
+            else:
+                spans.extend((doc.id, (s.id, s.start, s.end, s.heading_path)) for s in kept)
             bar.update(1)
     finally:
         bar.close()
-    return chunks
+    # chunk_spans numbers each document's chunks "<doc id>#<n>", and reused places keep those ids
+    return SlicedChunks({d.id: d.text for d in docs}, spans, standard_ids=True)
 
 
-def _previous_chunks(index_dir: Path, ckey: str) -> dict[tuple[str, str], list[Chunk]]:
+def _previous_chunks(index_dir: Path, ckey: str) -> dict[tuple[str, str], list[Span]]:
     if not index_dir.is_dir():
         return {}
     candidates = [p for p in index_dir.iterdir() if f"-{ckey}-" in p.name and BM25Index.is_complete(p)]
     if not candidates:
         return {}
     newest = max(candidates, key=lambda p: p.stat().st_mtime)
-    hashes_file = newest / "doc_hashes.json"
-    if not hashes_file.is_file():
+    try:
+        hashes, spans = load_spans(newest)
+    except (OSError, ValueError, KeyError):
         return {}
-    hashes: dict[str, str] = json.loads(hashes_file.read_text())
-    out: dict[tuple[str, str], list[Chunk]] = {}
-    for c in load_chunks(newest):
-        out.setdefault((c.doc_id, hashes.get(c.doc_id, "")), []).append(c)
+    out: dict[tuple[str, str], list[Span]] = {}
+    for sp in spans:
+        if sp.doc_id in hashes:
+            out.setdefault((sp.doc_id, hashes[sp.doc_id]), []).append(sp)
     return out
-
-
-_ = Document

@@ -109,6 +109,17 @@ class Workspace:
                 return got if isinstance(got, str) else None
         return self.store.corpus_version()
 
+    def document_texts(self) -> dict[str, tuple[str, str]]:
+        """Every stored document's (content hash, text) by id, what an index slices its chunks
+        from; read without opening the store when it is a SQLite file not opened yet (cold `ask`)."""
+        if "store" not in self.__dict__:
+            from shipcall.adapters.store.peek import NOT_READ, document_texts
+
+            got = document_texts(self.store_url())
+            if got is not NOT_READ:
+                return got  # type: ignore[return-value]
+        return self.store.document_texts()
+
     @cached_property
     def reader(self) -> Reader | Store:
         """The store for reading runs, outcomes, datasets and documents (`compare`, `gate`,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import overload
 
 
 def content_hash(text: str) -> str:
@@ -11,7 +13,7 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a corpus holds hundreds of thousands
 class Section:
     """A span of a document's text under one heading path (character offsets into the text)."""
 
@@ -20,7 +22,7 @@ class Section:
     end: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Document:
     """One source file or record: a stable id (relative path or BEIR _id), its text and hash.
 
@@ -39,7 +41,7 @@ class Document:
             object.__setattr__(self, "hash", content_hash(self.text))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Chunk:
     """A piece of a document: knows its document, character offsets and heading path."""
 
@@ -55,7 +57,49 @@ class Chunk:
         return content_hash(self.text)
 
 
-@dataclass(frozen=True)
+ChunkSpan = tuple[str, int, int, tuple[str, ...]]  # a chunk without its text: (id, start, end, heading path)
+
+
+class SlicedChunks(Sequence[Chunk]):
+    """A corpus's chunks, each made (its text sliced out of its document's) when it is asked for:
+    the chunks of a corpus without a second copy of the corpus's text. An index build reads each
+    chunk once; a retriever asks for the few it returns."""
+
+    __slots__ = ("_texts", "_spans", "standard_ids")
+
+    def __init__(self, texts: Mapping[str, str], spans: list[tuple[str, ChunkSpan]], *,
+                 standard_ids: bool = False) -> None:
+        self._texts = texts  # doc id -> text
+        self._spans = spans  # (doc id, span), in chunk order
+        self.standard_ids = standard_ids  # every id is "<doc id>#<n>", n counting within its document
+
+    def _make(self, item: tuple[str, ChunkSpan]) -> Chunk:
+        doc_id, (cid, start, end, heading) = item
+        return Chunk(cid, doc_id, self._texts[doc_id][start:end], start, end, heading)
+
+    def __len__(self) -> int:
+        return len(self._spans)
+
+    @overload
+    def __getitem__(self, i: int) -> Chunk: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Chunk]: ...
+
+    def __getitem__(self, i: int | slice) -> Chunk | list[Chunk]:
+        if isinstance(i, slice):
+            return [self._make(x) for x in self._spans[i]]
+        return self._make(self._spans[i])
+
+    def __iter__(self) -> Iterator[Chunk]:
+        return map(self._make, self._spans)
+
+    def spans(self) -> list[tuple[str, ChunkSpan]]:
+        """(doc id, (chunk id, start, end, heading path)) of every chunk, in order."""
+        return self._spans
+
+
+@dataclass(frozen=True, slots=True)
 class ScoredChunk:
     """A retrieved chunk with its retrieval score and 1-based rank."""
 

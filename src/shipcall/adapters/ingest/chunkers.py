@@ -10,19 +10,21 @@ from typing import Any
 
 from shipcall.adapters.registry import CHUNKERS
 from shipcall.config.schema import ChunkerConfig, DocumentChunker, FixedChunker, HeadingChunker, SentenceChunker
-from shipcall.core.documents import Chunk, Document, Section
+from shipcall.core.documents import Chunk, ChunkSpan, Document, Section
 from shipcall.core.text import sentence_spans, word_spans
 
 MIN_SECTION_WORDS = 8  # a section shorter than this (a bare heading) joins the next one
 
 
 def chunk_document(doc: Document, cfg: ChunkerConfig) -> list[Chunk]:
-    spans = CHUNKERS.get(cfg.kind)(doc, cfg)
-    chunks: list[Chunk] = []
-    for i, (start, end) in enumerate(spans):
-        chunks.append(Chunk(id=f"{doc.id}#{i}", doc_id=doc.id, text=doc.text[start:end], start=start, end=end,
-                            heading_path=_heading_at(doc, start, end)))
-    return chunks
+    return [Chunk(cid, doc.id, doc.text[start:end], start, end, heading)
+            for cid, start, end, heading in chunk_spans(doc, cfg)]
+
+
+def chunk_spans(doc: Document, cfg: ChunkerConfig) -> list[ChunkSpan]:
+    """The document's chunks as (id, start, end, heading path), without copying their text."""
+    return [(f"{doc.id}#{i}", start, end, _heading_at(doc, start, end))
+            for i, (start, end) in enumerate(CHUNKERS.get(cfg.kind)(doc, cfg))]
 
 
 def _heading_at(doc: Document, start: int, end: int) -> tuple[str, ...]:
@@ -30,13 +32,23 @@ def _heading_at(doc: Document, start: int, end: int) -> tuple[str, ...]:
     (fewer than MIN_SECTION_WORDS words) and the chunk runs into the next one, the deeper path
     of the section its content actually comes from."""
     sections = doc.sections
-    idx = next((i for i, s in enumerate(sections) if s.start <= start < s.end), None)
-    if idx is None:
+    idx = -1
+    for i, s in enumerate(sections):  # a loop, not next(generator): a chunk of a corpus asks once each
+        if s.start <= start < s.end:
+            idx = i
+            break
+    if idx < 0:
         return ()
     while (idx + 1 < len(sections) and sections[idx + 1].start < end
-           and len(word_spans(doc.text, sections[idx].start, sections[idx].end)) < MIN_SECTION_WORDS):
+           and _fewer_words(doc.text, sections[idx].start, sections[idx].end, MIN_SECTION_WORDS)):
         idx += 1
     return sections[idx].heading_path
+
+
+def _fewer_words(text: str, start: int, end: int, n: int) -> bool:
+    """Whether text[start:end] has fewer than `n` white-space separated words (as word_spans
+    counts them: str.split and the regex's \\S agree on what white space is)."""
+    return len(text[start:end].split(maxsplit=n)) < n
 
 
 def document_spans(doc: Document, cfg: Any) -> list[tuple[int, int]]:
@@ -44,6 +56,15 @@ def document_spans(doc: Document, cfg: Any) -> list[tuple[int, int]]:
 
 
 def _windows(text: str, start: int, end: int, size: int, overlap: int) -> list[tuple[int, int]]:
+    part = text[start:end]
+    # one window, from the first word to the end of the last, when there cannot be more than `size`
+    # words (each takes a character and a space) or there are not
+    if (len(part) + 1) // 2 <= size or len(part.split(maxsplit=size)) <= size:
+        stripped = part.strip()
+        if not stripped:
+            return []
+        first = start + (len(part) - len(part.lstrip()))
+        return [(first, first + len(stripped))]
     words = word_spans(text, start, end)
     if not words:
         return []
@@ -69,7 +90,7 @@ def heading_spans(doc: Document, cfg: HeadingChunker) -> list[tuple[int, int]]:
     pending: int | None = None
     for s in sections:
         start = pending if pending is not None else s.start
-        if len(word_spans(doc.text, start, s.end)) < MIN_SECTION_WORDS and s is not sections[-1]:
+        if s is not sections[-1] and _fewer_words(doc.text, start, s.end, MIN_SECTION_WORDS):
             pending = start
             continue
         pending = None

@@ -9,6 +9,7 @@ in shipcall.yaml is an error naming the key, as for the built-ins.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
@@ -17,7 +18,7 @@ from shipcall.core.documents import Chunk, ScoredChunk
 
 
 class Retriever(Protocol):
-    chunks: list[Chunk]
+    chunks: Sequence[Chunk]
 
     def retrieve(self, query: str, k: int) -> list[ScoredChunk]: ...
 
@@ -30,8 +31,9 @@ class Retriever(Protocol):
 class BuildContext:
     """What an index build may use besides the chunks: the shared embedding cache, whether to
     show progress (None: shipcall's policy, bars for steps longer than a second; False: never,
-    as `--quiet`; see adapters/progress.py), extra files to store beside the index, and where
-    embeddings are computed."""
+    as `--quiet`; see adapters/progress.py), extra files to store beside the index, where
+    embeddings are computed, and the content hash of each stored document the chunks come from
+    (a built-in index then keeps the chunks' places, not their text: chunkfile.py)."""
 
     cache_dir: Path
     show_progress: bool | None = None
@@ -39,6 +41,7 @@ class BuildContext:
     # computes embeddings elsewhere (`ingest --executor ray`): `embed(model, [(key, text)], batch_size)`
     # yields (keys, vectors) batches; None: in this process
     embedder: Any = None
+    doc_hashes: dict[str, str] | None = None
 
 
 class RetrieverKind(Protocol):
@@ -53,10 +56,13 @@ class RetrieverKind(Protocol):
     def is_complete(path: Path) -> bool: ...
 
     @classmethod
-    def load_index(cls, path: Path, cfg: Any) -> Retriever: ...
+    def load_index(cls, path: Path, cfg: Any) -> Retriever:
+        """A kind may take a third argument, `texts` (chunkfile.DocumentTexts: the stored
+        documents by id), to slice its chunks' text from the store instead of keeping a copy."""
+        ...
 
     @classmethod
-    def build_index(cls, chunks: list[Chunk], cfg: Any, dest: Path, ctx: BuildContext) -> Retriever: ...
+    def build_index(cls, chunks: Sequence[Chunk], cfg: Any, dest: Path, ctx: BuildContext) -> Retriever: ...
 
 
 class CompositeKind(Protocol):

@@ -1,11 +1,14 @@
 """BM25 over chunks with bm25s, persisted on disk and reloaded fast.
 
-The index directory holds bm25s's own files, the tokenizer vocabulary, the chunks, each
-stem's document frequency (used by the extractive generator to weigh question terms) and each
-chunk's sentence analysis (sentences.py: what the extractive generator ranks sentences by,
-worked out once here with the tokenizer's stems). It is built in a temporary directory and then
-renamed into place, so a crash never leaves a half-written index behind. An index of an older
-format or analysis version is not complete: it is rebuilt, and `stale_reason` says why.
+The index directory holds bm25s's own files, the tokenizer vocabulary, the chunks' places in
+their documents (chunks.json.gz: the text itself stays in the store, see chunkfile.py) and each
+chunk's sentence analysis (sentences.py: what the extractive generator ranks sentences by, worked
+out once here with the tokenizer's stems). Each stem's document frequency (used by the extractive
+generator to weigh question terms) is read off the score matrix. bm25_build.py builds bm25s's
+tokens and score matrix with array operations, identical to bm25s's own. The index is built in a
+temporary directory and then renamed into place, so a crash never leaves a half-written index
+behind. An index of an older format or analysis version is not complete: it is rebuilt, and
+`stale_reason` says why.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -25,11 +28,15 @@ import numpy as np
 from shipcall.adapters.progress import announce, library_bars, progress_bar
 from shipcall.adapters.retrievers import sentences
 from shipcall.adapters.retrievers.base import BuildContext
+from shipcall.adapters.retrievers.bm25_build import FlatTokens, document_frequencies, index_flat, tokenize_flat
+from shipcall.adapters.retrievers.chunkfile import DocumentTexts, load_chunks, save_chunks
 from shipcall.config.schema import BM25Retriever
 from shipcall.core.analysis import ANALYSIS_VERSION, Unit
 from shipcall.core.documents import Chunk, ScoredChunk
 
-FORMAT = 2  # 2: the sentence analysis is stored with the index
+# 2: the sentence analysis stored with the index; 3: chunks.json.gz (places, not text) for chunks.jsonl,
+# no df.json, no vocab.tokenizer.json
+FORMAT = 3
 
 
 def make_tokenizer(cfg: BM25Retriever) -> Any:
@@ -61,6 +68,53 @@ def tokenize_with_progress(tokenizer: Any, texts: list[str], show_progress: bool
     return Tokenized(ids=ids, vocab=tokenizer.get_vocab_dict())
 
 
+def tokenize_chunks(tokenizer: Any, chunks: Sequence[Chunk], show_progress: bool | None) -> FlatTokens:
+    """Each chunk's index text as bm25s token ids (bm25_build.tokenize_flat), under a progress bar."""
+    out = FlatTokens()
+    bar = progress_bar(len(chunks), "index", "chunk", show=show_progress)
+    try:
+        for i in range(0, len(chunks), TOKENIZE_BATCH):
+            batch = chunks[i:i + TOKENIZE_BATCH]
+            tokenize_flat(tokenizer, map(index_text, batch), out)
+            bar.update(len(batch))
+    finally:
+        bar.close()
+    return out
+
+
+def bm25_model(cfg: BM25Retriever, tokenizer: Any, tokens: FlatTokens, show_progress: bool | None) -> Any:
+    """A bm25s model of `tokens`: built by bm25_build.index_flat, or by bm25s itself when that
+    cannot (another bm25s's internals)."""
+    import bm25s
+    from bm25s.tokenization import Tokenized
+
+    # The NumPy backend: numba's JIT would cost every fresh process a second on its first query.
+    model = bm25s.BM25(k1=cfg.k1, b=cfg.b, method=cfg.method, backend="numpy")
+    vocab = tokenizer.get_vocab_dict()
+    if not index_flat(model, tokens, vocab):
+        flat, lengths = tokens.arrays()
+        ends = np.cumsum(lengths).tolist()
+        ids = [flat[a:b].tolist() for a, b in zip([0, *ends[:-1]], ends, strict=True)]
+        large = len(ids) >= 20_000
+        if large:
+            announce(f"index: scoring {len(ids):,} chunks", show_progress)
+        model.index(Tokenized(ids=ids, vocab=vocab), show_progress=large and library_bars(show_progress))
+    return model
+
+
+def restore_vocabulary(tokenizer: Any, vocab: dict[str, int]) -> None:
+    """Give a fresh bm25s tokenizer the vocabulary an index was built with (the model's own
+    vocab.index.json: stem -> id, or word -> id without a stemmer). bm25s's tokenizer file adds
+    each surface word's stem and id, which a query recomputes for the words it uses (the stemmer
+    runs once per new word and finds the stem's id), so it is not kept: the ids are the same."""
+    if tokenizer.stemmer is not None:
+        tokenizer.stem_to_sid = dict(vocab)
+        tokenizer.word_to_stem = {"": ""} if "" in vocab else {}
+        tokenizer.word_to_id = {"": vocab[""]} if "" in vocab else {}
+    else:
+        tokenizer.word_to_id = dict(vocab)
+
+
 def index_text(chunk: Chunk) -> str:
     """What BM25 indexes for a chunk: its heading path, then its text (headings carry context
     that a table row or a list item lacks)."""
@@ -75,7 +129,7 @@ class BM25Index:
     config_model: ClassVar[Any] = BM25Retriever
     composite: ClassVar[bool] = False
 
-    def __init__(self, path: Path, model: Any, tokenizer: Any, chunks: list[Chunk], df: dict[str, int],
+    def __init__(self, path: Path, model: Any, tokenizer: Any, chunks: Sequence[Chunk], df: dict[str, int],
                  analysis: sentences.StoredAnalysis | None = None) -> None:
         self.path = path
         self.model = model
@@ -87,39 +141,30 @@ class BM25Index:
         self._analysis = analysis
 
     @classmethod
-    def build_index(cls, chunks: list[Chunk], cfg: BM25Retriever, dest: Path, ctx: BuildContext) -> BM25Index:
-        return cls.build(chunks, cfg, dest, show_progress=ctx.show_progress, extra=ctx.extra)
+    def build_index(cls, chunks: Sequence[Chunk], cfg: BM25Retriever, dest: Path, ctx: BuildContext) -> BM25Index:
+        return cls.build(chunks, cfg, dest, show_progress=ctx.show_progress, extra=ctx.extra,
+                         doc_hashes=ctx.doc_hashes)
 
     @classmethod
-    def load_index(cls, path: Path, cfg: BM25Retriever) -> BM25Index:
-        return cls.load(path, cfg)
+    def load_index(cls, path: Path, cfg: BM25Retriever, texts: DocumentTexts | None = None) -> BM25Index:
+        return cls.load(path, cfg, texts)
 
     @classmethod
-    def build(cls, chunks: list[Chunk], cfg: BM25Retriever, dest: Path, *, show_progress: bool | None = None,
-              extra: dict[str, Any] | None = None) -> BM25Index:
-        import bm25s
-
+    def build(cls, chunks: Sequence[Chunk], cfg: BM25Retriever, dest: Path, *, show_progress: bool | None = None,
+              extra: dict[str, Any] | None = None, doc_hashes: dict[str, str] | None = None) -> BM25Index:
+        """`doc_hashes`: the stored documents the chunks come from (their text is then not copied
+        into the index, see chunkfile.py); None keeps the chunks' text in the index."""
         t_start = time.perf_counter()
         tokenizer = make_tokenizer(cfg)
-        tokens = tokenize_with_progress(tokenizer, [index_text(c) for c in chunks], show_progress)
-        # The NumPy backend: numba's JIT would cost every fresh process a second on its first query.
-        model = bm25s.BM25(k1=cfg.k1, b=cfg.b, method=cfg.method, backend="numpy")
-        large = len(chunks) >= 20_000  # smaller corpora score in a second or two
-        if large:
-            announce(f"index: scoring {len(chunks):,} chunks", show_progress)
-        model.index(tokens, show_progress=large and library_bars(show_progress))
-        sid_to_stem = {sid: stem for stem, sid in tokens.vocab.items()}
-        counts: Counter[int] = Counter()
-        for ids in tokens.ids:
-            counts.update(set(ids))
-        df = {sid_to_stem[sid]: n for sid, n in counts.items() if sid in sid_to_stem}
+        tokens = tokenize_chunks(tokenizer, chunks, show_progress)
+        model = bm25_model(cfg, tokenizer, tokens, show_progress)
+        del tokens
+        df = document_frequencies(model, model.vocab_dict)
         tmp = build_dir(dest)
         try:
-            model.save(str(tmp), show_progress=False)
-            tokenizer.save_vocab(str(tmp))
+            model.save(str(tmp), show_progress=False)  # its vocab.index.json is the tokenizer's vocabulary
             tokenizer.save_stopwords(str(tmp))
-            save_chunks(tmp, chunks)
-            (tmp / "df.json").write_text(json.dumps(df), encoding="utf-8")
+            save_chunks(tmp, chunks, doc_hashes)
             analysed = sentences.write(tmp, chunks, sentences.stem_function(tokenizer), show_progress=show_progress)
             for name, obj in (extra or {}).items():
                 (tmp / name).write_text(json.dumps(obj), encoding="utf-8")
@@ -134,15 +179,16 @@ class BM25Index:
         return cls(dest, model, tokenizer, chunks, df, sentences.StoredAnalysis(dest, chunks))
 
     @classmethod
-    def load(cls, path: Path, cfg: BM25Retriever) -> BM25Index:
+    def load(cls, path: Path, cfg: BM25Retriever, texts: DocumentTexts | None = None) -> BM25Index:
+        """`texts`: the stored documents, for an index that keeps its chunks' places only."""
         import bm25s
 
         model = bm25s.BM25.load(str(path), show_progress=False, mmap=False, backend="numpy")
         tokenizer = make_tokenizer(cfg)
-        tokenizer.load_vocab(str(path))
+        restore_vocabulary(tokenizer, model.vocab_dict)
         tokenizer.load_stopwords(str(path))
-        chunks = load_chunks(path)
-        df = json.loads((path / "df.json").read_text(encoding="utf-8"))
+        chunks = load_chunks(path, texts)
+        df = document_frequencies(model, model.vocab_dict)
         return cls(path, model, tokenizer, chunks, df, sentences.StoredAnalysis(path, chunks))
 
     @staticmethod
@@ -162,7 +208,8 @@ class BM25Index:
             return "its shipcall.json is unreadable"
         if meta.get("format") != FORMAT:
             return (f"it was built by another shipcall version (index format {meta.get('format')}, this one reads "
-                    f"{FORMAT}: the sentence analysis is now stored with the index)")
+                    f"{FORMAT}: the sentence analysis is now stored with the index, the chunks' text only in "
+                    "the store)")
         version = sentences.stored_version(meta)
         if version != ANALYSIS_VERSION:
             return f"its sentence analysis is version {version}, this shipcall's is {ANALYSIS_VERSION}"
@@ -279,24 +326,6 @@ def replace_dir(tmp: Path, dest: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
     else:
         os.replace(tmp, dest)
-
-
-def save_chunks(path: Path, chunks: list[Chunk]) -> None:
-    with (path / "chunks.jsonl").open("w", encoding="utf-8") as f:
-        for c in chunks:
-            f.write(json.dumps([c.id, c.doc_id, c.start, c.end, list(c.heading_path), c.text],
-                               ensure_ascii=False) + "\n")
-
-
-def load_chunks(path: Path) -> list[Chunk]:
-    chunks: list[Chunk] = []
-    with (path / "chunks.jsonl").open(encoding="utf-8") as f:
-        for line in f:
-            cid, doc_id, start, end, heading, text = json.loads(line)
-            chunks.append(Chunk(cid, doc_id, text, start, end, tuple(heading)))
-    return chunks
-
-
 
 
 def nearest_texts(texts: list[str], queries: list[str]) -> list[tuple[int | None, float]]:

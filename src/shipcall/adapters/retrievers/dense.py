@@ -15,10 +15,10 @@
   with `index: lancedb` an IVF index in an on-disk LanceDB table (lance.py) that no process
   loads whole. At build time its recall@10 against exact search is measured on 200 seeded
   queries and stored in the index's `shipcall.json` (`ann`; `shipcall ingest` prints it).
-- The index directory holds chunks.jsonl, vectors.npy and ann.usearch (in memory: the matrix,
-  and the graph above the threshold) or lancedb/ (on disk), the stems' document frequencies (for
-  the extractive generator's support score) and shipcall.json. It is built in a temporary
-  directory and renamed into place, as the BM25 index is.
+- The index directory holds chunks.json.gz (the chunks' places, see chunkfile.py), vectors.npy and
+  ann.usearch (in memory: the matrix, and the graph above the threshold) or lancedb/ (on disk), the
+  stems' document frequencies (for the extractive generator's support score) and shipcall.json.
+  It is built in a temporary directory and renamed into place, as the BM25 index is.
 
 torch, sentence-transformers, usearch and lancedb are imported inside functions only; without
 the `dense` extra, `require_extra()` raises MissingExtraError naming the install line (without
@@ -34,7 +34,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections import Counter
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar
@@ -45,15 +45,16 @@ from shipcall.adapters.progress import progress_bar
 from shipcall.adapters.retrievers.base import BuildContext
 from shipcall.adapters.retrievers.bm25 import (
     FORMAT,
+    bm25_model,
     build_dir,
     index_text,
-    load_chunks,
     make_tokenizer,
     remove_orphans,
     replace_dir,
-    save_chunks,
-    tokenize_with_progress,
+    tokenize_chunks,
 )
+from shipcall.adapters.retrievers.bm25_build import document_frequencies
+from shipcall.adapters.retrievers.chunkfile import DocumentTexts, load_chunks, save_chunks
 from shipcall.adapters.retrievers.embedding_cache import (  # noqa: F401  (re-exported: callers import them from here)
     DEFAULT_MODEL,
     PACKAGED_NAMES,
@@ -139,16 +140,15 @@ def encode(model: Any, texts: list[str], batch_size: int = 32) -> np.ndarray:
     return np.ascontiguousarray(v, dtype=np.float32)
 
 
-def term_stats(chunks: list[Chunk], show_progress: bool | None = None) -> dict[str, int]:
+def term_stats(chunks: Sequence[Chunk], show_progress: bool | None = None) -> dict[str, int]:
     """Each stem's document frequency under the default BM25 tokenizer (English stemming and
     stopwords): the extractive generator's IDF weights, the same as a BM25 index would give."""
-    tokenizer = make_tokenizer(BM25Retriever(kind="bm25"))
-    tokens = tokenize_with_progress(tokenizer, [index_text(c) for c in chunks], show_progress)
-    sid_to_stem = {sid: stem for stem, sid in tokens.vocab.items()}
-    counts: Counter[int] = Counter()
-    for ids in tokens.ids:
-        counts.update(set(ids))
-    return {sid_to_stem[sid]: n for sid, n in counts.items() if sid in sid_to_stem}
+    cfg = BM25Retriever(kind="bm25")
+    tokenizer = make_tokenizer(cfg)
+    if not chunks:
+        return {}
+    model = bm25_model(cfg, tokenizer, tokenize_chunks(tokenizer, chunks, show_progress), show_progress)
+    return {stem: n for stem, n in document_frequencies(model, model.vocab_dict).items() if n}
 
 
 class DenseIndex:
@@ -158,19 +158,19 @@ class DenseIndex:
     composite: ClassVar[bool] = False
 
     @classmethod
-    def build_index(cls, chunks: list[Chunk], cfg: DenseRetriever, dest: Path, ctx: BuildContext) -> DenseIndex:
+    def build_index(cls, chunks: Sequence[Chunk], cfg: DenseRetriever, dest: Path, ctx: BuildContext) -> DenseIndex:
         index = cls.build(chunks, cfg, dest, cache_dir=ctx.cache_dir, show_progress=ctx.show_progress,
-                          extra=ctx.extra, embedder=ctx.embedder)
+                          extra=ctx.extra, embedder=ctx.embedder, doc_hashes=ctx.doc_hashes)
         _ = index.encoder  # opened to answer: the model loads now, not in the first question's latency
         return index
 
     @classmethod
-    def load_index(cls, path: Path, cfg: DenseRetriever) -> DenseIndex:
-        index = cls.load(path, cfg)
+    def load_index(cls, path: Path, cfg: DenseRetriever, texts: DocumentTexts | None = None) -> DenseIndex:
+        index = cls.load(path, cfg, texts)
         _ = index.encoder
         return index
 
-    def __init__(self, path: Path, cfg: DenseRetriever, chunks: list[Chunk], search: VectorSearch,
+    def __init__(self, path: Path, cfg: DenseRetriever, chunks: Sequence[Chunk], search: VectorSearch,
                  df: dict[str, int], meta: dict[str, Any]) -> None:
         self.path = path
         self.cfg = cfg
@@ -192,9 +192,9 @@ class DenseIndex:
         return self._encoder
 
     @classmethod
-    def build(cls, chunks: list[Chunk], cfg: DenseRetriever, dest: Path, *, cache_dir: Path,
+    def build(cls, chunks: Sequence[Chunk], cfg: DenseRetriever, dest: Path, *, cache_dir: Path,
               show_progress: bool | None = None, extra: dict[str, Any] | None = None,
-              embedder: Any = None) -> DenseIndex:
+              embedder: Any = None, doc_hashes: dict[str, str] | None = None) -> DenseIndex:
         t_start = time.perf_counter()
         on_disk = cfg.index == "lancedb" and len(chunks) > cfg.ann_threshold
         if on_disk:  # before embedding: a missing extra must not cost the user an hour of embedding first
@@ -246,7 +246,7 @@ class DenseIndex:
                 np.save(tmp / "vectors.npy", vectors)
                 if search.ann is not None:
                     search.ann.save(str(tmp / "ann.usearch"))
-            save_chunks(tmp, chunks)
+            save_chunks(tmp, chunks, doc_hashes)
             (tmp / "df.json").write_text(json.dumps(df), encoding="utf-8")
             for name, obj in (extra or {}).items():
                 (tmp / name).write_text(json.dumps(obj), encoding="utf-8")
@@ -263,7 +263,7 @@ class DenseIndex:
         return cls(dest, cfg, chunks, search, df, meta)
 
     @classmethod
-    def load(cls, path: Path, cfg: DenseRetriever) -> DenseIndex:
+    def load(cls, path: Path, cfg: DenseRetriever, texts: DocumentTexts | None = None) -> DenseIndex:
         meta = json.loads((path / "shipcall.json").read_text(encoding="utf-8"))
         search: VectorSearch
         if meta.get("search") == "lancedb":
@@ -280,7 +280,7 @@ class DenseIndex:
                 ann.expansion_search = cfg.ann_expansion
             search = VectorSearch(vectors, ann)
         df = json.loads((path / "df.json").read_text(encoding="utf-8"))
-        return cls(path, cfg, load_chunks(path), search, df, meta)
+        return cls(path, cfg, load_chunks(path, texts), search, df, meta)
 
     @staticmethod
     def is_complete(path: Path) -> bool:
@@ -295,11 +295,11 @@ class DenseIndex:
         return m.get("format") == FORMAT and m.get("kind") == "dense" and vectors.exists()
 
     @classmethod
-    def is_current(cls, path: Path, cfg: DenseRetriever, cache_dir: Path) -> bool:
+    def is_current(cls, path: Path, cfg: DenseRetriever, cache_dir: Path, texts: DocumentTexts | None = None) -> bool:
         """Whether the embedding cache still holds the vectors this index was built from (a
         complete index whose cache changed is rebuilt from the cache). Cheap when no shard was
         added or removed since the last look; otherwise the cache is read and compared once, and
-        the look recorded."""
+        the look recorded. `texts`: the stored documents, for an index that keeps its chunks' places only."""
         built_from = _read_json(path / "shipcall.json").get("cache_fingerprint")
         if built_from is None:  # built before indexes recorded their vectors: nothing to compare
             return True
@@ -307,7 +307,7 @@ class DenseIndex:
         if shards == _read_json(path / CACHE_SEEN).get("shards"):
             return True
         cache = EmbeddingCache(cache_dir, cfg.model).load()
-        if cache_changed(cache, [content_hash(index_text(c)) for c in load_chunks(path)], built_from):
+        if cache_changed(cache, [content_hash(index_text(c)) for c in load_chunks(path, texts)], built_from):
             return False
         with contextlib.suppress(OSError):  # a read-only index folder: compare again next time
             _write_json(path / CACHE_SEEN, {"shards": shards})

@@ -8,7 +8,7 @@ partitions a query probes, so a process holds what it touches (BENCHMARKS.md, se
 has peak memory and latency at 1M vectors beside the in-memory index).
 
 - The table (`lancedb/vectors.lance` in the index folder) has one row per chunk: `row` (the
-  chunk's position in chunks.jsonl) and `vector` (its L2-normalised float32 embedding from the
+  chunk's position in chunks.json.gz) and `vector` (its L2-normalised float32 embedding from the
   embedding cache, the same vectors the in-memory search uses).
 - The index is IVF_FLAT with the dot product: k-means partitions (`ann_partitions`, default √n,
   the usual IVF sizing), full vectors inside each partition, so the scores of what is found are

@@ -1,8 +1,9 @@
 """Reads of a SQLite store with the standard library's sqlite3, without SQLAlchemy.
 
-Why: a cold `shipcall ask` needs one value from the store (the corpus version, to find its
-index), and `compare` and `gate` only read runs, outcomes, a dataset and the documents; importing
-SQLAlchemy and checking the migrations cost those processes more than the reads themselves.
+Why: a cold `shipcall ask` needs two things from the store (the corpus version, to find its
+index, and the documents' text, which the index slices its chunks from), and `compare` and
+`gate` only read runs, outcomes, a dataset and the documents; importing SQLAlchemy and checking
+the migrations cost those processes more than the reads themselves.
 Reads only, nothing is created or migrated; anything unusual (not a plain SQLite file URL, no
 such file, a store whose migrations are not exactly this code's, a locked or damaged database, a
 row the lean read does not answer) answers NOT_READ, and the caller (or `Reader`, per read) asks
@@ -64,6 +65,17 @@ def meta_value(url: str, key: str) -> object:
     if not isinstance(rows, list):
         return NOT_READ
     return rows[0].value if rows else None
+
+
+def document_texts(url: str) -> dict[str, tuple[str, str]] | object:
+    """Every document's (content hash, text) by id, as Store.document_texts reads them, or NOT_READ."""
+    path = _sqlite_path(url)
+    if path is None:
+        return NOT_READ
+    rows = _query(path, "SELECT id, hash, text FROM documents")
+    if not isinstance(rows, list):
+        return NOT_READ
+    return {str(r.id): (str(r.hash), str(r.text)) for r in rows}
 
 
 def reader(url: str, store: Callable[[], Store]) -> Reader | None:
