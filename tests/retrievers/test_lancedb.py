@@ -19,11 +19,12 @@ pytest.importorskip("lancedb")
 DIM = 32
 
 
-def clustered(n: int, seed: int = 0, dim: int = DIM) -> np.ndarray:
-    """Unit vectors around n // 50 random centres: structured like embeddings, unlike uniform noise."""
+def clustered(n: int, seed: int = 0, dim: int = DIM, noise: float = 0.6) -> np.ndarray:
+    """Unit vectors around n // 50 random centres: structured like embeddings, unlike uniform noise
+    (a larger `noise` blurs the clusters: neighbours then lie across more IVF partitions)."""
     rng = np.random.default_rng(seed)
     centres = rng.standard_normal((max(n // 50, 2), dim))
-    v = centres[rng.integers(0, len(centres), n)] + 0.6 * rng.standard_normal((n, dim))
+    v = centres[rng.integers(0, len(centres), n)] + noise * rng.standard_normal((n, dim))
     v /= np.linalg.norm(v, axis=1, keepdims=True)
     return v.astype(np.float32)
 
@@ -80,6 +81,27 @@ def test_recall_at_10_against_exact_search_is_computed_as_the_overlap(tmp_path: 
     more = LanceSearch(few.table, few.n, nprobes=4, vectors=v)
     assert got["recall@10"] <= more.ann_recall(k=10, query_vectors=qs)["recall@10"] <= 1.0  # a superset of candidates
     assert more.ann_recall()["queries"] == 200  # by default: 200 seeded pairs of stored vectors
+
+
+def test_an_unset_nprobes_is_tuned_to_the_fewest_reaching_recall_0_9(tmp_path: Path) -> None:
+    """Tuning starts at 20 partitions and doubles: it stops at the first setting whose recall@10
+    reaches 0.9 (the one before did not), each recall is what ann_recall measures at that
+    setting, and more partitions never lose recall."""
+    from shipcall.adapters.retrievers.lance import LanceSearch
+
+    v = clustered(6000, seed=3, noise=2.0)
+    s = LanceSearch.create(v, tmp_path / "l", partitions=400, nprobes=20)
+    got = s.tune_nprobes(400)
+    tried = got["tried"]
+    assert [t["nprobes"] for t in tried] == [20 * 2 ** i for i in range(len(tried))][:len(tried) - 1] + [s.nprobes]
+    assert len(tried) >= 2  # 20 of 400 partitions misses neighbours on this data: tuning had work to do
+    assert got["recall@10"] >= 0.9 and got["tuned_to"] == 0.9 and tried[-1]["recall@10"] == got["recall@10"]
+    assert all(t["recall@10"] < 0.9 for t in tried[:-1])
+    assert [t["recall@10"] for t in tried] == sorted(t["recall@10"] for t in tried)
+    again = LanceSearch(s.table, s.n, nprobes=s.nprobes, vectors=v).ann_recall()
+    assert again["recall@10"] == got["recall@10"]  # the same 200 seeded queries as the build's check
+    capped = LanceSearch(s.table, s.n, nprobes=20, vectors=v).tune_nprobes(400, target=1.01)
+    assert capped["tried"][-1]["nprobes"] == 400 and capped["recall@10"] == 1.0  # all partitions: exact
 
 
 def test_the_build_report_line_says_which_knob_raises_a_low_recall() -> None:
@@ -193,6 +215,30 @@ def test_built_from_the_embedding_cache_and_reopened_in_another_process_without_
     got = _reopen(ws, q)
     assert got == {"usable": True, "searcher": "LanceSearch", "top": here}
     assert _snapshot(index.path) == before  # opened, not rebuilt or rewritten
+
+
+def test_a_variant_without_nprobes_stores_the_tuned_setting_and_reopens_with_it(disk_ws) -> None:  # noqa: ANN001
+    """No `ann_nprobes`: the build tunes it (recall@10 ≥ 0.9, or every partition), stores it in
+    shipcall.json, says so in the ingest line, and a reopened index searches that many."""
+    from shipcall.adapters.retrievers.dense import DenseIndex
+    from shipcall.app.workspace import Workspace
+    from shipcall.render.ingest import index_lines
+
+    ws, _, chunks, _ = disk_ws
+    with (ws.root / "shipcall.yaml").open("a") as f:
+        f.write("  tuned:\n    chunker: {kind: document}\n"
+                "    retriever: {kind: dense, k: 10, index: lancedb, ann_threshold: 100, ann_partitions: 100}\n")
+    ws = Workspace(ws.root)
+    variant = ws.variant("tuned")[1]
+    assert variant.retriever.ann_nprobes is None
+    index = _build(ws, variant, chunks)
+    ann = json.loads((index.path / "shipcall.json").read_text())["ann"]
+    assert ann["tuned_to"] == 0.9 and ann["tried"][0]["nprobes"] == 20 and ann["nprobes"] == ann["tried"][-1]["nprobes"]
+    assert ann["recall@10"] >= 0.9 or ann["nprobes"] == 100
+    assert index.searcher.nprobes == ann["nprobes"]
+    assert DenseIndex.load(index.path, variant.retriever).searcher.nprobes == ann["nprobes"]
+    line = index_lines([{"variant": "tuned", "n_chunks": 400, "ann": ann}])[0]
+    assert f"{ann['nprobes']} searched per query, the fewest reaching recall@10 0.9)" in line
 
 
 def test_rebuilt_when_the_embedding_cache_holds_other_vectors(disk_ws) -> None:  # noqa: ANN001

@@ -58,7 +58,8 @@ def index_lines(indexes: Sequence[dict[str, Any]]) -> list[str]:
             continue
         if ann.get("index") == "lancedb":
             how = (f"LanceDB {ann.get('index_type', 'IVF')} on disk ({ann.get('partitions'):,} partitions, "
-                   f"{ann.get('nprobes'):,} searched per query)")
+                   f"{ann.get('nprobes'):,} searched per query"
+                   + (f", the fewest reaching recall@10 {ann['tuned_to']}" if ann.get("tuned_to") else "") + ")")
         else:
             how = "usearch HNSW in memory"
         value = next((v for k, v in ann.items() if k.startswith("recall@")), None)

@@ -231,13 +231,14 @@ class DenseIndex:
         try:
             search: VectorSearch
             if on_disk:
-                from shipcall.adapters.retrievers.lance import LanceSearch, partitions_for
+                from shipcall.adapters.retrievers.lance import FIRST_NPROBES, LanceSearch, partitions_for
 
+                partitions = partitions_for(len(vectors), cfg.ann_partitions)
                 search = LanceSearch.create(vectors, tmp / LANCE_FOLDER, partitions=cfg.ann_partitions,
-                                            nprobes=cfg.ann_nprobes)
+                                            nprobes=cfg.ann_nprobes or FIRST_NPROBES)
                 meta["search"] = "lancedb"
-                meta["ann"] = {**search.ann_recall(), **search.describe(partitions_for(len(vectors),
-                                                                                      cfg.ann_partitions))}
+                checked = search.ann_recall() if cfg.ann_nprobes else search.tune_nprobes(partitions)
+                meta["ann"] = {**checked, **search.describe(partitions)}
             else:
                 search = VectorSearch.build(vectors, ann_threshold=cfg.ann_threshold,
                                             connectivity=cfg.ann_connectivity, expansion=cfg.ann_expansion)
@@ -259,7 +260,7 @@ class DenseIndex:
             raise
         remove_orphans(dest.parent)
         if on_disk:  # the table was written in the build folder, now renamed: read it where it lives
-            search = LanceSearch.open(dest / LANCE_FOLDER, cfg.ann_nprobes, cfg.ann_cache_mb)
+            search = LanceSearch.open(dest / LANCE_FOLDER, meta["ann"]["nprobes"], cfg.ann_cache_mb)
         return cls(dest, cfg, chunks, search, df, meta)
 
     @classmethod
@@ -269,7 +270,7 @@ class DenseIndex:
         if meta.get("search") == "lancedb":
             from shipcall.adapters.retrievers.lance import LanceSearch
 
-            search = LanceSearch.open(path / LANCE_FOLDER, cfg.ann_nprobes, cfg.ann_cache_mb)
+            search = LanceSearch.open(path / LANCE_FOLDER, lance_nprobes(meta, cfg), cfg.ann_cache_mb)
         else:
             vectors = np.load(path / "vectors.npy")
             ann: Any = None
@@ -379,6 +380,12 @@ def _embed_into(cache: EmbeddingCache, load_model: Any, todo: list[tuple[str, st
     finally:
         bar.close()
     return model
+
+
+def lance_nprobes(meta: dict[str, Any], cfg: DenseRetriever) -> int:
+    """The partitions an on-disk index searches per query: the variant's `ann_nprobes`, else the
+    one its build tuned and stored (lance.LanceSearch.tune_nprobes)."""
+    return cfg.ann_nprobes or int((meta.get("ann") or {}).get("nprobes") or 20)
 
 
 def _read_json(path: Path) -> dict[str, Any]:

@@ -56,23 +56,30 @@ class VectorSearch:
         of a pair (near the data, but not a stored point, which would be trivially found)."""
         if self.ann is None:
             return {"approximate": False}
-        if query_vectors is not None:
-            qs = np.asarray(query_vectors, dtype=np.float32)
-            queries = len(qs)
-        else:
-            rng = np.random.default_rng(seed)
-            n = len(self.vectors)
-            a, b = rng.integers(0, n, queries), rng.integers(0, n, queries)
-            qs = self.vectors[a] + self.vectors[b]
-            qs /= np.maximum(np.linalg.norm(qs, axis=1, keepdims=True), 1e-12)
-        hits, t_ann, t_exact = 0, 0.0, 0.0
-        for q in qs:
+        qs = self.recall_queries(queries, seed) if query_vectors is None else np.asarray(query_vectors, np.float32)
+        t0 = time.perf_counter()
+        exact = [set(self.exact(q, k)[0].tolist()) for q in qs]
+        t_exact = time.perf_counter() - t0
+        return {**self.recall_against(qs, exact, k), "seed": seed, "exact_ms": 1000 * t_exact / max(len(qs), 1)}
+
+    def recall_queries(self, queries: int = RECALL_QUERIES, seed: int = 0) -> np.ndarray:
+        """`queries` seeded pairs of indexed vectors, each the normalised mean of its pair."""
+        rng = np.random.default_rng(seed)
+        n = len(self.vectors)
+        a, b = rng.integers(0, n, queries), rng.integers(0, n, queries)
+        qs = self.vectors[a] + self.vectors[b]
+        qs /= np.maximum(np.linalg.norm(qs, axis=1, keepdims=True), 1e-12)
+        return qs
+
+    def recall_against(self, qs: np.ndarray, exact: list[set[int]], k: int) -> dict[str, Any]:
+        """Recall@k of this index's search over `qs` against the exact top k of each (computed
+        once by the caller, so that a build trying several settings searches exactly once)."""
+        hits, t_ann = 0, 0.0
+        for q, truth in zip(qs, exact, strict=True):
             t0 = time.perf_counter()
             approx, _ = self.search(q, k)
-            t1 = time.perf_counter()
-            exact, _ = self.exact(q, k)
-            t2 = time.perf_counter()
-            hits += len(set(approx.tolist()) & set(exact.tolist()))
-            t_ann, t_exact = t_ann + t1 - t0, t_exact + t2 - t1
-        return {"approximate": True, f"recall@{k}": hits / (k * queries), "queries": queries, "seed": seed,
-                "ann_ms": 1000 * t_ann / queries, "exact_ms": 1000 * t_exact / queries}
+            t_ann += time.perf_counter() - t0
+            hits += len(set(approx.tolist()) & truth)
+        queries = len(qs)
+        return {"approximate": True, f"recall@{k}": hits / (k * queries), "queries": queries,
+                "ann_ms": 1000 * t_ann / queries}
