@@ -585,7 +585,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if not (SCIFACT / "corpus.jsonl").is_file():
         print(f"SciFact not found at {SCIFACT} (set SHIPCALL_DATA)", file=sys.stderr)
-        return 2
+        return 0 if args.quick else 2  # CI without the public data: nothing to measure
     DATA.mkdir(parents=True, exist_ok=True)
     if args.quick:  # CI-sized: the speed part on 2,000 chunks; nothing written to BENCHMARKS.md
         t0 = time.perf_counter()

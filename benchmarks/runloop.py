@@ -106,7 +106,7 @@ def shipcall(src: Path, ws: Path, *args: str) -> None:
 
 
 def scifact_dir() -> Path:
-    return Path(os.environ.get("SHIPCALL_DATA", "/work/shared/data")) / "scifact-train"
+    return common.shared_data() / "scifact-train"
 
 
 def synthetic_items(n_docs: int, n_items: int) -> tuple[Path, Path]:

@@ -23,12 +23,13 @@ import shutil
 from collections import Counter
 from pathlib import Path
 
+import common
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / ".data"
-SCIFACT = Path("/work/shared/data/scifact-train/corpus.jsonl")
-SQUAD = Path("/work/shared/data/squad2-train5/train-v2.0-articles0-4.json")
+SCIFACT = common.shared_data() / "scifact-train" / "corpus.jsonl"
+SQUAD = common.shared_data() / "squad2-train5" / "train-v2.0-articles0-4.json"
 GENERATOR_VERSION = 4  # bump when the corpus generator changes, to invalidate the cache
 
 _WORD = re.compile(r"[a-z]+")
