@@ -39,6 +39,7 @@ from shipcall.app.workspace import Workspace
 from shipcall.errors import ConfigError, ShipcallError
 from shipcall.server.auth import Auth
 from shipcall.server.errors import error_body, shipcall_error_response
+from shipcall.server.fastpath import AskFastPath, replay_body
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -151,7 +152,6 @@ def create_app(workspace: Workspace | str | Path | None = None, *, variant: str 
                   description="Ask questions over the workspace's documents; the production log; feedback.")
     app.state.server = server
     app.state.auth = auth
-    from shipcall.server.fastpath import AskFastPath
 
     app.add_middleware(AskFastPath)  # added first, so it runs after the limits below (server/fastpath.py)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
@@ -269,17 +269,7 @@ class BodyLimit:
                 return
             chunks.append(body)
             more = message.get("more_body", False)
-        whole = b"".join(chunks)
-        delivered = False
-
-        async def replay() -> dict[str, Any]:
-            nonlocal delivered
-            if not delivered:
-                delivered = True
-                return {"type": "http.request", "body": whole, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replay_body(b"".join(chunks), receive), send)
 
     async def _too_large(self, send: Any) -> None:
         import json

@@ -48,7 +48,7 @@ class AskFastPath:
             more = message.get("more_body", False)
         request = _valid(body)
         if request is None:  # not the ordinary case: the route answers it, from the same bytes
-            await self.app(scope, _replay(body, receive), send)
+            await self.app(scope, replay_body(body, receive), send)
             return
         client = scope.get("client")
         try:
@@ -82,8 +82,9 @@ def _valid(body: bytes) -> Any:
         return None
 
 
-def _replay(body: bytes, receive: Any) -> Any:
-    """`receive` for the route: the whole body read here, then whatever the client sends next."""
+def replay_body(body: bytes, receive: Any) -> Any:
+    """`receive` for the app behind: the whole body, read already, then whatever the client sends
+    next (the body limit in server/app.py reads the body first too)."""
     sent = False
 
     async def replay() -> dict[str, Any]:
