@@ -198,18 +198,28 @@ def corpus_paths(n_docs: int, seed: int) -> tuple[Path, Path]:
     return DATA / name, DATA / f"{name}.queries.jsonl"
 
 
-def write_corpus(n_docs: int, seed: int = 42, n_queries: int = 1000, mean_bytes: int = 2000) -> dict[str, object]:
-    """Write (or reuse, when the manifest matches) the synthetic corpus and its queries."""
-    root, queries_path = corpus_paths(n_docs, seed)
+def _kept(root: Path, queries_path: Path, params: dict[str, object]) -> dict[str, object] | None:
+    """The manifest of a corpus already written with these parameters, else None (and an empty
+    folder to write it in)."""
     manifest_path = root.with_suffix(".manifest.json")
-    params = {"n_docs": n_docs, "seed": seed, "n_queries": n_queries, "mean_bytes": mean_bytes,
-              "generator": GENERATOR_VERSION}
     if manifest_path.is_file() and queries_path.is_file() and root.is_dir():
         manifest = json.loads(manifest_path.read_text())
         if manifest.get("params") == params:
             return manifest
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
+    return None
+
+
+def write_corpus(n_docs: int, seed: int = 42, n_queries: int = 1000, mean_bytes: int = 2000) -> dict[str, object]:
+    """Write (or reuse, when the manifest matches) the synthetic corpus and its queries."""
+    root, queries_path = corpus_paths(n_docs, seed)
+    manifest_path = root.with_suffix(".manifest.json")
+    params = {"n_docs": n_docs, "seed": seed, "n_queries": n_queries, "mean_bytes": mean_bytes,
+              "generator": GENERATOR_VERSION}
+    kept = _kept(root, queries_path, params)
+    if kept is not None:
+        return kept
     rng = np.random.default_rng(seed)
     vocab = vocabulary()
     words = [w for w, _ in vocab]
@@ -269,12 +279,9 @@ def write_uniform_corpus(n_docs: int, seed: int = 7, n_queries: int = 1000, voca
     manifest_path = root.with_suffix(".manifest.json")
     params = {"n_docs": n_docs, "seed": seed, "n_queries": n_queries, "vocabulary_size": vocabulary_size,
               "sections": sections, "words": list(words), "generator": 2}
-    if manifest_path.is_file() and queries_path.is_file() and root.is_dir():
-        manifest = json.loads(manifest_path.read_text())
-        if manifest.get("params") == params:
-            return manifest
-    shutil.rmtree(root, ignore_errors=True)
-    root.mkdir(parents=True)
+    kept = _kept(root, queries_path, params)
+    if kept is not None:
+        return kept
     rng = np.random.default_rng(seed)
     vocab = [w for w, _ in vocabulary() if w not in _QUERY_SKIP and len(w) > 3][:vocabulary_size]
     total_bytes = 0
