@@ -385,7 +385,9 @@ def _embed_into(cache: EmbeddingCache, load_model: Any, todo: list[tuple[str, st
 def lance_nprobes(meta: dict[str, Any], cfg: DenseRetriever) -> int:
     """The partitions an on-disk index searches per query: the variant's `ann_nprobes`, else the
     one its build tuned and stored (lance.LanceSearch.tune_nprobes)."""
-    return cfg.ann_nprobes or int((meta.get("ann") or {}).get("nprobes") or 20)
+    from shipcall.adapters.retrievers.lance import FIRST_NPROBES
+
+    return cfg.ann_nprobes or int((meta.get("ann") or {}).get("nprobes") or FIRST_NPROBES)
 
 
 def _read_json(path: Path) -> dict[str, Any]:
