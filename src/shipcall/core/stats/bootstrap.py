@@ -61,6 +61,16 @@ def iter_poisson_weights(n_resamples: int, n_items: int, seed: int) -> Iterator[
     Blocks depend only on (n_resamples, n_items), so the stream is reproducible from the seed;
     concatenating the blocks gives exactly `poisson_weights(n_resamples, n_items, seed)`.
     """
+    for w in iter_poisson_counts(n_resamples, n_items, seed):
+        yield w.astype(np.float32)
+
+
+_FULL_PASSES = 5  # thresholds compared with every draw; the other seven only with draws of weight ≥ 5 (0.4%)
+
+
+def iter_poisson_counts(n_resamples: int, n_items: int, seed: int) -> Iterator[NDArray[np.uint8]]:
+    """The blocks of `iter_poisson_weights` as uint8 counts (the same numbers): a quarter of the
+    bytes to gather a cohort's columns from before they are converted to float32."""
     if n_resamples < 1:
         raise ValueError("n_resamples must be at least 1")
     rng = np.random.default_rng(seed)
@@ -71,11 +81,27 @@ def iter_poisson_weights(n_resamples: int, n_items: int, seed: int) -> Iterator[
         size = rows * n_items
         raw = rng.bit_generator.random_raw((size + 1) // 2)
         u = raw.view(np.uint32)[:size].reshape(rows, n_items)
-        w = np.zeros((rows, n_items), dtype=np.uint8)
-        for t in _THRESHOLDS:
-            np.add(w, u >= t, out=w, casting="unsafe")
-        yield w.astype(np.float32)
+        yield _poisson_counts(u)
         done += rows
+
+
+def _poisson_counts(u: NDArray[np.uint32]) -> NDArray[np.uint8]:
+    """#{k : u ≥ threshold_k} per draw. Every draw is compared with the first five thresholds;
+    only the draws at or above the fifth (weight ≥ 5, 0.4% of them) with the other seven: the
+    same counts as comparing every draw with all twelve, in a third of the time."""
+    w = np.zeros(u.shape, dtype=np.uint8)
+    above = np.empty(u.shape, dtype=bool)
+    for t in _THRESHOLDS[:_FULL_PASSES]:
+        np.greater_equal(u, t, out=above)
+        w += above.view(np.uint8)  # a same-type add: far faster than adding bools with a cast
+    far = np.flatnonzero(above)
+    if far.size:
+        uf = u.reshape(-1)[far]
+        extra = np.zeros(far.size, dtype=np.uint8)
+        for t in _THRESHOLDS[_FULL_PASSES:]:
+            extra += (uf >= t).view(np.uint8)
+        w.reshape(-1)[far] += extra
+    return w
 
 
 def poisson_weights(n_resamples: int, n_items: int, seed: int) -> NDArray[np.float32]:
