@@ -60,3 +60,30 @@ def test_binomial() -> None:
 def test_poisson() -> None:
     k = np.arange(0, 15)
     same(dist.poisson_cdf(k, 1.0), stats.poisson.cdf(k, 1.0))
+
+
+_LEAN_IMPORT = """
+import sys
+from shipcall.core.stats import dist
+lean = "scipy.special" not in sys.modules and "numpy.f2py" not in sys.modules
+args = [0.3, 2.5, -7.0]
+before = [float(dist.norm_cdf(x)) for x in args] + [float(dist.t_ppf(0.975, 7)), float(dist.chi2_ppf(0.2, 19)),
+          dist.beta_ppf(0.8, 3, 5), float(dist.binom_cdf(3, 10, 0.4)), float(dist.binom_pmf(3, 10, 0.4))]
+import scipy.special
+from scipy import stats
+print(lean, scipy.special._ufuncs is dist.special, scipy.special.ndtr is dist.special.ndtr)
+after = [float(stats.norm.cdf(x)) for x in args] + [float(stats.t.ppf(0.975, 7)), float(stats.chi2.ppf(0.2, 19)),
+         float(stats.beta.ppf(0.8, 3, 5)), float(stats.binom.cdf(3, 10, 0.4)), float(stats.binom.pmf(3, 10, 0.4))]
+print(before == after)
+"""
+
+
+def test_the_ufuncs_load_without_scipy_special_and_it_still_imports_after() -> None:
+    """In a fresh process (one thread): dist loads scipy.special's compiled module alone (not the
+    package's array-API layer, nor numpy.f2py), and a later full `import scipy.special` and
+    scipy.stats use that same module and give the same values."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", _LEAN_IMPORT], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["True", "True", "True", "True"]

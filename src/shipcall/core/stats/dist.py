@@ -1,4 +1,4 @@
-"""The probability functions the statistics need, taken from scipy.special.
+"""The probability functions the statistics need, taken from scipy.special's compiled ufuncs.
 
 Why not scipy.stats: importing it costs about half a second of CPU (it builds every distribution
 and parses their docstrings), half of what a whole `shipcall compare` may take; its standard
@@ -6,20 +6,69 @@ normal, t, chi², beta, binomial and Poisson distributions are thin wrappers ove
 scipy.special functions (scipy/stats/_continuous_distns.py and _discrete_distns.py). For the
 arguments used here (valid parameters, unit scale, no shift) each function below returns exactly
 what its scipy.stats counterpart returns: tests/core/test_dist.py checks it value for value.
+
+Why not `from scipy import special` either: the package's __init__ also sets up its array-API
+layer (scipy._lib._array_api), which clones the numpy namespace attribute by attribute and so
+imports every lazily loaded numpy submodule, numpy.f2py among them (and through it
+charset_normalizer): about 0.2 s of CPU under NumPy 2.4, a fifth of a `compare`, for nothing the
+statistics use. The functions themselves are the ufuncs of the compiled module
+scipy.special._ufuncs (scipy.special.ndtr and the others are those very objects), which loads in
+about 0.02 s: `_ufuncs()` below loads it alone (tests/core/test_dist.py checks that it is the
+module a full `import scipy.special` then uses, and that scipy.special and scipy.stats still work
+after it).
 """
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import sys
+import threading
+from types import ModuleType
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import special
 
-try:  # the Boost-based binomial and beta quantile scipy.stats has used since SciPy 1.12
-    from scipy.special._ufuncs import _beta_ppf, _binom_cdf, _binom_pmf
-except ImportError:  # pragma: no cover - older SciPy: its scipy.stats, imported only then
-    _beta_ppf = _binom_cdf = _binom_pmf = None
+
+def _ufuncs() -> ModuleType:
+    """scipy.special._ufuncs, without running scipy.special's __init__ when that is safe.
+
+    Importing a submodule runs its package's __init__ first, so the package is registered for the
+    moment of the import as a module object whose __init__ has not run (its spec and path are
+    the real ones: the compiled submodules it pulls in are found as usual), then removed again.
+    The compiled modules stay registered: a later `import scipy.special` runs the real __init__,
+    whose `from . import _ufuncs` takes this same module (a compiled module is initialised once
+    per process anyway). Done only while scipy.special is not imported yet and no other thread
+    runs (no other import could see the bare package); otherwise, and if anything fails (another
+    SciPy layout), the plain import."""
+    if "scipy.special" not in sys.modules and threading.active_count() == 1:
+        try:
+            import scipy
+
+            spec = importlib.util.find_spec("scipy.special")
+            if spec is not None and spec.submodule_search_locations is not None:
+                bare = importlib.util.module_from_spec(spec)
+                sys.modules["scipy.special"] = bare
+                try:
+                    return importlib.import_module("scipy.special._ufuncs")
+                finally:
+                    if sys.modules.get("scipy.special") is bare:
+                        del sys.modules["scipy.special"]
+                    if vars(scipy).get("special") is bare:
+                        delattr(scipy, "special")
+        except Exception:  # pragma: no cover - another SciPy layout: the plain import below
+            pass
+    from scipy.special import _ufuncs
+
+    return _ufuncs
+
+
+special = _ufuncs()
+# the Boost-based binomial and beta quantile scipy.stats has used since SciPy 1.12
+_beta_ppf = getattr(special, "_beta_ppf", None)
+_binom_cdf = getattr(special, "_binom_cdf", None)
+_binom_pmf = getattr(special, "_binom_pmf", None)
 
 
 def norm_cdf(x: ArrayLike) -> Any:
