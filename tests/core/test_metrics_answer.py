@@ -175,3 +175,22 @@ def test_answer_metrics_apply_to_answers_and_unanswerable_items() -> None:
     assert [unans_answered[k] for k in ("exact_match", "f1", "contains_answer", "answer_recall")] == [0.0] * 4
     evidence_only = _score("20 days", evidence=["hr.md"])
     assert "exact_match" not in evidence_only and "f1" not in evidence_only
+
+
+def test_normalize_answer_drops_punctuation_as_the_official_filter():
+    """The official script keeps a character unless it is in string.punctuation; the regular
+    expression used instead of str.translate gives the same string on any text."""
+    import random
+
+    from shipcall.core.metrics.normalize import normalize_answer as norm
+
+    def official(s: str) -> str:
+        s = "".join(ch for ch in s.lower() if ch not in set(string.punctuation))
+        s = re.sub(r"\b(a|an|the)\b", " ", s)
+        return " ".join(s.split())
+
+    rng = random.Random(4)
+    alphabet = string.printable + "éèçñßøÆ€“”‘’—–…·¿¡«»\u00a0\u2009中文Ωπ\\[]^-"
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 80))) for _ in range(3000)]
+    texts += [string.punctuation, "The U.S.A.'s [1] (a) an-the", "a\\b]c^d-e[f"]
+    assert [norm(t) for t in texts] == [official(t) for t in texts]
