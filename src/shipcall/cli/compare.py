@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from shipcall.cli._common import emit_json, json_option, workspace
+from shipcall.cli._common import blas_on_one_thread, emit_json, json_option, workspace
 from shipcall.render.text import print_report
 
 
@@ -31,6 +31,7 @@ def cli(ctx: click.Context, baseline: str | None, candidate: str | None, by: tup
 
     Example: shipcall compare r1 r2 --by topic
     """
+    blas_on_one_thread()
     from shipcall.app.decisions import compare_runs
     from shipcall.app.defaults import default_pair
 

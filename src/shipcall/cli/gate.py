@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import click
 
-from shipcall.cli._common import check_output_path, emit_json, json_option, workspace, write_output
+from shipcall.cli._common import (
+    blas_on_one_thread,
+    check_output_path,
+    emit_json,
+    json_option,
+    workspace,
+    write_output,
+)
 
 
 @click.command("gate")
@@ -33,6 +40,7 @@ def cli(ctx: click.Context, baseline: str | None, candidate: str | None, contrac
 
     Example: shipcall gate --baseline r1 --candidate r2 --junit gate.xml
     """
+    blas_on_one_thread()
     from shipcall.app.decisions import gate
     from shipcall.render.gate_files import junit_xml, markdown
     from shipcall.render.text import print_decision, print_report
