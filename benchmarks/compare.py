@@ -1,15 +1,17 @@
 """`shipcall compare` and `gate` end to end, dataset health at 10,000 items, and the statistics
 beside the library a user would otherwise run (issue 21; it replaces issue 13's compare_stats.py).
 
-    python -m benchmarks compare [--quick] [--repeats 5] [--before 7a294e3] [--health-before 7a7cb6e]
+    python -m benchmarks compare [--quick] [--repeats 5] [--before 7222bbc] [--health-before 7a7cb6e]
 
 1. Whole processes, alternated (before, after, before, after...): `shipcall compare r1 r2` and
    `shipcall gate --no-record` on a generated 2,000-item workspace (benchmarks/compare_ws.py: the
    SQuAD slice as corpus and questions, 9 topic cohorts, two runs with hit@5, f1 and ndcg@10 =
    30 tests, 10,000 resamples), and `compare` on the same items with two real runs (137 tests).
    "Before" is the code at `--before` (git archive of src/ into benchmarks/.data/), so both sides
-   share the machine's load: 7a294e3, the code before the lean reads (no SQLAlchemy, no
-   scipy.optimize on the compare path). Bytecode is written (as in a pip install) and warmed first.
+   share the machine's load (BEFORE_NOTES says what each known ref was: 7222bbc, the code before
+   scipy.special's compiled functions were loaded alone and the bootstrap's counts and gathers
+   were sped up; 7a294e3, before the lean reads). Bytecode is written (as in a pip install) and
+   warmed first.
 2. In process, on the same per-item values: `core.compare.compare` (the statistics alone: the
    anchor of 1) beside `scipy.stats.bootstrap` (BCa, 10,000 resamples, one call per row: what a
    user would otherwise run, and it gives intervals only), and the bootstrap's matrix products
@@ -46,6 +48,12 @@ import compare_ws  # noqa: E402
 import synth  # noqa: E402
 
 DATA = HERE / ".data" / "compare"
+# What the code at a `--before` ref lacked, for the report.
+BEFORE_NOTES = {
+    "7222bbc": "the code before scipy.special's compiled functions were loaded alone (no array-API layer, no "
+               "numpy.f2py), before one OpenBLAS thread from the start and the faster bootstrap counts and gathers",
+    "7a294e3": "the code before the lean reads (no SQLAlchemy, no scipy.optimize on the compare path)",
+}
 WS_VERSION = "1"  # bump when compare_ws changes, to rebuild the workspaces
 
 
@@ -102,12 +110,13 @@ def processes(srcs: dict[str, Path], cases: dict[str, tuple[Path, list[str]]], r
     return out
 
 
-def same_output(srcs: dict[str, Path], cwd: Path, args: list[str]) -> bool:
-    """Whether before and after print the same text (the JSON differs only in interval ends'
-    last float32 digits: tests/core/test_compare_golden.py). Trivially true with one side."""
-    texts = {subprocess.run([sys.executable, "-m", "shipcall", *args], cwd=cwd, env=child_env(src),
-                            capture_output=True, text=True, check=False).stdout for src in srcs.values()}
-    return len(texts) == 1
+def same_output(srcs: dict[str, Path], cwd: Path, args: list[str]) -> dict[str, bool]:
+    """Whether before and after print the same text, and the same JSON (`--json`), byte for byte.
+    Trivially true with one side."""
+    def outputs(extra: list[str]) -> set[str]:
+        return {subprocess.run([sys.executable, "-m", "shipcall", *args, *extra], cwd=cwd, env=child_env(src),
+                               capture_output=True, text=True, check=False).stdout for src in srcs.values()}
+    return {"text": len(outputs([])) == 1, "json": len(outputs(["--json"])) == 1}
 
 
 # -- 2. in process: the statistics, SciPy's bootstrap, BLAS threads ------------------------------
@@ -266,7 +275,7 @@ def ratio(a: list[common.Sample], b: list[common.Sample], field: str = "cpu_s") 
     return f"{r.median:.2f}× (min {r.min:.2f}, max {r.max:.2f})"
 
 
-def report(m: dict[str, Any], procs: dict[str, dict[str, list[common.Sample]]], same: dict[str, bool],
+def report(m: dict[str, Any], procs: dict[str, dict[str, list[common.Sample]]], same: dict[str, dict[str, bool]],
            stats: dict[str, list[common.Sample]], health_s: dict[str, list[common.Sample]], quality: dict[str, Any],
            args: argparse.Namespace, sizes: dict[str, int], staged: dict[str, list[float]]) -> str:
     lines = [
@@ -275,7 +284,8 @@ def report(m: dict[str, Any], procs: dict[str, dict[str, list[common.Sample]]], 
         f"`python -m benchmarks compare{' --quick' if args.quick else ''}` — {common.machine_line(m)} "
         f"(at the end: {common.loadavg()}). "
         + ("CI-sized: this commit only. " if args.quick else f"Whole processes: before = src/ at `{args.before}` "
-           f"(before the lean reads), after = this commit, alternated before/after, {args.repeats} repeats each; "
+           f"({BEFORE_NOTES.get(args.before, 'the code before')}), after = this commit, alternated before/after, "
+           f"{args.repeats} repeats each; "
            f"dataset health: before = src/ at `{args.health_before}` (the all-pairs product). ")
         + "Bytecode written and warmed. "
         "CPU time (user + system of the process) beside wall time: on this shared 2-core machine wall time "
@@ -290,9 +300,10 @@ def report(m: dict[str, Any], procs: dict[str, dict[str, list[common.Sample]]], 
         rows.append([case, fmt([x.cpu_s for x in b]) if b else "–", fmt([x.cpu_s for x in a]),
                      ratio(a, b) if b else "–", fmt([x.wall_s for x in b]) if b else "–", fmt([x.wall_s for x in a]),
                      f"{common.spread([x.peak_rss_mb for x in a]).median:.0f} MB",
-                     "–" if not b else "yes" if same.get(case) else "no"])
+                     *(("–" if not b else "yes" if same.get(case, {}).get(kind) else "no")
+                       for kind in ("text", "json"))])
     lines.append(common.table(["command", "CPU before", "CPU after", "after / before (CPU)", "wall before",
-                               "wall after", "peak RSS after", "same text output"], rows))
+                               "wall after", "peak RSS after", "same text output", "same JSON output"], rows))
     s = stats
     lines += [
         "",
@@ -345,12 +356,13 @@ def report(m: dict[str, Any], procs: dict[str, dict[str, list[common.Sample]]], 
                      f"exact Jaccard): {q['lsh_cpu_s']:.3f} s CPU for the near-duplicates alone plus "
                      f"{q['lsh_import_s']:.3f} s to import datasketch, recall {q['lsh_recall']:.3f}; the prefix filter "
                      f"is exact and needs no import, so dataset health (run by every `compare` and `gate`) uses it.")
-    lines += ["", *targets(procs, health_s, quality, stats, sizes)]
+    lines += ["", *targets(procs, health_s, quality, stats, sizes, same, args)]
     return "\n".join(lines)
 
 
 def targets(procs: dict[str, dict[str, list[common.Sample]]], health_s: dict[str, list[common.Sample]],
-            quality: dict[str, Any], stats: dict[str, list[common.Sample]], sizes: dict[str, int]) -> list[str]:
+            quality: dict[str, Any], stats: dict[str, list[common.Sample]], sizes: dict[str, int],
+            same: dict[str, dict[str, bool]], args: argparse.Namespace) -> list[str]:
     """The issue's targets against this run's medians, said plainly."""
     def med(xs: list[common.Sample], field: str) -> float:
         return common.spread([getattr(x, field) for x in xs]).median
@@ -367,9 +379,9 @@ def targets(procs: dict[str, dict[str, list[common.Sample]]], health_s: dict[str
            f"- `compare` end to end ≤ 1.0 s wall ({sizes['items']} items, 30 tests): {held(wall <= 1.0)} here, "
            f"{wall:.2f} s wall for {cpu:.2f} s of CPU at the load above (a process gets a fraction of a core). "
            f"On an idle core wall time would be about the CPU time: in CPU time {held(cpu <= 1.0)}. "
-           "Where the rest goes: the stage table above (imports of the pydantic config and contract models and of "
-           "scipy.special, which under NumPy 2.4 also imports numpy.f2py through array_api_compat, are the "
-           "largest left; SQLAlchemy and scipy.optimize are no longer imported by `compare` or `gate --no-record`).",
+           "Where the rest goes: the stage table above (the statistics, the pydantic config and contract models "
+           "and the reads are the largest left; scipy.special's package, SQLAlchemy and scipy.optimize are no "
+           "longer imported by `compare` or `gate --no-record`).",
            f"- Dataset health on {sizes['health']} items ≤ 1 s: {held(h_cpu <= 1.0)} in CPU time ({h_cpu:.2f} s), "
            f"{h_wall:.2f} s wall at this load."]
     if "recall" in quality:
@@ -377,11 +389,14 @@ def targets(procs: dict[str, dict[str, list[common.Sample]]], health_s: dict[str
                    f"(recall {quality['recall']:.3f}, precision {quality['precision']:.3f}).")
     out += [f"- BLAS threads pinned for the bootstrap where faster: one thread {b1:.3f} s CPU against two "
             f"{b2:.3f} s ({b2 / b1:.1f}×) for the same products.",
-            "- Results identical: the printed output of `compare` and `gate` is the same before and after (the "
-            "last column above); in the JSON every p-value, verdict, mean and items-needed figure is identical; "
-            "interval ends of 0/1 metrics (Tango's interval, now found by bisection instead of brentq) differ by "
-            "less than 3e-13 from the before side's, and every interval end is within 1e-7 of the golden file "
-            "recorded at 7a7cb6e (tests/core/test_compare_golden.py, tests/core/test_tango_interval.py)."]
+            "- Results identical: " + (
+                "the printed output and the JSON of `compare` and `gate` are byte for byte the same before and after "
+                "(the last two columns above), and every interval end is within 1e-7 of the golden file recorded at "
+                "7a7cb6e (tests/core/test_compare_golden.py, tests/core/test_tango_interval.py)."
+                if not args.quick and all(v["text"] and v["json"] for v in same.values()) else
+                "the printed output of `compare` and `gate` is the same before and after (the text column above; "
+                "see the JSON column), and every interval end is within 1e-7 of the golden file recorded at 7a7cb6e "
+                "(tests/core/test_compare_golden.py, tests/core/test_tango_interval.py).")]
     return out
 
 
@@ -390,7 +405,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true",
                     help="CI-sized: 300 items, 2 repeats, no real runs, no before side")
     ap.add_argument("--repeats", type=int, default=None)
-    ap.add_argument("--before", default="7a294e3", help="the code whose processes to compare with (a git ref)")
+    ap.add_argument("--before", default="7222bbc", help="the code whose processes to compare with (a git ref)")
     ap.add_argument("--health-before", default="7a7cb6e", help="the code whose dataset health to compare with")
     ap.add_argument("--health-child", type=int, default=None, help=argparse.SUPPRESS)
     ap.add_argument("--lsh-child", type=int, default=None, help=argparse.SUPPRESS)

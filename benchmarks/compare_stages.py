@@ -27,6 +27,9 @@ def main(root: str) -> None:
     import click  # noqa: F401
 
     import shipcall.cli.main  # noqa: F401
+    from shipcall.cli._common import blas_on_one_thread
+
+    blas_on_one_thread()  # as the command does before numpy is imported
     mark("click and the command line")
     import numpy  # noqa: F401
     mark("import numpy")
@@ -34,7 +37,7 @@ def main(root: str) -> None:
     from shipcall.app.workspace import Workspace
     mark("import the config and contract models (pydantic, yaml)")
     import shipcall.core.stats.dist  # noqa: F401
-    mark("import scipy.special")
+    mark("import scipy.special's compiled functions (core/stats/dist.py)")
     import shipcall.app.decisions as decisions
     from shipcall.render.text import print_report  # noqa: F401
     mark("import the rest of shipcall")
