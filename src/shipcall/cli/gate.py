@@ -8,6 +8,7 @@ from shipcall.cli._common import (
     blas_on_one_thread,
     check_output_path,
     emit_json,
+    freeze_imported,
     json_option,
     workspace,
     write_output,
@@ -54,11 +55,12 @@ def cli(ctx: click.Context, baseline: str | None, candidate: str | None, contrac
     pair = default_pair(ws, baseline, candidate)
     if pair.chosen:
         click.echo(f"gate: {pair.chosen} (--baseline/--candidate choose others)", err=True)
-    decision, report = gate(ws, pair.baseline, pair.candidate, ws.contract(contract_path), note=note, who=author,
-                            weights=weights, record_decision=record)
+    contract = ws.contract(contract_path)
+    freeze_imported()  # what is loaded so far lives until the process ends
+    decision, report = gate(ws, pair.baseline, pair.candidate, contract, note=note, who=author, weights=weights,
+                            record_decision=record)
     from shipcall.core.narrative import gate_sentence
 
-    contract = ws.contract(contract_path)
     sentence = gate_sentence(decision.to_dict(), report.comparison.to_dict(), contract.primary, list(contract.guarded))
     if junit_path is not None:
         write_output(junit_path, junit_xml(decision, sentence), field="--junit")

@@ -1,5 +1,7 @@
-"""`compare` and `gate` start numpy with one OpenBLAS thread (their BLAS work runs on one thread
-anyway): set only before numpy is imported and never over the user's own setting."""
+"""What `compare` and `gate` do for a one-shot process: numpy started with one OpenBLAS thread
+(their BLAS work runs on one anyway), set only before numpy is imported and never over the
+user's own setting; what is loaded frozen out of the garbage collector's sight, only in the
+shipcall process itself, never in a process that runs the commands in-process (as tests do)."""
 
 from __future__ import annotations
 
@@ -40,3 +42,23 @@ def test_nothing_changes_once_numpy_is_imported():
     before = os.environ.get("OPENBLAS_NUM_THREADS")
     blas_on_one_thread()
     assert os.environ.get("OPENBLAS_NUM_THREADS") == before
+
+
+_MAIN = """
+import atexit, gc, sys
+from shipcall.cli import _common
+from shipcall.cli.main import main
+atexit.register(lambda: print(_common._WHOLE_PROCESS, gc.get_freeze_count() > 0))
+{call}
+"""
+
+
+def test_only_the_shipcall_process_itself_freezes_what_it_loaded():
+    def run(call: str) -> str:
+        return subprocess.run([sys.executable, "-c", _MAIN.format(call=call)], capture_output=True, text=True,
+                              check=False).stdout.split("\n")[-2]
+
+    assert run("sys.argv = ['shipcall', '--help']; main()") == "True False"  # the process; --help freezes nothing
+    assert run("main(['--help'])") == "False False"  # called with arguments: another program's process
+    assert run("_common._WHOLE_PROCESS = True; _common.freeze_imported()") == "True True"
+    assert run("_common.freeze_imported()") == "False False"
