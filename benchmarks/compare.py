@@ -398,8 +398,9 @@ def targets(procs: dict[str, dict[str, list[common.Sample]]], health_s: dict[str
             f"{b2:.3f} s ({b2 / b1:.1f}×) for the same products.",
             "- Results identical: " + (
                 "the printed output and the JSON of `compare` and `gate` are byte for byte the same before and after "
-                "(the last two columns above; the decision's `created_at` aside), and every interval end is within 1e-7 of the golden file recorded at "
-                "7a7cb6e (tests/core/test_compare_golden.py, tests/core/test_tango_interval.py)."
+                "(the last two columns above; the decision's `created_at` aside), and every interval end is within "
+                "1e-7 of the golden file recorded at 7a7cb6e (tests/core/test_compare_golden.py, "
+                "tests/core/test_tango_interval.py)."
                 if not args.quick and all(v["text"] and v["json"] for v in same.values()) else
                 "the printed output of `compare` and `gate` is the same before and after (the text column above; "
                 "see the JSON column), and every interval end is within 1e-7 of the golden file recorded at 7a7cb6e "
