@@ -43,6 +43,9 @@ def main(root: str) -> None:
     mark("import the rest of shipcall")
     ws = Workspace.open(root)
     contract = ws.contract(None)
+    import gc
+
+    gc.freeze()  # as the command does here (cli/_common.py: freeze_imported)
     loader = decisions.Loader(ws)
     b, c = decisions.load_run(ws, "r1", loader), decisions.load_run(ws, "r2", loader)
     mark("read the workspace, contract, both runs and their dataset")
