@@ -143,21 +143,24 @@ def _relevance_by_definition(q, own, context, bigrams, nearby) -> float:  # noqa
 def test_relevance_over_pair_sequences_equals_its_definition() -> None:
     """Ranking reads a sentence's pairs from its pair sequence, skips variant look-ups that must
     come back empty and reuses a context's: the same floats as the plain definition, bit for bit."""
-    from shipcall.core.extract import Question, relevance
+    from shipcall.core.extract import Question, prefix_terms, prefixes, relevance
 
     stem = _stem()
     questions = [json.loads(line)["question"] for line in (sample_path() / "dataset.jsonl").read_text().splitlines()
                  if line.strip()][:60]
     questions += ["How do I get notified about authorization changes?", "notify repository authorisation deadline"]
-    units = [u for _, us in _analysed() for u in us][::2]
+    analysed = _analysed()
+    starts = {chunk.id: prefixes(u.pairs for u in us) for chunk, us in analysed}  # per chunk, as the generator
+    units = [(chunk.id, u) for chunk, us in analysed for u in us][::2]
     rnd = random.Random(11)
     compared = 0
     for text in questions:
         q = Question.of(text, stem, lambda t: 1.0 + len(t) / 3)
-        for u in units:
+        for chunk_id, u in units:
             toks = tokenize(u.own, stem)
             nearby = frozenset(rnd.sample(sorted(u.terms | {"notif", "repositori", "deadlin"}), k=min(3, len(u.terms))))
             want = _relevance_by_definition(q, u.terms, u.context, word_bigrams(toks), nearby)
             assert relevance(q, u.terms, u.context, u.pairs, nearby) == want
+            assert relevance(q, u.terms, u.context, u.pairs, nearby, prefix_terms(q, starts[chunk_id])) == want
             compared += want > 0
     assert compared > 500
