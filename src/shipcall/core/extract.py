@@ -378,8 +378,8 @@ def relevance(q: Question, own: frozenset[str], context: frozenset[str],
     support score's sharper weights: to pick the sentence, every question word counts. The
     variant and nearby credits serve paraphrased questions, whose words the sentence often says
     differently ("notification" for "notify") or leaves to its section. `variable`, when given:
-    the question's terms whose first four letters start a stem of `pairs` at all (`prefix_terms`
-    of its chunk), the only ones that can have a variant there."""
+    the question's terms whose first four letters start a term of the sentence's chunk at all
+    (`prefix_terms`), the only ones that can have a variant in `own`."""
     if q.idf_total <= 0:
         return 0.0
     missing = q.terms - own - context
@@ -417,14 +417,15 @@ def _own_variants(q: Question, own: frozenset[str], missing: frozenset[str], pai
     return variant_hits(q, own) & missing
 
 
-def prefixes(pairs: Iterable[str]) -> frozenset[str]:
-    """The first four letters of every stem of four letters or more in these pair sequences."""
-    return frozenset(s[:4] for p in pairs for s in p.split() if len(s) >= 4)
+def prefixes(terms: Iterable[str]) -> frozenset[str]:
+    """The first four letters of every term of four letters or more (of a chunk's sentences)."""
+    return frozenset(t[:4] for t in terms if len(t) >= 4)
 
 
 def prefix_terms(q: Question, found: frozenset[str]) -> frozenset[str]:
-    """The question's terms whose first four letters are among `found` (`prefixes` of a chunk):
-    the `variable` argument of `relevance` for that chunk's sentences."""
+    """The question's terms whose first four letters are among `found` (`prefixes` of a chunk's
+    terms): the `variable` argument of `relevance` for that chunk's sentences. A variant shares
+    its term's first four letters (`_variant`), so no other term has one there."""
     return frozenset(t for t, f in q.four.items() if f[1:] in found)
 
 

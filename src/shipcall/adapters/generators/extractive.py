@@ -155,8 +155,8 @@ class ExtractiveGenerator(GeneratorBase):
         per chunk."""
         found = self._sections.get(chunk.id)
         if found is None:
-            units = self.units(chunk)
-            found = (frozenset().union(*(u.terms for u in units)), prefixes(u.pairs for u in units))
+            terms = frozenset().union(*(u.terms for u in self.units(chunk)))
+            found = (terms, prefixes(terms))
             if len(self._sections) >= CACHE_CHUNKS:
                 self._sections.clear()
             self._sections[chunk.id] = found
