@@ -23,7 +23,7 @@ from shipcall.core.documents import Chunk
 from shipcall.core.extract import content_stems, numeric_ranges, pair_string, words_of
 from shipcall.core.text import sentence_units, strip_markup
 
-ANALYSIS_VERSION = 2
+ANALYSIS_VERSION = 3
 SKIP_KINDS = frozenset(["heading", "table_header", "table_rule", "front_matter", "rule", "html"])
 
 
