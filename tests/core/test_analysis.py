@@ -21,7 +21,7 @@ from shipcall.core.extract import STOPWORDS, is_content, pair_sequence, tokenize
 # tokenizer…) that changes this digest must bump ANALYSIS_VERSION and add its digest here: indexes
 # built before hold the old analysis and are rebuilt only when the version differs.
 PINNED = {1: "df490e6dbf8fbc91614ce04b74f08e6f47ffd36f8b737471e9ccff7294e0c769",  # JSON records
-          2: "bb75690a6609c212843b4b15d578dad953823b14e60e5c54fbbf19f1829117a4"}  # split records, same units
+          3: "efe7aca529b5273f8474b02a6f0c2e59275886f223d295e8083a8a4adf5810d5"}  # split records, same units
 
 
 def _stem() -> object:
@@ -143,21 +143,25 @@ def _relevance_by_definition(q, own, context, bigrams, nearby) -> float:  # noqa
 def test_relevance_over_pair_sequences_equals_its_definition() -> None:
     """Ranking reads a sentence's pairs from its pair sequence, skips variant look-ups that must
     come back empty and reuses a context's: the same floats as the plain definition, bit for bit."""
-    from shipcall.core.extract import Question, relevance
+    from shipcall.core.extract import Question, prefix_terms, prefixes, relevance
 
     stem = _stem()
     questions = [json.loads(line)["question"] for line in (sample_path() / "dataset.jsonl").read_text().splitlines()
                  if line.strip()][:60]
     questions += ["How do I get notified about authorization changes?", "notify repository authorisation deadline"]
-    units = [u for _, us in _analysed() for u in us][::2]
+    analysed = _analysed()
+    # per chunk, as the generator computes them
+    starts = {chunk.id: prefixes(frozenset().union(*(u.terms for u in us))) for chunk, us in analysed}
+    units = [(chunk.id, u) for chunk, us in analysed for u in us][::2]
     rnd = random.Random(11)
     compared = 0
     for text in questions:
         q = Question.of(text, stem, lambda t: 1.0 + len(t) / 3)
-        for u in units:
+        for chunk_id, u in units:
             toks = tokenize(u.own, stem)
             nearby = frozenset(rnd.sample(sorted(u.terms | {"notif", "repositori", "deadlin"}), k=min(3, len(u.terms))))
             want = _relevance_by_definition(q, u.terms, u.context, word_bigrams(toks), nearby)
             assert relevance(q, u.terms, u.context, u.pairs, nearby) == want
+            assert relevance(q, u.terms, u.context, u.pairs, nearby, prefix_terms(q, starts[chunk_id])) == want
             compared += want > 0
     assert compared > 500
