@@ -1,6 +1,7 @@
-"""The cue words run without IGNORECASE on ASCII words in lower case (context.folded): the same
-matches at the same offsets as the case-insensitive patterns, on the redaction corpora and on
-every cue word written in lower, upper, title and mixed case."""
+"""Redaction's shortcuts find what the long way finds: the cue words run without IGNORECASE on
+ASCII words in lower case (context.folded) give the same matches at the same offsets as the
+case-insensitive patterns, on the redaction corpora and on every cue word written in lower, upper,
+title and mixed case; `has_digit` answers as `str.isdigit` over the text."""
 
 from __future__ import annotations
 
@@ -54,3 +55,10 @@ def test_the_folded_cues_find_what_the_case_insensitive_ones_find() -> None:
             assert cues.find(cue) == [cues._original(s, e) for s, e in want]
             checked += 1
     assert checked > 2000
+
+
+def test_has_digit_is_str_isdigit_over_the_text() -> None:
+    from shipcall.core.redaction.normalize import has_digit
+
+    for text in ["", "no digits here", "room 12", "x²", "①", "٣ apples", "Ⅻ", "½", "abc\u0e53", "日本"]:
+        assert has_digit(text) == any(c.isdigit() for c in text), text
