@@ -50,6 +50,8 @@ from shipcall.core.extract import (
     numeric_match,
     numeric_values,
     pick_span,
+    prefix_terms,
+    prefixes,
     relevance,
     support,
     tokenize,
@@ -147,11 +149,14 @@ class ExtractiveGenerator(GeneratorBase):
         self._cache[chunk.id] = out
         return out
 
-    def section_terms(self, chunk: Chunk) -> frozenset[str]:
-        """The terms of all of a chunk's candidates (its section), once per chunk."""
+    def section_terms(self, chunk: Chunk) -> tuple[frozenset[str], frozenset[str]]:
+        """The terms of all of a chunk's candidates (its section), and the four-letter prefixes
+        of their stems (`extract.prefixes`: which question terms can have a variant there), once
+        per chunk."""
         found = self._sections.get(chunk.id)
         if found is None:
-            found = frozenset().union(*(u.terms for u in self.units(chunk)))
+            terms = frozenset().union(*(u.terms for u in self.units(chunk)))
+            found = (terms, prefixes(terms))
             if len(self._sections) >= CACHE_CHUNKS:
                 self._sections.clear()
             self._sections[chunk.id] = found
@@ -180,9 +185,10 @@ class ExtractiveGenerator(GeneratorBase):
         candidates: list[Candidate] = []
         for sc in chunks:
             bonus = CHUNK_BONUS * sc.score / top if top > 0 else 0.0
-            section = sections[sc.chunk.id]
+            section, starts = sections[sc.chunk.id]
+            variable = prefix_terms(q, starts)
             for u in self.units(sc.chunk):
-                rank = (relevance(q, u.terms, u.context, u.pairs, section) + bonus
+                rank = (relevance(q, u.terms, u.context, u.pairs, section, variable) + bonus
                         + (NUMBER_BONUS if values and numeric_match(values, u.ranges) else 0.0))
                 candidates.append(_new_candidate(Candidate, (u, sc, rank, 0.0)))
         if not candidates:
@@ -214,7 +220,7 @@ class ExtractiveGenerator(GeneratorBase):
         covered = support(q, named.union(*(c.unit.terms for c in chosen)),
                           frozenset().union(*(c.unit.context for c in chosen)),
                           tuple(s for c in chosen for s in c.unit.stems()),
-                          sections[best.scored.chunk.id])
+                          sections[best.scored.chunk.id][0])
         if self.scorer is not None:
             similarity = max(c.similarity for c in chosen)
             scaled = min(1.0, max(0.0, (similarity - SIMILARITY_FLOOR) / (SIMILARITY_CEILING - SIMILARITY_FLOOR)))
@@ -266,12 +272,18 @@ class ExtractiveGenerator(GeneratorBase):
         if kind in SENTENCE_TYPES:
             return ranked[0]
 
-        def typed(c: Candidate) -> tuple[float, int, int]:
-            return (c.rank_score + (TYPE_BONUS if span_of(c) is not None else 0.0), -c.scored.rank, -c.unit.pos)
-
-        # only a candidate within TYPE_BONUS of the best can overtake it
-        reach = [c for c in ranked[:TYPED_CANDIDATES] if c.rank_score >= ranked[0].rank_score - TYPE_BONUS]
-        return max(reach, key=typed)
+        # max(ranked[:TYPED_CANDIDATES] within TYPE_BONUS of the best, key=typed), where typed adds
+        # TYPE_BONUS to a candidate holding a span: looked at in rank order, and stopped as soon as
+        # the rest cannot overtake (their rank + TYPE_BONUS is below the best typed key): a span
+        # search per candidate is the costliest step of an answer, and the first one usually holds.
+        best, key = ranked[0], (float("-inf"), 0, 0)
+        for c in ranked[:TYPED_CANDIDATES]:
+            if c.rank_score < ranked[0].rank_score - TYPE_BONUS or c.rank_score + TYPE_BONUS < key[0]:
+                break
+            typed = (c.rank_score + (TYPE_BONUS if span_of(c) is not None else 0.0), -c.scored.rank, -c.unit.pos)
+            if typed > key:  # strictly: max() keeps the first of equal keys
+                best, key = c, typed
+        return best
 
     def _context(self, best: Candidate, candidates: list[Candidate], q: Question, kind: str,
                  span_of: Any, values: tuple[float, ...] = ()) -> list[Candidate]:
@@ -299,13 +311,16 @@ class ExtractiveGenerator(GeneratorBase):
             # is released…" + "Check in within 10 minutes of the start time.")
             # an amount the question names, stated by the best sentence, must hold in the other too:
             # "EUR 25,000 to EUR 100,000" is not joined by the row "Above EUR 100,000" for EUR 60,000
+            # the best-ranked such sentence, if it reaches COMPANION_SHARE: looked for in rank order
+            # (max by (rank_score, -pos)), so the span search stops at the first that holds one
             exact = bool(values) and numeric_match(values, best.unit.ranges)
-            holding = [c for c in same if c is not best and not c.unit.lead_in and _holds_primary(c, kind, span_of)
-                       and (not exact or numeric_match(values, c.unit.ranges))]
-            if holding:
-                c = max(holding, key=lambda c: (c.rank_score, -c.unit.pos))
-                if c.rank_score >= COMPANION_SHARE * best.rank_score:
-                    return sorted([best, c], key=lambda x: x.unit.pos)
+            floor = COMPANION_SHARE * best.rank_score
+            others = sorted((c for c in same if c is not best and not c.unit.lead_in and c.rank_score >= floor
+                             and (not exact or numeric_match(values, c.unit.ranges))),
+                            key=lambda c: (c.rank_score, -c.unit.pos), reverse=True)
+            companion = next((c for c in others if _holds_primary(c, kind, span_of)), None)
+            if companion is not None:
+                return sorted([best, companion], key=lambda x: x.unit.pos)
         base = relevance(q, best.unit.terms, best.unit.context, best.unit.pairs)
         options = []
         for pos in (best.unit.pos - 1, best.unit.pos + 1):

@@ -5,7 +5,7 @@ numbers. Working those out (block structure, tokenizing, stemming) cost more tha
 in a run, and was redone by every process that answered from the index. It is done once, when
 the index is built, with the stems the BM25 tokenizer already computed.
 
-Files: `sentences.bin`, each chunk's record (core.analysis.to_record as JSON, zlib-compressed: a
+Files: `sentences.bin`, each chunk's record (core.analysis.to_record, UTF-8, zlib-compressed: a
 third of the size, and decompressing is far cheaper than reading three times the bytes) one
 after the other in chunk order, and `sentences.offsets.npy`, the n_chunks + 1 byte offsets. A
 reader decompresses only the chunks it is asked for (a cold `ask` five; a run the ones its
@@ -14,7 +14,6 @@ questions retrieve). The analysis version is recorded in the index's shipcall.js
 
 from __future__ import annotations
 
-import json
 import mmap
 import time
 import zlib
@@ -63,8 +62,7 @@ def write(dest: Path, chunks: Sequence[Chunk], stem: Callable[[str], str], *,
     try:
         with (dest / DATA).open("wb") as f:
             for i, chunk in enumerate(chunks):
-                blob = zlib.compress(json.dumps(to_record(analyse(chunk, stem), chunk.text), ensure_ascii=False,
-                                                separators=(",", ":")).encode("utf-8"), 6)
+                blob = zlib.compress(to_record(analyse(chunk, stem), chunk.text).encode("utf-8"), 6)
                 f.write(blob)
                 at += len(blob)
                 offsets[i + 1] = at
@@ -102,4 +100,4 @@ class StoredAnalysis:
         if i is None or self._chunks[i] is not chunk and self._chunks[i] != chunk:
             return None
         a, b = self.offsets[i], self.offsets[i + 1]
-        return from_record(json.loads(zlib.decompress(self._data[a:b])), chunk.text)
+        return from_record(zlib.decompress(self._data[a:b]).decode("utf-8"), chunk.text)
