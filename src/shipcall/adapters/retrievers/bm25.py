@@ -18,6 +18,7 @@ import math
 import os
 import secrets
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -41,9 +42,26 @@ from shipcall.core.documents import Chunk, ScoredChunk
 FORMAT = 4
 
 
+def import_bm25s() -> Any:
+    """bm25s, imported without numba: shipcall scores with bm25s's NumPy backend, and importing numba
+    costs every process that opens or builds an index about 0.14 s of CPU (bm25s imports it when
+    it can, and falls back on NumPy when it cannot). numba stays importable for anything else."""
+    if "bm25s" in sys.modules or "numba" in sys.modules:
+        import bm25s
+
+        return bm25s
+    sys.modules["numba"] = None  # type: ignore[assignment]  # bm25s's `from numba import njit` fails
+    try:
+        import bm25s
+    finally:
+        del sys.modules["numba"]
+    return bm25s
+
+
 def make_tokenizer(cfg: BM25Retriever) -> Any:
-    import bm25s
     import Stemmer
+
+    bm25s = import_bm25s()
 
     stemmer = Stemmer.Stemmer(cfg.stemmer) if cfg.stemmer else None
     return bm25s.tokenization.Tokenizer(stopwords=cfg.stopwords or [], stemmer=stemmer)
@@ -56,6 +74,7 @@ def tokenize_with_progress(tokenizer: Any, texts: list[str], show_progress: bool
     """bm25s's tokenization in batches under shipcall's progress bar (tokenizing is the larger
     part of a build: 36 s of 58 s for 100,000 abstracts on 2 busy cores). The vocabulary grows
     across batches in order of first appearance, so the ids equal one call's."""
+    import_bm25s()
     from bm25s.tokenization import Tokenized
 
     ids: list[list[int]] = []
@@ -87,7 +106,7 @@ def tokenize_chunks(tokenizer: Any, chunks: Sequence[Chunk], show_progress: bool
 def bm25_model(cfg: BM25Retriever, tokenizer: Any, tokens: FlatTokens, show_progress: bool | None) -> Any:
     """A bm25s model of `tokens`: built by bm25_build.index_flat, or by bm25s itself when that
     cannot (another bm25s's internals)."""
-    import bm25s
+    bm25s = import_bm25s()
     from bm25s.tokenization import Tokenized
 
     # The NumPy backend: numba's JIT would cost every fresh process a second on its first query.
@@ -184,7 +203,7 @@ class BM25Index:
     @classmethod
     def load(cls, path: Path, cfg: BM25Retriever, texts: DocumentTexts | None = None) -> BM25Index:
         """`texts`: the stored documents, for an index that keeps its chunks' places only."""
-        import bm25s
+        bm25s = import_bm25s()
 
         model = bm25s.BM25.load(str(path), show_progress=False, mmap=False, backend="numpy")
         tokenizer = make_tokenizer(cfg)
@@ -338,8 +357,9 @@ def nearest_texts(texts: list[str], queries: list[str]) -> list[tuple[int | None
     """For each query, the index of the best-matching text by BM25 (bm25s, English stemming and
     stopwords) and its score; (None, 0.0) when no text shares a term with the query. Used to find
     the nearest dataset item of a logged question."""
-    import bm25s
     import Stemmer
+
+    bm25s = import_bm25s()
 
     if not texts:
         return [(None, 0.0) for _ in queries]

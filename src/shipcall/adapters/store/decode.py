@@ -16,7 +16,6 @@ from shipcall.adapters.store.blobs import ITEM, ITEM_RESULT, RUN_CONFIG
 from shipcall.core.datasets import Dataset
 from shipcall.core.documents import Document, Section
 from shipcall.core.runs import ItemOutcome, Run
-from shipcall.core.tasks.parsers import item_parser
 from shipcall.errors import StoreError
 
 # The item-result shape whose `failure_modes` field is read directly by `outcomes`. A newer
@@ -52,6 +51,9 @@ def run(row: Any) -> Run:
 
 def dataset(name: str, version: int, task: str, raw_labels: str | None, rows: Iterable[Any]) -> Dataset:
     """A dataset version from its item rows (item_id, data) in position order."""
+    # here, not at import: the task parsers pull in the metrics, which an ingest never needs
+    from shipcall.core.tasks.parsers import item_parser
+
     labels = json.loads(raw_labels) if raw_labels else []
     parse = item_parser(task, labels)
     if parse is None:
