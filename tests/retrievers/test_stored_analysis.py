@@ -284,3 +284,19 @@ def test_a_cold_open_reads_the_corpus_version_without_the_store(ingested) -> Non
 def test_a_workspace_without_a_corpus_still_says_so(ws) -> None:  # noqa: ANN001
     with pytest.raises(CorpusError, match="no corpus yet"):
         Feature.open(ws)
+
+
+def test_the_analyses_of_another_analysis_version_are_never_read_and_go(ingested) -> None:  # noqa: ANN001
+    from shipcall.core.analysis import ANALYSIS_VERSION
+
+    Feature.open(ingested)
+    path = _index_dir(ingested)
+    other = path / sentences.database_name(ANALYSIS_VERSION - 1)
+    db = sqlite3.connect(other)
+    db.execute("CREATE TABLE analysis (pos INTEGER PRIMARY KEY, record BLOB NOT NULL)")
+    db.execute("INSERT INTO analysis VALUES (0, x'00')")  # not a record this version reads
+    db.commit()
+    db.close()
+    index = Feature.open(ingested).retriever
+    assert index.sentence_analysis(index.chunks[0]) == analyse(index.chunks[0], index.stem)
+    assert not other.exists() and (path / sentences.database_name()).is_file()

@@ -27,6 +27,7 @@ analyses in memory. A read-only index folder works too: the stored rows are read
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -188,6 +189,8 @@ class _Database:
         sqlite3 = _sqlite()
         try:
             if os.access(self.path.parent, os.W_OK):
+                if not self.path.exists():
+                    _remove_other_versions(self.path)
                 db = sqlite3.connect(self.path, timeout=BUSY_MS / 1000, isolation_level=None,
                                      check_same_thread=False)
                 db.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
@@ -270,6 +273,14 @@ class _Database:
             if self._db is not None and self._pid == os.getpid():
                 self._db.close()
             self._db, self._writable = None, False
+
+
+def _remove_other_versions(path: Path) -> None:
+    """The files of other analysis versions in an index folder: never read again."""
+    for other in path.parent.glob("analysis-v*.sqlite*"):
+        if not other.name.startswith(path.name):
+            with contextlib.suppress(OSError):
+                other.unlink()
 
 
 def _sqlite() -> Any:
