@@ -14,15 +14,16 @@ become context for the answer that follows), page furniture and metadata lines
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from shipcall.core.boilerplate import is_boilerplate
 from shipcall.core.documents import Chunk
 from shipcall.core.extract import content_stems, numeric_ranges, pair_string, words_of
 from shipcall.core.text import sentence_units, strip_markup
 
-ANALYSIS_VERSION = 1
+ANALYSIS_VERSION = 2
 SKIP_KINDS = frozenset(["heading", "table_header", "table_rule", "front_matter", "rule", "html"])
 
 
@@ -129,12 +130,20 @@ def analyse(chunk: Chunk, stem: Callable[[str], str]) -> list[Unit]:
 
 
 # -- the stored form ------------------------------------------------------------------------------
-# One chunk's units as JSON values: [contexts, rows]. `contexts` lists each distinct context set
-# once (most units of a chunk share their heading's) and a row names its context by index; a
-# row's text is [start, end] when it is the chunk's text there (most sentences), else the text;
-# its terms are the stems of `pairs` less the few it lists (stopwords' stems, and "|").
+# One chunk's units as one string, split by control characters (decoding is str.split and a few
+# int() calls: JSON's decoder and rebuilding its lists cost several times more, and a run decodes
+# every chunk it retrieves). The first field lists each distinct context set once (most units of
+# a chunk share their heading's), separated by CONTEXTS; then one row per unit, separated by
+# ROWS, its fields by FIELDS: pos, text ("start,end" when it is the chunk's text there, as most
+# sentences are; else "=" and the text), terms, pairs, ranges ("low:high" each, by repr: exact),
+# context index, kind, block, lead_in ("1" or ""), lead, cells ("start:end" each), own_text. A chunk whose
+# strings hold one of the separators is stored as JSON instead (JSON_MARK: the record starts "[").
 
-def to_record(units: list[Unit], chunk_text: str) -> list[Any]:
+CONTEXTS, ROWS, FIELDS = "\x1d", "\x1e", "\x1f"
+_SEPARATORS = frozenset(CONTEXTS + ROWS + FIELDS)
+
+
+def to_record(units: list[Unit], chunk_text: str) -> str:
     contexts: dict[frozenset[str], int] = {}
     rows = []
     at = 0
@@ -143,22 +152,43 @@ def to_record(units: list[Unit], chunk_text: str) -> list[Any]:
         start = chunk_text.find(u.text, at)
         if start < 0:
             start = chunk_text.find(u.text)
-        text: Any = [start, start + len(u.text)] if start >= 0 else u.text
         if start >= 0:
             at = start
-        other = sorted(set(u.pairs.split()) - u.terms)
-        rows.append([u.pos, text, other, u.pairs, [list(r) for r in u.ranges], ctx, u.kind, u.block,
-                     int(u.lead_in), u.lead, [list(c) for c in u.cells], u.own_text])
-    return [[sorted(c) for c in contexts], rows]
+        text = f"{start},{start + len(u.text)}" if start >= 0 else "=" + u.text
+        rows.append([str(u.pos), text, " ".join(sorted(u.terms)), u.pairs,
+                     " ".join(f"{a!r}:{b!r}" for a, b in u.ranges), str(ctx), u.kind, str(u.block),
+                     "1" if u.lead_in else "", u.lead, " ".join(f"{a}:{b}" for a, b in u.cells), u.own_text])
+    named = [" ".join(sorted(c)) for c in contexts]
+    if _SEPARATORS.intersection("".join(named) + "".join(f for row in rows for f in row)):
+        return json.dumps([[sorted(c) for c in contexts], rows], ensure_ascii=False)
+    return ROWS.join([CONTEXTS.join(named), *(FIELDS.join(row) for row in rows)])
 
 
 _new_unit = tuple.__new__  # Unit(...) without the Python-level __new__ of a named tuple
 
 
-def from_record(record: list[Any], chunk_text: str) -> list[Unit]:
-    contexts = [frozenset(c) for c in record[0]]
-    return [_new_unit(Unit, (pos, text if text.__class__ is str else chunk_text[text[0]:text[1]],
-                             frozenset(pairs.split()).difference(other), pairs,
-                             tuple(map(tuple, ranges)) if ranges else (), contexts[ctx], kind, block,
-                             bool(lead_in), lead, tuple(map(tuple, cells)) if cells else (), own))
-            for pos, text, other, pairs, ranges, ctx, kind, block, lead_in, lead, cells, own in record[1]]
+def from_record(record: str, chunk_text: str) -> list[Unit]:
+    if record.startswith("["):
+        head, rows = json.loads(record)
+        contexts = [frozenset(c) for c in head]
+    else:
+        first, *lines = record.split(ROWS)
+        contexts = [frozenset(c.split()) for c in first.split(CONTEXTS)]
+        rows = [line.split(FIELDS) for line in lines]
+    out = []
+    for pos, text, terms, pairs, ranges, ctx, kind, block, lead_in, lead, cells, own in rows:
+        if text[0] == "=":
+            shown = text[1:]
+        else:
+            a, _, b = text.partition(",")
+            shown = chunk_text[int(a):int(b)]
+        out.append(_new_unit(Unit, (int(pos), shown, frozenset(terms.split()), pairs,
+                                    tuple(_pair(r, float) for r in ranges.split()) if ranges else (),
+                                    contexts[int(ctx)], kind, int(block), lead_in == "1", lead,
+                                    tuple(_pair(c, int) for c in cells.split()) if cells else (), own)))
+    return out
+
+
+def _pair(text: str, kind: type) -> tuple:  # type: ignore[type-arg]
+    a, _, b = text.partition(":")
+    return kind(a), kind(b)

@@ -33,7 +33,7 @@ import math
 import operator
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -367,7 +367,8 @@ def variant_hits(q: Question, terms: frozenset[str]) -> frozenset[str]:
 
 
 def relevance(q: Question, own: frozenset[str], context: frozenset[str],
-              pairs: str = "", nearby: frozenset[str] = frozenset()) -> float:
+              pairs: str = "", nearby: frozenset[str] = frozenset(),
+              variable: frozenset[str] | None = None) -> float:
     """How much of the question a sentence covers, for ranking sentences: the IDF-weighted share
     of the question's terms in the sentence (in its context: CONTEXT_CREDIT; a spelling variant
     of it: VARIANT_CREDIT, in the context VARIANT_CREDIT · CONTEXT_CREDIT; elsewhere in its chunk
@@ -376,11 +377,13 @@ def relevance(q: Question, own: frozenset[str], context: frozenset[str],
     pair_sequence, or several joined: no pair spans two; it holds every stem of `own`). Plain IDF, not the
     support score's sharper weights: to pick the sentence, every question word counts. The
     variant and nearby credits serve paraphrased questions, whose words the sentence often says
-    differently ("notification" for "notify") or leaves to its section."""
+    differently ("notification" for "notify") or leaves to its section. `variable`, when given:
+    the question's terms whose first four letters start a term of the sentence's chunk at all
+    (`prefix_terms`), the only ones that can have a variant in `own`."""
     if q.idf_total <= 0:
         return 0.0
     missing = q.terms - own - context
-    near_own = _own_variants(q, own, missing, pairs) if missing else frozenset()
+    near_own = _own_variants(q, own, missing, pairs, variable) if missing else frozenset()
     near_ctx = _context_variants(q, context) & missing - near_own if missing else frozenset()
     # each term's idf × its credit, as precomputed per question (Question.credits: the same
     # products); a term of no credit adds 0, and fsum is exact in any order
@@ -402,15 +405,28 @@ def relevance(q: Question, own: frozenset[str], context: frozenset[str],
     return cover + BIGRAM_WEIGHT * sum(1 for p in q.pair_keys if p in pairs) / len(q.bigrams)
 
 
-def _own_variants(q: Question, own: frozenset[str], missing: frozenset[str], pairs: str) -> frozenset[str]:
+def _own_variants(q: Question, own: frozenset[str], missing: frozenset[str], pairs: str,
+                  variable: frozenset[str] | None = None) -> frozenset[str]:
     """`variant_hits(q, own) & missing`, skipped when it must be empty: a term and its variant
     share their first four letters (`_variant`), and every stem of `own` stands in `pairs`
     after a space, so a missing term whose first four letters follow no space there has none."""
     if pairs:
         four = q.four
-        if not any(four[t] in pairs for t in missing if t in four):
+        if not any(four[t] in pairs for t in (missing if variable is None else missing & variable) if t in four):
             return frozenset()
     return variant_hits(q, own) & missing
+
+
+def prefixes(terms: Iterable[str]) -> frozenset[str]:
+    """The first four letters of every term of four letters or more (of a chunk's sentences)."""
+    return frozenset(t[:4] for t in terms if len(t) >= 4)
+
+
+def prefix_terms(q: Question, found: frozenset[str]) -> frozenset[str]:
+    """The question's terms whose first four letters are among `found` (`prefixes` of a chunk's
+    terms): the `variable` argument of `relevance` for that chunk's sentences. A variant shares
+    its term's first four letters (`_variant`), so no other term has one there."""
+    return frozenset(t for t, f in q.four.items() if f[1:] in found)
 
 
 def _context_variants(q: Question, context: frozenset[str]) -> frozenset[str]:

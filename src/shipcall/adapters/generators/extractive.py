@@ -50,6 +50,8 @@ from shipcall.core.extract import (
     numeric_match,
     numeric_values,
     pick_span,
+    prefix_terms,
+    prefixes,
     relevance,
     support,
     tokenize,
@@ -147,11 +149,14 @@ class ExtractiveGenerator(GeneratorBase):
         self._cache[chunk.id] = out
         return out
 
-    def section_terms(self, chunk: Chunk) -> frozenset[str]:
-        """The terms of all of a chunk's candidates (its section), once per chunk."""
+    def section_terms(self, chunk: Chunk) -> tuple[frozenset[str], frozenset[str]]:
+        """The terms of all of a chunk's candidates (its section), and the four-letter prefixes
+        of their stems (`extract.prefixes`: which question terms can have a variant there), once
+        per chunk."""
         found = self._sections.get(chunk.id)
         if found is None:
-            found = frozenset().union(*(u.terms for u in self.units(chunk)))
+            terms = frozenset().union(*(u.terms for u in self.units(chunk)))
+            found = (terms, prefixes(terms))
             if len(self._sections) >= CACHE_CHUNKS:
                 self._sections.clear()
             self._sections[chunk.id] = found
@@ -180,9 +185,10 @@ class ExtractiveGenerator(GeneratorBase):
         candidates: list[Candidate] = []
         for sc in chunks:
             bonus = CHUNK_BONUS * sc.score / top if top > 0 else 0.0
-            section = sections[sc.chunk.id]
+            section, starts = sections[sc.chunk.id]
+            variable = prefix_terms(q, starts)
             for u in self.units(sc.chunk):
-                rank = (relevance(q, u.terms, u.context, u.pairs, section) + bonus
+                rank = (relevance(q, u.terms, u.context, u.pairs, section, variable) + bonus
                         + (NUMBER_BONUS if values and numeric_match(values, u.ranges) else 0.0))
                 candidates.append(_new_candidate(Candidate, (u, sc, rank, 0.0)))
         if not candidates:
@@ -214,7 +220,7 @@ class ExtractiveGenerator(GeneratorBase):
         covered = support(q, named.union(*(c.unit.terms for c in chosen)),
                           frozenset().union(*(c.unit.context for c in chosen)),
                           tuple(s for c in chosen for s in c.unit.stems()),
-                          sections[best.scored.chunk.id])
+                          sections[best.scored.chunk.id][0])
         if self.scorer is not None:
             similarity = max(c.similarity for c in chosen)
             scaled = min(1.0, max(0.0, (similarity - SIMILARITY_FLOOR) / (SIMILARITY_CEILING - SIMILARITY_FLOOR)))

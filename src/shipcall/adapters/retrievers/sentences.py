@@ -13,7 +13,7 @@ Why SQLite (`analysis-vN.sqlite` in the index folder, N = core.analysis.ANALYSIS
 analysis version starts a new file and never reads an older one's records; the index itself stays):
 several processes write at once (`serve --workers 2`, concurrent `run`s, Ray workers), and SQLite
 gives that without a lock file of our own: one row per chunk (its position in the index -> its
-record, core.analysis.to_record as JSON, zlib-compressed: a third of the size, and decompressing
+record, core.analysis.to_record as UTF-8, zlib-compressed: a third of the size, and decompressing
 is far cheaper than reading three times the bytes), `INSERT OR IGNORE` (the analysis of a chunk is
 the same whoever works it out, so the first row wins and nothing is lost or doubled), WAL (readers
 never wait for a writer), a busy timeout, `synchronous=NORMAL` (a crash loses at most the last
@@ -75,12 +75,11 @@ def stem_function(tokenizer: Any) -> Callable[[str], str]:
 
 
 def encode(units: list[Unit], chunk_text: str) -> bytes:
-    return zlib.compress(json.dumps(to_record(units, chunk_text), ensure_ascii=False,
-                                    separators=(",", ":")).encode("utf-8"), 6)
+    return zlib.compress(to_record(units, chunk_text).encode("utf-8"), 6)
 
 
 def decode(blob: bytes, chunk_text: str) -> list[Unit]:
-    return from_record(json.loads(zlib.decompress(blob)), chunk_text)
+    return from_record(zlib.decompress(blob).decode("utf-8"), chunk_text)
 
 
 _OPEN: weakref.WeakSet[StoredAnalysis] = weakref.WeakSet()
