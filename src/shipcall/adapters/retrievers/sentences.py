@@ -93,8 +93,8 @@ def flush_all() -> None:
 
 
 class StoredAnalysis:
-    """The sentence analysis of an index's chunks, one chunk at a time: kept in memory once asked
-    for, read from the index's database, else worked out here and queued for it."""
+    """The sentence analysis of an index's chunks, one chunk at a time: read from the index's
+    database (or the queue of rows not yet written), else worked out here and queued for it."""
 
     def __init__(self, path: Path, chunks: Sequence[Chunk], tokenizer: Any, build: str | None) -> None:
         """`tokenizer`: the index's bm25s tokenizer (its stemmer); `build`: the index's build token."""
@@ -102,7 +102,6 @@ class StoredAnalysis:
         self._tokenizer = tokenizer
         self._stem: Callable[[str], str] | None = None
         self._position: dict[str, int] | None = None
-        self._memory: dict[int, list[Unit]] = {}
         self._db = _Database(path / database_name(), build)
         self.analysed = 0  # chunks this instance worked out (the others it read back or had in memory)
         _OPEN.add(self)
@@ -121,10 +120,7 @@ class StoredAnalysis:
         i = self._position.get(chunk.id)
         if i is None or self._chunks[i] is not chunk and self._chunks[i] != chunk:
             return None
-        got = self._memory.get(i)
-        if got is not None:
-            return got
-        blob = self._db.record(i)
+        blob = self._db.record(i)  # the generator keeps what it asked for: no second cache here
         if blob is not None:
             got = decode(blob, chunk.text)
         else:
@@ -133,7 +129,6 @@ class StoredAnalysis:
             got = analyse(chunk, self._stem)
             self.analysed += 1
             self._db.queue(i, encode(got, chunk.text))
-        self._memory[i] = got
         return got
 
     def flush(self) -> None:
@@ -160,7 +155,11 @@ class _Database:
         self._last_flush = time.monotonic()
 
     def record(self, i: int) -> bytes | None:
+        """Chunk `i`'s record: queued here, stored, or None."""
         with self._lock:
+            queued = self._pending.get(i)
+            if queued is not None:
+                return queued
             db = self._connect()
             if db is None:
                 return None
