@@ -15,15 +15,15 @@ become context for the answer that follows), page furniture and metadata lines
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import NamedTuple
+from collections.abc import Callable, Iterator
+from typing import Any, NamedTuple
 
 from shipcall.core.boilerplate import is_boilerplate
 from shipcall.core.documents import Chunk
 from shipcall.core.extract import content_stems, numeric_ranges, pair_string, words_of
 from shipcall.core.text import sentence_units, strip_markup
 
-ANALYSIS_VERSION = 2
+ANALYSIS_VERSION = 3
 SKIP_KINDS = frozenset(["heading", "table_header", "table_rule", "front_matter", "rule", "html"])
 
 
@@ -135,8 +135,8 @@ def analyse(chunk: Chunk, stem: Callable[[str], str]) -> list[Unit]:
 # every chunk it retrieves). The first field lists each distinct context set once (most units of
 # a chunk share their heading's), separated by CONTEXTS; then one row per unit, separated by
 # ROWS, its fields by FIELDS: pos, text ("start,end" when it is the chunk's text there, as most
-# sentences are; else "=" and the text), terms, pairs, ranges ("low:high" each, by repr: exact),
-# context index, kind, block, lead_in ("1" or ""), lead, cells ("start:end" each), own_text. A chunk whose
+# sentences are; else "=" and the text), terms, pairs, ranges ("low high …", by repr: exact),
+# context index, kind, block, lead_in ("1" or ""), lead, cells ("start end …"), own_text. A chunk whose
 # strings hold one of the separators is stored as JSON instead (JSON_MARK: the record starts "[").
 
 CONTEXTS, ROWS, FIELDS = "\x1d", "\x1e", "\x1f"
@@ -156,8 +156,8 @@ def to_record(units: list[Unit], chunk_text: str) -> str:
             at = start
         text = f"{start},{start + len(u.text)}" if start >= 0 else "=" + u.text
         rows.append([str(u.pos), text, " ".join(sorted(u.terms)), u.pairs,
-                     " ".join(f"{a!r}:{b!r}" for a, b in u.ranges), str(ctx), u.kind, str(u.block),
-                     "1" if u.lead_in else "", u.lead, " ".join(f"{a}:{b}" for a, b in u.cells), u.own_text])
+                     " ".join(f"{a!r} {b!r}" for a, b in u.ranges), str(ctx), u.kind, str(u.block),
+                     "1" if u.lead_in else "", u.lead, " ".join(f"{a} {b}" for a, b in u.cells), u.own_text])
     named = [" ".join(sorted(c)) for c in contexts]
     if _SEPARATORS.intersection("".join(named) + "".join(f for row in rows for f in row)):
         return json.dumps([[sorted(c) for c in contexts], rows], ensure_ascii=False)
@@ -183,12 +183,12 @@ def from_record(record: str, chunk_text: str) -> list[Unit]:
             a, _, b = text.partition(",")
             shown = chunk_text[int(a):int(b)]
         out.append(_new_unit(Unit, (int(pos), shown, frozenset(terms.split()), pairs,
-                                    tuple(_pair(r, float) for r in ranges.split()) if ranges else (),
+                                    _pairs(map(float, ranges.split())) if ranges else (),
                                     contexts[int(ctx)], kind, int(block), lead_in == "1", lead,
-                                    tuple(_pair(c, int) for c in cells.split()) if cells else (), own)))
+                                    _pairs(map(int, cells.split())) if cells else (), own)))
     return out
 
 
-def _pair(text: str, kind: type) -> tuple:  # type: ignore[type-arg]
-    a, _, b = text.partition(":")
-    return kind(a), kind(b)
+def _pairs(values: Iterator[Any]) -> tuple[tuple[Any, Any], ...]:
+    """(a, b), (c, d), … of a, b, c, d, … (zip of one iterator with itself: made in C)."""
+    return tuple(zip(values, values, strict=True))
