@@ -33,6 +33,48 @@ def test_two_limiters_on_one_file_share_one_budget(tmp_path: Path) -> None:
     assert a.take("10.0.0.1", 120.0) == 0.0  # refilled: one token per 20 s
 
 
+def _first_takes(path: str, start: float) -> int:
+    """One worker's first requests: its threads open the file and take at once (a process of its own)."""
+    import time
+
+    from shipcall.adapters.shared_limits import SharedLimiter as Shared
+
+    limiter = Shared(path, Rate(1_000_000, 1.0), "requests")
+    errors: list[BaseException] = []
+
+    def take() -> None:
+        try:
+            limiter.take("10.0.0.1", 1.0)
+        except BaseException as e:  # noqa: BLE001 - counted, the test asserts there is none
+            errors.append(e)
+
+    time.sleep(max(0.0, start - time.time()))
+    threads = [threading.Thread(target=take) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return len(errors)
+
+
+def test_workers_opening_the_buckets_file_at_once_fail_no_request(tmp_path: Path) -> None:
+    """The supervisor makes the file (WAL, table) before the workers start, so no worker's first
+    request switches its journal mode: that switch does not wait for a lock, and two workers
+    making it at once failed a request with "database is locked" (a 500 under load)."""
+    import time
+    from concurrent.futures import ProcessPoolExecutor
+
+    from shipcall.adapters.shared_limits import create
+
+    for trial in range(3):
+        path = tmp_path / f"buckets-{trial}.sqlite"
+        create(path)
+        start = time.time() + 1.0
+        with ProcessPoolExecutor(4) as pool:
+            failed = list(pool.map(_first_takes, [str(path)] * 4, [start] * 4))
+        assert failed == [0, 0, 0, 0]
+
+
 def _pids(url: str) -> set[int]:
     """The worker processes that answer, seen over fresh connections."""
     return {http.get(f"{url}/v1/health", headers={**AUTH, "Connection": "close"}).json()["process"]

@@ -22,6 +22,19 @@ from shipcall.core.ratelimit import Rate, take_token, wait_for
 _SCHEMA = "CREATE TABLE IF NOT EXISTS buckets (name TEXT, key TEXT, tokens REAL, last REAL, PRIMARY KEY (name, key))"
 
 
+def create(path: Path | str) -> None:
+    """Make the buckets file, in WAL mode and with its table, before any worker opens it (the
+    supervising `serve`). Switching a file to WAL takes a lock that SQLite does not wait for: when
+    the workers' first requests each switched it, one of them could fail with "database is locked"
+    (a 500) while the other held it."""
+    db = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+    try:
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute(_SCHEMA)
+    finally:
+        db.close()
+
+
 class SharedLimiter:
     """`Limiter`'s interface (`take`, `wait`) over the shared file; `name` keeps several limits
     (requests, failed sign-ins) apart in one file."""
@@ -35,7 +48,8 @@ class SharedLimiter:
         db = getattr(self._local, "db", None)
         if db is None:
             db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-            db.execute("PRAGMA journal_mode=WAL")
+            if db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":  # `create` made it so
+                db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=OFF")  # the buckets need not survive a crash of the machine
             db.execute(_SCHEMA)
             self._local.db = db

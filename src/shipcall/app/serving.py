@@ -22,7 +22,7 @@ from shipcall.core.production import ProductionLogEntry, assign_arm, client_hash
 from shipcall.errors import ApiError
 
 if TYPE_CHECKING:
-    from shipcall.adapters.store.group_commit import GroupCommit
+    from shipcall.adapters.store.group_commit import GroupCommit, LoopGroupCommit
     from shipcall.app.canary import CanaryWatch
     from shipcall.app.feature import Feature
     from shipcall.config.schema import ServerConfig
@@ -60,7 +60,8 @@ class Server:
     _opened: dict[str, Feature] = field(default_factory=dict)
     _hashes: dict[int, str] = field(default_factory=dict)  # id(feature) -> its variant hash (fixed once opened)
     _quick: dict[int, bool] = field(default_factory=dict)  # id(feature) -> answered on the event loop
-    _writer: GroupCommit | None = None  # the log's group commit, for requests answered on the event loop
+    _writer: GroupCommit | None = None  # the log's group commit on a database server (its own thread)
+    _loop_writer: LoopGroupCommit | None = None  # the log's group commit on SQLite (on the event loop)
 
     def __post_init__(self) -> None:
         # Answers and citation snippets are document text that recurs from request to request:
@@ -148,23 +149,28 @@ class Server:
         self._last_write_error = None
 
     async def record_soon(self, served: Served) -> None:
-        """`record` for a caller on the event loop. On SQLite (a file on this machine: the write is
-        ~0.15 ms of CPU, and handing it to a thread and back costs more CPU than it saves, as
-        measured) the entry is committed right here. On a database server the entry joins the next
-        group commit (one transaction for the entries of every waiting request, on the log's own
-        thread), and this returns once it is committed; the loop meanwhile answers other requests
-        instead of waiting on the network."""
-        import asyncio
-
-        if self.log.local:
-            self.record(served)
-            return
-        if self._writer is None:
-            from shipcall.adapters.store.group_commit import GroupCommit
-
-            self._writer = GroupCommit(self.log.add_many)
+        """`record` for a caller on the event loop: the entry joins a group commit (one transaction
+        for the entries of every request answered meanwhile) and this returns once it is committed,
+        so the answer is still sent only after its row is in the store. On SQLite (a file on this
+        machine, where a commit is ~0.15 ms of CPU and a hop to a thread and back costs more than
+        it saves, as measured) the group commit runs on the loop itself, at its next turn; on a
+        database server on the log's own thread, so that the loop answers other requests instead
+        of waiting on the network."""
         try:
-            await asyncio.wrap_future(self._writer.submit(served.entry))
+            if self.log.local:
+                if self._loop_writer is None:
+                    from shipcall.adapters.store.group_commit import LoopGroupCommit
+
+                    self._loop_writer = LoopGroupCommit(self.log.add_many)
+                await self._loop_writer.submit(served.entry)
+            else:
+                import asyncio
+
+                if self._writer is None:
+                    from shipcall.adapters.store.group_commit import GroupCommit
+
+                    self._writer = GroupCommit(self.log.add_many)
+                await asyncio.wrap_future(self._writer.submit(served.entry))
         except Exception as e:
             self._last_write_error = (time.monotonic(), getattr(e, "message", None) or str(e))
             raise
@@ -172,6 +178,8 @@ class Server:
 
     def close(self) -> None:
         """Finish the pending log writes (at shutdown)."""
+        if self._loop_writer is not None:
+            self._loop_writer.flush()
         if self._writer is not None:
             self._writer.close()
 

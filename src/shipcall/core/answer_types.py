@@ -115,13 +115,14 @@ _SUBORDINATE = re.compile(
     rf"[^,?]*,\s*((?:{'|'.join(re.escape(a) for a in _AUX)}|how|what|which|who|whom|whose|when|where|why)\b.*)$", _I)
 
 
+@lru_cache(maxsize=1024)  # answer_type and asks_for_several both ask it of every question
 def interrogative(question: str) -> str:
     """The part of a question that asks: its last sentence ending in `?` (else all of it), from
     its last clause that starts with a question word. In "I'm on call this week. Who takes
     over my pager?" that is "Who takes over my pager?"; in "Does my vacation go up, and by how
     much?" it is "and by how much?"."""
     q = " ".join(question.split())
-    m = _LAST_QUESTION.search(q)
+    m = _LAST_QUESTION.search(q) if "?" in q else None  # no "?": no match, without the regex's scan from every start
     part = m.group(0).strip() if m else q
     main = _SUBORDINATE.match(part)
     if main:  # "When we ship a release, does it go through a canary?": the main clause asks
@@ -303,7 +304,7 @@ def asks_for_several(question: str) -> bool:
     after which/what is plural)."""
     q = interrogative(question)
     whole = " ".join(question.split())
-    last = _LAST_QUESTION.search(whole)
+    last = _LAST_QUESTION.search(whole) if "?" in whole else None
     asking = last.group(0) if last else whole
     if len(_WH_CLAUSES.findall(re.sub(r"\bhow (?:many|much|long|often|far|soon)\b", "how", asking))) >= 2 \
             and re.search(r",?\s+(?:and|or)\s+(?:\w+\s+)?(?:how|what|which|who|whom|whose|when|where|why)\b",

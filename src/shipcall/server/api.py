@@ -5,9 +5,10 @@ log write never blocks the event loop. `/v1/ask` is the exception, because it is
 takes the traffic: when the answer is about a millisecond of CPU work in this process
 (`Server.answers_quickly`: BM25 + extractive) it is answered on the event loop, since the hop to
 a thread and back (a queue, a wake-up, GIL hand-overs among 64 threads) cost more CPU than the
-answer, and its log row is committed by `Server.record_soon` (right there on SQLite, through a
-group commit on a database server, so the loop never waits on the network); otherwise (an LLM,
-an embedding model) it goes to the thread pool as before.
+answer, and its log row is committed by `Server.record_soon` before the answer is sent, through a
+group commit (on the loop itself on SQLite; on the log's own thread on a database server, so the
+loop never waits on the network); otherwise (an LLM, an embedding model) it goes to the thread
+pool as before.
 Its response is serialised once, directly (the answer's dict is already in the response's shape;
 `AskResponse` still documents it in /openapi.json). The ordinary public request does not even
 reach this route: server/fastpath.py answers it the same way with less framework around it.

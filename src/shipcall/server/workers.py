@@ -73,7 +73,10 @@ def run(ws: Workspace, sock: socket.socket, workers: int, *, variant: str | None
     import uvicorn
     from uvicorn.supervisors import Multiprocess
 
+    from shipcall.adapters.shared_limits import create
+
     limits = Path(tempfile.mkdtemp(prefix="shipcall-serve-limits-"))  # private (0700), removed at exit
+    create(limits / "buckets.sqlite")
     os.environ[ENV] = json.dumps({
         "root": str(ws.root), "variant": variant, "candidate": candidate, "share": share,
         "settings": settings.model_copy(update={"retain": None}).model_dump(mode="json"),

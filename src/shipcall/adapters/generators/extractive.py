@@ -103,7 +103,7 @@ class ExtractiveGenerator(GeneratorBase):
         self._cache: dict[str, list[Unit]] = {}
         self._stored = getattr(retriever, "sentence_analysis", None)  # as stored with the index (BM25)
         self._names: dict[str, frozenset[str]] = {}
-        self._sections: dict[str, frozenset[str]] = {}
+        self._sections: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
         self._scorer: Any = None
         if config.semantic:
             from shipcall.adapters.retrievers.dense import require_extra

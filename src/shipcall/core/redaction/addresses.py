@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import re
 
+from shipcall.core.redaction.normalize import has_digit
+
 _CAPWORD = r"[A-ZÀ-ÖØ-ÞÄÖÜ][\w'’.-]*"
 _EN_TYPES = (r"street|st|road|rd|avenue|ave|av|boulevard|blvd|lane|ln|drive|dr|court|ct|place|pl|square|sq|"
              r"terrace|terr|way|close|crescent|cres|parkway|pkwy|highway|hwy|row|gardens|gdns|mews|walk|circle|"
@@ -49,6 +51,10 @@ _AU_POSTCODE = re.compile(r"\b(?:NSW|VIC|QLD|WA|SA|TAS|ACT|NT)\s+(\d{4})(?![\w-]
 _CITY = r"\s+[A-ZÀ-ÖØ-ÞÄÖÜ][\wäöüßéèàçã'-]+"
 _EU_POSTCODE = re.compile(
     rf"(?<![\w-])(\d{{5}}|\d{{4}} ?(?!SA|SD|SS)[A-Z]{{2}}|\d{{4}}-\d{{3}})(?={_CITY}|\s*$|\s*[,.;)])")
+# What every match of the postcode patterns holds: searched first, in C from the first character
+# that can begin it (a pattern that opens with a look-behind is tried at every position instead)
+_UK_HINT = re.compile(r"[A-Z]\d")
+_EU_HINT = re.compile(r"\d{4}")
 _ADDRESS_WORDS = re.compile(
     r"(?i:post\s?code|zip|plz|postleitzahl|code\s+postal|cp|cep|c[oó]digo\s+postal|cap|address|adresse|"
     r"anschrift|direcci[oó]n|indirizzo|endere[çc]o|adres|live\s+in|wohne\s+in|habite\s+[àa]|vivo\s+en|moro\s+em)")
@@ -65,7 +71,7 @@ _SUFFIXES = ("straße", "strasse", "str.", "weg", "platz", "allee", "gasse", "da
 
 def find_addresses(text: str, words: set[str]) -> list[tuple[int, int]]:
     """`words`: the text's words, lower case (a street pattern runs only if its type words occur)."""
-    if not any(c.isdigit() for c in text):
+    if not has_digit(text):
         return []
     bare = {w.rstrip(".") for w in words}
     chosen = [rx for rx, ok in ((_EN, bare & _EN_WORDS), (_FR, bare & _FR_WORDS), (_TYPE_FIRST, bare & _FIRST_WORDS),
@@ -79,11 +85,12 @@ def find_addresses(text: str, words: set[str]) -> list[tuple[int, int]]:
                 end -= 1
             streets.append((m.start(), end))
     out = list(streets)
-    out += [(m.start(), m.end()) for m in _UK_POSTCODE.finditer(text) if m.group()[-2:] not in ("GB", "TB", "PB")]
+    if _UK_HINT.search(text):
+        out += [(m.start(), m.end()) for m in _UK_POSTCODE.finditer(text) if m.group()[-2:] not in ("GB", "TB", "PB")]
     if "zip" in bare or any(w.upper() in _STATE_SET for w in words if len(w) in (2, 3)):
         out += [(m.start(1), m.end(1)) for m in _US_ZIP.finditer(text)]
         out += [(m.start(1), m.end(1)) for m in _AU_POSTCODE.finditer(text)]
-    for m in _EU_POSTCODE.finditer(text):
+    for m in _EU_POSTCODE.finditer(text) if _EU_HINT.search(text) else ():
         s = m.start(1)
         before = text[max(0, s - 3):s]
         near_street = any(0 <= s - e <= 40 for _, e in streets)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from shipcall.core.redaction.normalize import has_digit
+
 _PATTERNS = [
     re.compile(r"(?<![\w-])[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?![\w-])"),
     re.compile(r"(?<![\w:-])[0-9A-Fa-f]{2}([:-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}(?![\w:-])"),
@@ -16,14 +18,19 @@ _PATTERNS = [
     re.compile(r"(?<![\w.])[012]\.(?:0|[1-9]\d*)(?:\.(?:0|[1-9]\d*)){3,}(?![\w.])"),  # OIDs start with 0, 1 or 2
     re.compile(r"(?<!\d)\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?(?![\w:])"),
 ]
+# What every match of the pattern beside it holds: searched first, in C from the first character
+# that can begin it (a pattern that opens with a look-behind is tried at every position instead)
+_HINTS = [re.compile(r"[0-9a-fA-F]{8}-"), re.compile(r"[0-9A-Fa-f]{2}[:-]"), re.compile(r"[0-9a-fA-F]{32}"),
+          re.compile(r"[012]\.\d"), re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:")]
 _CODE_WORD = re.compile(r"(?i:\b(?:isbn(?:-1[03])?|ean(?:-1[38])?|gtin|upc|barcode|bar\s+code)\b)\W{0,4}$")
 _CODE = re.compile(r"(?<![\w-])(?:97[89][- ]?)?\d{1,5}[- ]?\d{1,7}[- ]?\d{1,7}[- ]?[\dXx](?![\w-])")
 _ISBN_SHAPE = re.compile(r"(?<![\w-])(?:97[89]-)?\d{1,5}-\d{1,7}-\d{1,7}-[\dXx](?![\w-])")
 
 
 def protected(text: str) -> list[tuple[int, int]]:
-    out = [(m.start(), m.end()) for rx in _PATTERNS for m in rx.finditer(text)]
-    if any(c.isdigit() for c in text):
+    out = [(m.start(), m.end()) for hint, rx in zip(_HINTS, _PATTERNS, strict=True) if hint.search(text)
+           for m in rx.finditer(text)]
+    if has_digit(text):
         from stdnum import ean, isbn
 
         for m in _CODE.finditer(text):

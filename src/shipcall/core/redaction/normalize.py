@@ -8,6 +8,7 @@ Each base character is normalised together with the combining marks that follow 
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -15,6 +16,18 @@ from dataclasses import dataclass
 # hyphen, Mongolian vowel separator — they hide inside numbers and delimiters
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad\u180e"), "")
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d\u2043\u02d7"
+
+
+_ASCII_DIGIT = re.compile(r"[0-9]")
+
+
+def has_digit(text: str) -> bool:
+    """Whether any character of `text` is a digit (`str.isdigit`: also `²`, `①` and the digits of
+    other scripts). ASCII text, the usual case, is searched by `re` in C instead of a Python loop
+    over its characters: for it the two answers are the same."""
+    if text.isascii():
+        return _ASCII_DIGIT.search(text) is not None
+    return any(c.isdigit() for c in text)
 
 
 def _char_map(c: str) -> str:

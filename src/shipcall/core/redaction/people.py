@@ -63,7 +63,8 @@ INTRO = (
 )
 # among the words (no punctuation there): the sign-offs' commas and colons become optional; the
 # anchored _INTRO_NAME then asks for them in the text
-_INTRO = re.compile(r"(?<![^\W\d_])(?i:" + INTRO.replace(r"\s*,", r"\s*,?").replace(r"\s*:", r"\s*:?") + ")")
+_INTRO = re.compile(r"(?<![^\W\d_])(?:" + INTRO.replace(r"\s*,", r"\s*,?").replace(r"\s*:", r"\s*:?") + ")",
+                    re.IGNORECASE)
 _INTRO_NAME = re.compile(rf"(?<![^\W\d_])(?i:({INTRO}))[ \t]*(?:\n[ \t]*)?"
                          rf"(?:(?i:dr|mr|mrs|ms|prof|herr|frau|mme|sr|sra)\.?\s+)?"
                          rf"({_TOKEN}(?:[ \t]+{_TOKEN}){{0,5}})")

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from shipcall.core.redaction import addresses, cards, emails, ids, lookalikes, numbers, people
 from shipcall.core.redaction.context import Cues
-from shipcall.core.redaction.normalize import normalize
+from shipcall.core.redaction.normalize import has_digit, normalize
 from shipcall.core.redaction.spans import SpanIndex, choose
 from shipcall.errors import ConfigError
 
@@ -100,7 +100,7 @@ class Redactor:
 
         if "EMAIL" in k:
             add("EMAIL", emails.find_emails(t))
-        has_digits = any(c.isdigit() for c in t)
+        has_digits = has_digit(t)
         if has_digits:
             if "IBAN" in k:
                 add("IBAN", cards.find_ibans(t))
