@@ -169,6 +169,11 @@ def without_analysis(r: dict[str, Any], ours: list[Sample]) -> list[Sample]:
     return [Sample(**{**vars(s), "cpu_s": s.cpu_s - a}) for s, a in zip(ours, r["analysis_cpu"], strict=True)]
 
 
+def _analysed(r: dict[str, Any]) -> bool:
+    """Whether this run's index build analysed sentences (index format 3; none since)."""
+    return any(r.get("analysis_cpu") or ()) or bool(r.get("disk", {}).get("ours_sentences"))
+
+
 def sizes_flag(results: list[dict[str, Any]], quick: bool) -> str:
     """The --sizes a run was given, when not its default ones."""
     got = [r["n_docs"] for r in results]
@@ -190,7 +195,7 @@ def verdict(results: list[dict[str, Any]]) -> list[str]:
         line = (f"- {r['n_docs']:,} documents: CPU ≤ 1.2×: {met(ratios(ours, docs).median, 1.2)} "
                 f"[{ratios(ours, strs).median:.2f}×]; disk ≤ 1.3×: {met(d['ours'] / (d['docs'] + text), 1.3)} "
                 f"[{d['ours'] / (d['strings'] + text):.2f}×]")
-        if r.get("analysis_cpu") and "ours_sentences" in d:
+        if _analysed(r) and "ours_sentences" in d:
             bare = without_analysis(r, ours)
             line += (f"; without the stored sentence analysis: CPU {met(ratios(bare, docs).median, 1.2)}, disk "
                      f"{met((d['ours'] - d['ours_sentences']) / (d['docs'] + text), 1.3)}")
@@ -217,12 +222,15 @@ def render(results: list[dict[str, Any]], m: dict[str, Any], quick: bool) -> str
         "RSS are each child's own. Disk: ours is all that `ingest` writes (store and index); raw is its saved index "
         "plus one copy of the text (the files). Ratios are per interleaved pair; median (min, max) of the repeats.",
         "",
-        "Since the run-loop work (issue 21's `run` target) the index build also analyses every chunk's sentences "
-        "and stores the analysis with the index (what `run` and `ask` rank sentences by, so that no process "
-        "redoes it); raw bm25s has no such step. Its CPU time (recorded by the build itself) and its files get "
-        "rows of their own; the rows \"without the sentence analysis\" subtract them from ours, pair by pair "
-        "(derived, not separate processes).",
-        "",
+        *(["Since the run-loop work (issue 21's `run` target) the index build also analyses every chunk's sentences "
+           "and stores the analysis with the index (what `run` and `ask` rank sentences by, so that no process "
+           "redoes it); raw bm25s has no such step. Its CPU time (recorded by the build itself) and its files get "
+           "rows of their own; the rows \"without the sentence analysis\" subtract them from ours, pair by pair "
+           "(derived, not separate processes).", ""] if any(_analysed(r) for r in results) else
+          ["The index build analyses no sentences (it did from the run-loop work until index format 4): a chunk's "
+           "sentence analysis, what the extractive generator ranks sentences by, is worked out the first time a "
+           "`run` or an `ask` retrieves it and kept with the index for every later process "
+           "(src/shipcall/adapters/retrievers/sentences.py), so it is not part of an ingest.", ""]),
         *before_after(results),
         *verdict(results),
     ]
@@ -261,7 +269,7 @@ def render(results: list[dict[str, Any]], m: dict[str, Any], quick: bool) -> str
                     f"{spread(r['analysis_cpu']).median:.2f} ({spread(r['analysis_cpu']).min:.2f})", "–", "–"],
                    ["of ours: the stored sentence analysis, disk MB per 1,000 documents",
                     f"{r['disk'].get('ours_sentences', 0) / mb * per_k:.2f}", "–", "–"]]
-                  if r.get("analysis_cpu") else []),
+                  if _analysed(r) else []),
             ]),
             "",
             table(["ours ÷ anchor", "raw bm25s, documents", "raw bm25s, same strings"], [
@@ -274,7 +282,7 @@ def render(results: list[dict[str, Any]], m: dict[str, Any], quick: bool) -> str
                    ["disk without the sentence analysis",
                     f"{(disk_ours - r['disk']['ours_sentences']) / disk_docs:.2f}×",
                     f"{(disk_ours - r['disk']['ours_sentences']) / disk_strs:.2f}×"]]
-                  if r.get("analysis_cpu") and "ours_sentences" in r["disk"] else []),
+                  if _analysed(r) and "ours_sentences" in r["disk"] else []),
             ]),
             "",
             f"Re-ingesting the unchanged folder (ours, nothing to store or rebuild): CPU "

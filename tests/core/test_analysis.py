@@ -1,6 +1,6 @@
 """The sentence analysis stored with an index (core/analysis.py): what is stored reads back as
 what was analysed, the compact forms answer as the full ones did, and a change to the analysis
-cannot slip by without a new ANALYSIS_VERSION (which rebuilds stored indexes)."""
+cannot slip by without a new ANALYSIS_VERSION (with which indexes start a new analysis file)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ from shipcall.core.extract import STOPWORDS, is_content, pair_sequence, tokenize
 # sha256 of the records of the bundled sample's documents (one chunk per document), per version.
 # A change to the analysis (core/analysis.py, text.py, blocks.py, boilerplate.py, extract.py's
 # tokenizer…) that changes this digest must bump ANALYSIS_VERSION and add its digest here: indexes
-# built before hold the old analysis and are rebuilt only when the version differs.
+# keep the analyses of one version in a file of their own (retrievers/sentences.py, analysis-vN.sqlite),
+# so that a new version never reads an older one's.
 PINNED = {1: "df490e6dbf8fbc91614ce04b74f08e6f47ffd36f8b737471e9ccff7294e0c769",  # JSON records
           3: "efe7aca529b5273f8474b02a6f0c2e59275886f223d295e8083a8a4adf5810d5"}  # split records, same units
 

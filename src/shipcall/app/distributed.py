@@ -118,4 +118,7 @@ class _Answerer:
             except Exception as e:  # one item's failure must not stop the run; it is recorded
                 out.append((pos, ItemResult(item_id=item.id, error=f"{type(e).__name__}: {e}",
                                             failure_modes=["error"])))
+        from shipcall.adapters.retrievers.sentences import flush_all
+
+        flush_all()  # this shard's new sentence analyses: the driver kills the actor at the end, without atexit
         return out

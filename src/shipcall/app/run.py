@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from shipcall._version import __version__
 from shipcall.adapters.clock import now
+from shipcall.adapters.retrievers.sentences import flush_all as flush_analyses
 from shipcall.adapters.store.locks import run_key, run_lock
 from shipcall.app.pool import Budget, answer_items
 from shipcall.app.tasks import task_for
@@ -186,9 +187,11 @@ def _execute(ws: Workspace, dataset: Dataset, name: str, task: Any, predictor: P
                     tenure()
     except KeyboardInterrupt:
         save(batch)  # keep everything answered so far
+        flush_analyses()  # and the sentence analyses worked out for it
         raise Interrupted(f"run {current.id}: {finished} of {len(items)} items done and stored; run the same "
                           f"command to continue where it stopped") from None
     save(batch)
+    flush_analyses()  # the sentence analyses this run worked out, kept with the index for the next one
     stats = predictor.stats()
     if budget is not None and budget.exhausted and finished < len(items):
         return RunOutcome(current, resumed, len(items) - len(todo), provider=stats, stopped=(

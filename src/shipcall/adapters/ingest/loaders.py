@@ -344,15 +344,18 @@ def markdown_document(doc_id: str, text: str) -> Document:
 
 def _sections(heads: list[tuple[int, int, str]], end: int) -> tuple[Section, ...]:
     sections: list[Section] = []
-    stack: list[tuple[int, str]] = []
+    levels: list[int] = []  # the open headings' levels and titles (two lists: a tuple of the
+    titles: list[str] = []  # titles is then one C call, not a generator per section)
     if not heads or heads[0][0] > 0:
         sections.append(Section((), 0, heads[0][0] if heads else end))
     for i, (start, level, title) in enumerate(heads):
-        while stack and stack[-1][0] >= level:
-            stack.pop()
-        stack.append((level, title))
+        while levels and levels[-1] >= level:
+            levels.pop()
+            titles.pop()
+        levels.append(level)
+        titles.append(title)
         stop = heads[i + 1][0] if i + 1 < len(heads) else end
-        sections.append(Section(tuple(t for _, t in stack), start, stop))
+        sections.append(Section(tuple(titles), start, stop))
     return tuple(s for s in sections if s.end > s.start)
 
 

@@ -1,14 +1,14 @@
 """BM25 over chunks with bm25s, persisted on disk and reloaded fast.
 
 The index directory holds bm25s's own files, the tokenizer vocabulary, the chunks' places in
-their documents (chunks.json.gz: the text itself stays in the store, see chunkfile.py) and each
-chunk's sentence analysis (sentences.py: what the extractive generator ranks sentences by, worked
-out once here with the tokenizer's stems). Each stem's document frequency (used by the extractive
+their documents (chunks.json.gz: the text itself stays in the store, see chunkfile.py) and, once
+asked for, the chunks' sentence analysis (sentences.py: what the extractive generator ranks
+sentences by, worked out the first time a chunk is retrieved, with the tokenizer's stems, and
+kept here for every later process). Each stem's document frequency (used by the extractive
 generator to weigh question terms) is read off the score matrix. bm25_build.py builds bm25s's
 tokens and score matrix with array operations, identical to bm25s's own. The index is built in a
 temporary directory and then renamed into place, so a crash never leaves a half-written index
-behind. An index of an older format or analysis version is not complete: it is rebuilt, and
-`stale_reason` says why.
+behind. An index of an older format is not complete: it is rebuilt, and `stale_reason` says why.
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ from __future__ import annotations
 import json
 import math
 import os
+import secrets
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -31,17 +33,35 @@ from shipcall.adapters.retrievers.base import BuildContext
 from shipcall.adapters.retrievers.bm25_build import FlatTokens, document_frequencies, index_flat, tokenize_flat
 from shipcall.adapters.retrievers.chunkfile import DocumentTexts, load_chunks, save_chunks
 from shipcall.config.schema import BM25Retriever
-from shipcall.core.analysis import ANALYSIS_VERSION, Unit
+from shipcall.core.analysis import Unit
 from shipcall.core.documents import Chunk, ScoredChunk
 
 # 2: the sentence analysis stored with the index; 3: chunks.json.gz (places, not text) for chunks.jsonl,
-# no df.json, no vocab.tokenizer.json
-FORMAT = 3
+# no df.json, no vocab.tokenizer.json; 4: the sentence analysis worked out when first asked for
+# (analysis-vN.sqlite), not at build (no sentences.bin), and a build token
+FORMAT = 4
+
+
+def import_bm25s() -> Any:
+    """bm25s, imported without numba: shipcall scores with bm25s's NumPy backend, and importing numba
+    costs every process that opens or builds an index about 0.14 s of CPU (bm25s imports it when
+    it can, and falls back on NumPy when it cannot). numba stays importable for anything else."""
+    if "bm25s" in sys.modules or "numba" in sys.modules:
+        import bm25s
+
+        return bm25s
+    sys.modules["numba"] = None  # type: ignore[assignment]  # bm25s's `from numba import njit` fails
+    try:
+        import bm25s
+    finally:
+        del sys.modules["numba"]
+    return bm25s
 
 
 def make_tokenizer(cfg: BM25Retriever) -> Any:
-    import bm25s
     import Stemmer
+
+    bm25s = import_bm25s()
 
     stemmer = Stemmer.Stemmer(cfg.stemmer) if cfg.stemmer else None
     return bm25s.tokenization.Tokenizer(stopwords=cfg.stopwords or [], stemmer=stemmer)
@@ -54,6 +74,7 @@ def tokenize_with_progress(tokenizer: Any, texts: list[str], show_progress: bool
     """bm25s's tokenization in batches under shipcall's progress bar (tokenizing is the larger
     part of a build: 36 s of 58 s for 100,000 abstracts on 2 busy cores). The vocabulary grows
     across batches in order of first appearance, so the ids equal one call's."""
+    import_bm25s()
     from bm25s.tokenization import Tokenized
 
     ids: list[list[int]] = []
@@ -85,7 +106,7 @@ def tokenize_chunks(tokenizer: Any, chunks: Sequence[Chunk], show_progress: bool
 def bm25_model(cfg: BM25Retriever, tokenizer: Any, tokens: FlatTokens, show_progress: bool | None) -> Any:
     """A bm25s model of `tokens`: built by bm25_build.index_flat, or by bm25s itself when that
     cannot (another bm25s's internals)."""
-    import bm25s
+    bm25s = import_bm25s()
     from bm25s.tokenization import Tokenized
 
     # The NumPy backend: numba's JIT would cost every fresh process a second on its first query.
@@ -165,23 +186,24 @@ class BM25Index:
             model.save(str(tmp), show_progress=False)  # its vocab.index.json is the tokenizer's vocabulary
             tokenizer.save_stopwords(str(tmp))
             save_chunks(tmp, chunks, doc_hashes)
-            analysed = sentences.write(tmp, chunks, sentences.stem_function(tokenizer), show_progress=show_progress)
             for name, obj in (extra or {}).items():
                 (tmp / name).write_text(json.dumps(obj), encoding="utf-8")
+            # the build token: the stored sentence analysis belongs to this build (sentences.py)
+            build = secrets.token_hex(8)
             (tmp / "shipcall.json").write_text(json.dumps({
                 "format": FORMAT, "kind": "bm25", "n_chunks": len(chunks), "config": cfg.model_dump(),
-                "sentences": analysed, "build_seconds": round(time.perf_counter() - t_start, 3)}), encoding="utf-8")
+                "build": build, "build_seconds": round(time.perf_counter() - t_start, 3)}), encoding="utf-8")
             replace_dir(tmp, dest)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         remove_orphans(dest.parent)
-        return cls(dest, model, tokenizer, chunks, df, sentences.StoredAnalysis(dest, chunks))
+        return cls(dest, model, tokenizer, chunks, df, sentences.StoredAnalysis(dest, chunks, tokenizer, build))
 
     @classmethod
     def load(cls, path: Path, cfg: BM25Retriever, texts: DocumentTexts | None = None) -> BM25Index:
         """`texts`: the stored documents, for an index that keeps its chunks' places only."""
-        import bm25s
+        bm25s = import_bm25s()
 
         model = bm25s.BM25.load(str(path), show_progress=False, mmap=False, backend="numpy")
         tokenizer = make_tokenizer(cfg)
@@ -189,7 +211,8 @@ class BM25Index:
         tokenizer.load_stopwords(str(path))
         chunks = load_chunks(path, texts)
         df = document_frequencies(model, model.vocab_dict)
-        return cls(path, model, tokenizer, chunks, df, sentences.StoredAnalysis(path, chunks))
+        build = json.loads((path / "shipcall.json").read_text(encoding="utf-8")).get("build")
+        return cls(path, model, tokenizer, chunks, df, sentences.StoredAnalysis(path, chunks, tokenizer, build))
 
     @staticmethod
     def is_complete(path: Path) -> bool:
@@ -208,16 +231,18 @@ class BM25Index:
             return "its shipcall.json is unreadable"
         if meta.get("format") != FORMAT:
             return (f"it was built by another shipcall version (index format {meta.get('format')}, this one reads "
-                    f"{FORMAT}: the sentence analysis is now stored with the index, the chunks' text only in "
-                    "the store)")
-        version = sentences.stored_version(meta)
-        if version != ANALYSIS_VERSION:
-            return f"its sentence analysis is version {version}, this shipcall's is {ANALYSIS_VERSION}"
+                    f"{FORMAT}: the sentence analysis is now worked out when a chunk is first retrieved, not "
+                    "at build, and the chunks' text is only in the store)")
         return None
 
     def sentence_analysis(self, chunk: Chunk) -> list[Unit] | None:
-        """The chunk's sentence analysis as stored with the index (None: not stored here)."""
+        """The chunk's sentence analysis, kept with the index (None: a chunk this index does not hold)."""
         return self._analysis.units(chunk) if self._analysis is not None else None
+
+    def flush(self) -> None:
+        """Write the sentence analyses worked out since the last flush into the index folder."""
+        if self._analysis is not None:
+            self._analysis.flush()
 
     def retrieve(self, query: str, k: int) -> list[ScoredChunk]:
         # bm25s's own scoring, without its per-call progress bars and batching: this is the
@@ -348,8 +373,9 @@ def nearest_texts(texts: list[str], queries: list[str]) -> list[tuple[int | None
     """For each query, the index of the best-matching text by BM25 (bm25s, English stemming and
     stopwords) and its score; (None, 0.0) when no text shares a term with the query. Used to find
     the nearest dataset item of a logged question."""
-    import bm25s
     import Stemmer
+
+    bm25s = import_bm25s()
 
     if not texts:
         return [(None, 0.0) for _ in queries]

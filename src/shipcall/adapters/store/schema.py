@@ -42,7 +42,7 @@ documents = Table(
     Column("hash", String(64), nullable=False),
     Column("title", Text, nullable=False, default=""),
     Column("text", Text, nullable=False),
-    Column("sections", Text, nullable=False, default="[]"),  # JSON [[heading_path], start, end]
+    Column("sections", Text, nullable=False, default="[]"),  # JSON, decode.sections_json
     Column("ingested_at", String(40), nullable=False),
 )
 

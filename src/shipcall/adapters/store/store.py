@@ -17,6 +17,7 @@ from shipcall.adapters.store.blobs import EVIDENCE, ITEM, ITEM_RESULT, RUN_CONFI
 from shipcall.adapters.store.chunked import delete_in, insert_new
 from shipcall.adapters.store.errors import install as install_error_translation
 from shipcall.adapters.store.errors import translate
+from shipcall.adapters.store.packing import cell_size, packed_order
 from shipcall.core.datasets import Dataset, Item
 from shipcall.core.documents import Document
 from shipcall.core.runs import Citation, ItemOutcome, ItemResult, Retrieved, Run
@@ -143,10 +144,13 @@ class Store:
             delete_in(c, t, t.c.id, [d.id for d in upserts] + list(deletions))
             rows = [{
                 "id": d.id, "hash": d.hash, "title": d.title, "text": d.text,
-                "sections": json.dumps([[list(s.heading_path), s.start, s.end] for s in d.sections],
-                                       ensure_ascii=False, separators=(",", ":")),
+                "sections": decode.sections_json(d.sections),
                 "ingested_at": stamp,
             } for d in upserts]
+            if self.engine.dialect.name == "sqlite":  # full pages (packing.py)
+                columns = [col.name for col in t.columns]
+                sizes = [cell_size([r[k] for k in columns], PAGE_SIZE) for r in rows]
+                rows = [rows[i] for i in packed_order(sizes, PAGE_SIZE)]
             for i in range(0, len(rows), 1000):
                 c.execute(insert(t), rows[i:i + 1000])
             known = set(c.execute(select(schema.document_versions.c.doc_id, schema.document_versions.c.hash)).all())
