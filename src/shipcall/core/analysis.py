@@ -2,10 +2,12 @@
 with the terms, word pairs, numbers and context the extractive generator ranks them by.
 
 Why a module of its own: the analysis depends only on the chunk and the stemmer, so it is
-computed once per chunk when the index is built and stored with it (`to_record`/`from_record`,
-adapters/retrievers/sentences.py), instead of in every process that answers from the index.
-A change here that changes any unit must bump ANALYSIS_VERSION (the pinned digest in
-tests/core/test_analysis.py says when): indexes holding an older analysis are then rebuilt.
+computed once per chunk, the first time any process retrieves the chunk, and stored with the
+index (`to_record`/`from_record`, adapters/retrievers/sentences.py), instead of in every
+process that answers from the index; not at index build, where analysing every chunk cost
+several times the build itself (BENCHMARKS.md, ingest). A change here that changes any unit
+must bump ANALYSIS_VERSION (the pinned digest in tests/core/test_analysis.py says when): an
+index's stored analysis of an older version is then discarded and worked out anew.
 
 Never a candidate: headings, table header rows, questions (FAQ pages ask them; their words
 become context for the answer that follows), page furniture and metadata lines
