@@ -45,7 +45,7 @@ def main(root: str) -> None:
     contract = ws.contract(None)
     import gc
 
-    gc.freeze()  # as the command does here (cli/_common.py: freeze_imported)
+    gc.freeze()  # as the command does here (adapters/heap.py, in the shipcall process itself)
     loader = decisions.Loader(ws)
     b, c = decisions.load_run(ws, "r1", loader), decisions.load_run(ws, "r2", loader)
     mark("read the workspace, contract, both runs and their dataset")

@@ -1,7 +1,8 @@
 """What `compare` and `gate` do for a one-shot process: numpy started with one OpenBLAS thread
 (their BLAS work runs on one anyway), set only before numpy is imported and never over the
-user's own setting; what is loaded frozen out of the garbage collector's sight, only in the
-shipcall process itself, never in a process that runs the commands in-process (as tests do)."""
+user's own setting; what is loaded kept frozen out of the garbage collector's sight until the
+end only in the shipcall process itself, never in a process that runs the commands in-process
+(as tests do)."""
 
 from __future__ import annotations
 
@@ -46,19 +47,20 @@ def test_nothing_changes_once_numpy_is_imported():
 
 _MAIN = """
 import atexit, gc, sys
-from shipcall.cli import _common
+from shipcall.adapters import heap
 from shipcall.cli.main import main
-atexit.register(lambda: print(_common._WHOLE_PROCESS, gc.get_freeze_count() > 0))
+atexit.register(lambda: print(heap._ONE_SHOT, gc.get_freeze_count() > 0))
 {call}
 """
 
 
-def test_only_the_shipcall_process_itself_freezes_what_it_loaded():
+def test_only_the_shipcall_process_itself_keeps_what_it_froze():
     def run(call: str) -> str:
         return subprocess.run([sys.executable, "-c", _MAIN.format(call=call)], capture_output=True, text=True,
                               check=False).stdout.split("\n")[-2]
 
     assert run("sys.argv = ['shipcall', '--help']; main()") == "True False"  # the process; --help freezes nothing
     assert run("main(['--help'])") == "False False"  # called with arguments: another program's process
-    assert run("_common._WHOLE_PROCESS = True; _common.freeze_imported()") == "True True"
-    assert run("_common.freeze_imported()") == "False False"
+    frozen = "with heap.long_lived_frozen(): pass"
+    assert run(f"heap.one_shot_process()\n{frozen}") == "True True"  # kept until the process ends
+    assert run(frozen) == "False False"  # given back: collectable again

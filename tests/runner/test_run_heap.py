@@ -1,5 +1,5 @@
 """A run keeps long-lived objects out of the garbage collector's sight while it answers
-(app/run.py `_long_lived_frozen`) and gives them back afterwards: a run inside another program's
+(adapters/heap.py, used by app/run.py) and gives them back afterwards: a run inside another program's
 process leaves nothing frozen, and the garbage it made is still collected."""
 
 from __future__ import annotations

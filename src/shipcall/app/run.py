@@ -13,15 +13,14 @@ options, the LLM judge grades the answers after generation (judge.py), before ag
 
 from __future__ import annotations
 
-import gc
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from shipcall._version import __version__
 from shipcall.adapters.clock import now
+from shipcall.adapters.heap import long_lived_frozen
 from shipcall.adapters.retrievers.sentences import flush_all as flush_analyses
 from shipcall.adapters.store.locks import run_key, run_lock
 from shipcall.app.pool import Budget, answer_items
@@ -39,24 +38,6 @@ if TYPE_CHECKING:
 
 BATCH_SECONDS = 0.1
 BATCH_ITEMS = 500
-
-
-@contextmanager
-def _long_lived_frozen() -> Iterator[Callable[[], None]]:
-    """While the items are answered, keep what lives long out of the garbage collector's sight
-    (`gc.freeze`): what was alive before (the opened index, its chunks, the dataset, the imported
-    modules), and, each time a batch is stored (the function yielded), what the run has kept since
-    (the results, the chunks' decoded sentence analysis). The loop allocates heavily, and each
-    full collection it set off walked that whole, growing heap: 12% of a SciFact run's time, 23%
-    of a 10,000-item one. Afterwards everything is collectable again, unless something froze
-    objects before (the shipcall process itself: then they live until the process ends anyway)."""
-    already = gc.get_freeze_count() > 0
-    gc.freeze()
-    try:
-        yield gc.freeze
-    finally:
-        if not already:
-            gc.unfreeze()
 
 
 @dataclass
@@ -173,7 +154,7 @@ def _execute(ws: Workspace, dataset: Dataset, name: str, task: Any, predictor: P
     answers = (remote(todo) if remote is not None else
                answer_items(todo, one, workers=predictor.concurrency, budget=budget, heartbeat=BATCH_SECONDS))
     try:
-        with _long_lived_frozen() as tenure:
+        with long_lived_frozen() as tenure:  # adapters/heap.py
             for got in answers:
                 if got is not None:
                     batch.append(got)

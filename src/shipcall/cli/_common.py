@@ -33,23 +33,6 @@ def blas_on_one_thread() -> None:
         os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
-_WHOLE_PROCESS = False  # True when `main()` runs as the shipcall process itself (see `freeze_imported`)
-
-
-def freeze_imported() -> None:
-    """Put every object alive now out of the garbage collector's sight (`gc.freeze`): in a
-    one-shot command these are the imported modules, classes and pydantic's validators, which live
-    until the process ends anyway. Every full collection that the command's own allocations set
-    off (decoding thousands of stored rows does) walked them all, and so did the last one at
-    exit: about 0.1 s of a `compare` process's CPU. Only in the shipcall process itself, never
-    when the commands run inside another program's process (the tests call `main(args)` and
-    click's runner), whose objects must stay collectable."""
-    if _WHOLE_PROCESS:
-        import gc
-
-        gc.freeze()
-
-
 def emit_json(obj: Any) -> None:
     """Exactly one JSON document on stdout."""
     sys.stdout.write(json.dumps(obj, indent=2, ensure_ascii=False, default=str) + "\n")

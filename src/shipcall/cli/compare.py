@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from shipcall.cli._common import blas_on_one_thread, emit_json, freeze_imported, json_option, workspace
+from shipcall.cli._common import blas_on_one_thread, emit_json, json_option, workspace
 from shipcall.render.text import print_report
 
 
@@ -39,9 +39,11 @@ def cli(ctx: click.Context, baseline: str | None, candidate: str | None, by: tup
     pair = default_pair(ws, None, baseline) if candidate is None else default_pair(ws, baseline, candidate)
     if pair.chosen:
         click.echo(f"comparing {pair.chosen} (name BASELINE CANDIDATE to choose others)", err=True)
+    from shipcall.adapters.heap import long_lived_frozen
+
     contract = ws.contract(contract_path)
-    freeze_imported()  # what is loaded so far lives until the process ends
-    rep = compare_runs(ws, pair.baseline, pair.candidate, contract, list(by) or None, seed=seed, weights=weights)
+    with long_lived_frozen():  # what is loaded so far lives as long as the command
+        rep = compare_runs(ws, pair.baseline, pair.candidate, contract, list(by) or None, seed=seed, weights=weights)
     if as_json:
         emit_json(rep.to_dict())
         return

@@ -8,7 +8,6 @@ from shipcall.cli._common import (
     blas_on_one_thread,
     check_output_path,
     emit_json,
-    freeze_imported,
     json_option,
     workspace,
     write_output,
@@ -55,10 +54,12 @@ def cli(ctx: click.Context, baseline: str | None, candidate: str | None, contrac
     pair = default_pair(ws, baseline, candidate)
     if pair.chosen:
         click.echo(f"gate: {pair.chosen} (--baseline/--candidate choose others)", err=True)
+    from shipcall.adapters.heap import long_lived_frozen
+
     contract = ws.contract(contract_path)
-    freeze_imported()  # what is loaded so far lives until the process ends
-    decision, report = gate(ws, pair.baseline, pair.candidate, contract, note=note, who=author, weights=weights,
-                            record_decision=record)
+    with long_lived_frozen():  # what is loaded so far lives as long as the command
+        decision, report = gate(ws, pair.baseline, pair.candidate, contract, note=note, who=author, weights=weights,
+                                record_decision=record)
     from shipcall.core.narrative import gate_sentence
 
     sentence = gate_sentence(decision.to_dict(), report.comparison.to_dict(), contract.primary, list(contract.guarded))

@@ -84,9 +84,9 @@ def cli(ctx: click.Context, workspace: str | None, debug: bool) -> None:
 def main(argv: list[str] | None = None) -> None:
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     if argv is None:  # the `shipcall` process itself (the console script, python -m shipcall)
-        from shipcall.cli import _common
+        from shipcall.adapters.heap import one_shot_process
 
-        _common._WHOLE_PROCESS = True
+        one_shot_process()
     try:
         rv: Any = cli.main(args=argv, prog_name="shipcall", standalone_mode=False)
     except KeyboardInterrupt as e:
