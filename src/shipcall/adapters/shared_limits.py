@@ -27,12 +27,17 @@ def create(path: Path | str) -> None:
     supervising `serve`). Switching a file to WAL takes a lock that SQLite does not wait for: when
     the workers' first requests each switched it, one of them could fail with "database is locked"
     (a 500) while the other held it."""
-    db = sqlite3.connect(str(path), timeout=30, isolation_level=None)
-    try:
+    _open(str(path)).close()
+
+
+def _open(path: str) -> sqlite3.Connection:
+    """A connection to the buckets file, in WAL mode, with its table (switched to WAL only when it
+    is not yet: reading the mode waits for a lock, switching it does not)."""
+    db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+    if db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
         db.execute("PRAGMA journal_mode=WAL")
-        db.execute(_SCHEMA)
-    finally:
-        db.close()
+    db.execute(_SCHEMA)
+    return db
 
 
 class SharedLimiter:
@@ -47,11 +52,8 @@ class SharedLimiter:
     def _db(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
         if db is None:
-            db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-            if db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":  # `create` made it so
-                db.execute("PRAGMA journal_mode=WAL")
+            db = _open(self.path)  # `create` made it WAL with its table already
             db.execute("PRAGMA synchronous=OFF")  # the buckets need not survive a crash of the machine
-            db.execute(_SCHEMA)
             self._local.db = db
         return db
 
