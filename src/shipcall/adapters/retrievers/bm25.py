@@ -280,7 +280,8 @@ def top_k(scores: np.ndarray, k: int) -> np.ndarray:
     if len(hits) > k:
         part = scores[hits]
         best = np.argpartition(-part, k - 1)[:k]
-        if np.count_nonzero(part == part[best].min()) > np.count_nonzero(part[best] == part[best].min()):
+        kth = part[best].min()
+        if np.count_nonzero(part == kth) > np.count_nonzero(part[best] == kth):
             # a tie at the k-th score, across the cut: choose as the whole-array partition always has,
             # so that a result never depends on this shortcut
             best = np.argpartition(-scores, k - 1)[:k]

@@ -139,7 +139,3 @@ class HybridIndex:
     def sentence_analysis(self, chunk: Chunk) -> Any:
         """The BM25 side's stored sentence analysis (same chunks, same stemmer)."""
         return self.bm25.sentence_analysis(chunk)  # type: ignore[attr-defined]
-
-    def flush(self) -> None:
-        """The BM25 side's new sentence analyses written into its index folder."""
-        self.bm25.flush()  # type: ignore[attr-defined]
